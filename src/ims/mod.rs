@@ -1,0 +1,3 @@
+//! Adobe IMS: the Brand Portal certificate, the JWT and the token exchange.
+
+pub mod certificate;

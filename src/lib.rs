@@ -1,0 +1,5 @@
+//! brandlink: wire AEM Assets 6.4/6.5 to Adobe Brand Portal and keep the link healthy.
+
+pub mod cli;
+pub mod ims;
+pub mod sandbox;

@@ -1,0 +1,227 @@
+//! The embedded sandbox: an emulator of an AEM 6.5 author, Adobe IMS and a Brand Portal
+//! tenant on one loopback HTTP server, so brandlink runs and is tested with no AEM at hand.
+//!
+//! Start it in-process with [`Sandbox::start`] (tests, `brandlink demo`) or in the
+//! foreground with `brandlink sandbox`.
+
+pub mod brandportal;
+pub mod configmgr;
+pub mod faults;
+pub mod http;
+pub mod ims;
+pub mod replication;
+pub mod repo;
+pub mod scenario;
+pub mod security;
+pub mod server;
+pub mod sling;
+pub mod state;
+
+pub use faults::Faults;
+pub use state::{SandboxConfig, Scenario, World};
+
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use server::{Shared, lock};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+const ENGINE_TICK: Duration = Duration::from_millis(50);
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(
+        "refusing to listen on {0}: the sandbox accepts the well-known admin password, so it binds loopback only; pass --allow-remote to expose it anyway"
+    )]
+    NotLoopback(SocketAddr),
+    #[error("could not build the {scenario:?} scenario: {reason}")]
+    Scenario { scenario: Scenario, reason: String },
+}
+
+/// A running sandbox. Dropping it stops the server.
+pub struct Sandbox {
+    addr: SocketAddr,
+    world: Shared,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Starts on `listen` (port 0 picks a free port). Non-loopback addresses need
+    /// `allow_remote`.
+    pub async fn start(
+        cfg: SandboxConfig,
+        listen: SocketAddr,
+        allow_remote: bool,
+    ) -> Result<Sandbox, SandboxError> {
+        if !listen.ip().is_loopback() && !allow_remote {
+            return Err(SandboxError::NotLoopback(listen));
+        }
+        let scenario = cfg.scenario;
+        let mut world = World::new(cfg);
+        scenario::build(&mut world)
+            .map_err(|reason| SandboxError::Scenario { scenario, reason })?;
+        let world: Shared = Arc::new(Mutex::new(world));
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|source| SandboxError::Bind {
+                addr: listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| SandboxError::Bind {
+            addr: listen,
+            source,
+        })?;
+        let (stop, stop_rx) = watch::channel(false);
+        let accept = tokio::spawn(accept_loop(listener, world.clone(), stop_rx.clone()));
+        let engine = tokio::spawn(engine_loop(world.clone(), stop_rx));
+        Ok(Sandbox {
+            addr,
+            world,
+            stop,
+            tasks: vec![accept, engine],
+        })
+    }
+
+    /// Starts on an ephemeral loopback port.
+    pub async fn start_local(cfg: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        Self::start(cfg, SocketAddr::from(([127, 0, 0, 1], 0)), false).await
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:<port>`: the author, and with `--ims-url` also IMS.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Direct access to the emulated world, for tests and the demo.
+    pub fn world(&self) -> Shared {
+        self.world.clone()
+    }
+
+    /// Replaces the fault settings.
+    pub fn set_faults(&self, faults: Faults) {
+        let mut w = lock(&self.world);
+        w.faults = faults;
+        w.bump();
+    }
+
+    pub fn tenant_url(&self) -> String {
+        lock(&self.world).tenant.url.clone()
+    }
+
+    pub fn admin_password(&self) -> String {
+        lock(&self.world).cfg.admin_password.clone()
+    }
+
+    /// Stops accepting connections and the delivery engine.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        for t in self.tasks.drain(..) {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    world: Shared,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut conns = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = stop.changed() => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let world = world.clone();
+                let mut stop = stop.clone();
+                conns.spawn(async move {
+                    let svc = hyper::service::service_fn(move |req| server::serve(world.clone(), req));
+                    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                    let conn = builder.serve_connection(TokioIo::new(stream), svc);
+                    tokio::pin!(conn);
+                    tokio::select! {
+                        _ = conn.as_mut() => {}
+                        _ = stop.changed() => {}
+                    }
+                });
+            }
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+    conns.abort_all();
+}
+
+async fn engine_loop(world: Shared, mut stop: watch::Receiver<bool>) {
+    let mut last = Instant::now();
+    let mut ticker = tokio::time::interval(ENGINE_TICK);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.changed() => break,
+            _ = ticker.tick() => {
+                let now = Instant::now();
+                let dt = now.duration_since(last).as_secs_f64();
+                last = now;
+                let mut w = lock(&world);
+                brandportal::run_pending(&mut w);
+                replication::tick(&mut w, dt);
+            }
+        }
+    }
+}
+
+/// What `brandlink sandbox` prints on start.
+pub fn banner(sb: &Sandbox) -> String {
+    let w = lock(&sb.world);
+    let url = sb.url();
+    format!(
+        "brandlink sandbox — AEM 6.5 author, Adobe IMS and Brand Portal emulator\n\
+         scenario      {:?}\n\
+         author        {url}   (user admin, password from the sandbox: '{}')\n\
+         IMS           {url}   (use --ims-url {url})\n\
+         tenant        {}\n\
+         console       {url}/sandbox/console/projects   (sandbox only: the Developer Console step)\n\
+         publish       {url}/sandbox/publish             (sandbox only: Publish to Brand Portal)\n\
+         faults        {url}/sandbox/control/faults\n\
+         Press Ctrl-C to stop.",
+        w.cfg.scenario, w.cfg.admin_password, w.tenant.url
+    )
+}
+
+/// Runs in the foreground until Ctrl-C.
+pub async fn run_foreground(
+    cfg: SandboxConfig,
+    listen: SocketAddr,
+    allow_remote: bool,
+) -> Result<(), SandboxError> {
+    let sb = Sandbox::start(cfg, listen, allow_remote).await?;
+    if !listen.ip().is_loopback() {
+        eprintln!("warning: the sandbox listens on {listen}, reachable from other machines");
+    }
+    println!("{}", banner(&sb));
+    let _ = tokio::signal::ctrl_c().await;
+    println!("stopping the sandbox");
+    sb.shutdown().await;
+    Ok(())
+}

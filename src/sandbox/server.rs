@@ -1,0 +1,276 @@
+//! The HTTP front: connection handling, fault injection, routing.
+
+use super::http::{self, Request, Response};
+use super::state::{AGENTS_ROOT, World};
+use super::{brandportal, configmgr, ims, replication, security, sling};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use rand::Rng;
+use serde_json::json;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+const MAX_BODY: usize = 32 * 1024 * 1024;
+
+/// Returned by the service to make hyper drop the connection without answering.
+#[derive(Debug)]
+pub struct DropConnection;
+
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by fault injection")
+    }
+}
+impl std::error::Error for DropConnection {}
+
+pub type Shared = Arc<Mutex<World>>;
+
+pub fn lock(w: &Shared) -> MutexGuard<'_, World> {
+    // A panic while holding the lock must not take the whole sandbox down.
+    w.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn is_author_path(path: &str) -> bool {
+    !(path.starts_with("/ims/") || path.starts_with("/sandbox/"))
+}
+
+pub async fn serve(
+    world: Shared,
+    req: hyper::Request<hyper::body::Incoming>,
+) -> Result<Response, DropConnection> {
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return Ok(http::error_page(413, "Request body too large")),
+    };
+    let mut req = match Request::parse(parts, body).await {
+        Ok(r) => r,
+        Err(e) => return Ok(http::error_page(400, &format!("Malformed request: {e}"))),
+    };
+    if req.path.starts_with("/sandbox/control") {
+        return Ok(control(&world, &req));
+    }
+    let (latency, drop, error) = {
+        let mut w = lock(&world);
+        let f = w.faults.clone();
+        let drop = f.drop_rate > 0.0 && w.rng.random_bool(f.drop_rate);
+        let error = f.error_rate > 0.0 && w.rng.random_bool(f.error_rate);
+        (f.latency_ms, drop, error)
+    };
+    if latency > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+    }
+    if drop {
+        return Err(DropConnection);
+    }
+    if error {
+        return Ok(http::error_page(
+            500,
+            "java.lang.RuntimeException: injected fault",
+        ));
+    }
+    let is_head = req.method == http::Method::HEAD;
+    let mut resp = {
+        let mut w = lock(&world);
+        let resp = route(&mut w, &mut req);
+        if is_author_path(&req.path) && http::is_json_response(&resp) {
+            mangle(&mut w, resp)
+        } else {
+            resp
+        }
+    };
+    if is_head {
+        *resp.body_mut() = Full::new(Bytes::new());
+    }
+    Ok(resp)
+}
+
+fn mangle(w: &mut World, resp: Response) -> Response {
+    let f = w.faults.clone();
+    let roll = |w: &mut World, rate: f64| rate > 0.0 && w.rng.random_bool(rate);
+    if roll(w, f.html_for_json_rate) {
+        return security::login_page();
+    }
+    let truncate = roll(w, f.truncated_json_rate);
+    let malform = roll(w, f.malformed_json_rate);
+    if !truncate && !malform {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let bytes = futures::executor::block_on(body.collect())
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    let new_body = if truncate {
+        bytes.slice(..bytes.len() / 2)
+    } else {
+        Bytes::from_static(b"{\"metaData\": {\"queueStatus\": {\"agentId\": ,, \"isBlocked\": tru}")
+    };
+    let mut r = hyper::Response::from_parts(parts, Full::new(new_body));
+    r.headers_mut().remove(http::header::CONTENT_LENGTH);
+    r
+}
+
+fn control(world: &Shared, req: &Request) -> Response {
+    let mut w = lock(world);
+    match (req.method.as_str(), req.path.as_str()) {
+        ("GET", "/sandbox/control/faults") => {
+            http::json(200, &serde_json::to_value(&w.faults).unwrap_or_default())
+        }
+        ("POST" | "PUT" | "PATCH", "/sandbox/control/faults") => {
+            let patch: serde_json::Value = match serde_json::from_slice(&req.body) {
+                Ok(v) => v,
+                Err(e) => {
+                    return http::json(400, &json!({"error": format!("body is not JSON: {e}")}));
+                }
+            };
+            let mut f = w.faults.clone();
+            if let Err(e) = f.merge(&patch) {
+                return http::json(400, &json!({"error": e}));
+            }
+            if f.stale_key != w.faults.stale_key || f.reject_tokens != w.faults.reject_tokens {
+                w.bump();
+            }
+            w.faults = f;
+            http::json(200, &serde_json::to_value(&w.faults).unwrap_or_default())
+        }
+        ("DELETE", "/sandbox/control/faults") => {
+            w.faults = Default::default();
+            w.bump();
+            http::json(200, &serde_json::to_value(&w.faults).unwrap_or_default())
+        }
+        ("GET", "/sandbox/control/state") => {
+            let agents: Vec<_> = w
+                .agent_ids()
+                .into_iter()
+                .filter_map(|id| w.agent(&id))
+                .map(|a| {
+                    let rt = w.agents.get(&a.id).cloned().unwrap_or_default();
+                    json!({"id": a.id, "enabled": a.enabled, "transportUri": a.transport_uri,
+                           "pending": rt.queue.len(), "blocked": rt.is_blocked(), "paused": rt.paused,
+                           "delivered": rt.delivered})
+                })
+                .collect();
+            http::json(
+                200,
+                &json!({
+                    "scenario": w.cfg.scenario,
+                    "tenantUrl": w.tenant.url,
+                    "agents": agents,
+                    "cloudConfigs": w.cloud_configs().iter().map(|c| json!({"path": c.path, "tenantUrl": c.tenant_url, "imsConfig": c.ims_config, "legacy": c.legacy})).collect::<Vec<_>>(),
+                    "imsConfigs": w.factory_configs(super::state::PROVIDER_FACTORY).iter().map(|c| c.pid.clone()).collect::<Vec<_>>(),
+                    "users": w.users.keys().cloned().collect::<Vec<_>>(),
+                    "keystores": w.keystores.iter().map(|(u, k)| json!({"user": u, "aliases": k.entries.keys().cloned().collect::<Vec<_>>()})).collect::<Vec<_>>(),
+                    "tokensIssued": w.ims.tokens_issued,
+                    "deliveredTotal": w.tenant.delivered_total,
+                }),
+            )
+        }
+        _ => http::json(
+            404,
+            &json!({"error": "unknown control endpoint; try /sandbox/control/faults or /sandbox/control/state"}),
+        ),
+    }
+}
+
+fn route(w: &mut World, req: &mut Request) -> Response {
+    let path = req.path.clone();
+    let method = req.method.clone();
+    if path.starts_with("/ims/") {
+        return ims::handle(w, req);
+    }
+    if path.starts_with("/sandbox/console") {
+        return ims::console(w, req);
+    }
+    if path == "/sandbox/tenant" {
+        return replication::tenant_status(w);
+    }
+    if path == "/sandbox/tenant/receive" && method == http::Method::POST {
+        return replication::tenant_http(w, req);
+    }
+    if w.faults.unavailable {
+        return http::error_page(503, "AEM is starting or restarting; try again shortly");
+    }
+    if path == "/libs/granite/core/content/login.html" {
+        return security::login_page();
+    }
+    let Some(user) = security::authenticate(w, req) else {
+        return security::unauthorized();
+    };
+    req.user = Some(user.clone());
+    if let Some(refused) = security::filter_mutation(w, req) {
+        return refused;
+    }
+    let is_get = method == http::Method::GET || method == http::Method::HEAD;
+    let is_post = method == http::Method::POST;
+    match path.as_str() {
+        "/libs/granite/csrf/token.json" if is_get => return security::csrf_token(w),
+        "/system/console/bundles.json" if is_get => return security::bundles(w),
+        "/system/console/status-productinfo.json" if is_get => return security::product_info(),
+        "/bin/querybuilder.json" if is_get => return security::querybuilder(w, req),
+        "/libs/granite/security/post/authorizables" if is_post => {
+            return security::authorizables(w, req);
+        }
+        "/apps/brandportal/config" if is_post => return brandportal::create_config(w, req),
+        "/sandbox/publish" if is_post => return replication::publish(w, req),
+        _ => {}
+    }
+    if path.starts_with("/system/console/configMgr") {
+        return configmgr::handle(w, req);
+    }
+    if path.starts_with("/system/console/jmx") {
+        return replication::jmx(w, req);
+    }
+    let r = sling::resolve(&w.repo, &path);
+    let sels: Vec<&str> = r.selectors.iter().map(String::as_str).collect();
+    let ext = r.extension.as_deref();
+    let agent_page = r.exists && super::repo::parent_of(&r.path) == Some(AGENTS_ROOT);
+    let agent_of_content = r
+        .path
+        .strip_prefix(&format!("{AGENTS_ROOT}/"))
+        .and_then(|rest| rest.strip_suffix("/jcr:content"))
+        .filter(|id| !id.contains('/') && r.exists)
+        .map(str::to_string);
+    let user_id = w.user_by_path(&r.path).map(|u| u.id.clone());
+    let agent_id = super::repo::name_of(&r.path).to_string();
+    if is_get {
+        return match (sels.as_slice(), ext) {
+            (["ks"], Some("json")) if user_id.is_some() => {
+                security::keystore_json(w, user_id.as_deref().unwrap_or(""))
+            }
+            (["ks"], Some("html")) if user_id.is_some() => {
+                security::keystore_html(w, user_id.as_deref().unwrap_or(""))
+            }
+            (["queue"], Some("json")) if agent_of_content.is_some() => {
+                replication::queue(w, req, agent_of_content.as_deref().unwrap_or(""))
+            }
+            ([], Some("html")) if agent_page => replication::agent_page(w, &agent_id),
+            (["test"], Some("html")) if agent_page => {
+                replication::test_connection(w, &agent_id, &user)
+            }
+            (["log"], Some("html")) if agent_page => replication::log_page(w, &agent_id),
+            _ => sling::get(w, req, &r),
+        };
+    }
+    if is_post {
+        if let (["ks"], Some("html"), Some(uid)) = (sels.as_slice(), ext, user_id.as_deref()) {
+            let uid = uid.to_string();
+            return security::keystore_post(w, req, &uid, &r.path);
+        }
+        if let (["queue"], Some("json"), Some(id)) =
+            (sels.as_slice(), ext, agent_of_content.as_deref())
+        {
+            let id = id.to_string();
+            return replication::queue(w, req, &id);
+        }
+        if sels.as_slice() == ["test"] && ext == Some("html") && agent_page {
+            return replication::test_connection(w, &agent_id, &user);
+        }
+        if req.params.has("deleteAuthorizable") && r.exists {
+            return security::delete_authorizable(w, req, &r.path);
+        }
+        return sling::post(w, req, &r).render(req);
+    }
+    if method == http::Method::DELETE {
+        return sling::delete(w, &r);
+    }
+    http::error_page(405, &format!("Method {method} not supported"))
+}

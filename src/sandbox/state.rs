@@ -1,0 +1,427 @@
+//! The sandbox's whole world: the author's repository, users and keystores, OSGi
+//! configurations, replication queues, Adobe IMS and the Brand Portal tenant.
+
+use super::faults::Faults;
+use super::repo::{Prop, Repo, join};
+use indexmap::IndexMap;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::time::Duration;
+
+pub const AGENTS_ROOT: &str = "/etc/replication/agents.author";
+pub const CLOUD_ROOT: &str = "/conf/global/settings/cloudconfigs/mediaportal";
+pub const LEGACY_ROOT: &str = "/etc/cloudservices/mediaportal";
+pub const BP_SERVICE_USER: &str = "brandportal-imsconfig-service";
+pub const IMS_HOST: &str = "https://ims-na1.adobelogin.com";
+pub const BP_METASCOPE: &str = "ent_brand_portal_sdk";
+pub const PROVIDER_FACTORY: &str = "com.adobe.granite.auth.oauth.accesstoken.provider";
+pub const CUSTOMIZER_FACTORY: &str =
+    "com.adobe.granite.auth.ims.impl.IMSAccessTokenRequestCustomizerImpl";
+const LOG_CAPACITY: usize = 2000;
+
+/// Which author the sandbox starts as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scenario {
+    /// A stock AEM 6.5 author: nothing of the integration exists yet.
+    #[default]
+    Fresh,
+    /// Certificate, IMS configuration, cloud configuration and four healthy agents.
+    Configured,
+    /// An old-style (6.3/6.4) configuration under /etc/cloudservices, ready for the upgrade.
+    Legacy,
+    /// Configured, with a few hundred assets on their way through the four queues.
+    Busy,
+}
+
+/// Settings of one sandbox instance.
+#[derive(Clone, Debug)]
+pub struct SandboxConfig {
+    pub scenario: Scenario,
+    /// First DNS label of the tenant, e.g. `wknd` for `https://wknd.brand-portal.adobe.com`.
+    pub tenant: String,
+    pub admin_password: String,
+    /// Items per second each Brand Portal agent delivers.
+    pub delivery_rate: f64,
+    /// How long AEM takes to create the agents after the cloud configuration is saved.
+    pub agent_creation_delay: Duration,
+    /// Sling's `json.maximumresults`.
+    pub json_max_results: usize,
+    /// How many Brand Portal agents AEM creates (4; 3 to emulate a broken save).
+    pub bp_agent_count: usize,
+    /// `retryDelay` of the agents AEM creates, in milliseconds.
+    pub retry_delay_ms: i64,
+    pub seed: Option<u64>,
+    pub faults: Faults,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            scenario: Scenario::Fresh,
+            tenant: "wknd".into(),
+            admin_password: "admin".into(),
+            delivery_rate: 5.0,
+            agent_creation_delay: Duration::from_millis(800),
+            json_max_results: 200,
+            bp_agent_count: 4,
+            retry_delay_ms: 30_000,
+            seed: None,
+            faults: Faults::default(),
+        }
+    }
+}
+
+impl SandboxConfig {
+    pub fn tenant_url(&self) -> String {
+        format!("https://{}.brand-portal.adobe.com", self.tenant)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: String,
+    pub path: String,
+    pub password: Option<String>,
+    pub system: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct KeyEntry {
+    pub pk_der: Vec<u8>,
+    pub chain: Vec<Vec<u8>>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Keystore {
+    pub password: String,
+    pub entries: IndexMap<String, KeyEntry>,
+}
+
+/// A Felix metatype attribute type code.
+pub mod felix_type {
+    pub const STRING: u8 = 1;
+    pub const LONG: u8 = 2;
+    pub const INTEGER: u8 = 3;
+    pub const BOOLEAN: u8 = 11;
+    pub const PASSWORD: u8 = 12;
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OsgiValue {
+    pub ty: u8,
+    pub multi: bool,
+    pub values: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct OsgiConfig {
+    pub pid: String,
+    pub factory_pid: Option<String>,
+    pub props: IndexMap<String, OsgiValue>,
+}
+
+impl OsgiConfig {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.props
+            .get(name)
+            .and_then(|v| v.values.first())
+            .map(String::as_str)
+    }
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.props
+            .get(name)
+            .map(|v| v.values.clone())
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct QueueItem {
+    pub id: String,
+    pub path: String,
+    pub time: i64,
+    pub userid: String,
+    pub action: String,
+    pub last_processed: i64,
+    pub num_processed: u32,
+}
+
+/// The live side of one replication agent.
+#[derive(Clone, Debug, Default)]
+pub struct AgentRuntime {
+    pub queue: VecDeque<QueueItem>,
+    pub paused: bool,
+    /// When a blocked queue retries next (0 = not blocked).
+    pub next_retry_ms: i64,
+    pub processing_since: i64,
+    pub last_process_ms: i64,
+    pub credit: f64,
+    pub delivered: u64,
+    pub log: VecDeque<String>,
+}
+
+impl AgentRuntime {
+    pub fn log(&mut self, now_ms: i64, line: impl AsRef<str>) {
+        let ts = chrono::DateTime::from_timestamp_millis(now_ms)
+            .unwrap_or_default()
+            .format("%d.%m.%Y %H:%M:%S");
+        if self.log.len() >= LOG_CAPACITY {
+            self.log.pop_front();
+        }
+        self.log.push_back(format!("{ts} - {}", line.as_ref()));
+    }
+    pub fn is_blocked(&self) -> bool {
+        self.next_retry_ms > 0
+    }
+}
+
+/// Credentials the emulated Developer Console handed out.
+#[derive(Clone, Debug)]
+pub struct ImsClient {
+    pub client_id: String,
+    pub client_secret: String,
+    pub org_id: String,
+    pub technical_account_id: String,
+    pub project: String,
+    /// Service Account (JWT) credential, with certificates bound to it.
+    pub jwt: bool,
+    /// OAuth Server-to-Server credential.
+    pub oauth: bool,
+    /// Legacy OAuth Gateway app (6.3/6.4 setups).
+    pub legacy: bool,
+    pub metascopes: Vec<String>,
+    pub scopes: Vec<String>,
+    pub certificates: Vec<BoundCertificate>,
+}
+
+#[derive(Clone, Debug)]
+pub struct BoundCertificate {
+    pub der: Vec<u8>,
+    pub fingerprint: String,
+    pub public_key_pkcs1: Vec<u8>,
+    pub not_after: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Ims {
+    pub org_id: String,
+    pub clients: IndexMap<String, ImsClient>,
+    pub token_secret: [u8; 32],
+    pub tokens_issued: u64,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Delivery {
+    pub path: String,
+    pub agent: String,
+    pub action: String,
+    pub at: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Tenant {
+    pub id: String,
+    pub url: String,
+    pub delivered_total: u64,
+    pub recent: VecDeque<Delivery>,
+    pub rejected_total: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct CachedToken {
+    pub generation: u64,
+    pub token: String,
+    pub expires_ms: i64,
+}
+
+/// A Brand Portal cloud configuration found in the repository.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CloudConfig {
+    pub path: String,
+    pub title: String,
+    pub tenant_url: String,
+    pub ims_config: Option<String>,
+    pub legacy: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct AgentConf {
+    pub id: String,
+    pub title: String,
+    pub enabled: bool,
+    pub transport_uri: String,
+    pub retry_delay_ms: i64,
+}
+
+pub struct World {
+    pub cfg: SandboxConfig,
+    pub repo: Repo,
+    pub users: BTreeMap<String, User>,
+    pub keystores: HashMap<String, Keystore>,
+    pub osgi: IndexMap<String, OsgiConfig>,
+    pub agents: HashMap<String, AgentRuntime>,
+    pub ims: Ims,
+    pub tenant: Tenant,
+    pub faults: Faults,
+    pub rng: StdRng,
+    pub csrf_tokens: HashMap<String, i64>,
+    /// Bumped whenever something a token depends on changes.
+    pub generation: u64,
+    pub token_cache: HashMap<String, CachedToken>,
+    pub rr_next: usize,
+    /// Work AEM does a moment after a request (e.g. creating agents after a cloud config save).
+    pub pending: Vec<(i64, Pending)>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Pending {
+    CreateBrandPortalAgents { tenant_url: String },
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Normalised tenant URL for comparisons: lower case, no trailing slash.
+pub fn norm_url(u: &str) -> String {
+    u.trim().trim_end_matches('/').to_ascii_lowercase()
+}
+
+impl World {
+    pub fn new(cfg: SandboxConfig) -> Self {
+        let mut rng = match cfg.seed {
+            Some(s) => StdRng::seed_from_u64(s),
+            None => StdRng::from_os_rng(),
+        };
+        let org_id = format!("{}@AdobeOrg", upper_hex(&mut rng, 24));
+        let token_secret: [u8; 32] = rng.random();
+        let tenant_url = cfg.tenant_url();
+        World {
+            repo: Repo::new(),
+            users: BTreeMap::new(),
+            keystores: HashMap::new(),
+            osgi: IndexMap::new(),
+            agents: HashMap::new(),
+            ims: Ims {
+                org_id,
+                clients: IndexMap::new(),
+                token_secret,
+                tokens_issued: 0,
+            },
+            tenant: Tenant {
+                id: cfg.tenant.clone(),
+                url: tenant_url,
+                delivered_total: 0,
+                recent: VecDeque::new(),
+                rejected_total: 0,
+            },
+            faults: cfg.faults.clone(),
+            rng,
+            csrf_tokens: HashMap::new(),
+            generation: 0,
+            token_cache: HashMap::new(),
+            rr_next: 0,
+            pending: Vec::new(),
+            cfg,
+        }
+    }
+
+    pub fn bump(&mut self) {
+        self.generation += 1;
+        self.token_cache.clear();
+    }
+
+    pub fn hex(&mut self, len: usize) -> String {
+        lower_hex(&mut self.rng, len)
+    }
+
+    pub fn user_by_path(&self, path: &str) -> Option<&User> {
+        self.users.values().find(|u| u.path == path)
+    }
+
+    /// Agent ids under agents.author: child names not starting with `jcr:` or `rep:`.
+    pub fn agent_ids(&self) -> Vec<String> {
+        self.repo
+            .children(AGENTS_ROOT)
+            .into_iter()
+            .filter(|c| !c.starts_with("jcr:") && !c.starts_with("rep:"))
+            .collect()
+    }
+
+    pub fn agent(&self, id: &str) -> Option<AgentConf> {
+        let content = format!("{}/jcr:content", join(AGENTS_ROOT, id));
+        let node = self.repo.get(&content)?;
+        Some(AgentConf {
+            id: id.to_string(),
+            title: node.text("jcr:title").unwrap_or_else(|| id.to_string()),
+            enabled: node.flag("enabled").unwrap_or(false),
+            transport_uri: node.text("transportUri").unwrap_or_default(),
+            retry_delay_ms: node
+                .props
+                .get("retryDelay")
+                .and_then(Prop::as_i64)
+                .unwrap_or(60_000),
+        })
+    }
+
+    /// Agents whose transportUri starts with `tenant_url + "/"`.
+    pub fn bp_agents(&self, tenant_url: &str) -> Vec<AgentConf> {
+        let prefix = format!("{}/", norm_url(tenant_url));
+        self.agent_ids()
+            .iter()
+            .filter_map(|id| self.agent(id))
+            .filter(|a| a.transport_uri.to_ascii_lowercase().starts_with(&prefix))
+            .collect()
+    }
+
+    pub fn runtime(&mut self, id: &str) -> &mut AgentRuntime {
+        self.agents.entry(id.to_string()).or_default()
+    }
+
+    pub fn cloud_configs(&self) -> Vec<CloudConfig> {
+        let mut out = Vec::new();
+        for (root, legacy) in [(CLOUD_ROOT, false), (LEGACY_ROOT, true)] {
+            for name in self.repo.children(root) {
+                if name.starts_with("jcr:") || name.starts_with("rep:") {
+                    continue;
+                }
+                let path = join(root, &name);
+                let content = format!("{path}/jcr:content");
+                let Some(url) = self.repo.text(&content, "tenantURL") else {
+                    continue;
+                };
+                out.push(CloudConfig {
+                    title: self
+                        .repo
+                        .text(&content, "jcr:title")
+                        .unwrap_or(name.clone()),
+                    tenant_url: url,
+                    ims_config: self.repo.text(&content, "imsConfig"),
+                    legacy,
+                    path,
+                });
+            }
+        }
+        out
+    }
+
+    pub fn factory_configs(&self, factory: &str) -> Vec<&OsgiConfig> {
+        self.osgi
+            .values()
+            .filter(|c| c.factory_pid.as_deref() == Some(factory))
+            .collect()
+    }
+}
+
+pub fn upper_hex(rng: &mut StdRng, len: usize) -> String {
+    lower_hex(rng, len).to_ascii_uppercase()
+}
+
+pub fn lower_hex(rng: &mut StdRng, len: usize) -> String {
+    (0..len)
+        .map(|_| char::from_digit(rng.random_range(0..16), 16).unwrap_or('0'))
+        .collect()
+}

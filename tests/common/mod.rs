@@ -1,0 +1,148 @@
+//! Shared helpers: a sandbox on an ephemeral loopback port and a reqwest client for it.
+#![allow(dead_code)]
+
+use brandlink::sandbox::{Faults, Sandbox, SandboxConfig, Scenario};
+use reqwest::{Client, Method, RequestBuilder, Response};
+use serde_json::Value;
+use std::time::Duration;
+
+pub struct Env {
+    pub sb: Sandbox,
+    pub http: Client,
+    pub base: String,
+}
+
+pub fn config(scenario: Scenario) -> SandboxConfig {
+    SandboxConfig {
+        scenario,
+        delivery_rate: 100.0,
+        agent_creation_delay: Duration::from_millis(150),
+        retry_delay_ms: 60_000,
+        seed: Some(7),
+        ..SandboxConfig::default()
+    }
+}
+
+pub async fn start(scenario: Scenario) -> Env {
+    start_with(config(scenario)).await
+}
+
+pub async fn start_with(cfg: SandboxConfig) -> Env {
+    let sb = Sandbox::start_local(cfg).await.expect("sandbox starts");
+    let http = Client::builder()
+        .user_agent("brandlink-tests/1")
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("client");
+    let base = sb.url();
+    Env { sb, http, base }
+}
+
+impl Env {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+    /// An authenticated request as admin.
+    pub fn req(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .basic_auth("admin", Some(self.sb.admin_password()))
+    }
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        self.req(Method::GET, path)
+    }
+    pub fn post(&self, path: &str) -> RequestBuilder {
+        self.req(Method::POST, path)
+    }
+    pub async fn json(&self, path: &str) -> Value {
+        let r = self.get(path).send().await.expect("request");
+        assert_eq!(r.status(), 200, "GET {path}");
+        r.json().await.expect("json body")
+    }
+    pub async fn text(&self, path: &str) -> String {
+        let r = self.get(path).send().await.expect("request");
+        assert_eq!(r.status(), 200, "GET {path}");
+        r.text().await.expect("text body")
+    }
+    pub async fn set_faults(&self, patch: Value) {
+        let r = self
+            .http
+            .post(self.url("/sandbox/control/faults"))
+            .body(patch.to_string())
+            .send()
+            .await
+            .expect("control");
+        assert_eq!(r.status(), 200);
+    }
+    pub fn reset_faults(&self) {
+        self.sb.set_faults(Faults::default());
+    }
+    /// Brand Portal agent ids for the sandbox tenant, discovered by transportUri prefix.
+    pub async fn bp_agents(&self) -> Vec<String> {
+        let list = self.json("/etc/replication/agents.author.1.json").await;
+        let prefix = format!("{}/", self.sb.tenant_url());
+        let mut out = Vec::new();
+        for id in list.as_object().expect("object").keys() {
+            if id.starts_with("jcr:") || id.starts_with("rep:") {
+                continue;
+            }
+            let c = self
+                .json(&format!(
+                    "/etc/replication/agents.author/{id}/jcr:content.json"
+                ))
+                .await;
+            if c["transportUri"]
+                .as_str()
+                .is_some_and(|u| u.starts_with(&prefix))
+            {
+                out.push(id.clone());
+            }
+        }
+        out
+    }
+    pub async fn queue(&self, agent: &str) -> Value {
+        self.json(&format!(
+            "/etc/replication/agents.author/{agent}/jcr:content.queue.json?agent={agent}"
+        ))
+        .await
+    }
+    pub async fn user_path(&self, id: &str) -> String {
+        let q = self
+            .json(&format!(
+                "/bin/querybuilder.json?path=/home/users&1_property=rep:authorizableId&1_property.value={id}&p.limit=-1"
+            ))
+            .await;
+        q["hits"][0]["path"]
+            .as_str()
+            .expect("user found")
+            .to_string()
+    }
+}
+
+/// Polls `check` until it returns Some, or panics after `secs` seconds.
+pub async fn eventually<T, F, Fut>(secs: u64, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub fn html_status(body: &str) -> Option<u16> {
+    let start = body.find("<div id=\"Status\">")? + "<div id=\"Status\">".len();
+    body[start..].split('<').next()?.parse().ok()
+}
+
+pub async fn status(r: Response) -> u16 {
+    r.status().as_u16()
+}
