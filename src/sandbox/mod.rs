@@ -184,7 +184,9 @@ async fn engine_loop(world: Shared, mut stop: watch::Receiver<bool>) {
                 let dt = now.duration_since(last).as_secs_f64();
                 last = now;
                 let mut w = lock(&world);
-                brandportal::run_pending(&mut w);
+                if !w.pending.is_empty() {
+                    brandportal::run_pending(&mut w);
+                }
                 replication::tick(&mut w, dt);
             }
         }

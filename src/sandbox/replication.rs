@@ -281,6 +281,9 @@ pub fn tenant_receive(
 /// Moves queued items: each enabled, unpaused agent delivers at the configured rate; a
 /// failure blocks the queue until `retryDelay` has passed (or a force retry).
 pub fn tick(w: &mut World, dt_secs: f64) {
+    if w.agents.values().all(|r| r.queue.is_empty()) {
+        return;
+    }
     let now = now_ms();
     let rate = w.cfg.delivery_rate.max(0.0);
     for id in w.agent_ids() {
