@@ -1,5 +1,8 @@
 //! brandlink: wire AEM Assets 6.4/6.5 to Adobe Brand Portal and keep the link healthy.
 
+pub mod aem;
 pub mod cli;
+pub mod config;
 pub mod ims;
 pub mod sandbox;
+pub mod setup;

@@ -16,7 +16,10 @@ fn have(tool: &str) -> bool {
 
 #[tokio::test]
 async fn readme_walk_with_curl_and_openssl() {
-    let missing: Vec<&str> = ["bash", "curl", "openssl", "jq"].into_iter().filter(|t| !have(t)).collect();
+    let missing: Vec<&str> = ["bash", "curl", "openssl", "jq"]
+        .into_iter()
+        .filter(|t| !have(t))
+        .collect();
     if !missing.is_empty() {
         // .ci/run installs them; on a developer machine without them say so loudly.
         eprintln!("SKIPPED: scripts/sandbox-walk needs {missing:?}");
@@ -26,13 +29,17 @@ async fn readme_walk_with_curl_and_openssl() {
     let e = common::start(Scenario::Fresh).await;
     let base = e.base.clone();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/sandbox-walk");
-    let out = tokio::task::spawn_blocking(move || Command::new("bash").arg(script).arg(base).output())
-        .await
-        .expect("join")
-        .expect("runs");
+    let out =
+        tokio::task::spawn_blocking(move || Command::new("bash").arg(script).arg(base).output())
+            .await
+            .expect("join")
+            .expect("runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "walk failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        out.status.success(),
+        "walk failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
     assert!(stdout.contains("walk complete"));
     assert_eq!(stdout.matches(": succeeded").count(), 4);
     assert!(stdout.contains("\"deliveredTotal\": 100"));

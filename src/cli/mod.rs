@@ -1,7 +1,14 @@
 //! The command line: every screen's non-interactive twin, plus the sandbox and the demo.
+//!
+//! Exit codes: 0 healthy / succeeded, 1 the check or action failed, 2 usage or configuration.
+
+pub mod commands;
+pub mod context;
 
 use crate::sandbox::{self, Faults, SandboxConfig, Scenario};
 use clap::{Args, Parser, Subcommand};
+use commands::{CliError, Report};
+use context::{Context, GlobalArgs};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -12,12 +19,36 @@ use std::process::ExitCode;
     about = "Wire AEM Assets 6.4/6.5 to Adobe Brand Portal and keep the link healthy"
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// Print a commented default configuration file and exit.
+    #[arg(long)]
+    pub print_default_config: bool,
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The whole integration at a glance: what exists, what is missing, what is unhealthy.
+    Status {
+        /// Brand Portal tenant URL (default: from the cloud configuration).
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Step 1: the key pair and certificate.
+    #[command(subcommand)]
+    Cert(commands::CertCommand),
+    /// Step 2: the IMS technical account configuration.
+    #[command(subcommand)]
+    Account(commands::AccountCommand),
+    /// Step 3: the Brand Portal cloud configuration.
+    #[command(subcommand)]
+    Cloud(commands::CloudCommand),
+    /// Step 4: the tenant's Brand Portal replication agents (and Test Connection).
+    Agents(commands::AgentsArgs),
+    /// Queue state of the Brand Portal agents.
+    Queues(commands::QueuesArgs),
     /// Run the embedded AEM author + Adobe IMS + Brand Portal emulator in the foreground.
     Sandbox(SandboxArgs),
     /// Start the sandbox in-process and walk the integration against it.
@@ -105,7 +136,63 @@ impl WorldArgs {
     }
 }
 
+fn init_logging() {
+    // Logs go to stderr, warnings and up unless RUST_LOG says otherwise; never secrets.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+fn emit(json_mode: bool, result: Result<Report, CliError>) -> ExitCode {
+    match result {
+        Ok(r) => {
+            if json_mode {
+                if !r.json.is_null() {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&r.json).unwrap_or_default()
+                    );
+                }
+            } else {
+                print!("{}", r.text);
+            }
+            if r.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            let code = match e {
+                CliError::Usage(_) => 2,
+                CliError::Failed(_) => 1,
+            };
+            if json_mode {
+                println!(
+                    "{}",
+                    serde_json::json!({"ok": false, "error": e.to_string(), "exitCode": code})
+                );
+            }
+            eprintln!("error: {e}");
+            ExitCode::from(code)
+        }
+    }
+}
+
 pub fn run(cli: Cli) -> ExitCode {
+    init_logging();
+    if cli.print_default_config {
+        print!("{}", crate::config::DEFAULT_CONFIG);
+        return ExitCode::SUCCESS;
+    }
+    let Some(command) = cli.command else {
+        eprintln!("error: no command given; see `brandlink --help` (try `brandlink demo`)");
+        return ExitCode::from(2);
+    };
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -113,37 +200,72 @@ pub fn run(cli: Cli) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    rt.block_on(async {
-        match cli.command {
-            Command::Sandbox(a) => {
-                let cfg = match a.world.config() {
-                    Ok(c) => c,
-                    Err(e) => return usage(&e),
-                };
-                match sandbox::run_foreground(cfg, a.listen, a.allow_remote).await {
-                    Ok(()) => ExitCode::SUCCESS,
-                    Err(e) => {
-                        eprintln!("error: {e}");
-                        ExitCode::from(2)
-                    }
-                }
-            }
-            Command::Demo(a) => {
-                let cfg = match a.world.config() {
-                    Ok(c) => c,
-                    Err(e) => return usage(&e),
-                };
-                let local = SocketAddr::from(([127, 0, 0, 1], 0));
-                match sandbox::run_foreground(cfg, local, false).await {
-                    Ok(()) => ExitCode::SUCCESS,
-                    Err(e) => {
-                        eprintln!("error: {e}");
-                        ExitCode::from(1)
-                    }
-                }
-            }
-        }
+    let json_mode = cli.global.json;
+    rt.block_on(async move {
+        let ctx = || Context::resolve(&cli.global).map_err(CliError::from);
+        let result = match command {
+            Command::Sandbox(a) => return run_sandbox(a).await,
+            Command::Demo(a) => return run_demo(a).await,
+            Command::Status { tenant } => match ctx() {
+                Ok(c) => commands::status(&c, tenant).await,
+                Err(e) => Err(e),
+            },
+            Command::Cert(commands::CertCommand::Create(a)) => match ctx() {
+                Ok(c) => commands::cert_create(&c, &a).await,
+                Err(e) => Err(e),
+            },
+            Command::Account(commands::AccountCommand::Create(a)) => match ctx() {
+                Ok(c) => commands::account_create(&c, &a).await,
+                Err(e) => Err(e),
+            },
+            Command::Account(commands::AccountCommand::Check(a)) => match ctx() {
+                Ok(c) => commands::account_check(&c, &a).await,
+                Err(e) => Err(e),
+            },
+            Command::Cloud(commands::CloudCommand::Create(a)) => match ctx() {
+                Ok(c) => commands::cloud_create(&c, &a).await,
+                Err(e) => Err(e),
+            },
+            Command::Agents(a) => match ctx() {
+                Ok(c) => commands::agents(&c, &a).await,
+                Err(e) => Err(e),
+            },
+            Command::Queues(a) => match ctx() {
+                Ok(c) => commands::queues(&c, &a).await,
+                Err(e) => Err(e),
+            },
+        };
+        emit(json_mode, result)
     })
+}
+
+async fn run_sandbox(a: SandboxArgs) -> ExitCode {
+    let cfg = match a.world.config() {
+        Ok(c) => c,
+        Err(e) => return usage(&e),
+    };
+    match sandbox::run_foreground(cfg, a.listen, a.allow_remote).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run_demo(a: DemoArgs) -> ExitCode {
+    let cfg = match a.world.config() {
+        Ok(c) => c,
+        Err(e) => return usage(&e),
+    };
+    let local = SocketAddr::from(([127, 0, 0, 1], 0));
+    match sandbox::run_foreground(cfg, local, false).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 fn usage(msg: &str) -> ExitCode {

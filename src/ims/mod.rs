@@ -1,3 +1,6 @@
-//! Adobe IMS: the Brand Portal certificate, the JWT and the token exchange.
+//! Adobe IMS: the Brand Portal certificate, the JWT payload, signing, and the token exchange.
 
 pub mod certificate;
+pub mod keyfile;
+pub mod payload;
+pub mod token;

@@ -629,3 +629,32 @@ pub fn keystore_html(w: &World, user_id: &str) -> Response {
         ),
     )
 }
+
+/// `GET <U>/keystore/store.p12`: the user's key store as PKCS#12, protected by its password.
+pub fn keystore_p12(w: &World, user_id: &str) -> Response {
+    let Some(store) = w.keystores.get(user_id) else {
+        return http::error_page(404, &format!("{user_id} has no key store"));
+    };
+    let mut ks = p12_keystore::KeyStore::new();
+    for (alias, e) in &store.entries {
+        let Ok(key) = p12_keystore::PrivateKey::from_der(&e.pk_der) else {
+            continue;
+        };
+        let certs: Vec<_> = e
+            .chain
+            .iter()
+            .filter_map(|d| p12_keystore::Certificate::from_der(d).ok())
+            .collect();
+        let id: Vec<u8> = Sha256::digest(alias.as_bytes()).to_vec();
+        ks.add_entry(
+            alias,
+            p12_keystore::KeyStoreEntry::PrivateKeyChain(p12_keystore::PrivateKeyChain::new(
+                id, key, certs,
+            )),
+        );
+    }
+    match ks.writer(&store.password).write() {
+        Ok(bytes) => http::bytes(200, "application/octet-stream", bytes),
+        Err(e) => http::error_page(500, &format!("cannot write the key store: {e}")),
+    }
+}

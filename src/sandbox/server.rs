@@ -219,6 +219,12 @@ fn route(w: &mut World, req: &mut Request) -> Response {
     if path.starts_with("/system/console/jmx") {
         return replication::jmx(w, req);
     }
+    if is_get
+        && let Some(user_path) = path.strip_suffix("/keystore/store.p12")
+        && let Some(uid) = w.user_by_path(user_path).map(|u| u.id.clone())
+    {
+        return security::keystore_p12(w, &uid);
+    }
     let r = sling::resolve(&w.repo, &path);
     let sels: Vec<&str> = r.selectors.iter().map(String::as_str).collect();
     let ext = r.extension.as_deref();

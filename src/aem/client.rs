@@ -1,0 +1,336 @@
+//! One HTTP client per AEM connection: Basic auth, TLS settings, timeouts, a non-browser
+//! User-Agent, status mapping and the one CSRF retry.
+
+use super::error::{AemError, html_summary};
+use bytes::Bytes;
+use reqwest::{Method, RequestBuilder, header::HeaderMap};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const USER_AGENT: &str = concat!("brandlink/", env!("CARGO_PKG_VERSION"));
+const MAX_BODY: usize = 64 * 1024 * 1024;
+
+/// How to reach one author.
+#[derive(Clone, Debug)]
+pub struct Connection {
+    pub url: String,
+    pub user: String,
+    pub password: SecretString,
+    pub ca_cert: Option<PathBuf>,
+    pub insecure: bool,
+    pub timeout: Duration,
+}
+
+impl Connection {
+    pub fn new(url: &str, user: &str, password: SecretString) -> Self {
+        Connection {
+            url: url.trim_end_matches('/').to_string(),
+            user: user.to_string(),
+            password,
+            ca_cert: None,
+            insecure: false,
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Builds a reqwest client with brandlink's TLS rules: verified by default, an extra CA on
+/// request, verification off only when asked.
+pub fn http_client(
+    ca_cert: Option<&std::path::Path>,
+    insecure: bool,
+    timeout: Duration,
+) -> Result<reqwest::Client, AemError> {
+    let mut b = reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .redirect(reqwest::redirect::Policy::none());
+    if let Some(path) = ca_cert {
+        let pem = std::fs::read(path).map_err(|e| {
+            AemError::Invalid(format!("cannot read --ca-cert {}: {e}", path.display()))
+        })?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            AemError::Invalid(format!(
+                "--ca-cert {} is not a PEM certificate: {e}",
+                path.display()
+            ))
+        })?;
+        for c in certs {
+            b = b.add_root_certificate(c);
+        }
+    }
+    if insecure {
+        b = b.danger_accept_invalid_certs(true);
+    }
+    b.build()
+        .map_err(|e| AemError::Invalid(format!("cannot set up the HTTP client: {e}")))
+}
+
+/// A complete answer.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub path: String,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, AemError> {
+        let looks_html = self
+            .headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|c| c.starts_with("text/html"));
+        serde_json::from_slice(&self.body).map_err(|e| AemError::UnexpectedBody {
+            path: self.path.clone(),
+            detail: if looks_html {
+                "an HTML page where JSON was expected (a login page or proxy error?)".into()
+            } else {
+                format!("invalid JSON ({e})")
+            },
+        })
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+#[derive(Clone)]
+pub struct AemClient {
+    http: reqwest::Client,
+    base: Arc<str>,
+    user: Arc<str>,
+    password: SecretString,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for AemClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AemClient")
+            .field("base", &self.base)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AemClient {
+    pub fn new(conn: &Connection) -> Result<Self, AemError> {
+        let url = reqwest::Url::parse(&conn.url)
+            .map_err(|e| AemError::Invalid(format!("--url '{}' is not a URL: {e}", conn.url)))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(AemError::Invalid(format!(
+                "--url '{}' must start with http:// or https://",
+                conn.url
+            )));
+        }
+        Ok(AemClient {
+            http: http_client(conn.ca_cert.as_deref(), conn.insecure, conn.timeout)?,
+            base: conn.url.trim_end_matches('/').into(),
+            user: conn.user.as_str().into(),
+            password: conn.password.clone(),
+            timeout: conn.timeout,
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    fn builder(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .basic_auth(&*self.user, Some(self.password.expose_secret()))
+    }
+
+    fn map_transport(&self, e: reqwest::Error, what: &str) -> AemError {
+        let detail = root_cause(&e);
+        if e.is_timeout() {
+            return AemError::Timeout {
+                url: self.base.to_string(),
+                what: what.to_string(),
+                secs: self.timeout.as_secs(),
+            };
+        }
+        let lower = detail.to_ascii_lowercase();
+        if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+            return AemError::Tls {
+                url: self.base.to_string(),
+                detail,
+            };
+        }
+        let detail = if e.is_connect() {
+            detail
+        } else {
+            format!("the connection closed before AEM answered ({detail})")
+        };
+        AemError::Unreachable {
+            url: self.base.to_string(),
+            detail,
+        }
+    }
+
+    async fn execute(
+        &self,
+        rb: RequestBuilder,
+        method: &Method,
+        path: &str,
+    ) -> Result<Reply, AemError> {
+        let what = format!("{method} {path}");
+        let resp = rb.send().await.map_err(|e| self.map_transport(e, &what))?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| self.map_transport(e, &what))?;
+        if body.len() > MAX_BODY {
+            return Err(AemError::UnexpectedBody {
+                path: path.to_string(),
+                detail: format!("answer of {} bytes is too large", body.len()),
+            });
+        }
+        Ok(Reply {
+            status,
+            headers,
+            body,
+            path: path.to_string(),
+        })
+    }
+
+    /// Sends a request built by `build` (called again for the CSRF retry). Statuses in
+    /// `accept` are returned as they are; others become errors.
+    pub async fn send<F>(
+        &self,
+        method: Method,
+        path: &str,
+        accept: &[u16],
+        build: F,
+    ) -> Result<Reply, AemError>
+    where
+        F: Fn(RequestBuilder) -> RequestBuilder,
+    {
+        let rb = build(self.builder(method.clone(), path));
+        let mut reply = self.execute(rb, &method, path).await?;
+        if reply.status == 403
+            && method != Method::GET
+            && method != Method::HEAD
+            && !accept.contains(&403)
+        {
+            // A CSRF or Referrer filter: retry once with a token and a Referer.
+            if let Ok(token) = self.csrf_token().await {
+                let rb = build(self.builder(method.clone(), path))
+                    .header("CSRF-Token", token)
+                    .header(reqwest::header::REFERER, format!("{}/", self.base));
+                reply = self.execute(rb, &method, path).await?;
+            }
+        }
+        if accept.contains(&reply.status) {
+            return Ok(reply);
+        }
+        Err(self.status_error(&method, path, &reply))
+    }
+
+    fn status_error(&self, method: &Method, path: &str, reply: &Reply) -> AemError {
+        let detail = html_summary(&reply.text());
+        match reply.status {
+            401 => AemError::Unauthorized {
+                user: self.user.to_string(),
+            },
+            403 => AemError::Forbidden {
+                method: method.to_string(),
+                path: path.to_string(),
+                hint: if detail.to_ascii_lowercase().contains("csrf")
+                    || detail.to_ascii_lowercase().contains("referrer")
+                {
+                    format!("the CSRF/Referrer filter refused it even with a token ({detail})")
+                } else {
+                    format!("user {} may lack permission there ({detail})", self.user)
+                },
+            },
+            404 => AemError::NotFound {
+                path: path.to_string(),
+            },
+            503 => AemError::Unavailable {
+                url: self.base.to_string(),
+            },
+            status => AemError::Status {
+                method: method.to_string(),
+                path: path.to_string(),
+                status,
+                detail,
+            },
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Result<Reply, AemError> {
+        self.send(Method::GET, path, &[200], |b| b).await
+    }
+
+    pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, AemError> {
+        self.get(path).await?.json()
+    }
+
+    /// Form POST; `accept` lists the success statuses.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        form: &[(String, String)],
+        accept: &[u16],
+    ) -> Result<Reply, AemError> {
+        self.send(Method::POST, path, accept, |b| b.form(form))
+            .await
+    }
+
+    async fn csrf_token(&self) -> Result<String, AemError> {
+        #[derive(serde::Deserialize)]
+        struct Token {
+            token: String,
+        }
+        let path = "/libs/granite/csrf/token.json";
+        let reply = self
+            .execute(self.builder(Method::GET, path), &Method::GET, path)
+            .await?;
+        if reply.status != 200 {
+            return Err(self.status_error(&Method::GET, path, &reply));
+        }
+        let t: Token = reply.json()?;
+        Ok(t.token)
+    }
+}
+
+/// The innermost error message, without URLs.
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur: &dyn std::error::Error = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+/// Builds a form from string pairs.
+pub fn form<I, K, V>(pairs: I) -> Vec<(String, String)>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: Into<String>,
+    V: Into<String>,
+{
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect()
+}

@@ -1,0 +1,123 @@
+//! Errors of the AEM client: what happened and what the operator can do. None of them carries a
+//! password, token or key.
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum AemError {
+    #[error("cannot reach AEM at {url}: {detail}. Is the author running, and is --url right?")]
+    Unreachable { url: String, detail: String },
+    #[error(
+        "AEM at {url} did not answer {what} within {secs} s; it may be overloaded (raise --timeout) or unreachable"
+    )]
+    Timeout {
+        url: String,
+        what: String,
+        secs: u64,
+    },
+    #[error(
+        "TLS with {url} failed: {detail}. For a private CA pass --ca-cert FILE; --insecure skips verification (not for production)"
+    )]
+    Tls { url: String, detail: String },
+    #[error(
+        "AEM rejected the credentials for user {user} (401); check the password (AEM_PASSWORD or --password-env)"
+    )]
+    Unauthorized { user: String },
+    #[error("AEM refused {method} {path} (403): {hint}")]
+    Forbidden {
+        method: String,
+        path: String,
+        hint: String,
+    },
+    #[error("{path} does not exist on this author (404)")]
+    NotFound { path: String },
+    #[error("AEM at {url} is starting or restarting (503); try again in a moment")]
+    Unavailable { url: String },
+    #[error("AEM answered {status} to {method} {path}: {detail}")]
+    Status {
+        method: String,
+        path: String,
+        status: u16,
+        detail: String,
+    },
+    #[error("{url} does not look like an AEM author: {detail}")]
+    NotAem { url: String, detail: String },
+    #[error("unexpected answer from {path}: {detail}")]
+    UnexpectedBody { path: String, detail: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl AemError {
+    /// Failures worth retrying later (the author may come back).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            AemError::Unreachable { .. } | AemError::Timeout { .. } | AemError::Unavailable { .. }
+        ) || matches!(self, AemError::Status { status, .. } if *status >= 500)
+    }
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, AemError::NotFound { .. })
+    }
+}
+
+/// The text of an HTML error page or Sling response, shortened for a message.
+pub fn html_summary(body: &str) -> String {
+    if let Some(start) = body.find("id=\"Message\">") {
+        let rest = &body[start + "id=\"Message\">".len()..];
+        if let Some(end) = rest.find('<') {
+            let m = decode_entities(rest[..end].trim());
+            if !m.is_empty() {
+                return m;
+            }
+        }
+    }
+    let text = strip_tags(body);
+    let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    truncate(&text, 200)
+}
+
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(max).collect::<String>())
+    }
+}
+
+/// Removes tags and decodes the common entities.
+pub fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    decode_entities(&out)
+}
+
+pub fn decode_entities(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries() {
+        let sling = r#"<tr><td>Message</td><td><div id="Message">javax.jcr.X: boom &amp; more</div></td></tr>"#;
+        assert_eq!(html_summary(sling), "javax.jcr.X: boom & more");
+        assert_eq!(html_summary("<h1>Not  Found</h1>\n<p>x</p>"), "Not Found x");
+        assert_eq!(truncate("abcdef", 3), "abc…");
+    }
+}

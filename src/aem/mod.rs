@@ -1,0 +1,15 @@
+//! The async AEM client: one file per area of the author that the integration touches.
+
+pub mod agents;
+pub mod client;
+pub mod cloud;
+pub mod error;
+pub mod keystore;
+pub mod nodes;
+pub mod osgi;
+pub mod queue;
+pub mod readiness;
+pub mod users;
+
+pub use client::{AemClient, Connection};
+pub use error::AemError;

@@ -1,0 +1,157 @@
+//! Global options resolved against the config file: where AEM is, who we are, how to reach
+//! IMS, and how secrets are obtained (environment or prompt, never flags).
+
+use crate::aem::{AemClient, AemError, Connection};
+use crate::config::{self, Profile};
+use crate::ims::payload::PROD_IMS;
+use clap::Args;
+use secrecy::SecretString;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// AEM author URL [default: http://localhost:4502]
+    #[arg(long, global = true)]
+    pub url: Option<String>,
+    /// AEM user [default: admin]
+    #[arg(long, global = true)]
+    pub user: Option<String>,
+    /// Environment variable holding the AEM password [default: AEM_PASSWORD]
+    #[arg(long, global = true, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// Adobe IMS base URL (stage, or the sandbox) [default: https://ims-na1.adobelogin.com]
+    #[arg(long, global = true)]
+    pub ims_url: Option<String>,
+    /// Extra CA certificate (PEM) for a private CA
+    #[arg(long, global = true, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// Skip TLS certificate verification (shows a warning)
+    #[arg(long, global = true)]
+    pub insecure: bool,
+    /// Profile from the config file
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// Config file [default: $XDG_CONFIG_HOME/brandlink/config.toml]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Machine-readable output (stable shape, no secrets)
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Request timeout in seconds
+    #[arg(long, global = true, value_name = "SECS")]
+    pub timeout: Option<u64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ContextError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("{0}")]
+    Secret(String),
+    #[error(transparent)]
+    Aem(#[from] AemError),
+}
+
+/// Everything a command needs to talk to AEM and IMS.
+pub struct Context {
+    pub profile: Profile,
+    pub url: String,
+    pub user: String,
+    pub password_env: String,
+    pub ims_url: String,
+    pub tenant: Option<String>,
+    pub ca_cert: Option<PathBuf>,
+    pub insecure: bool,
+    pub json: bool,
+    pub timeout: Duration,
+}
+
+impl Context {
+    pub fn resolve(g: &GlobalArgs) -> Result<Context, ContextError> {
+        let (cfg, path) = config::load(g.config.as_deref())?;
+        let profile = cfg.profile(g.profile.as_deref(), path.as_deref())?;
+        Ok(Context {
+            url: g
+                .url
+                .clone()
+                .or(profile.url.clone())
+                .unwrap_or_else(|| "http://localhost:4502".into()),
+            user: g
+                .user
+                .clone()
+                .or(profile.user.clone())
+                .unwrap_or_else(|| "admin".into()),
+            password_env: g
+                .password_env
+                .clone()
+                .or(profile.password_env.clone())
+                .unwrap_or_else(|| "AEM_PASSWORD".into()),
+            ims_url: g
+                .ims_url
+                .clone()
+                .or(profile.ims_url.clone())
+                .unwrap_or_else(|| PROD_IMS.into()),
+            tenant: profile.tenant.clone(),
+            ca_cert: g.ca_cert.clone().or(profile.ca_cert.clone()),
+            insecure: g.insecure || profile.insecure.unwrap_or(false),
+            json: g.json,
+            timeout: Duration::from_secs(g.timeout.or(profile.timeout_secs).unwrap_or(30).max(1)),
+            profile,
+        })
+    }
+
+    pub fn password(&self) -> Result<SecretString, ContextError> {
+        secret_from_env_or_prompt(
+            &self.password_env,
+            &format!("AEM password for {} at {}: ", self.user, self.url),
+            &format!(
+                "set {} (or name another variable with --password-env)",
+                self.password_env
+            ),
+        )
+    }
+
+    pub fn client(&self) -> Result<AemClient, ContextError> {
+        if self.insecure {
+            eprintln!(
+                "warning: TLS certificate verification is OFF (--insecure); do not use this against production"
+            );
+        }
+        let mut conn = Connection::new(&self.url, &self.user, self.password()?);
+        conn.ca_cert = self.ca_cert.clone();
+        conn.insecure = self.insecure;
+        conn.timeout = self.timeout;
+        Ok(AemClient::new(&conn)?)
+    }
+
+    pub fn ims_http(&self) -> Result<reqwest::Client, ContextError> {
+        Ok(crate::aem::client::http_client(
+            self.ca_cert.as_deref(),
+            self.insecure,
+            self.timeout,
+        )?)
+    }
+}
+
+/// Reads a secret from an environment variable, else prompts (without echo) on a terminal.
+pub fn secret_from_env_or_prompt(
+    var: &str,
+    prompt: &str,
+    hint: &str,
+) -> Result<SecretString, ContextError> {
+    if let Ok(v) = std::env::var(var)
+        && !v.is_empty()
+    {
+        return Ok(SecretString::from(v));
+    }
+    if std::io::stdin().is_terminal() {
+        let v = rpassword::prompt_password(prompt)
+            .map_err(|e| ContextError::Secret(format!("cannot read the secret: {e}")))?;
+        if !v.is_empty() {
+            return Ok(SecretString::from(v));
+        }
+    }
+    Err(ContextError::Secret(format!("no secret given: {hint}")))
+}

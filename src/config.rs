@@ -1,0 +1,170 @@
+//! The configuration file: named profiles for authors (dev, stage, prod), in TOML under the
+//! XDG config directory (`$XDG_CONFIG_HOME/brandlink/config.toml`), or `--config FILE`.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+pub const DEFAULT_CONFIG: &str = r#"# brandlink configuration
+# Passwords are never stored here: each profile names the environment variable that holds it.
+
+# Profile used when --profile is not given.
+default_profile = "local"
+
+[profiles.local]
+url = "http://localhost:4502"
+user = "admin"
+password_env = "AEM_PASSWORD"
+# IMS host; leave out for production (https://ims-na1.adobelogin.com)
+# ims_url = "https://ims-na1.adobelogin.com"
+# Brand Portal tenant URL, once known
+# tenant = "https://<tenant>.brand-portal.adobe.com"
+# ca_cert = "/etc/ssl/private-ca.pem"
+# insecure = false
+# timeout_secs = 30
+
+# [profiles.prod]
+# url = "https://author.example.com"
+# user = "brandlink-operator"
+# password_env = "AEM_PROD_PASSWORD"
+"#;
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub default_profile: Option<String>,
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub url: Option<String>,
+    pub user: Option<String>,
+    pub password_env: Option<String>,
+    pub ims_url: Option<String>,
+    pub tenant: Option<String>,
+    pub ca_cert: Option<PathBuf>,
+    pub insecure: Option<bool>,
+    pub timeout_secs: Option<u64>,
+}
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {detail}")]
+    Read { path: String, detail: String },
+    #[error("{path}: {detail}")]
+    Parse { path: String, detail: String },
+    #[error("profile '{name}' is not defined in {path} (known: {known})")]
+    UnknownProfile {
+        name: String,
+        path: String,
+        known: String,
+    },
+}
+
+/// `$XDG_CONFIG_HOME/brandlink/config.toml` (or the platform's equivalent).
+pub fn default_path() -> Option<PathBuf> {
+    if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(x).join("brandlink").join("config.toml"));
+    }
+    directories::ProjectDirs::from("", "", "brandlink").map(|d| d.config_dir().join("config.toml"))
+}
+
+/// Parses a config file's text; errors name the line and the field.
+pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
+    toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+        let detail = e.message().to_string();
+        ConfigError::Parse {
+            path: path.to_string(),
+            detail: match line {
+                Some(l) => format!("line {l}: {detail}"),
+                None => detail,
+            },
+        }
+    })
+}
+
+/// Loads the file if it exists. An explicit path must exist.
+pub fn load(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>), ConfigError> {
+    let (path, must_exist) = match explicit {
+        Some(p) => (Some(p.to_path_buf()), true),
+        None => (default_path(), false),
+    };
+    let Some(path) = path else {
+        return Ok((Config::default(), None));
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok((parse(&text, &path.display().to_string())?, Some(path))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
+            Ok((Config::default(), None))
+        }
+        Err(e) => Err(ConfigError::Read {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        }),
+    }
+}
+
+impl Config {
+    /// The named profile, the default profile, or an empty one.
+    pub fn profile(&self, name: Option<&str>, path: Option<&Path>) -> Result<Profile, ConfigError> {
+        let wanted = name
+            .map(str::to_string)
+            .or_else(|| self.default_profile.clone());
+        match wanted {
+            None => Ok(Profile::default()),
+            Some(n) => match self.profiles.get(&n) {
+                Some(p) => Ok(p.clone()),
+                None if name.is_none() => Ok(Profile::default()),
+                None => Err(ConfigError::UnknownProfile {
+                    name: n,
+                    path: path
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| "(no config file)".into()),
+                    known: self.profiles.keys().cloned().collect::<Vec<_>>().join(", "),
+                }),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_parses() {
+        let c = parse(DEFAULT_CONFIG, "default").unwrap();
+        assert_eq!(c.default_profile.as_deref(), Some("local"));
+        assert_eq!(
+            c.profile(None, None).unwrap().url.as_deref(),
+            Some("http://localhost:4502")
+        );
+    }
+
+    #[test]
+    fn errors_name_line_and_field() {
+        let e = parse("[profiles.x]\nurl = \"a\"\nuser = 5\n", "f.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 3"), "{e}");
+        assert!(e.contains("f.toml"));
+        let e = parse("[profiles.x]\nurll = \"a\"\n", "f.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("urll"), "{e}");
+        let c = parse("[profiles.a]\n", "f").unwrap();
+        assert!(
+            c.profile(Some("b"), None)
+                .unwrap_err()
+                .to_string()
+                .contains("known: a")
+        );
+    }
+}

@@ -1,0 +1,210 @@
+//! The integration as it stands on one author, read in one go.
+
+use crate::aem::agents::AgentInfo;
+use crate::aem::cloud::{CloudConfig, tenant_label};
+use crate::aem::keystore::{KeystoreInfo, parse_java_date};
+use crate::aem::osgi::{CUSTOMIZER_FACTORY, OsgiConfig, PROVIDER_FACTORY};
+use crate::aem::queue::{Depth, QueueStatus};
+use crate::aem::readiness::Readiness;
+use crate::aem::users::{BP_SERVICE_USER, UserRef};
+use crate::aem::{AemClient, AemError};
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthType {
+    Jwt,
+    OauthServerToServer,
+}
+
+/// An IMS configuration (`com.adobe.granite.auth.oauth.accesstoken.provider`), without secrets.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ImsConfig {
+    pub pid: String,
+    pub title: String,
+    pub name: Option<String>,
+    pub auth_type: AuthType,
+    pub client_id: String,
+    pub endpoint: Option<String>,
+    pub keypair_alias: Option<String>,
+    pub claims: Vec<String>,
+    pub scopes: Vec<String>,
+    pub org_id: Option<String>,
+    /// A customizer holding the client secret is configured for it.
+    pub has_secret: bool,
+}
+
+impl ImsConfig {
+    pub fn from_osgi(c: &OsgiConfig, customizers: &[OsgiConfig]) -> Self {
+        let oauth = c.get("auth.token.provider.authorization.grants") == Some("client_credentials");
+        let ctype = c.get("token.request.customizer.type");
+        let has_secret = customizers.iter().any(|cu| {
+            (ctype.is_none() || cu.get("customizer.type") == ctype)
+                && cu
+                    .get("auth.ims.client.secret")
+                    .is_some_and(|s| !s.is_empty())
+        });
+        ImsConfig {
+            pid: c.pid.clone(),
+            title: c
+                .get("auth.token.provider.title")
+                .or(c.get("name"))
+                .unwrap_or(&c.pid)
+                .to_string(),
+            name: c.get("name").map(str::to_string),
+            auth_type: if oauth {
+                AuthType::OauthServerToServer
+            } else {
+                AuthType::Jwt
+            },
+            client_id: c
+                .get("auth.token.provider.client.id")
+                .unwrap_or("")
+                .to_string(),
+            endpoint: c.get("auth.token.provider.endpoint").map(str::to_string),
+            keypair_alias: c
+                .get("auth.token.provider.keypair.alias")
+                .map(str::to_string),
+            claims: c.all("auth.token.provider.default.claims"),
+            scopes: crate::ims::token::split_scopes(
+                c.get("auth.token.provider.scope").unwrap_or(""),
+            ),
+            org_id: c.get("auth.token.provider.orgId").map(str::to_string),
+            has_secret,
+        }
+    }
+    /// Whether `id` (a cloud configuration's `imsConfig`) names this configuration.
+    pub fn is(&self, id: &str) -> bool {
+        self.pid == id || self.name.as_deref() == Some(id)
+    }
+}
+
+/// One Brand Portal agent with its queue.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentState {
+    #[serde(flatten)]
+    pub info: AgentInfo,
+    pub queue: Option<QueueStatus>,
+    pub depth: Option<Depth>,
+    pub error: Option<String>,
+}
+
+/// The certificate behind the alias brandlink cares about.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificateState {
+    pub alias: String,
+    pub subject: String,
+    pub not_after: String,
+    pub days_left: Option<i64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Integration {
+    pub aem_url: String,
+    pub readiness: Readiness,
+    pub service_user: Option<String>,
+    pub keystore: KeystoreInfo,
+    pub certificate: Option<CertificateState>,
+    pub ims_configs: Vec<ImsConfig>,
+    pub cloud_configs: Vec<CloudConfig>,
+    pub tenant_url: Option<String>,
+    pub agents: Vec<AgentState>,
+    pub mac_users: Vec<UserRef>,
+}
+
+impl Integration {
+    /// Reads everything the integration consists of. `tenant` overrides the tenant URL taken
+    /// from the cloud configuration.
+    pub async fn read(client: &AemClient, tenant: Option<&str>) -> Result<Integration, AemError> {
+        let (readiness, user, providers, customizers, clouds) = tokio::try_join!(
+            client.readiness(),
+            client.find_user(BP_SERVICE_USER),
+            client.factory_configs(PROVIDER_FACTORY),
+            client.factory_configs(CUSTOMIZER_FACTORY),
+            client.cloud_configs(),
+        )?;
+        let keystore = match &user {
+            Some(path) => client.keystore(path).await?,
+            None => KeystoreInfo {
+                exists: false,
+                aliases: vec![],
+            },
+        };
+        let ims_configs: Vec<ImsConfig> = providers
+            .iter()
+            .map(|p| ImsConfig::from_osgi(p, &customizers))
+            .collect();
+        let wanted_alias = ims_configs.iter().find_map(|c| c.keypair_alias.clone());
+        let alias = wanted_alias
+            .as_deref()
+            .and_then(|a| keystore.alias(a))
+            .or_else(|| keystore.aliases.first());
+        let now = chrono::Utc::now().timestamp();
+        let certificate = alias.and_then(|a| {
+            let leaf = a.chain.first()?;
+            Some(CertificateState {
+                alias: a.alias.clone(),
+                subject: leaf.subject.clone(),
+                not_after: leaf.not_after.clone(),
+                days_left: parse_java_date(&leaf.not_after).map(|t| (t - now).div_euclid(86_400)),
+            })
+        });
+        let tenant_url = tenant
+            .map(|t| t.trim_end_matches('/').to_string())
+            .or_else(|| {
+                clouds
+                    .iter()
+                    .find(|c| !c.legacy)
+                    .or(clouds.first())
+                    .map(|c| c.tenant_url.trim_end_matches('/').to_string())
+            });
+        let (agents, mac_users) = match &tenant_url {
+            Some(t) => {
+                let infos = client.brand_portal_agents(t).await?;
+                let states = futures::future::join_all(infos.into_iter().map(|info| async move {
+                    match client.queue(&info.id).await {
+                        Ok(q) => {
+                            let depth = client.queue_depth(&info.id, &q).await;
+                            AgentState {
+                                info,
+                                queue: Some(q),
+                                depth: Some(depth),
+                                error: None,
+                            }
+                        }
+                        Err(e) => AgentState {
+                            info,
+                            queue: None,
+                            depth: None,
+                            error: Some(e.to_string()),
+                        },
+                    }
+                }))
+                .await;
+                let macs = client.mac_users(&tenant_label(t)).await.unwrap_or_default();
+                (states, macs)
+            }
+            None => (vec![], vec![]),
+        };
+        Ok(Integration {
+            aem_url: client.base_url().to_string(),
+            readiness,
+            service_user: user,
+            keystore,
+            certificate,
+            ims_configs,
+            cloud_configs: clouds,
+            tenant_url,
+            agents,
+            mac_users,
+        })
+    }
+
+    pub fn enabled_agents(&self) -> usize {
+        self.agents.iter().filter(|a| a.info.enabled).count()
+    }
+}

@@ -1,0 +1,182 @@
+//! The procedure as ordered steps, each judged from an [`Integration`] snapshot, so a re-run
+//! continues where it stopped.
+
+use super::snapshot::{AuthType, Integration};
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepId {
+    Certificate,
+    Account,
+    CloudService,
+    Replication,
+}
+
+impl StepId {
+    pub const ALL: [StepId; 4] = [
+        StepId::Certificate,
+        StepId::Account,
+        StepId::CloudService,
+        StepId::Replication,
+    ];
+    pub fn title(self) -> &'static str {
+        match self {
+            StepId::Certificate => "Certificate",
+            StepId::Account => "Account",
+            StepId::CloudService => "Cloud Service",
+            StepId::Replication => "Replication",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(tag = "state", content = "reason", rename_all = "kebab-case")]
+pub enum StepStatus {
+    Done,
+    Pending(String),
+    Failing(String),
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct StepReport {
+    pub id: StepId,
+    pub title: &'static str,
+    pub status: StepStatus,
+    /// What exists, in a line.
+    pub detail: String,
+    /// Warnings that do not fail the step.
+    pub warnings: Vec<String>,
+}
+
+pub const EXPECTED_AGENTS: usize = 4;
+pub const CERT_WARN_DAYS: i64 = 30;
+
+impl Integration {
+    pub fn steps(&self) -> Vec<StepReport> {
+        StepId::ALL.iter().map(|id| self.step(*id)).collect()
+    }
+
+    pub fn first_incomplete(&self) -> Option<StepId> {
+        self.steps()
+            .into_iter()
+            .find(|s| s.status != StepStatus::Done)
+            .map(|s| s.id)
+    }
+
+    pub fn healthy(&self) -> bool {
+        self.steps().iter().all(|s| s.status == StepStatus::Done)
+    }
+
+    pub fn step(&self, id: StepId) -> StepReport {
+        let mut warnings = Vec::new();
+        let oauth = self
+            .ims_configs
+            .first()
+            .is_some_and(|c| c.auth_type == AuthType::OauthServerToServer);
+        let (status, detail) = match id {
+            StepId::Certificate => match (&self.service_user, &self.certificate) {
+                (None, _) => (
+                    StepStatus::Failing("the service user brandportal-imsconfig-service does not exist on this author".into()),
+                    String::new(),
+                ),
+                (Some(_), None) if oauth => (StepStatus::Done, "not needed: the IMS configuration uses OAuth Server-to-Server".into()),
+                (Some(_), None) => (StepStatus::Pending("no key pair in the keystore of brandportal-imsconfig-service".into()), String::new()),
+                (Some(_), Some(c)) => {
+                    let detail = format!("alias {} ({}), expires {}", c.alias, c.subject, c.not_after);
+                    match c.days_left {
+                        Some(d) if d < 0 => (StepStatus::Failing(format!("the certificate of alias {} has expired", c.alias)), detail),
+                        Some(d) => {
+                            if d < CERT_WARN_DAYS {
+                                warnings.push(format!("the certificate expires in {d} days: create a new one and upload it to the Console"));
+                            }
+                            (StepStatus::Done, detail)
+                        }
+                        None => (StepStatus::Done, detail),
+                    }
+                }
+            },
+            StepId::Account => match self.ims_configs.as_slice() {
+                [] => (StepStatus::Pending("no IMS configuration".into()), String::new()),
+                [c] => {
+                    let detail = format!("{} ({:?}, client {})", c.title, c.auth_type, c.client_id);
+                    if c.auth_type == AuthType::Jwt {
+                        warnings.push("JWT credentials reached end of life in 2025–2026: migrate to OAuth Server-to-Server".into());
+                    }
+                    if !c.has_secret {
+                        (StepStatus::Failing("the IMS configuration has no client secret".into()), detail)
+                    } else if c.auth_type == AuthType::Jwt
+                        && c.keypair_alias.as_deref().is_some_and(|a| self.keystore.alias(a).is_none())
+                    {
+                        (
+                            StepStatus::Failing(format!(
+                                "it uses key alias '{}', which is not in the keystore",
+                                c.keypair_alias.clone().unwrap_or_default()
+                            )),
+                            detail,
+                        )
+                    } else {
+                        (StepStatus::Done, detail)
+                    }
+                }
+                many => (
+                    StepStatus::Failing(format!("{} IMS configurations exist; Adobe requires exactly one", many.len())),
+                    many.iter().map(|c| c.pid.as_str()).collect::<Vec<_>>().join(", "),
+                ),
+            },
+            StepId::CloudService => {
+                let modern: Vec<_> = self.cloud_configs.iter().filter(|c| !c.legacy).collect();
+                let legacy = self.cloud_configs.iter().any(|c| c.legacy);
+                match modern.as_slice() {
+                    [] if legacy => (
+                        StepStatus::Failing("only a legacy (/etc/cloudservices) configuration exists: run the upgrade".into()),
+                        String::new(),
+                    ),
+                    [] => (StepStatus::Pending("no Brand Portal cloud configuration".into()), String::new()),
+                    [c, ..] => {
+                        let detail = format!("{} → {}", c.title, c.tenant_url);
+                        if modern.len() > 1 {
+                            warnings.push(format!("{} Brand Portal configurations exist", modern.len()));
+                        }
+                        match &c.ims_config {
+                            Some(id) if self.ims_configs.iter().any(|i| i.is(id)) => (StepStatus::Done, detail),
+                            Some(id) => (StepStatus::Failing(format!("it names IMS configuration '{id}', which does not exist")), detail),
+                            None => (StepStatus::Failing("it names no IMS configuration".into()), detail),
+                        }
+                    }
+                }
+            }
+            StepId::Replication => {
+                let n = self.agents.len();
+                let enabled = self.enabled_agents();
+                let blocked: Vec<&str> = self
+                    .agents
+                    .iter()
+                    .filter(|a| a.queue.as_ref().is_some_and(|q| q.blocked))
+                    .map(|a| a.info.id.as_str())
+                    .collect();
+                let detail = format!("{n} agents, {enabled} enabled");
+                if n == 0 {
+                    (StepStatus::Pending("no Brand Portal replication agents for the tenant".into()), detail)
+                } else if !blocked.is_empty() {
+                    (StepStatus::Failing(format!("blocked queue: {}", blocked.join(", "))), detail)
+                } else if enabled < n {
+                    (StepStatus::Failing(format!("{} of {n} agents are disabled; all must stay enabled or some assets fail", n - enabled)), detail)
+                } else {
+                    if n != EXPECTED_AGENTS {
+                        warnings.push(format!("{n} Brand Portal agents found; AEM normally creates {EXPECTED_AGENTS}"));
+                    }
+                    (StepStatus::Done, detail)
+                }
+            }
+        };
+        StepReport {
+            id,
+            title: id.title(),
+            status,
+            detail,
+            warnings,
+        }
+    }
+}

@@ -1,0 +1,436 @@
+//! The whole first-time setup through the real binary against a fresh sandbox, a second run
+//! that changes nothing, OAuth Server-to-Server, and no secret in any output.
+
+mod common;
+
+use brandlink::sandbox::{SandboxConfig, Scenario};
+use serde_json::Value;
+use std::path::Path;
+use std::process::Output;
+
+const ADMIN_PW: &str = "Adm1n-S3cret-Pw";
+const KS_PW: &str = "Keyst0re-S3cret";
+
+struct Run {
+    base: String,
+    xdg: tempfile::TempDir,
+    transcript: std::sync::Mutex<String>,
+}
+
+impl Run {
+    fn new(base: &str) -> Self {
+        Run {
+            base: base.into(),
+            xdg: tempfile::tempdir().unwrap(),
+            transcript: Default::default(),
+        }
+    }
+    async fn cmd(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut c = assert_cmd::Command::cargo_bin("brandlink").unwrap();
+        c.args(["--url", &self.base, "--ims-url", &self.base])
+            .args(args);
+        c.env("AEM_PASSWORD", ADMIN_PW)
+            .env("XDG_CONFIG_HOME", self.xdg.path())
+            .env_remove("BRANDLINK_CLIENT_SECRET")
+            .env_remove("BRANDLINK_KEYSTORE_PASSWORD");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let out = tokio::task::spawn_blocking(move || c.output().unwrap())
+            .await
+            .unwrap();
+        let mut t = self.transcript.lock().unwrap();
+        t.push_str(&String::from_utf8_lossy(&out.stdout));
+        t.push_str(&String::from_utf8_lossy(&out.stderr));
+        out
+    }
+    async fn json(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, Value) {
+        let mut a = args.to_vec();
+        a.push("--json");
+        let out = self.cmd(&a, env).await;
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+            panic!(
+                "{args:?}: not JSON\nstdout: {}\nstderr: {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (out.status.code().unwrap_or(-1), v)
+    }
+}
+
+fn sandbox_cfg() -> SandboxConfig {
+    SandboxConfig {
+        admin_password: ADMIN_PW.into(),
+        ..common::config(Scenario::Fresh)
+    }
+}
+
+async fn console(e: &common::Env, cert: &Path) -> Value {
+    let pem = std::fs::read(cert).unwrap();
+    let form = reqwest::multipart::Form::new().part(
+        "certificate",
+        reqwest::multipart::Part::bytes(pem).file_name("AEM-Adobe-IMS.crt"),
+    );
+    e.http
+        .post(e.url("/sandbox/console/projects"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_time_setup_through_the_cli_jwt() {
+    let e = common::start_with(sandbox_cfg()).await;
+    let run = Run::new(&e.base);
+    let dir = tempfile::tempdir().unwrap();
+    let crt = dir.path().join("AEM-Adobe-IMS.crt");
+    let key = dir.path().join("private.pem");
+    let crt_s = crt.to_str().unwrap();
+    let key_s = key.to_str().unwrap();
+
+    // Nothing yet: status is unhealthy (exit 1) and says what is missing.
+    let (code, st) = run.json(&["status"], &[]).await;
+    assert_eq!(code, 1);
+    assert_eq!(st["ok"], false);
+    assert_eq!(st["steps"][0]["status"]["state"], "pending");
+    assert_eq!(st["integration"]["agents"], serde_json::json!([]));
+
+    // 1. Certificate (keystore created with the password from the environment).
+    let (code, v) = run
+        .json(
+            &[
+                "cert",
+                "create",
+                "--alias",
+                "brandportal",
+                "--out",
+                crt_s,
+                "--save-key",
+                key_s,
+            ],
+            &[("BRANDLINK_KEYSTORE_PASSWORD", KS_PW)],
+        )
+        .await;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["changed"], true);
+    assert_eq!(v["createdKeystore"], true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let (code, v) = run
+        .json(
+            &["cert", "create", "--alias", "brandportal", "--out", crt_s],
+            &[],
+        )
+        .await;
+    assert_eq!(
+        (code, &v["changed"]),
+        (0, &Value::Bool(false)),
+        "second run changes nothing"
+    );
+    // openssl agrees the certificate is RSA-2048/SHA-256 and matches the key.
+    if std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok()
+    {
+        let text = std::process::Command::new("openssl")
+            .args(["x509", "-in", crt_s, "-noout", "-text"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&text.stdout);
+        assert!(text.contains("sha256WithRSAEncryption"));
+        assert!(text.contains("2048 bit"));
+        let m1 = std::process::Command::new("openssl")
+            .args(["x509", "-in", crt_s, "-noout", "-modulus"])
+            .output()
+            .unwrap()
+            .stdout;
+        let m2 = std::process::Command::new("openssl")
+            .args(["rsa", "-in", key_s, "-noout", "-modulus"])
+            .output()
+            .unwrap()
+            .stdout;
+        assert_eq!(m1, m2, "certificate and key match");
+    }
+
+    // 2. The emulated Developer Console.
+    let creds = console(&e, &crt).await;
+    let secret = creds["clientSecret"].as_str().unwrap().to_string();
+    let api_key = creds["apiKey"].as_str().unwrap().to_string();
+    let payload = dir.path().join("payload.json");
+    std::fs::write(&payload, creds["jwtPayload"].to_string()).unwrap();
+    let payload_arg = format!("@{}", payload.display());
+
+    // 3. Account.
+    let account = [
+        "account",
+        "create",
+        "--title",
+        "Brand Portal",
+        "--api-key",
+        &api_key,
+        "--payload",
+        &payload_arg,
+    ];
+    let (code, v) = run
+        .json(&account, &[("BRANDLINK_CLIENT_SECRET", &secret)])
+        .await;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["changed"], true);
+    let (code, v) = run
+        .json(&account, &[("BRANDLINK_CLIENT_SECRET", &secret)])
+        .await;
+    assert_eq!((code, &v["changed"]), (0, &Value::Bool(false)));
+    // A second, different configuration is refused.
+    let (code, v) = run
+        .json(
+            &[
+                "account",
+                "create",
+                "--title",
+                "Other",
+                "--api-key",
+                "0123456789abcdef",
+                "--payload",
+                &payload_arg,
+            ],
+            &[("BRANDLINK_CLIENT_SECRET", "x")],
+        )
+        .await;
+    assert_eq!(code, 2, "{v}");
+    let (code, v) = run
+        .json(
+            &[
+                "account",
+                "create",
+                "--title",
+                "Other",
+                "--api-key",
+                &api_key,
+                "--oauth",
+                "--scopes",
+                "openid",
+                "--org-id",
+                "X@AdobeOrg",
+            ],
+            &[("BRANDLINK_CLIENT_SECRET", &secret)],
+        )
+        .await;
+    assert_eq!(code, 1, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("only one"));
+
+    // Check Health with the key file, and with the keystore's PKCS#12.
+    let (code, v) = run
+        .json(
+            &["account", "check", "--key-file", key_s],
+            &[("BRANDLINK_CLIENT_SECRET", &secret)],
+        )
+        .await;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["health"]["message"], "Token retrieved successfully");
+    assert_eq!(v["health"]["method"], "jwt-exchange");
+    let exp = v["health"]["expiresInSecs"].as_u64().unwrap();
+    assert!((86_000..=86_400).contains(&exp), "ms read as ms: {exp}");
+    let (code, v) = run
+        .json(
+            &["account", "check", "--keystore"],
+            &[
+                ("BRANDLINK_CLIENT_SECRET", &secret),
+                ("BRANDLINK_KEYSTORE_PASSWORD", KS_PW),
+            ],
+        )
+        .await;
+    assert_eq!(code, 0, "{v}");
+    let (code, v) = run
+        .json(
+            &["account", "check", "--keystore"],
+            &[
+                ("BRANDLINK_CLIENT_SECRET", &secret),
+                ("BRANDLINK_KEYSTORE_PASSWORD", "wrong"),
+            ],
+        )
+        .await;
+    assert_eq!(code, 1);
+    assert!(
+        v["error"].as_str().unwrap().contains("wrong password"),
+        "{v}"
+    );
+    // A wrong secret: IMS's 401 with the operator's next step.
+    let (code, v) = run
+        .json(
+            &["account", "check", "--key-file", key_s],
+            &[("BRANDLINK_CLIENT_SECRET", "wrong-secret")],
+        )
+        .await;
+    assert_eq!(code, 1);
+    assert!(
+        v["health"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("check the client secret"),
+        "{v}"
+    );
+
+    // 4. Cloud service → four agents.
+    let tenant = e.sb.tenant_url();
+    let (code, v) = run
+        .json(
+            &[
+                "cloud",
+                "create",
+                "--title",
+                "Brand Portal",
+                "--service-url",
+                "https://wknd.example.com",
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(code, 2, "{v}");
+    let cloud = [
+        "cloud",
+        "create",
+        "--title",
+        "Brand Portal",
+        "--service-url",
+        &tenant,
+    ];
+    let (code, v) = run.json(&cloud, &[]).await;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["agents"].as_array().unwrap().len(), 4);
+    let (code, v) = run.json(&cloud, &[]).await;
+    assert_eq!((code, &v["changed"]), (0, &Value::Bool(false)));
+
+    // 5. Test Connection on all four.
+    let (code, v) = run.json(&["agents", "--test"], &[]).await;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["tests"].as_array().unwrap().len(), 4);
+    assert!(
+        v["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["success"] == true)
+    );
+    // AEM-side Check Health without any key here.
+    let (code, v) = run.json(&["account", "check"], &[]).await;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["health"]["method"], "aem-test-connection");
+
+    // Status: everything done.
+    let (code, st) = run.json(&["status"], &[]).await;
+    assert_eq!(code, 0, "{st}");
+    assert!(
+        st["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"]["state"] == "done"),
+        "{st}"
+    );
+    assert_eq!(st["integration"]["agents"].as_array().unwrap().len(), 4);
+    let out = run.cmd(&["status"], &[]).await;
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Replication"));
+    let (code, q) = run.json(&["queues"], &[]).await;
+    assert_eq!(code, 0, "{q}");
+    assert_eq!(q["queues"].as_array().unwrap().len(), 4);
+
+    // The sandbox holds exactly one IMS configuration, one cloud configuration, four agents.
+    let state: Value = e
+        .http
+        .get(e.url("/sandbox/control/state"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["imsConfigs"].as_array().unwrap().len(), 1);
+    assert_eq!(state["cloudConfigs"].as_array().unwrap().len(), 1);
+
+    // No secret anywhere in what the commands printed.
+    let transcript = run.transcript.lock().unwrap().clone();
+    let pem = std::fs::read_to_string(&key).unwrap();
+    let key_line = pem.lines().nth(3).unwrap();
+    for (name, s) in [
+        ("AEM password", ADMIN_PW),
+        ("keystore password", KS_PW),
+        ("client secret", secret.as_str()),
+        ("private key", key_line),
+    ] {
+        assert!(!transcript.contains(s), "{name} leaked into the output");
+    }
+    assert!(!transcript.contains("eyJ"), "no token in the output");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oauth_server_to_server_setup() {
+    let e = common::start_with(sandbox_cfg()).await;
+    let run = Run::new(&e.base);
+    let dir = tempfile::tempdir().unwrap();
+    let crt = dir.path().join("c.crt");
+    // The Console still needs a certificate for the project in the sandbox; OAuth itself does not.
+    let g = brandlink::ims::certificate::generate("x", 10).unwrap();
+    std::fs::write(&crt, &g.cert_pem).unwrap();
+    let creds = console(&e, &crt).await;
+    let id = creds["oauth"]["clientId"].as_str().unwrap().to_string();
+    let secret = creds["oauth"]["clientSecret"].as_str().unwrap().to_string();
+    let scopes = creds["oauth"]["scopes"].as_str().unwrap().to_string();
+    let org = creds["orgId"].as_str().unwrap().to_string();
+    let (code, v) = run
+        .json(
+            &[
+                "account",
+                "create",
+                "--title",
+                "Brand Portal",
+                "--api-key",
+                &id,
+                "--oauth",
+                "--scopes",
+                &scopes,
+                "--org-id",
+                &org,
+            ],
+            &[("BRANDLINK_CLIENT_SECRET", &secret)],
+        )
+        .await;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["authType"], "oauth-server-to-server");
+    let (code, v) = run
+        .json(
+            &["account", "check"],
+            &[("BRANDLINK_CLIENT_SECRET", &secret)],
+        )
+        .await;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["health"]["method"], "oauth-client-credentials");
+    assert_eq!(v["health"]["expiresInSecs"], 86_399);
+    // The cloud configuration and the agents work with OAuth too.
+    let tenant = e.sb.tenant_url();
+    let (code, v) = run
+        .json(
+            &["cloud", "create", "--title", "BP", "--service-url", &tenant],
+            &[],
+        )
+        .await;
+    assert_eq!(code, 0, "{v}");
+    let (code, v) = run.json(&["agents", "--test"], &[]).await;
+    assert_eq!(code, 0, "{v}");
+    let (code, st) = run.json(&["status"], &[]).await;
+    assert_eq!(code, 0, "{st}");
+    let transcript = run.transcript.lock().unwrap().clone();
+    assert!(!transcript.contains(&secret));
+    assert!(!transcript.contains(ADMIN_PW));
+}
