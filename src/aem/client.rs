@@ -167,7 +167,18 @@ impl AemClient {
             };
         }
         let lower = detail.to_ascii_lowercase();
-        if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        let https = self.base.starts_with("https://");
+        let tls_words = [
+            "certificate",
+            "tls",
+            "handshake",
+            "corrupt message",
+            "alert",
+            "peer",
+        ];
+        if tls_words.iter().any(|w| lower.contains(w))
+            || (https && e.is_connect() && !lower.contains("os error"))
+        {
             return AemError::Tls {
                 url: self.base.to_string(),
                 detail,

@@ -14,6 +14,7 @@ struct QueryResult {
 
 #[derive(Deserialize)]
 struct Hit {
+    #[serde(alias = "jcr:path")]
     path: String,
     #[serde(default, rename = "rep:authorizableId")]
     id: Option<String>,

@@ -17,6 +17,15 @@ pub enum AuthType {
     OauthServerToServer,
 }
 
+impl std::fmt::Display for AuthType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            AuthType::Jwt => "JWT",
+            AuthType::OauthServerToServer => "OAuth Server-to-Server",
+        })
+    }
+}
+
 /// An IMS configuration (`com.adobe.granite.auth.oauth.accesstoken.provider`), without secrets.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -120,8 +129,9 @@ impl Integration {
     /// Reads everything the integration consists of. `tenant` overrides the tenant URL taken
     /// from the cloud configuration.
     pub async fn read(client: &AemClient, tenant: Option<&str>) -> Result<Integration, AemError> {
-        let (readiness, user, providers, customizers, clouds) = tokio::try_join!(
-            client.readiness(),
+        // Readiness first: it tells "not an AEM" and bad credentials apart from the rest.
+        let readiness = client.readiness().await?;
+        let (user, providers, customizers, clouds) = tokio::try_join!(
             client.find_user(BP_SERVICE_USER),
             client.factory_configs(PROVIDER_FACTORY),
             client.factory_configs(CUSTOMIZER_FACTORY),

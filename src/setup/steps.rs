@@ -100,7 +100,7 @@ impl Integration {
             StepId::Account => match self.ims_configs.as_slice() {
                 [] => (StepStatus::Pending("no IMS configuration".into()), String::new()),
                 [c] => {
-                    let detail = format!("{} ({:?}, client {})", c.title, c.auth_type, c.client_id);
+                    let detail = format!("{} ({}, client {})", c.title, c.auth_type, c.client_id);
                     if c.auth_type == AuthType::Jwt {
                         warnings.push("JWT credentials reached end of life in 2025–2026: migrate to OAuth Server-to-Server".into());
                     }
