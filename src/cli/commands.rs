@@ -307,7 +307,7 @@ pub async fn account_create(ctx: &Context, a: &AccountCreate) -> Result<Report, 
     let out = actions::create_account(&client, &spec).await?;
     let text = if out.changed {
         format!(
-            "Created IMS configuration {} ({:?}). Next: `brandlink account check`.\n",
+            "Created IMS configuration {} ({}). Next: `brandlink account check`.\n",
             out.pid, out.auth_type
         )
     } else {
