@@ -24,6 +24,11 @@ password_env = "AEM_PASSWORD"
 # insecure = false
 # timeout_secs = 30
 
+# Keys of the terminal UI can be changed one by one, e.g.:
+# [keys]
+# refresh = "ctrl-r"
+# test_all = ["T", "f9"]
+
 # [profiles.prod]
 # url = "https://author.example.com"
 # user = "brandlink-operator"
@@ -36,6 +41,31 @@ pub struct Config {
     pub default_profile: Option<String>,
     #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
+    /// Key overrides for the TUI: `action = "key"` or `action = ["key", "key"]`.
+    #[serde(default)]
+    pub keys: BTreeMap<String, OneOrMany>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Config {
+    pub fn key_overrides(&self) -> BTreeMap<String, Vec<String>> {
+        self.keys
+            .iter()
+            .map(|(k, v)| {
+                let list = match v {
+                    OneOrMany::One(s) => vec![s.clone()],
+                    OneOrMany::Many(l) => l.clone(),
+                };
+                (k.clone(), list)
+            })
+            .collect()
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]

@@ -6,3 +6,4 @@ pub mod config;
 pub mod ims;
 pub mod sandbox;
 pub mod setup;
+pub mod tui;

@@ -6,12 +6,15 @@ use brandlink::sandbox::Scenario;
 
 fn cmd() -> assert_cmd::Command {
     let mut c = assert_cmd::Command::cargo_bin("brandlink").unwrap();
-    c.env("AEM_PASSWORD", "admin").env("XDG_CONFIG_HOME", "/nonexistent-brandlink-test");
+    c.env("AEM_PASSWORD", "admin")
+        .env("XDG_CONFIG_HOME", "/nonexistent-brandlink-test");
     c
 }
 
 async fn run(mut c: assert_cmd::Command) -> std::process::Output {
-    tokio::task::spawn_blocking(move || c.output().unwrap()).await.unwrap()
+    tokio::task::spawn_blocking(move || c.output().unwrap())
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -23,21 +26,39 @@ async fn default_config_round_trips() {
     let text = String::from_utf8(out.stdout).unwrap();
     let cfg = brandlink::config::parse(&text, "printed").unwrap();
     assert!(cfg.profiles.contains_key("local"));
-    assert!(!text.to_lowercase().contains("password ="), "no password field in the config");
+    assert!(
+        !text.to_lowercase().contains("password ="),
+        "no password field in the config"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queues_watch_prints_changes() {
     let e = common::start(Scenario::Busy).await;
     let mut c = cmd();
-    c.args(["--url", &e.base, "queues", "--watch", "--interval", "1", "--polls", "2"]);
+    c.args([
+        "--url",
+        &e.base,
+        "queues",
+        "--watch",
+        "--interval",
+        "1",
+        "--polls",
+        "2",
+    ]);
     let out = run(c).await;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("total pending"), "{text}");
     assert_eq!(text.matches("mp_replication").count() % 4, 0);
     let mut c = cmd();
-    c.args(["--url", &e.base, "--json", "queues", "--watch", "--polls", "1"]);
+    c.args([
+        "--url", &e.base, "--json", "queues", "--watch", "--polls", "1",
+    ]);
     let out = run(c).await;
     let line = String::from_utf8(out.stdout).unwrap();
     let v: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
@@ -47,23 +68,50 @@ async fn queues_watch_prints_changes() {
 #[tokio::test]
 async fn ca_cert_problems_are_usage_errors() {
     let mut c = cmd();
-    c.args(["--url", "https://127.0.0.1:1", "--ca-cert", "/nonexistent/ca.pem", "status"]);
+    c.args([
+        "--url",
+        "https://127.0.0.1:1",
+        "--ca-cert",
+        "/nonexistent/ca.pem",
+        "status",
+    ]);
     let out = run(c).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read --ca-cert"));
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("ca.pem");
-    std::fs::write(&bad, "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n").unwrap();
+    std::fs::write(
+        &bad,
+        "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
     let mut c = cmd();
-    c.args(["--url", "https://127.0.0.1:1", "--ca-cert", bad.to_str().unwrap(), "status"]);
+    c.args([
+        "--url",
+        "https://127.0.0.1:1",
+        "--ca-cert",
+        bad.to_str().unwrap(),
+        "status",
+    ]);
     let out = run(c).await;
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // A real CA certificate is accepted (the connection then fails: nothing listens there).
     let g = brandlink::ims::certificate::generate("private CA", 30).unwrap();
     let good = dir.path().join("good.pem");
     std::fs::write(&good, &g.cert_pem).unwrap();
     let mut c = cmd();
-    c.args(["--url", &format!("https://127.0.0.1:{}", common::closed_port()), "--ca-cert", good.to_str().unwrap(), "status"]);
+    c.args([
+        "--url",
+        &format!("https://127.0.0.1:{}", common::closed_port()),
+        "--ca-cert",
+        good.to_str().unwrap(),
+        "status",
+    ]);
     let out = run(c).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach AEM"));

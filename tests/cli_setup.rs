@@ -374,7 +374,10 @@ async fn first_time_setup_through_the_cli_jwt() {
     assert!(!transcript.contains("eyJ"), "no token in the output");
     use base64::Engine;
     let basic = base64::engine::general_purpose::STANDARD.encode(format!("admin:{ADMIN_PW}"));
-    assert!(!transcript.contains(&basic), "no Basic credentials in the logs");
+    assert!(
+        !transcript.contains(&basic),
+        "no Basic credentials in the logs"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

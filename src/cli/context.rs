@@ -57,6 +57,7 @@ pub enum ContextError {
 /// Everything a command needs to talk to AEM and IMS.
 pub struct Context {
     pub profile: Profile,
+    pub key_overrides: std::collections::BTreeMap<String, Vec<String>>,
     pub url: String,
     pub user: String,
     pub password_env: String,
@@ -73,6 +74,7 @@ impl Context {
         let (cfg, path) = config::load(g.config.as_deref())?;
         let profile = cfg.profile(g.profile.as_deref(), path.as_deref())?;
         Ok(Context {
+            key_overrides: cfg.key_overrides(),
             url: g
                 .url
                 .clone()

@@ -189,10 +189,6 @@ pub fn run(cli: Cli) -> ExitCode {
         print!("{}", crate::config::DEFAULT_CONFIG);
         return ExitCode::SUCCESS;
     }
-    let Some(command) = cli.command else {
-        eprintln!("error: no command given; see `brandlink --help` (try `brandlink demo`)");
-        return ExitCode::from(2);
-    };
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -203,6 +199,9 @@ pub fn run(cli: Cli) -> ExitCode {
     let json_mode = cli.global.json;
     rt.block_on(async move {
         let ctx = || Context::resolve(&cli.global).map_err(CliError::from);
+        let Some(command) = cli.command else {
+            return run_tui(ctx()).await;
+        };
         let result = match command {
             Command::Sandbox(a) => return run_sandbox(a).await,
             Command::Demo(a) => return run_demo(a).await,
@@ -253,16 +252,121 @@ async fn run_sandbox(a: SandboxArgs) -> ExitCode {
     }
 }
 
+fn require_terminal(what: &str) -> Result<(), ExitCode> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+        Ok(())
+    } else {
+        eprintln!(
+            "error: {what} is interactive and needs a terminal; for scripts use the subcommands (see --help)"
+        );
+        Err(ExitCode::from(2))
+    }
+}
+
+fn keymap(
+    overrides: &std::collections::BTreeMap<String, Vec<String>>,
+) -> Result<crate::tui::action::Keymap, ExitCode> {
+    crate::tui::action::Keymap::default()
+        .with_overrides(overrides)
+        .map_err(|e| usage(&format!("config file: {e}")))
+}
+
+/// `brandlink` with no command: the TUI against the configured author.
+async fn run_tui(ctx: Result<Context, CliError>) -> ExitCode {
+    if let Err(code) = require_terminal("brandlink") {
+        return code;
+    }
+    let ctx = match ctx {
+        Ok(c) => c,
+        Err(e) => return usage(&e.to_string()),
+    };
+    let keys = match keymap(&ctx.key_overrides) {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    let (client, ims_http) = match (ctx.client(), ctx.ims_http()) {
+        (Ok(c), Ok(i)) => (c, i),
+        (Err(e), _) | (_, Err(e)) => return emit(false, Err(CliError::from(e))),
+    };
+    let opts = crate::tui::TuiOptions {
+        header: crate::tui::HeaderInfo {
+            url: ctx.url.clone(),
+            user: ctx.user.clone(),
+            ims_url: ctx.ims_url.clone(),
+            sandbox: false,
+            insecure: ctx.insecure,
+        },
+        keymap: keys,
+        ims_url: ctx.ims_url.clone(),
+        sandbox_url: None,
+        cert_dir: std::env::current_dir().unwrap_or_default(),
+        tenant: ctx.tenant.clone(),
+    };
+    match crate::tui::run(client, ims_http, opts).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: terminal: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `brandlink demo`: the sandbox in-process and the TUI against it.
 async fn run_demo(a: DemoArgs) -> ExitCode {
+    if let Err(code) = require_terminal("brandlink demo") {
+        return code;
+    }
     let cfg = match a.world.config() {
         Ok(c) => c,
         Err(e) => return usage(&e),
     };
-    let local = SocketAddr::from(([127, 0, 0, 1], 0));
-    match sandbox::run_foreground(cfg, local, false).await {
-        Ok(()) => ExitCode::SUCCESS,
+    let sb = match sandbox::Sandbox::start_local(cfg).await {
+        Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let url = sb.url();
+    let conn = crate::aem::Connection::new(
+        &url,
+        "admin",
+        secrecy::SecretString::from(sb.admin_password()),
+    );
+    let (client, ims_http) = match (
+        crate::aem::AemClient::new(&conn),
+        crate::aem::client::http_client(None, false, std::time::Duration::from_secs(30)),
+    ) {
+        (Ok(c), Ok(h)) => (c, h),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let opts = crate::tui::TuiOptions {
+        header: crate::tui::HeaderInfo {
+            url: url.clone(),
+            user: "admin".into(),
+            ims_url: url.clone(),
+            sandbox: true,
+            insecure: false,
+        },
+        keymap: crate::tui::action::Keymap::default(),
+        ims_url: url.clone(),
+        sandbox_url: Some(url.clone()),
+        cert_dir: std::env::current_dir().unwrap_or_default(),
+        tenant: None,
+    };
+    let r = crate::tui::run(client, ims_http, opts).await;
+    sb.shutdown().await;
+    match r {
+        Ok(()) => {
+            println!("brandlink demo finished; the sandbox at {url} has stopped.");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: terminal: {e}");
             ExitCode::from(1)
         }
     }

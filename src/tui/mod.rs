@@ -1,0 +1,403 @@
+//! The full-screen terminal UI. The loop waits on terminal input, results of background tasks
+//! and (only while something animates) a spinner tick; it draws only after a change, so an
+//! idle screen costs no CPU. The terminal is restored on every exit path.
+
+pub mod action;
+pub mod app;
+pub mod tabs;
+pub mod theme;
+pub mod ui;
+pub mod widgets;
+
+use crate::aem::AemClient;
+use crate::setup::Integration;
+use crate::setup::actions::{self, AccountKind, AccountSpec, KeySource};
+use crate::setup::snapshot::AuthType;
+use app::{App, CertDone, ConsoleCreds, Effect, HealthSummary, Msg};
+use crossterm::event::{
+    DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind,
+};
+use futures::StreamExt;
+use secrecy::{ExposeSecret, SecretString};
+use std::io;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio::task::JoinHandle;
+
+pub use app::HeaderInfo;
+
+pub struct TuiOptions {
+    pub header: HeaderInfo,
+    pub keymap: action::Keymap,
+    pub ims_url: String,
+    /// Base URL of the sandbox (enables the emulated Console key).
+    pub sandbox_url: Option<String>,
+    /// Where `AEM-Adobe-IMS.crt` is written.
+    pub cert_dir: PathBuf,
+    pub tenant: Option<String>,
+}
+
+/// Restores the terminal when dropped, including after `?` and panics.
+struct TerminalGuard;
+
+impl TerminalGuard {
+    fn enter() -> io::Result<(TerminalGuard, ratatui::DefaultTerminal)> {
+        let prev = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = crossterm::execute!(io::stdout(), DisableBracketedPaste);
+            prev(info);
+        }));
+        let terminal = ratatui::try_init()?;
+        crossterm::execute!(io::stdout(), EnableBracketedPaste)?;
+        Ok((TerminalGuard, terminal))
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        let _ = crossterm::execute!(io::stdout(), DisableBracketedPaste, crossterm::cursor::Show);
+        ratatui::restore();
+    }
+}
+
+/// Runs the TUI until the operator quits.
+pub async fn run(client: AemClient, ims_http: reqwest::Client, opts: TuiOptions) -> io::Result<()> {
+    let theme = theme::Theme::from_env();
+    let mut app = App::new(opts.header.clone(), opts.keymap.clone());
+    let (tx, mut rx) = unbounded_channel::<Msg>();
+    let mut exec = Executor {
+        client,
+        ims_http,
+        ims_url: opts.ims_url.clone(),
+        sandbox_url: opts.sandbox_url.clone(),
+        cert_dir: opts.cert_dir.clone(),
+        tenant: opts.tenant.clone(),
+        tx,
+        op: None,
+    };
+    let (_guard, mut terminal) = TerminalGuard::enter()?;
+    let mut events = EventStream::new();
+    let mut ticker = tokio::time::interval(Duration::from_millis(120));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    #[cfg(unix)]
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    exec.run(Effect::Load);
+    let mut dirty = true;
+    loop {
+        if dirty {
+            terminal.draw(|f| ui::draw(f, &app, &theme))?;
+            dirty = false;
+        }
+        if app.quit {
+            break;
+        }
+        let animating = app.busy.is_some()
+            || app.loading
+            || app
+                .tests
+                .values()
+                .any(|t| matches!(t, app::TestState::Running));
+        #[cfg(unix)]
+        let term = sigterm.recv();
+        #[cfg(not(unix))]
+        let term = std::future::pending::<Option<()>>();
+        let effects = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind == KeyEventKind::Press => { dirty = true; app.on_key(k) }
+                Some(Ok(Event::Paste(text))) => { dirty = true; app.on_paste(&text); vec![] }
+                Some(Ok(Event::Resize(..))) => { dirty = true; vec![] }
+                Some(Ok(_)) => vec![],
+                Some(Err(_)) | None => break,
+            },
+            Some(msg) = rx.recv() => { dirty = true; app.on_msg(msg) }
+            _ = ticker.tick(), if animating => { app.tick = app.tick.wrapping_add(1); dirty = true; vec![] }
+            _ = term => { app.quit = true; vec![] }
+        };
+        for e in effects {
+            match e {
+                Effect::Suspend => {
+                    suspend(&mut terminal)?;
+                    dirty = true;
+                }
+                other => exec.run(other),
+            }
+        }
+    }
+    exec.cancel();
+    Ok(())
+}
+
+/// Ctrl-Z: give the terminal back, stop, and redraw everything on `fg`.
+fn suspend(terminal: &mut ratatui::DefaultTerminal) -> io::Result<()> {
+    let _ = crossterm::execute!(io::stdout(), DisableBracketedPaste);
+    ratatui::restore();
+    #[cfg(unix)]
+    {
+        let _ = signal_hook::low_level::raise(signal_hook::consts::SIGTSTP);
+    }
+    *terminal = ratatui::try_init()?;
+    crossterm::execute!(io::stdout(), EnableBracketedPaste)?;
+    terminal.clear()?;
+    Ok(())
+}
+
+/// Carries out effects as background tasks that answer with messages.
+struct Executor {
+    client: AemClient,
+    ims_http: reqwest::Client,
+    ims_url: String,
+    sandbox_url: Option<String>,
+    cert_dir: PathBuf,
+    tenant: Option<String>,
+    tx: UnboundedSender<Msg>,
+    op: Option<JoinHandle<()>>,
+}
+
+impl Executor {
+    fn cancel(&mut self) {
+        if let Some(h) = self.op.take() {
+            h.abort();
+        }
+    }
+
+    fn spawn_op<F>(&mut self, fut: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.op = Some(tokio::spawn(fut));
+    }
+
+    fn run(&mut self, effect: Effect) {
+        let client = self.client.clone();
+        let tx = self.tx.clone();
+        match effect {
+            Effect::Load => {
+                let tenant = self.tenant.clone();
+                tokio::spawn(async move {
+                    let r = Integration::read(&client, tenant.as_deref())
+                        .await
+                        .map(Box::new)
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Loaded(r));
+                });
+            }
+            Effect::Cancel => self.cancel(),
+            Effect::Suspend => {}
+            Effect::CreateCertificate {
+                alias,
+                days,
+                keystore_password,
+            } => {
+                let dir = self.cert_dir.clone();
+                self.spawn_op(async move {
+                    let r =
+                        create_certificate(&client, &alias, days, keystore_password, &dir).await;
+                    let _ = tx.send(Msg::CertCreated(r));
+                });
+            }
+            Effect::FetchConsole { cert_pem } => {
+                let Some(base) = self.sandbox_url.clone() else {
+                    return;
+                };
+                let http = self.ims_http.clone();
+                self.spawn_op(async move {
+                    let _ = tx.send(Msg::ConsoleFetched(
+                        fetch_console(&http, &base, &cert_pem).await,
+                    ));
+                });
+            }
+            Effect::CreateAccount(form) => {
+                self.spawn_op(async move {
+                    let kind = match form.auth_type {
+                        AuthType::Jwt => AccountKind::Jwt {
+                            auth_server: form.auth_server,
+                            payload: form.payload,
+                            alias: form.alias,
+                        },
+                        AuthType::OauthServerToServer => AccountKind::Oauth {
+                            scopes: crate::ims::token::split_scopes(&form.scopes),
+                            org_id: form.org_id.trim().to_string(),
+                        },
+                    };
+                    let spec = AccountSpec {
+                        title: form.title,
+                        api_key: form.api_key,
+                        client_secret: form.secret,
+                        kind,
+                    };
+                    let r = actions::create_account(&client, &spec)
+                        .await
+                        .map(|o| (o.pid, o.changed))
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::AccountCreated(r));
+                });
+            }
+            Effect::CheckHealth {
+                key,
+                secret,
+                tenant,
+            } => {
+                let http = self.ims_http.clone();
+                let ims = self.ims_url.clone();
+                self.spawn_op(async move {
+                    let source = match key {
+                        Some(k) => KeySource::InMemory(k),
+                        None => KeySource::AemSide,
+                    };
+                    let r = actions::check_account(
+                        &client,
+                        &http,
+                        &ims,
+                        source,
+                        secret,
+                        tenant.as_deref(),
+                    )
+                    .await
+                    .map(|h| HealthSummary {
+                        healthy: h.healthy,
+                        message: h.message,
+                        expires_in_secs: h.expires_in_secs,
+                        method: h.method,
+                    })
+                    .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Health(r));
+                });
+            }
+            Effect::CreateCloud {
+                title,
+                service_url,
+                ims,
+            } => {
+                self.spawn_op(async move {
+                    let r = actions::create_cloud(
+                        &client,
+                        &title,
+                        &service_url,
+                        ims.as_deref(),
+                        Duration::from_secs(30),
+                    )
+                    .await
+                    .map(|o| (o.path.unwrap_or_default(), o.agents.len(), o.changed))
+                    .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::CloudCreated(r));
+                });
+            }
+            Effect::Test(ids) => {
+                for id in ids {
+                    let client = client.clone();
+                    let tx = tx.clone();
+                    tokio::spawn(async move {
+                        let r = client.test_connection(&id).await.map_err(|e| e.to_string());
+                        let _ = tx.send(Msg::Tested(id, r));
+                    });
+                }
+            }
+        }
+    }
+}
+
+async fn create_certificate(
+    client: &AemClient,
+    alias: &str,
+    days: u32,
+    keystore_password: Option<SecretString>,
+    dir: &std::path::Path,
+) -> Result<CertDone, String> {
+    let out = actions::create_certificate(
+        client,
+        alias,
+        days,
+        crate::ims::certificate::DEFAULT_COMMON_NAME,
+        move || {
+            keystore_password.ok_or_else(|| {
+                actions::SetupError::Invalid(vec![
+                    "a password for the new keystore is needed".into(),
+                ])
+            })
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let Some(g) = out.generated else {
+        return Ok(CertDone {
+            alias: out.alias,
+            changed: false,
+            path: None,
+            info: None,
+            pem: None,
+            key: None,
+            existing_not_after: out.existing_not_after,
+        });
+    };
+    let mut path = dir.join("AEM-Adobe-IMS.crt");
+    let mut n = 1;
+    while path.exists() {
+        path = dir.join(format!("AEM-Adobe-IMS-{alias}-{n}.crt"));
+        n += 1;
+    }
+    std::fs::write(&path, &g.cert_pem).map_err(|e| {
+        format!(
+            "the key is in AEM, but {} could not be written: {e}",
+            path.display()
+        )
+    })?;
+    Ok(CertDone {
+        alias: out.alias,
+        changed: true,
+        path: Some(path.display().to_string()),
+        info: Some(g.info.clone()),
+        pem: Some(g.cert_pem.clone()),
+        key: Some(g.private_key_secret()),
+        existing_not_after: None,
+    })
+}
+
+/// The sandbox's Console: upload the certificate, read back the credentials.
+async fn fetch_console(
+    http: &reqwest::Client,
+    base: &str,
+    cert_pem: &str,
+) -> Result<ConsoleCreds, String> {
+    let form = reqwest::multipart::Form::new().part(
+        "certificate",
+        reqwest::multipart::Part::bytes(cert_pem.as_bytes().to_vec())
+            .file_name("AEM-Adobe-IMS.crt"),
+    );
+    let resp = http
+        .post(format!("{base}/sandbox/console/projects"))
+        .multipart(form)
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach the sandbox Console: {e}"))?;
+    if !resp.status().is_success() {
+        return Err(format!(
+            "the sandbox Console refused the certificate ({})",
+            resp.status()
+        ));
+    }
+    let v: serde_json::Value = resp
+        .json()
+        .await
+        .map_err(|e| format!("unexpected Console answer: {e}"))?;
+    let s = |p: &[&str]| {
+        let mut cur = &v;
+        for k in p {
+            cur = &cur[*k];
+        }
+        cur.as_str().unwrap_or("").to_string()
+    };
+    let creds = ConsoleCreds {
+        api_key: s(&["apiKey"]),
+        client_secret: SecretString::from(s(&["clientSecret"])),
+        payload: serde_json::to_string_pretty(&v["jwtPayload"]).unwrap_or_default(),
+        oauth_client_id: s(&["oauth", "clientId"]),
+        oauth_secret: SecretString::from(s(&["oauth", "clientSecret"])),
+        scopes: s(&["oauth", "scopes"]),
+        org_id: s(&["orgId"]),
+    };
+    if creds.api_key.is_empty() || creds.client_secret.expose_secret().is_empty() {
+        return Err("the Console answer lacks the API key or secret".into());
+    }
+    Ok(creds)
+}
