@@ -356,7 +356,8 @@ async fn run_demo(a: DemoArgs) -> ExitCode {
         ims_url: url.clone(),
         sandbox_url: Some(url.clone()),
         cert_dir: std::env::current_dir().unwrap_or_default(),
-        tenant: None,
+        // The sandbox's tenant, so the Service URL is filled in for the demo.
+        tenant: Some(sb.tenant_url()),
     };
     let r = crate::tui::run(client, ims_http, opts).await;
     sb.shutdown().await;

@@ -114,6 +114,8 @@ pub struct CertificateState {
 #[serde(rename_all = "camelCase")]
 pub struct Integration {
     pub aem_url: String,
+    /// When this snapshot was read (epoch seconds).
+    pub read_at: i64,
     pub readiness: Readiness,
     pub service_user: Option<String>,
     pub keystore: KeystoreInfo,
@@ -202,6 +204,7 @@ impl Integration {
         };
         Ok(Integration {
             aem_url: client.base_url().to_string(),
+            read_at: now,
             readiness,
             service_user: user,
             keystore,

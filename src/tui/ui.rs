@@ -86,18 +86,18 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         (None, Some(_)) => ("◐ not ready", theme.warn),
         (None, None) => ("… connecting", theme.dim),
     };
-    let mut spans = vec![
-        Span::styled(" brandlink ", theme.title),
-        Span::raw(format!(" AEM {} as {} ", h.url, h.user)),
-        Span::styled(conn, style),
-        Span::styled(format!("   IMS {}", h.ims_url), theme.dim),
-    ];
+    let mut spans = vec![Span::styled(" brandlink ", theme.title)];
     if h.sandbox {
-        spans.push(Span::styled("  [SANDBOX]", theme.warn));
+        spans.push(Span::styled("[SANDBOX] ", theme.warn));
     }
     if h.insecure {
-        spans.push(Span::styled("  TLS NOT VERIFIED", theme.error));
+        spans.push(Span::styled("[TLS NOT VERIFIED] ", theme.error));
     }
+    spans.extend([
+        Span::raw(format!("AEM {} as {} ", h.url, h.user)),
+        Span::styled(conn, style),
+        Span::styled(format!("  IMS {}", h.ims_url), theme.dim),
+    ]);
     if app.loading && app.snapshot.is_some() {
         spans.push(Span::styled(format!("  {}", spinner(app.tick)), theme.dim));
     }
@@ -242,12 +242,8 @@ pub fn draw_form(f: &mut Frame, area: Rect, app: &App, items: &[Item], theme: &T
                 };
                 let marker = if is_focus { "›" } else { " " };
                 let label = format!("{marker} {:<22}", fid.label());
-                let mut shown = value.clone();
-                let room = area.width.saturating_sub(26) as usize;
-                if shown.chars().count() > room {
-                    let skip = shown.chars().count() - room;
-                    shown = shown.chars().skip(skip).collect();
-                }
+                let room = area.width.saturating_sub(27) as usize;
+                let shown = fit(&value, room, editing);
                 let line = Line::from(vec![
                     Span::styled(label, if is_focus { theme.title } else { theme.dim }),
                     Span::styled(format!(" {shown} "), style),
@@ -275,6 +271,21 @@ pub fn draw_form(f: &mut Frame, area: Rect, app: &App, items: &[Item], theme: &T
         y += 1;
     }
     y - area.y
+}
+
+/// Fits a value into `room` columns: the end while editing (where the cursor is), else the
+/// beginning with an ellipsis.
+fn fit(value: &str, room: usize, tail: bool) -> String {
+    let n = value.chars().count();
+    if n <= room {
+        value.to_string()
+    } else if tail {
+        value.chars().skip(n - room).collect()
+    } else {
+        let mut s: String = value.chars().take(room.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
 }
 
 fn field_display(app: &App, f: FieldId) -> String {

@@ -36,7 +36,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             if s.keystore.aliases.is_empty() {
                 lines.push(Line::styled("  the keystore holds no key", theme.dim));
             }
-            let now = chrono::Utc::now().timestamp();
+            let now = s.read_at;
             for a in &s.keystore.aliases {
                 let leaf = a.chain.first();
                 let days = leaf

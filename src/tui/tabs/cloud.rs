@@ -23,14 +23,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     for c in &s.cloud_configs {
         lines.push(Line::from(vec![
-            Span::raw(format!("  {:<20}", c.title)),
-            Span::raw(format!("{:<44}", c.tenant_url)),
+            Span::raw(format!("  {} → {}  ", c.title, c.tenant_url)),
             if c.legacy {
-                Span::styled("legacy: upgrade", theme.warn)
+                Span::styled("legacy: run the upgrade", theme.warn)
             } else {
-                Span::styled(c.path.clone(), theme.dim)
+                Span::raw("")
             },
         ]));
+        lines.push(Line::styled(format!("    {}", c.path), theme.dim));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(

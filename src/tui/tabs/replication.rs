@@ -19,7 +19,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let enabled = s.enabled_agents();
     if !s.agents.is_empty() && enabled < 4 {
         lines.push(Line::styled(
-            format!("! only {enabled} of the agents are enabled: Brand Portal spreads work over all four, so some assets will fail"),
+            format!("! {enabled} of {} agents enabled: work is spread over all of them, so some assets will fail", s.agents.len()),
             theme.warn,
         ));
     }

@@ -1,0 +1,464 @@
+//! The TUI rendered with ratatui's TestBackend: each tab empty, filled, succeeded and failed,
+//! the help overlay, the small-terminal message, NO_COLOR; and state transitions driven by
+//! actions and messages.
+
+use brandlink::aem::agents::{AgentInfo, TestResult};
+use brandlink::aem::cloud::CloudConfig;
+use brandlink::aem::keystore::{CertSummary, KeyAlias, KeystoreInfo};
+use brandlink::aem::queue::{Depth, DepthSource, QueueItem, QueueStatus};
+use brandlink::aem::readiness::Readiness;
+use brandlink::ims::certificate::CertInfo;
+use brandlink::setup::Integration;
+use brandlink::setup::snapshot::{AgentState, AuthType, CertificateState, ImsConfig};
+use brandlink::tui::action::{Action, Keymap};
+use brandlink::tui::app::{
+    App, CertDone, ConsoleCreds, Effect, FieldId, HealthSummary, Mode, Msg, Tab, TestState,
+};
+use brandlink::tui::theme::Theme;
+use brandlink::tui::{HeaderInfo, ui};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Modifier;
+use secrecy::SecretString;
+
+const TENANT: &str = "https://wknd.brand-portal.adobe.com";
+
+fn fresh() -> Integration {
+    Integration {
+        aem_url: "http://localhost:4502".into(),
+        read_at: 1_798_761_600,
+        readiness: Readiness {
+            login_page: true,
+            bundles_total: 15,
+            bundles_active: 15,
+            not_active: vec![],
+            product: Some("Adobe Experience Manager (6.5.21.0)".into()),
+        },
+        service_user: Some("/home/users/system/cq/abc/def".into()),
+        keystore: KeystoreInfo {
+            exists: false,
+            aliases: vec![],
+        },
+        certificate: None,
+        ims_configs: vec![],
+        cloud_configs: vec![],
+        tenant_url: None,
+        agents: vec![],
+        mac_users: vec![],
+    }
+}
+
+fn agent(id: &str, enabled: bool, blocked: bool, pending: u64) -> AgentState {
+    let items = (0..pending.min(3))
+        .map(|i| QueueItem {
+            id: format!("j{i}"),
+            path: format!("/content/dam/wknd/asset-{i}.jpg"),
+            action: "Activate".into(),
+            user: "admin".into(),
+            time: 1,
+            last_processed: None,
+            attempts: if blocked { 4 } else { 0 },
+        })
+        .collect();
+    AgentState {
+        info: AgentInfo {
+            id: id.into(),
+            title: format!("Agent {id}"),
+            enabled,
+            transport_uri: format!("{TENANT}/bin/receive"),
+            retry_delay_ms: Some(60000),
+            close_connection: false,
+        },
+        queue: Some(QueueStatus {
+            agent_id: id.into(),
+            disabled: !enabled,
+            blocked,
+            paused: false,
+            time: Some(1),
+            processing_since: None,
+            last_process_time: None,
+            next_retry: None,
+            items,
+        }),
+        depth: Some(Depth {
+            count: pending,
+            at_least: false,
+            source: DepthSource::Jmx,
+        }),
+        error: None,
+    }
+}
+
+fn configured() -> Integration {
+    let mut i = fresh();
+    i.keystore = KeystoreInfo {
+        exists: true,
+        aliases: vec![KeyAlias {
+            alias: "brandportal".into(),
+            entry_type: "privateKey".into(),
+            chain: vec![CertSummary {
+                subject: "CN=AEM Brand Portal IMS".into(),
+                issuer: "CN=AEM Brand Portal IMS".into(),
+                not_before: "Mon Jan 01 00:00:00 UTC 2024".into(),
+                not_after: "Sat Jan 01 00:00:00 UTC 2050".into(),
+                serial_number: "1".into(),
+            }],
+        }],
+    };
+    i.certificate = Some(CertificateState {
+        alias: "brandportal".into(),
+        subject: "CN=AEM Brand Portal IMS".into(),
+        not_after: "Sat Jan 01 00:00:00 UTC 2050".into(),
+        days_left: Some(8000),
+    });
+    i.ims_configs = vec![ImsConfig {
+        pid: "com.adobe.granite.auth.oauth.accesstoken.provider.1234".into(),
+        title: "Brand Portal".into(),
+        name: Some("brandportal".into()),
+        auth_type: AuthType::OauthServerToServer,
+        client_id: "0123456789abcdef".into(),
+        endpoint: None,
+        keypair_alias: None,
+        claims: vec![],
+        scopes: vec!["openid".into()],
+        org_id: Some("ABC@AdobeOrg".into()),
+        has_secret: true,
+    }];
+    i.cloud_configs = vec![CloudConfig {
+        path: "/conf/global/settings/cloudconfigs/mediaportal/brand-portal".into(),
+        title: "Brand Portal".into(),
+        tenant_url: TENANT.into(),
+        ims_config: Some("com.adobe.granite.auth.oauth.accesstoken.provider.1234".into()),
+        legacy: false,
+    }];
+    i.tenant_url = Some(TENANT.into());
+    i.agents = vec![
+        agent("mp_replication", true, false, 0),
+        agent("mp_replication_a1", true, false, 12),
+        agent("mp_replication_b2", true, false, 0),
+        agent("mp_replication_c3", true, false, 0),
+    ];
+    i
+}
+
+fn app(sandbox: bool) -> App {
+    App::new(
+        HeaderInfo {
+            url: "http://localhost:4502".into(),
+            user: "admin".into(),
+            ims_url: "https://ims-na1.adobelogin.com".into(),
+            sandbox,
+            insecure: false,
+        },
+        Keymap::default(),
+    )
+}
+
+fn loaded(i: Integration, sandbox: bool) -> App {
+    let mut a = app(sandbox);
+    a.on_msg(Msg::Loaded(Ok(Box::new(i))));
+    a
+}
+
+fn render_with(a: &App, w: u16, h: u16, theme: &Theme) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::draw(f, a, theme)).unwrap();
+    t
+}
+
+fn render(a: &App) -> String {
+    render_with(a, 100, 30, &Theme::new(true))
+        .backend()
+        .to_string()
+}
+
+fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+fn code(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::NONE)
+}
+
+#[test]
+fn certificate_tab_states() {
+    let mut a = loaded(fresh(), true);
+    assert_eq!(
+        a.tab,
+        Tab::Certificate,
+        "guided mode opens the first incomplete step"
+    );
+    insta::assert_snapshot!("certificate_empty", render(&a));
+    // Failure: invalid validity.
+    a.inputs.get_mut(&FieldId::CertDays).unwrap().set("900");
+    a.focus.insert(Tab::Certificate, 3);
+    assert!(a.on_action(Action::Activate).is_empty());
+    insta::assert_snapshot!("certificate_invalid", render(&a));
+    // Success.
+    let mut a = loaded(configured(), true);
+    a.tab = Tab::Certificate;
+    a.on_msg(Msg::CertCreated(Ok(CertDone {
+        alias: "brandportal".into(),
+        changed: true,
+        path: Some("/tmp/AEM-Adobe-IMS.crt".into()),
+        info: Some(CertInfo {
+            subject: "CN=AEM Brand Portal IMS".into(),
+            issuer: "CN=AEM Brand Portal IMS".into(),
+            not_before: 0,
+            not_after: 2524608000,
+            serial: "1".into(),
+            sha1_fingerprint: "a747010980b3ba82b0c0778284d8b0bc70113815".into(),
+            rsa_public_key_pkcs1: vec![],
+        }),
+        pem: Some("-----BEGIN CERTIFICATE-----".into()),
+        key: Some(vec![1u8, 2, 3].into()),
+        existing_not_after: None,
+    })));
+    a.notice = None;
+    insta::assert_snapshot!("certificate_created", render(&a));
+}
+
+#[test]
+fn account_tab_states() {
+    let mut a = loaded(fresh(), true);
+    a.on_action(Action::GotoAccount);
+    insta::assert_snapshot!("account_empty", render(&a));
+    // Filled from the sandbox Console.
+    a.on_msg(Msg::ConsoleFetched(Ok(ConsoleCreds {
+        api_key: "0123456789abcdef0123456789abcdef".into(),
+        client_secret: SecretString::from("p8e-SECRET-never-shown".to_string()),
+        payload: r#"{"exp": 1939182446, "iss": "ABC@AdobeOrg", "sub": "DEF@techacct.adobe.com", "https://ims-na1.adobelogin.com/s/ent_brand_portal_sdk": true, "aud": "https://ims-na1.adobelogin.com/c/0123456789abcdef0123456789abcdef"}"#.into(),
+        oauth_client_id: "fedcba".into(),
+        oauth_secret: SecretString::from("p8e-OAUTH".to_string()),
+        scopes: "openid,AdobeID".into(),
+        org_id: "ABC@AdobeOrg".into(),
+    })));
+    a.notice = None;
+    let filled = render(&a);
+    assert!(
+        !filled.contains("SECRET-never-shown"),
+        "the secret is masked"
+    );
+    insta::assert_snapshot!("account_filled", filled);
+    // Create is emitted with the form's values.
+    a.focus.insert(Tab::Account, 7);
+    let fx = a.on_action(Action::Activate);
+    assert!(
+        matches!(fx.as_slice(), [Effect::CreateAccount(f)] if f.api_key == "0123456789abcdef0123456789abcdef")
+    );
+    a.busy = None;
+    // A payload mistake is shown inline and nothing is sent.
+    a.inputs
+        .get_mut(&FieldId::Payload)
+        .unwrap()
+        .set(r#"{"exp": "1939182446"}"#);
+    assert!(a.on_action(Action::Activate).is_empty());
+    insta::assert_snapshot!("account_invalid", render(&a));
+    // An existing configuration: shown, a second refused, Check Health result.
+    let mut a = loaded(configured(), true);
+    a.on_action(Action::GotoAccount);
+    a.on_msg(Msg::Health(Ok(HealthSummary {
+        healthy: true,
+        message: "Token retrieved successfully".into(),
+        expires_in_secs: Some(86399),
+        method: "oauth-client-credentials".into(),
+    })));
+    insta::assert_snapshot!("account_healthy", render(&a));
+    a.on_msg(Msg::Health(Ok(HealthSummary { healthy: false, message: "IMS refused the token request (401 invalid_client): invalid client_secret parameter. check the client secret".into(), expires_in_secs: None, method: "oauth-client-credentials".into() })));
+    insta::assert_snapshot!("account_unhealthy", render(&a));
+}
+
+#[test]
+fn cloud_tab_states() {
+    let mut i = fresh();
+    i.ims_configs = configured().ims_configs;
+    let mut a = loaded(i, false);
+    a.on_action(Action::GotoCloud);
+    insta::assert_snapshot!("cloud_empty", render(&a));
+    a.inputs
+        .get_mut(&FieldId::ServiceUrl)
+        .unwrap()
+        .set("https://wknd-alias.example.com");
+    a.focus.insert(Tab::Cloud, 3);
+    assert!(a.on_action(Action::Activate).is_empty());
+    insta::assert_snapshot!("cloud_invalid", render(&a));
+    let mut a = loaded(configured(), false);
+    a.on_action(Action::GotoCloud);
+    insta::assert_snapshot!("cloud_done", render(&a));
+}
+
+#[test]
+fn replication_tab_states() {
+    let mut a = loaded(configured(), false);
+    assert_eq!(
+        a.tab,
+        Tab::Replication,
+        "all done: guided mode shows the agents"
+    );
+    insta::assert_snapshot!("replication_idle", render(&a));
+    let fx = a.on_action(Action::TestAll);
+    assert!(matches!(fx.as_slice(), [Effect::Test(ids)] if ids.len() == 4));
+    for id in ["mp_replication", "mp_replication_a1", "mp_replication_b2"] {
+        a.on_msg(Msg::Tested(
+            id.into(),
+            Ok(TestResult {
+                agent: id.into(),
+                success: true,
+                summary: "Replication test succeeded".into(),
+                explanation: vec![],
+                transcript: vec![],
+            }),
+        ));
+    }
+    a.on_msg(Msg::Tested("mp_replication_c3".into(), Ok(TestResult {
+        agent: "mp_replication_c3".into(),
+        success: false,
+        summary: "Transfer failed for ReplicationAction{type=TEST}. java.io.IOException: Server returned status code 401 with message: Unauthorized.".into(),
+        explanation: vec!["sent. Response: 401 Unauthorized".into(), "Transfer failed for ReplicationAction{type=TEST}".into()],
+        transcript: vec![],
+    })));
+    a.on_action(Action::Down);
+    a.on_action(Action::Down);
+    a.on_action(Action::Down);
+    a.notice = None;
+    insta::assert_snapshot!("replication_tested", render(&a));
+    // A disabled and a blocked agent.
+    let mut i = configured();
+    i.agents[1] = agent("mp_replication_a1", false, false, 5);
+    i.agents[2] = agent("mp_replication_b2", true, true, 7);
+    let mut a = loaded(i, false);
+    a.on_action(Action::GotoReplication);
+    insta::assert_snapshot!("replication_failing", render(&a));
+    // Nothing yet.
+    let mut a = loaded(fresh(), false);
+    a.on_action(Action::GotoReplication);
+    insta::assert_snapshot!("replication_empty", render(&a));
+}
+
+#[test]
+fn help_small_terminal_and_errors() {
+    let mut a = loaded(configured(), false);
+    a.on_action(Action::Help);
+    assert_eq!(a.mode, Mode::Help);
+    insta::assert_snapshot!("help", render(&a));
+    let small = render_with(&a, 60, 20, &Theme::new(true))
+        .backend()
+        .to_string();
+    assert!(small.contains("terminal too small"));
+    for (w, h) in [(1, 1), (20, 5), (80, 24), (79, 24), (300, 80)] {
+        render_with(&a, w, h, &Theme::new(true));
+    }
+    let mut b = app(false);
+    b.on_msg(Msg::Loaded(Err(
+        "cannot reach AEM at http://localhost:4502: Connection refused".into(),
+    )));
+    insta::assert_snapshot!("unreachable", render(&b));
+}
+
+#[test]
+fn no_color_keeps_selection_visible() {
+    let a = loaded(configured(), false);
+    let t = render_with(&a, 100, 30, &Theme::new(false));
+    let buf = t.backend().buffer();
+    // The selected agent row (first data row of the table) is reversed, not just coloured.
+    let row = (0..buf.area.height)
+        .find(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, *y)].symbol().to_string())
+                .collect::<String>()
+                .contains("› mp_replication ")
+        })
+        .unwrap();
+    let cell = &buf[(4, row)];
+    assert!(cell.modifier.contains(Modifier::REVERSED), "{cell:?}");
+    assert_eq!(cell.fg, ratatui::style::Color::Reset);
+    // The active tab too.
+    let tabs_row = 1;
+    let reversed =
+        (0..buf.area.width).any(|x| buf[(x, tabs_row)].modifier.contains(Modifier::REVERSED));
+    assert!(reversed);
+}
+
+#[test]
+fn keys_and_transitions() {
+    let mut a = loaded(fresh(), true);
+    // Typing into a field.
+    a.on_key(code(KeyCode::Enter));
+    assert_eq!(a.mode, Mode::Editing);
+    a.on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    for c in "bp2026".chars() {
+        a.on_key(key(c));
+    }
+    assert_eq!(a.input(FieldId::CertAlias), "bp2026");
+    // q while editing is text, not quit.
+    a.on_key(key('q'));
+    assert!(!a.quit);
+    assert_eq!(a.input(FieldId::CertAlias), "bp2026q");
+    a.on_key(code(KeyCode::Backspace));
+    a.on_key(code(KeyCode::Esc));
+    assert_eq!(a.mode, Mode::Normal);
+    // Quit asks because a form has unsaved input.
+    a.on_key(key('q'));
+    assert_eq!(a.mode, Mode::ConfirmQuit);
+    a.on_key(key('n'));
+    assert!(!a.quit);
+    // Tabs move; numbers jump.
+    a.on_key(code(KeyCode::Tab));
+    assert_eq!(a.tab, Tab::Account);
+    a.on_key(code(KeyCode::BackTab));
+    assert_eq!(a.tab, Tab::Certificate);
+    a.on_key(key('4'));
+    assert_eq!(a.tab, Tab::Replication);
+    a.on_key(key('1'));
+    // The keystore password is required when the store does not exist.
+    a.focus.insert(Tab::Certificate, 3);
+    assert!(a.on_key(code(KeyCode::Enter)).is_empty());
+    assert!(a.form_errors[0].contains("password"));
+    a.inputs
+        .get_mut(&FieldId::KeystorePassword)
+        .unwrap()
+        .set("changeit");
+    let fx = a.on_key(code(KeyCode::Enter));
+    assert!(
+        matches!(fx.as_slice(), [Effect::CreateCertificate { alias, days: 365, keystore_password: Some(_) }] if alias == "bp2026")
+    );
+    assert!(a.busy.is_some());
+    // Esc cancels a running operation.
+    let fx = a.on_key(code(KeyCode::Esc));
+    assert!(matches!(fx.as_slice(), [Effect::Cancel]));
+    assert!(a.busy.is_none());
+    // The Console key needs a certificate made in this session.
+    a.on_key(key('2'));
+    assert!(a.on_key(key('f')).is_empty());
+    assert!(
+        a.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("create a certificate first")
+    );
+    // Paste goes into the focused field.
+    a.on_action(Action::Down);
+    a.on_action(Action::Down);
+    a.on_paste("abc\ndef");
+    assert_eq!(a.input(FieldId::ApiKey), "abc def");
+    // Ctrl-C always quits.
+    a.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert!(a.quit);
+    // Ctrl-Z asks the runtime to suspend.
+    let mut b = loaded(fresh(), false);
+    let fx = b.on_key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::CONTROL));
+    assert!(matches!(fx.as_slice(), [Effect::Suspend]));
+    // Refresh re-reads.
+    assert!(matches!(b.on_key(key('r')).as_slice(), [Effect::Load]));
+    // Test results arriving re-read AEM when all are in.
+    let mut c = loaded(configured(), false);
+    c.on_action(Action::TestSelected);
+    assert!(matches!(
+        c.tests.get("mp_replication"),
+        Some(TestState::Running)
+    ));
+    let fx = c.on_msg(Msg::Tested("mp_replication".into(), Err("boom".into())));
+    assert!(matches!(fx.as_slice(), [Effect::Load]));
+}
