@@ -1,0 +1,143 @@
+//! Drives the real binary in a terminal (tmux on a private socket): `brandlink demo`, the
+//! whole first-time setup by keystrokes alone, then checks the sandbox's state.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.run(&["send-keys", "-t", "demo", k]);
+        }
+    }
+    fn text(&self, s: &str) {
+        self.run(&["send-keys", "-t", "demo", "-l", s]);
+    }
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "demo"])
+    }
+    fn wait_for(&self, needle: &str, secs: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.screen();
+            if s.contains(needle) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                panic!("«{needle}» did not appear; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+#[test]
+fn first_time_setup_by_keystrokes_in_a_real_terminal() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed");
+        assert!(std::env::var_os("CI").is_none(), "CI must install tmux");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_brandlink");
+    let tmux = Tmux {
+        socket: format!("brandlink-test-{}", std::process::id()),
+    };
+    tmux.run(&[
+        "-f",
+        "/dev/null",
+        "new-session",
+        "-d",
+        "-s",
+        "demo",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "-c",
+        dir.path().to_str().unwrap(),
+        &format!("{bin} demo; echo EXIT=$?; sleep 60"),
+    ]);
+    // 1. Certificate: alias and validity as given, a keystore password, create.
+    tmux.wait_for("Create new certificate", 30);
+    tmux.keys(&["Down", "Down", "Enter"]);
+    tmux.text("changeit");
+    tmux.keys(&["Enter", "Enter"]);
+    tmux.wait_for("SHA-1 fingerprint", 30);
+    assert!(dir.path().join("AEM-Adobe-IMS.crt").exists());
+    // 2. The emulated Console fills the account form; create; Check Health.
+    tmux.keys(&["Tab", "f"]);
+    tmux.wait_for("Console credentials filled in", 30);
+    for _ in 0..7 {
+        tmux.keys(&["Down"]);
+    }
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("IMS configuration (Adobe allows exactly one)", 30);
+    tmux.keys(&["c"]);
+    tmux.wait_for("Token retrieved successfully", 30);
+    // 3. Cloud service (the demo fills in the tenant URL).
+    tmux.keys(&["Tab", "Down", "Down", "Down", "Enter"]);
+    tmux.wait_for("AEM created 4 agents", 60);
+    // 4. Test Connection on all four.
+    tmux.keys(&["Tab", "T"]);
+    let screen = tmux.wait_for("Test Connection succeeded", 30);
+    assert_eq!(screen.matches("✓ succeeded").count(), 4, "{screen}");
+    assert!(screen.contains("4 ✓ Replication"), "{screen}");
+    // The sandbox agrees: one IMS configuration, one cloud configuration, four enabled agents.
+    let url = screen
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .expect("the header shows the sandbox URL")
+        .to_string();
+    let state: serde_json::Value = curl_json(&format!("{url}/sandbox/control/state"));
+    assert_eq!(state["imsConfigs"].as_array().unwrap().len(), 1, "{state}");
+    assert_eq!(state["cloudConfigs"].as_array().unwrap().len(), 1);
+    let agents: Vec<_> = state["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| {
+            a["transportUri"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("https://wknd.brand-portal.adobe.com/")
+        })
+        .collect();
+    assert_eq!(agents.len(), 4);
+    assert!(agents.iter().all(|a| a["enabled"] == true));
+    // Quit: the terminal is given back and the process ends cleanly.
+    tmux.keys(&["q"]);
+    let end = tmux.wait_for("EXIT=", 15);
+    assert!(end.contains("EXIT=0"), "{end}");
+    assert!(end.contains("brandlink demo finished"), "{end}");
+}
+
+/// A GET with curl, keeping an async runtime out of this test.
+fn curl_json(url: &str) -> serde_json::Value {
+    let out = Command::new("curl")
+        .args(["-fsS", url])
+        .output()
+        .expect("curl runs");
+    serde_json::from_slice(&out.stdout).expect("JSON state")
+}
