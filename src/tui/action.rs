@@ -344,9 +344,39 @@ impl Keymap {
     }
 }
 
+impl Keymap {
+    /// The key table as Markdown, as the README shows it.
+    pub fn markdown(&self) -> String {
+        let mut out = String::from("| Where | Keys | Action |\n|---|---|---|\n");
+        for (scope, keys) in self.help() {
+            for (k, d) in keys {
+                out.push_str(&format!("| {} | `{}` | {} |\n", scope.title(), k, d));
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn readme_key_table_is_current() {
+        let readme = include_str!("../../README.md");
+        let start = readme
+            .find("<!-- keys:start -->\n")
+            .expect("README has the key table")
+            + "<!-- keys:start -->\n".len();
+        let end = readme
+            .find("<!-- keys:end -->")
+            .expect("README has the key table end");
+        assert_eq!(
+            &readme[start..end],
+            Keymap::default().markdown(),
+            "README key table is stale: paste Keymap::default().markdown()"
+        );
+    }
 
     #[test]
     fn lookup_by_scope_and_overrides() {
