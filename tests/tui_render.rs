@@ -462,3 +462,48 @@ fn keys_and_transitions() {
     let fx = c.on_msg(Msg::Tested("mp_replication".into(), Err("boom".into())));
     assert!(matches!(fx.as_slice(), [Effect::Load]));
 }
+
+#[test]
+fn mouse_clicks_tabs_and_rows() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut a = loaded(configured(), false);
+    let click = |column, row| MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    for (start, _, tab) in brandlink::tui::app::tab_columns() {
+        a.on_mouse(click(start + 1, 1));
+        assert_eq!(a.tab, tab);
+    }
+    // The drawn tab bar puts each title inside its clickable range.
+    let screen = render(&a);
+    let bar: Vec<char> = screen
+        .lines()
+        .nth(1)
+        .unwrap()
+        .trim_matches('"')
+        .chars()
+        .collect();
+    for (start, end, tab) in brandlink::tui::app::tab_columns() {
+        let text: String = bar[start as usize..end as usize].iter().collect();
+        assert!(
+            text.contains(tab.title()),
+            "{text:?} should hold {}",
+            tab.title()
+        );
+    }
+    a.on_action(Action::GotoReplication);
+    render(&a);
+    let top = a.agent_rows_y.get().unwrap();
+    a.on_mouse(click(5, top + 2));
+    assert_eq!(a.agent_sel, 2);
+    a.on_mouse(MouseEvent {
+        kind: MouseEventKind::ScrollUp,
+        column: 0,
+        row: 0,
+        modifiers: KeyModifiers::NONE,
+    });
+    assert_eq!(a.agent_sel, 1);
+}

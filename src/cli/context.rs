@@ -42,6 +42,9 @@ pub struct GlobalArgs {
     /// Request timeout in seconds
     #[arg(long, global = true, value_name = "SECS")]
     pub timeout: Option<u64>,
+    /// Terminal UI: capture the mouse (click tabs and rows, scroll)
+    #[arg(long, global = true)]
+    pub mouse: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +70,7 @@ pub struct Context {
     pub insecure: bool,
     pub json: bool,
     pub timeout: Duration,
+    pub mouse: bool,
 }
 
 impl Context {
@@ -99,6 +103,7 @@ impl Context {
             ca_cert: g.ca_cert.clone().or(profile.ca_cert.clone()),
             insecure: g.insecure || profile.insecure.unwrap_or(false),
             json: g.json,
+            mouse: g.mouse,
             timeout: Duration::from_secs(g.timeout.or(profile.timeout_secs).unwrap_or(30).max(1)),
             profile,
         })

@@ -204,7 +204,7 @@ pub fn run(cli: Cli) -> ExitCode {
         };
         let result = match command {
             Command::Sandbox(a) => return run_sandbox(a).await,
-            Command::Demo(a) => return run_demo(a).await,
+            Command::Demo(a) => return run_demo(a, cli.global.mouse).await,
             Command::Status { tenant } => match ctx() {
                 Ok(c) => commands::status(&c, tenant).await,
                 Err(e) => Err(e),
@@ -302,6 +302,7 @@ async fn run_tui(ctx: Result<Context, CliError>) -> ExitCode {
         sandbox_url: None,
         cert_dir: std::env::current_dir().unwrap_or_default(),
         tenant: ctx.tenant.clone(),
+        mouse: ctx.mouse,
     };
     match crate::tui::run(client, ims_http, opts).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -313,7 +314,7 @@ async fn run_tui(ctx: Result<Context, CliError>) -> ExitCode {
 }
 
 /// `brandlink demo`: the sandbox in-process and the TUI against it.
-async fn run_demo(a: DemoArgs) -> ExitCode {
+async fn run_demo(a: DemoArgs, mouse: bool) -> ExitCode {
     if let Err(code) = require_terminal("brandlink demo") {
         return code;
     }
@@ -358,6 +359,7 @@ async fn run_demo(a: DemoArgs) -> ExitCode {
         cert_dir: std::env::current_dir().unwrap_or_default(),
         // The sandbox's tenant, so the Service URL is filled in for the demo.
         tenant: Some(sb.tenant_url()),
+        mouse,
     };
     let r = crate::tui::run(client, ims_http, opts).await;
     sb.shutdown().await;

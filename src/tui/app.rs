@@ -267,6 +267,20 @@ pub struct App {
     pub guided: bool,
     pub dirty_form: bool,
     pub quit: bool,
+    /// Screen row of the first agent in the Replication table, set while drawing (mouse).
+    pub agent_rows_y: std::cell::Cell<Option<u16>>,
+}
+
+/// Column ranges of the tab bar's entries, as `ui` draws them: `[start, end)` per tab.
+pub fn tab_columns() -> Vec<(u16, u16, Tab)> {
+    let mut x = 1u16;
+    let mut out = Vec::new();
+    for (i, t) in Tab::ALL.iter().enumerate() {
+        let w = format!(" {} ", i + 1).len() as u16 + 1 + t.title().len() as u16 + 2;
+        out.push((x, x + w, *t));
+        x += w + 3;
+    }
+    out
 }
 
 impl App {
@@ -312,6 +326,7 @@ impl App {
             guided: true,
             dirty_form: false,
             quit: false,
+            agent_rows_y: std::cell::Cell::new(None),
         }
     }
 
@@ -450,6 +465,36 @@ impl App {
             self.dirty_form = true;
         }
         vec![]
+    }
+
+    /// Mouse (when enabled): click a tab or an agent row, scroll to move.
+    pub fn on_mouse(&mut self, ev: crossterm::event::MouseEvent) -> Vec<Effect> {
+        use crossterm::event::{MouseButton, MouseEventKind};
+        match ev.kind {
+            MouseEventKind::ScrollDown => self.on_action(Action::Down),
+            MouseEventKind::ScrollUp => self.on_action(Action::Up),
+            MouseEventKind::Down(MouseButton::Left) => {
+                if ev.row == 1 {
+                    if let Some((_, _, t)) = tab_columns()
+                        .into_iter()
+                        .find(|(a, b, _)| (*a..*b).contains(&ev.column))
+                    {
+                        self.goto(t);
+                    }
+                } else if self.tab == Tab::Replication
+                    && let Some(top) = self.agent_rows_y.get()
+                    && ev.row >= top
+                {
+                    let n = self.snapshot.as_ref().map(|s| s.agents.len()).unwrap_or(0);
+                    let i = (ev.row - top) as usize;
+                    if i < n {
+                        self.agent_sel = i;
+                    }
+                }
+                vec![]
+            }
+            _ => vec![],
+        }
     }
 
     pub fn on_paste(&mut self, text: &str) {

@@ -15,7 +15,8 @@ use crate::setup::actions::{self, AccountKind, AccountSpec, KeySource};
 use crate::setup::snapshot::AuthType;
 use app::{App, CertDone, ConsoleCreds, Effect, HealthSummary, Msg};
 use crossterm::event::{
-    DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind,
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
+    EventStream, KeyEventKind,
 };
 use futures::StreamExt;
 use secrecy::{ExposeSecret, SecretString};
@@ -36,27 +37,46 @@ pub struct TuiOptions {
     /// Where `AEM-Adobe-IMS.crt` is written.
     pub cert_dir: PathBuf,
     pub tenant: Option<String>,
+    /// Capture the mouse (click tabs and rows, scroll). Off by default: it takes over text selection.
+    pub mouse: bool,
 }
 
 /// Restores the terminal when dropped, including after `?` and panics.
 struct TerminalGuard;
 
+fn enable_extras(mouse: bool) -> io::Result<()> {
+    crossterm::execute!(io::stdout(), EnableBracketedPaste)?;
+    if mouse {
+        crossterm::execute!(io::stdout(), EnableMouseCapture)?;
+    }
+    Ok(())
+}
+
+fn disable_extras() {
+    let _ = crossterm::execute!(
+        io::stdout(),
+        DisableBracketedPaste,
+        DisableMouseCapture,
+        crossterm::cursor::Show
+    );
+}
+
 impl TerminalGuard {
-    fn enter() -> io::Result<(TerminalGuard, ratatui::DefaultTerminal)> {
+    fn enter(mouse: bool) -> io::Result<(TerminalGuard, ratatui::DefaultTerminal)> {
         let prev = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let _ = crossterm::execute!(io::stdout(), DisableBracketedPaste);
+            disable_extras();
             prev(info);
         }));
         let terminal = ratatui::try_init()?;
-        crossterm::execute!(io::stdout(), EnableBracketedPaste)?;
+        enable_extras(mouse)?;
         Ok((TerminalGuard, terminal))
     }
 }
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        let _ = crossterm::execute!(io::stdout(), DisableBracketedPaste, crossterm::cursor::Show);
+        disable_extras();
         ratatui::restore();
     }
 }
@@ -76,7 +96,7 @@ pub async fn run(client: AemClient, ims_http: reqwest::Client, opts: TuiOptions)
         tx,
         op: None,
     };
-    let (_guard, mut terminal) = TerminalGuard::enter()?;
+    let (_guard, mut terminal) = TerminalGuard::enter(opts.mouse)?;
     let mut events = EventStream::new();
     let mut ticker = tokio::time::interval(Duration::from_millis(120));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -106,6 +126,7 @@ pub async fn run(client: AemClient, ims_http: reqwest::Client, opts: TuiOptions)
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind == KeyEventKind::Press => { dirty = true; app.on_key(k) }
                 Some(Ok(Event::Paste(text))) => { dirty = true; app.on_paste(&text); vec![] }
+                Some(Ok(Event::Mouse(m))) if opts.mouse => { dirty = true; app.on_mouse(m) }
                 Some(Ok(Event::Resize(..))) => { dirty = true; vec![] }
                 Some(Ok(_)) => vec![],
                 Some(Err(_)) | None => break,
@@ -117,7 +138,7 @@ pub async fn run(client: AemClient, ims_http: reqwest::Client, opts: TuiOptions)
         for e in effects {
             match e {
                 Effect::Suspend => {
-                    suspend(&mut terminal)?;
+                    suspend(&mut terminal, opts.mouse)?;
                     dirty = true;
                 }
                 other => exec.run(other),
@@ -129,15 +150,15 @@ pub async fn run(client: AemClient, ims_http: reqwest::Client, opts: TuiOptions)
 }
 
 /// Ctrl-Z: give the terminal back, stop, and redraw everything on `fg`.
-fn suspend(terminal: &mut ratatui::DefaultTerminal) -> io::Result<()> {
-    let _ = crossterm::execute!(io::stdout(), DisableBracketedPaste);
+fn suspend(terminal: &mut ratatui::DefaultTerminal, mouse: bool) -> io::Result<()> {
+    disable_extras();
     ratatui::restore();
     #[cfg(unix)]
     {
         let _ = signal_hook::low_level::raise(signal_hook::consts::SIGTSTP);
     }
     *terminal = ratatui::try_init()?;
-    crossterm::execute!(io::stdout(), EnableBracketedPaste)?;
+    enable_extras(mouse)?;
     terminal.clear()?;
     Ok(())
 }

@@ -104,6 +104,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     )
     .row_highlight_style(theme.selected)
     .highlight_symbol("› ");
+    app.agent_rows_y.set(Some(table_area.y + 1));
     let mut state = TableState::default().with_selected(Some(app.agent_sel));
     f.render_stateful_widget(table, table_area, &mut state);
     let mut out = Vec::new();
