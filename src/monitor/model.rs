@@ -1,0 +1,460 @@
+//! What the monitor knows about each agent: the latest snapshot, pending-count history for the
+//! sparkline, change markers, throughput, staleness and alerts. Pure data: updated from
+//! immutable snapshots the pollers send.
+
+use crate::aem::queue::{Depth, QueueItem, QueueState, QueueStatus};
+use serde::Serialize;
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+/// One poll of one agent.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub agent: String,
+    /// Epoch ms when the poll finished.
+    pub at: i64,
+    pub result: Result<QueueView, String>,
+}
+
+/// A queue as one poll saw it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueueView {
+    pub state: QueueState,
+    pub depth: Depth,
+    pub next_retry: Option<i64>,
+    pub last_process_time: Option<i64>,
+    pub items: Arc<Vec<QueueItem>>,
+}
+
+impl QueueView {
+    pub fn from_status(q: QueueStatus, depth: Depth) -> Self {
+        QueueView {
+            state: q.state(),
+            depth,
+            next_retry: q.next_retry,
+            last_process_time: q.last_process_time,
+            items: Arc::new(q.items),
+        }
+    }
+    pub fn head(&self) -> Option<&QueueItem> {
+        self.items.first()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Trend {
+    Up,
+    Down,
+    Same,
+}
+
+impl Trend {
+    pub fn marker(self) -> &'static str {
+        match self {
+            Trend::Up => "↑",
+            Trend::Down => "↓",
+            Trend::Same => " ",
+        }
+    }
+}
+
+/// Thresholds for alerts.
+#[derive(Clone, Debug)]
+pub struct AlertRules {
+    pub max_attempts: u64,
+    pub not_draining_ms: i64,
+    pub expected_agents: usize,
+    /// How much pending history to keep.
+    pub history_ms: i64,
+}
+
+impl Default for AlertRules {
+    fn default() -> Self {
+        AlertRules {
+            max_attempts: 3,
+            not_draining_ms: 5 * 60_000,
+            expected_agents: 4,
+            history_ms: 10 * 60_000,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Alert {
+    pub agent: Option<String>,
+    pub kind: AlertKind,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AlertKind {
+    Blocked,
+    Disabled,
+    MissingAgents,
+    Retries,
+    NotDraining,
+    Stale,
+    TokenFailure,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct AgentHistory {
+    pub latest: Option<QueueView>,
+    /// Epoch ms of the last successful poll.
+    pub last_ok: Option<i64>,
+    /// First failure since the last success, with the error in words.
+    pub stale_since: Option<i64>,
+    pub error: Option<String>,
+    /// (epoch ms, pending) samples.
+    pub samples: VecDeque<(i64, u64)>,
+    pub trend: Option<Trend>,
+    pub attempts_trend: Option<Trend>,
+    /// Last time the pending count went down (or the queue was empty).
+    pub last_progress: Option<i64>,
+    /// Items that left the queue, and when, for throughput.
+    pub drained: VecDeque<(i64, u64)>,
+    pub polls: u64,
+    pub errors: u64,
+}
+
+impl AgentHistory {
+    pub fn pending(&self) -> Option<u64> {
+        self.latest.as_ref().map(|v| v.depth.count)
+    }
+
+    /// Items delivered per minute over the last minute of samples.
+    pub fn throughput_per_min(&self, now: i64) -> f64 {
+        let window = 60_000;
+        let n: u64 = self
+            .drained
+            .iter()
+            .filter(|(t, _)| now - t <= window)
+            .map(|(_, n)| n)
+            .sum();
+        n as f64 * 60_000.0 / window as f64
+    }
+
+    /// Pending counts for the sparkline, oldest first.
+    pub fn sparkline(&self) -> Vec<u64> {
+        self.samples.iter().map(|(_, n)| *n).collect()
+    }
+}
+
+/// The monitor's whole state for one tenant.
+#[derive(Clone, Debug, Default)]
+pub struct MonitorModel {
+    pub agents: indexmap::IndexMap<String, AgentHistory>,
+    pub rules: AlertRules,
+    pub token_failures: Vec<String>,
+}
+
+impl MonitorModel {
+    pub fn new(agent_ids: &[String], rules: AlertRules) -> Self {
+        MonitorModel {
+            agents: agent_ids
+                .iter()
+                .map(|a| (a.clone(), AgentHistory::default()))
+                .collect(),
+            rules,
+            token_failures: vec![],
+        }
+    }
+
+    /// Folds one snapshot in.
+    pub fn apply(&mut self, s: Snapshot) {
+        let history_ms = self.rules.history_ms;
+        let h = self.agents.entry(s.agent.clone()).or_default();
+        h.polls += 1;
+        match s.result {
+            Err(e) => {
+                h.errors += 1;
+                h.error = Some(e);
+                h.stale_since.get_or_insert(s.at);
+            }
+            Ok(view) => {
+                let pending = view.depth.count;
+                let prev = h.pending();
+                h.trend = prev.map(|p| match pending.cmp(&p) {
+                    std::cmp::Ordering::Greater => Trend::Up,
+                    std::cmp::Ordering::Less => Trend::Down,
+                    std::cmp::Ordering::Equal => Trend::Same,
+                });
+                let prev_attempts = h
+                    .latest
+                    .as_ref()
+                    .and_then(|v| v.head().map(|i| (i.id.clone(), i.attempts)));
+                let attempts = view.head().map(|i| (i.id.clone(), i.attempts));
+                h.attempts_trend = match (prev_attempts, &attempts) {
+                    (Some((pid, pa)), Some((id, a))) if pid == *id && *a > pa => Some(Trend::Up),
+                    _ => None,
+                };
+                if let Some(p) = prev
+                    && pending < p
+                {
+                    h.drained.push_back((s.at, p - pending));
+                }
+                if pending == 0 || prev.is_some_and(|p| pending < p) || h.last_progress.is_none() {
+                    h.last_progress = Some(s.at);
+                }
+                h.samples.push_back((s.at, pending));
+                while h
+                    .samples
+                    .front()
+                    .is_some_and(|(t, _)| s.at - t > history_ms)
+                {
+                    h.samples.pop_front();
+                }
+                while h
+                    .drained
+                    .front()
+                    .is_some_and(|(t, _)| s.at - t > history_ms)
+                {
+                    h.drained.pop_front();
+                }
+                h.latest = Some(view);
+                h.last_ok = Some(s.at);
+                h.stale_since = None;
+                h.error = None;
+            }
+        }
+    }
+
+    /// Records Test Connection output that shows an IMS token problem.
+    pub fn note_test(&mut self, agent: &str, success: bool, explanation: &[String]) {
+        self.token_failures.retain(|a| a != agent);
+        if !success
+            && explanation
+                .iter()
+                .any(|l| l.contains("failed to get access token") || l.contains("status code 401"))
+        {
+            self.token_failures.push(agent.to_string());
+        }
+    }
+
+    pub fn total_pending(&self) -> u64 {
+        self.agents.values().filter_map(AgentHistory::pending).sum()
+    }
+
+    /// An agent far behind the others (round-robin should spread work evenly): pending more than
+    /// twice the mean of the others and at least 20 items more.
+    pub fn laggard(&self) -> Option<String> {
+        let counts: Vec<(&String, u64)> = self
+            .agents
+            .iter()
+            .filter_map(|(k, h)| h.pending().map(|p| (k, p)))
+            .collect();
+        if counts.len() < 2 {
+            return None;
+        }
+        counts.iter().find_map(|(k, p)| {
+            let others: Vec<u64> = counts
+                .iter()
+                .filter(|(o, _)| o != k)
+                .map(|(_, n)| *n)
+                .collect();
+            let mean = others.iter().sum::<u64>() as f64 / others.len() as f64;
+            (*p as f64 > 2.0 * mean && *p >= mean as u64 + 20).then(|| (*k).clone())
+        })
+    }
+
+    pub fn alerts(&self, now: i64) -> Vec<Alert> {
+        let mut out = Vec::new();
+        let r = &self.rules;
+        let enabled = self
+            .agents
+            .values()
+            .filter(|h| {
+                h.latest
+                    .as_ref()
+                    .is_some_and(|v| v.state != QueueState::Disabled)
+            })
+            .count();
+        if self.agents.len() < r.expected_agents {
+            out.push(Alert {
+                agent: None,
+                kind: AlertKind::MissingAgents,
+                message: format!(
+                    "{} Brand Portal agents; AEM creates {}",
+                    self.agents.len(),
+                    r.expected_agents
+                ),
+            });
+        }
+        for (id, h) in &self.agents {
+            let a = Some(id.clone());
+            if let Some(since) = h.stale_since {
+                out.push(Alert {
+                    agent: a.clone(),
+                    kind: AlertKind::Stale,
+                    message: format!(
+                        "{id}: no data for {} s: {}",
+                        (now - since) / 1000,
+                        h.error.clone().unwrap_or_default()
+                    ),
+                });
+            }
+            let Some(v) = &h.latest else { continue };
+            match v.state {
+                QueueState::Blocked => out.push(Alert {
+                    agent: a.clone(),
+                    kind: AlertKind::Blocked,
+                    message: format!("{id}: queue blocked"),
+                }),
+                QueueState::Disabled => out.push(Alert {
+                    agent: a.clone(),
+                    kind: AlertKind::Disabled,
+                    message: format!("{id}: agent disabled; its share of assets will fail"),
+                }),
+                _ => {}
+            }
+            if let Some(head) = v.head()
+                && head.attempts > r.max_attempts
+            {
+                out.push(Alert {
+                    agent: a.clone(),
+                    kind: AlertKind::Retries,
+                    message: format!("{id}: {} tried {} times", head.path, head.attempts),
+                });
+            }
+            if v.depth.count > 0
+                && let Some(p) = h.last_progress
+                && now - p > r.not_draining_ms
+            {
+                out.push(Alert {
+                    agent: a.clone(),
+                    kind: AlertKind::NotDraining,
+                    message: format!(
+                        "{id}: {} pending, not draining for {} min",
+                        v.depth.count,
+                        (now - p) / 60_000
+                    ),
+                });
+            }
+        }
+        let _ = enabled;
+        for a in &self.token_failures {
+            out.push(Alert {
+                agent: Some(a.clone()),
+                kind: AlertKind::TokenFailure,
+                message: format!("{a}: Test Connection shows an IMS token failure (401)"),
+            });
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aem::queue::DepthSource;
+
+    fn view(state: QueueState, pending: u64, attempts: u64) -> QueueView {
+        let items = (0..pending.min(2))
+            .map(|i| QueueItem {
+                id: format!("i{i}"),
+                path: format!("/p{i}"),
+                action: "Activate".into(),
+                user: "u".into(),
+                time: 0,
+                last_processed: None,
+                attempts,
+            })
+            .collect();
+        QueueView {
+            state,
+            depth: Depth {
+                count: pending,
+                at_least: false,
+                source: DepthSource::Jmx,
+            },
+            next_retry: None,
+            last_process_time: None,
+            items: Arc::new(items),
+        }
+    }
+
+    fn snap(agent: &str, at: i64, v: Result<QueueView, String>) -> Snapshot {
+        Snapshot {
+            agent: agent.into(),
+            at,
+            result: v,
+        }
+    }
+
+    #[test]
+    fn trends_throughput_staleness_and_alerts() {
+        let ids: Vec<String> = ["a", "b", "c", "d"].iter().map(|s| s.to_string()).collect();
+        let mut m = MonitorModel::new(&ids, AlertRules::default());
+        m.apply(snap("a", 0, Ok(view(QueueState::Active, 100, 0))));
+        m.apply(snap("a", 30_000, Ok(view(QueueState::Active, 70, 0))));
+        let h = &m.agents["a"];
+        assert_eq!(h.trend, Some(Trend::Down));
+        assert_eq!(h.throughput_per_min(30_000), 30.0);
+        assert_eq!(h.sparkline(), vec![100, 70]);
+        m.apply(snap("a", 60_000, Err("AEM did not answer".into())));
+        assert_eq!(m.agents["a"].stale_since, Some(60_000));
+        assert!(
+            m.alerts(90_000)
+                .iter()
+                .any(|x| x.kind == AlertKind::Stale && x.message.contains("30 s"))
+        );
+        m.apply(snap("a", 95_000, Ok(view(QueueState::Blocked, 70, 5))));
+        assert_eq!(m.agents["a"].stale_since, None);
+        let al = m.alerts(95_000);
+        assert!(al.iter().any(|x| x.kind == AlertKind::Blocked));
+        assert!(al.iter().any(|x| x.kind == AlertKind::Retries));
+        // Not draining for more than five minutes.
+        m.apply(snap(
+            "a",
+            30_000 + 6 * 60_000,
+            Ok(view(QueueState::Blocked, 70, 6)),
+        ));
+        assert!(
+            m.alerts(30_000 + 6 * 60_000)
+                .iter()
+                .any(|x| x.kind == AlertKind::NotDraining)
+        );
+        assert_eq!(m.agents["a"].attempts_trend, Some(Trend::Up));
+        m.apply(snap("b", 0, Ok(view(QueueState::Disabled, 3, 0))));
+        assert!(m.alerts(0).iter().any(|x| x.kind == AlertKind::Disabled));
+        m.note_test(
+            "c",
+            false,
+            &[
+                "com.adobe.granite.auth.oauth.AccessTokenProvider failed to get access token"
+                    .into(),
+            ],
+        );
+        assert!(
+            m.alerts(0)
+                .iter()
+                .any(|x| x.kind == AlertKind::TokenFailure)
+        );
+        m.note_test("c", true, &[]);
+        assert!(
+            !m.alerts(0)
+                .iter()
+                .any(|x| x.kind == AlertKind::TokenFailure)
+        );
+        let three = MonitorModel::new(&ids[..3], AlertRules::default());
+        assert!(
+            three
+                .alerts(0)
+                .iter()
+                .any(|x| x.kind == AlertKind::MissingAgents)
+        );
+    }
+
+    #[test]
+    fn laggard_is_flagged() {
+        let ids: Vec<String> = ["a", "b", "c", "d"].iter().map(|s| s.to_string()).collect();
+        let mut m = MonitorModel::new(&ids, AlertRules::default());
+        for (id, n) in [("a", 10), ("b", 12), ("c", 9), ("d", 80)] {
+            m.apply(snap(id, 0, Ok(view(QueueState::Active, n, 0))));
+        }
+        assert_eq!(m.laggard().as_deref(), Some("d"));
+        assert_eq!(m.total_pending(), 111);
+    }
+}

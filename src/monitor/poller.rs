@@ -1,0 +1,161 @@
+//! One poller per agent: a quick first poll, then a steady interval with a floor; a poll never
+//! overlaps the previous one; errors back off exponentially; a refresh request polls now; the
+//! poller stops when nobody listens any more.
+
+use super::model::{QueueView, Snapshot};
+use crate::aem::AemClient;
+use crate::aem::queue::{Depth, DepthSource};
+use rand::Rng;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// The shortest interval allowed: more often only loads the author.
+pub const MIN_INTERVAL: Duration = Duration::from_millis(500);
+
+#[derive(Clone, Copy, Debug)]
+pub struct PollConfig {
+    pub interval: Duration,
+    pub max_backoff: Duration,
+}
+
+impl Default for PollConfig {
+    fn default() -> Self {
+        PollConfig {
+            interval: Duration::from_secs(2),
+            max_backoff: Duration::from_secs(60),
+        }
+    }
+}
+
+impl PollConfig {
+    pub fn with_interval(interval: Duration) -> Self {
+        PollConfig {
+            interval: interval.max(MIN_INTERVAL),
+            ..Default::default()
+        }
+    }
+    /// The wait after `failures` consecutive errors (0 = healthy), with up to 10 % jitter.
+    pub fn delay(&self, failures: u32) -> Duration {
+        if failures == 0 {
+            return self.interval;
+        }
+        let base = self
+            .interval
+            .saturating_mul(1u32 << failures.min(10))
+            .min(self.max_backoff);
+        let jitter = rand::rng().random_range(0.0..0.1);
+        base + base.mul_f64(jitter)
+    }
+}
+
+/// Polls one agent: `queue.json` and the JMX MBean at the same time.
+pub async fn poll_once(client: &AemClient, agent: &str) -> Snapshot {
+    let (queue, jmx) = tokio::join!(client.queue(agent), client.jmx_agent(agent));
+    let result = match queue {
+        Ok(q) => {
+            let depth = match jmx.ok().and_then(|j| j.queue_num_entries) {
+                Some(n) => Depth {
+                    count: n,
+                    at_least: false,
+                    source: DepthSource::Jmx,
+                },
+                None => client.queue_depth(agent, &q).await,
+            };
+            Ok(QueueView::from_status(q, depth))
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    Snapshot {
+        agent: agent.to_string(),
+        at: chrono::Utc::now().timestamp_millis(),
+        result,
+    }
+}
+
+/// All agents once, concurrently.
+pub async fn poll_cycle(client: &AemClient, agents: &[String]) -> Vec<Snapshot> {
+    futures::future::join_all(agents.iter().map(|a| poll_once(client, a))).await
+}
+
+/// Running pollers; dropping them stops them.
+pub struct Pollers {
+    pub agents: Vec<String>,
+    refresh: Vec<mpsc::Sender<()>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Pollers {
+    pub fn spawn(
+        client: &AemClient,
+        agents: &[String],
+        cfg: PollConfig,
+        tx: mpsc::UnboundedSender<Snapshot>,
+    ) -> Pollers {
+        let mut refresh = Vec::new();
+        let mut tasks = Vec::new();
+        for agent in agents {
+            let (rtx, mut rrx) = mpsc::channel::<()>(1);
+            let client = client.clone();
+            let tx = tx.clone();
+            let agent = agent.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut failures = 0u32;
+                loop {
+                    let snap = poll_once(&client, &agent).await;
+                    failures = if snap.result.is_ok() {
+                        0
+                    } else {
+                        failures.saturating_add(1)
+                    };
+                    if tx.send(snap).is_err() {
+                        break;
+                    }
+                    tokio::select! {
+                        _ = tokio::time::sleep(cfg.delay(failures)) => {}
+                        r = rrx.recv() => if r.is_none() { break },
+                    }
+                }
+            }));
+            refresh.push(rtx);
+        }
+        Pollers {
+            agents: agents.to_vec(),
+            refresh,
+            tasks,
+        }
+    }
+
+    /// Polls every agent now (a request while a poll runs is merged into the next one).
+    pub fn refresh(&self) {
+        for r in &self.refresh {
+            let _ = r.try_send(());
+        }
+    }
+}
+
+impl Drop for Pollers {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floor_and_backoff() {
+        assert_eq!(
+            PollConfig::with_interval(Duration::from_millis(10)).interval,
+            MIN_INTERVAL
+        );
+        let c = PollConfig::with_interval(Duration::from_secs(2));
+        assert_eq!(c.delay(0), Duration::from_secs(2));
+        let d1 = c.delay(1);
+        assert!(d1 >= Duration::from_secs(4) && d1 <= Duration::from_millis(4400));
+        assert!(c.delay(20) <= Duration::from_secs(66));
+    }
+}

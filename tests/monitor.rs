@@ -1,0 +1,209 @@
+//! The pollers against the sandbox through every state: idle → active → blocked → recovered →
+//! drained, a disabled agent, AEM down and back up.
+
+mod common;
+
+use brandlink::aem::queue::QueueState;
+use brandlink::aem::{AemClient, Connection};
+use brandlink::monitor::{AlertKind, AlertRules, MonitorModel, PollConfig, Pollers, Snapshot};
+use brandlink::sandbox::Scenario;
+use secrecy::SecretString;
+use serde_json::json;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+struct Watch {
+    model: MonitorModel,
+    rx: mpsc::UnboundedReceiver<Snapshot>,
+    _pollers: Pollers,
+}
+
+impl Watch {
+    /// Applies snapshots until `pred` holds (or panics after `secs`).
+    async fn until(&mut self, secs: u64, what: &str, pred: impl Fn(&MonitorModel) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        while !pred(&self.model) {
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(s)) => self.model.apply(s),
+                _ => panic!(
+                    "timed out waiting for {what}; model: {:#?}",
+                    self.model
+                        .agents
+                        .values()
+                        .map(|h| (
+                            h.latest.as_ref().map(|v| (v.state, v.depth.count)),
+                            h.error.clone()
+                        ))
+                        .collect::<Vec<_>>()
+                ),
+            }
+        }
+    }
+    fn state(&self, id: &str) -> Option<QueueState> {
+        self.model.agents[id].latest.as_ref().map(|v| v.state)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pollers_follow_the_queues_through_every_state() {
+    let mut cfg = common::config(Scenario::Configured);
+    cfg.delivery_rate = 20.0;
+    let e = common::start_with(cfg).await;
+    let client = AemClient::new(&Connection::new(
+        &e.base,
+        "admin",
+        SecretString::from(e.sb.admin_password()),
+    ))
+    .unwrap();
+    let ids: Vec<String> = client
+        .brand_portal_agents(&e.sb.tenant_url())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(ids.len(), 4);
+    let (tx, rx) = mpsc::unbounded_channel();
+    let pollers = Pollers::spawn(
+        &client,
+        &ids,
+        PollConfig::with_interval(Duration::from_millis(500)),
+        tx,
+    );
+    let mut w = Watch {
+        model: MonitorModel::new(&ids, AlertRules::default()),
+        rx,
+        _pollers: pollers,
+    };
+    let all = |m: &MonitorModel, st: QueueState| {
+        m.agents
+            .values()
+            .all(|h| h.latest.as_ref().is_some_and(|v| v.state == st))
+    };
+
+    // Idle.
+    w.until(10, "idle", |m| all(m, QueueState::Idle)).await;
+    assert!(w.model.alerts(0).is_empty());
+    // Active: 200 assets.
+    e.post("/sandbox/publish")
+        .form(&[("count", "200")])
+        .send()
+        .await
+        .unwrap();
+    w.until(10, "active", |m| m.total_pending() > 0).await;
+    // Blocked: the Console lost AEM's certificate.
+    e.set_faults(json!({"stale_key": true})).await;
+    w.until(15, "blocked", |m| {
+        m.agents.values().any(|h| {
+            h.latest
+                .as_ref()
+                .is_some_and(|v| v.state == QueueState::Blocked)
+        })
+    })
+    .await;
+    let now = chrono::Utc::now().timestamp_millis();
+    assert!(
+        w.model
+            .alerts(now)
+            .iter()
+            .any(|a| a.kind == AlertKind::Blocked)
+    );
+    // Fixed, force retry: recovers and drains.
+    e.set_faults(json!({"stale_key": false})).await;
+    for id in &ids {
+        client.force_retry(id).await.unwrap();
+    }
+    w.until(30, "drained", |m| {
+        all(m, QueueState::Idle) && m.total_pending() == 0
+    })
+    .await;
+    let drained: f64 = w
+        .model
+        .agents
+        .values()
+        .map(|h| h.throughput_per_min(chrono::Utc::now().timestamp_millis()))
+        .sum();
+    assert!(drained > 0.0, "throughput seen");
+    // A disabled agent.
+    e.post(&format!(
+        "/etc/replication/agents.author/{}/jcr:content",
+        ids[0]
+    ))
+    .form(&[("./enabled", "false")])
+    .send()
+    .await
+    .unwrap();
+    w.until(10, "disabled", |m| {
+        m.agents[&ids[0]]
+            .latest
+            .as_ref()
+            .is_some_and(|v| v.state == QueueState::Disabled)
+    })
+    .await;
+    assert!(
+        w.model
+            .alerts(0)
+            .iter()
+            .any(|a| a.kind == AlertKind::Disabled)
+    );
+    e.post(&format!(
+        "/etc/replication/agents.author/{}/jcr:content",
+        ids[0]
+    ))
+    .form(&[("./enabled", "true")])
+    .send()
+    .await
+    .unwrap();
+    // AEM down: stale, with the error in words; back up: recovers without a restart.
+    e.set_faults(json!({"unavailable": true})).await;
+    w.until(10, "stale", |m| {
+        m.agents.values().all(|h| h.stale_since.is_some())
+    })
+    .await;
+    let err = w.model.agents[&ids[1]].error.clone().unwrap();
+    assert!(err.contains("503"), "{err}");
+    assert!(w.state(&ids[1]).is_some(), "the last good data is kept");
+    e.reset_faults();
+    // Backed-off pollers come back (first retry within a few seconds).
+    w.until(20, "recovered", |m| {
+        m.agents.values().all(|h| h.stale_since.is_none())
+    })
+    .await;
+    assert!(all(&w.model, QueueState::Idle));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poll_cycle_runs_the_four_agents_concurrently() {
+    let e = common::start(Scenario::Configured).await;
+    let client = AemClient::new(&Connection::new(
+        &e.base,
+        "admin",
+        SecretString::from(e.sb.admin_password()),
+    ))
+    .unwrap();
+    let ids: Vec<String> = client
+        .brand_portal_agents(&e.sb.tenant_url())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    e.set_faults(json!({"latency_ms": 300})).await;
+    let t = std::time::Instant::now();
+    let snaps = brandlink::monitor::poll_cycle(&client, &ids).await;
+    let elapsed = t.elapsed();
+    assert_eq!(snaps.len(), 4);
+    assert!(snaps.iter().all(|s| s.result.is_ok()));
+    // The same requests one after another take at least 8 × 300 ms; the cycle overlaps them.
+    let t = std::time::Instant::now();
+    for id in &ids {
+        client.queue(id).await.unwrap();
+        client.jmx_agent(id).await.unwrap();
+    }
+    let sequential = t.elapsed();
+    assert!(sequential >= Duration::from_millis(2400));
+    assert!(
+        elapsed * 2 < sequential,
+        "concurrent {elapsed:?} vs sequential {sequential:?}"
+    );
+}
