@@ -102,7 +102,14 @@ fn first_time_setup_by_keystrokes_in_a_real_terminal() {
     // 4. Test Connection on all four.
     tmux.keys(&["Tab", "T"]);
     let screen = tmux.wait_for("Test Connection succeeded", 30);
-    assert_eq!(screen.matches("✓ succeeded").count(), 4, "{screen}");
+    assert_eq!(
+        screen
+            .lines()
+            .filter(|l| l.contains("mp_replication") && l.contains("✓ ok"))
+            .count(),
+        4,
+        "{screen}"
+    );
     assert!(screen.contains("4 ✓ Replication"), "{screen}");
     // The sandbox agrees: one IMS configuration, one cloud configuration, four enabled agents.
     let url = screen

@@ -451,7 +451,10 @@ fn keys_and_transitions() {
     let fx = b.on_key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::CONTROL));
     assert!(matches!(fx.as_slice(), [Effect::Suspend]));
     // Refresh re-reads.
-    assert!(matches!(b.on_key(key('r')).as_slice(), [Effect::Load]));
+    assert!(matches!(
+        b.on_key(key('r')).as_slice(),
+        [Effect::Load, Effect::MonitorRefresh]
+    ));
     // Test results arriving re-read AEM when all are in.
     let mut c = loaded(configured(), false);
     c.on_action(Action::TestSelected);
@@ -506,4 +509,143 @@ fn mouse_clicks_tabs_and_rows() {
         modifiers: KeyModifiers::NONE,
     });
     assert_eq!(a.agent_sel, 1);
+}
+
+fn live(agent: &str, state: brandlink::aem::queue::QueueState, pending: u64, at: i64) -> Msg {
+    use brandlink::monitor::{QueueView, Snapshot};
+    let items = (0..pending.min(60))
+        .map(|i| QueueItem {
+            id: format!("{agent}-{i}"),
+            path: format!("/content/dam/wknd/en/asset-{i:05}.jpg"),
+            action: "Activate".into(),
+            user: "admin".into(),
+            time: at - 5_000,
+            last_processed: None,
+            attempts: if state == brandlink::aem::queue::QueueState::Blocked {
+                4
+            } else {
+                0
+            },
+        })
+        .collect();
+    Msg::Monitor(Snapshot {
+        agent: agent.into(),
+        at,
+        result: Ok(QueueView {
+            state,
+            depth: Depth {
+                count: pending,
+                at_least: false,
+                source: DepthSource::Jmx,
+            },
+            next_retry: None,
+            last_process_time: None,
+            items: std::sync::Arc::new(items),
+        }),
+    })
+}
+
+#[test]
+fn monitor_on_the_replication_tab() {
+    use brandlink::aem::queue::QueueState as S;
+    let mut a = loaded(configured(), false);
+    assert_eq!(a.wanted_monitor().len(), 4, "polling while the tab shows");
+    a.monitor = brandlink::monitor::MonitorModel::new(&a.wanted_monitor(), Default::default());
+    let now = 1_798_761_600_000;
+    a.clock = Some(now);
+    for (i, n) in [40u64, 30, 20].iter().enumerate() {
+        a.on_msg(live(
+            "mp_replication_a1",
+            S::Active,
+            *n,
+            now - (3 - i as i64) * 2000,
+        ));
+    }
+    a.on_msg(live("mp_replication_b2", S::Blocked, 7, now));
+    a.on_msg(live("mp_replication", S::Idle, 0, now));
+    let screen = render(&a);
+    assert!(screen.contains("total pending 27"), "{screen}");
+    assert!(screen.contains("20↓"), "change marker: {screen}");
+    assert!(screen.contains("queue blocked"), "alert shown: {screen}");
+    // Freeze keeps the figures.
+    a.on_action(Action::Freeze);
+    a.on_msg(live("mp_replication_a1", S::Active, 5, now));
+    assert_eq!(a.pending("mp_replication_a1"), Some(20));
+    a.on_action(Action::Freeze);
+    // Clear needs the agent id typed.
+    a.agent_sel = 1;
+    assert!(a.on_action(Action::ClearQueue).is_empty());
+    assert_eq!(a.mode, Mode::ConfirmClear);
+    insta::assert_snapshot!(
+        "replication_clear_confirm",
+        render(&a)
+            .lines()
+            .skip(8)
+            .take(12)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    for c in "mp_repl".chars() {
+        a.on_key(key(c));
+    }
+    assert!(
+        a.on_key(code(KeyCode::Enter)).is_empty(),
+        "not the full id yet"
+    );
+    for c in "ication_a1".chars() {
+        a.on_key(key(c));
+    }
+    let fx = a.on_key(code(KeyCode::Enter));
+    assert!(
+        matches!(fx.as_slice(), [Effect::Queue(id, brandlink::tui::app::QueueOp::Clear)] if id == "mp_replication_a1")
+    );
+    a.busy = None;
+    // Pause turns into resume on a paused queue; force retry.
+    a.on_msg(live("mp_replication_a1", S::Paused, 3, now));
+    assert!(matches!(
+        a.on_key(key('p')).as_slice(),
+        [Effect::Queue(_, brandlink::tui::app::QueueOp::Resume)]
+    ));
+    assert!(matches!(
+        a.on_key(key('R')).as_slice(),
+        [Effect::Queue(_, brandlink::tui::app::QueueOp::ForceRetry)]
+    ));
+    // The log pane.
+    let fx = a.on_key(key('L'));
+    assert!(matches!(fx.as_slice(), [Effect::FetchLog(id)] if id == "mp_replication_a1"));
+    let lines = (0..300)
+        .map(|i| brandlink::aem::agents::LogLine {
+            time: Some("25.11.2026 10:00:00".into()),
+            message: format!("line {i}"),
+        })
+        .collect();
+    a.on_msg(Msg::Log("mp_replication_a1".into(), Ok(lines)));
+    let screen = render(&a);
+    assert!(
+        screen.contains("line 299") && !screen.contains("line 100 "),
+        "the end of the log is shown"
+    );
+    a.on_key(code(KeyCode::Up));
+    assert!(render(&a).contains("line 298"));
+    a.on_key(code(KeyCode::Esc));
+    assert_eq!(a.mode, Mode::Normal);
+    // Read-only hides the actions.
+    a.read_only = true;
+    assert!(a.on_key(key('R')).is_empty());
+    assert!(a.notice.as_ref().unwrap().text.contains("read-only"));
+    // Leaving the tab stops the polling.
+    a.on_action(Action::GotoAccount);
+    assert!(a.wanted_monitor().is_empty());
+}
+
+#[test]
+fn a_long_queue_renders_only_what_fits() {
+    use brandlink::aem::queue::QueueState as S;
+    let mut a = loaded(configured(), false);
+    a.monitor = brandlink::monitor::MonitorModel::new(&a.wanted_monitor(), Default::default());
+    let now = 1_798_761_600_000;
+    a.clock = Some(now);
+    a.on_msg(live("mp_replication", S::Active, 10_000, now));
+    let screen = render(&a);
+    assert!(screen.contains("shown of 60"), "{screen}");
 }

@@ -64,6 +64,15 @@ fn mark(status: &StepStatus) -> &'static str {
     }
 }
 
+fn refuse_if_read_only(ctx: &Context) -> Result<(), CliError> {
+    if ctx.read_only {
+        return Err(CliError::Usage(
+            "--read-only: this command changes AEM and was not run".into(),
+        ));
+    }
+    Ok(())
+}
+
 fn tenant_of(ctx: &Context, flag: &Option<String>) -> Option<String> {
     flag.clone().or(ctx.tenant.clone())
 }
@@ -154,6 +163,7 @@ pub struct CertCreate {
 }
 
 pub async fn cert_create(ctx: &Context, a: &CertCreate) -> Result<Report, CliError> {
+    refuse_if_read_only(ctx)?;
     let client = ctx.client()?;
     let outcome = actions::create_certificate(&client, &a.alias, a.days, &a.cn, || {
         secret_from_env_or_prompt(
@@ -284,6 +294,7 @@ fn client_secret() -> Result<secrecy::SecretString, CliError> {
 }
 
 pub async fn account_create(ctx: &Context, a: &AccountCreate) -> Result<Report, CliError> {
+    refuse_if_read_only(ctx)?;
     let kind = if a.oauth {
         AccountKind::Oauth {
             scopes: crate::ims::token::split_scopes(a.scopes.as_deref().unwrap_or("")),
@@ -412,6 +423,7 @@ pub struct CloudCreate {
 }
 
 pub async fn cloud_create(ctx: &Context, a: &CloudCreate) -> Result<Report, CliError> {
+    refuse_if_read_only(ctx)?;
     let client = ctx.client()?;
     let out = actions::create_cloud(
         &client,

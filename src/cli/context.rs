@@ -45,6 +45,9 @@ pub struct GlobalArgs {
     /// Terminal UI: capture the mouse (click tabs and rows, scroll)
     #[arg(long, global = true)]
     pub mouse: bool,
+    /// Refuse every action that changes AEM (monitoring only)
+    #[arg(long, global = true)]
+    pub read_only: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +74,7 @@ pub struct Context {
     pub json: bool,
     pub timeout: Duration,
     pub mouse: bool,
+    pub read_only: bool,
 }
 
 impl Context {
@@ -104,6 +108,7 @@ impl Context {
             insecure: g.insecure || profile.insecure.unwrap_or(false),
             json: g.json,
             mouse: g.mouse,
+            read_only: g.read_only,
             timeout: Duration::from_secs(g.timeout.or(profile.timeout_secs).unwrap_or(30).max(1)),
             profile,
         })

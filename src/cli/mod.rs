@@ -303,6 +303,8 @@ async fn run_tui(ctx: Result<Context, CliError>) -> ExitCode {
         cert_dir: std::env::current_dir().unwrap_or_default(),
         tenant: ctx.tenant.clone(),
         mouse: ctx.mouse,
+        poll_interval: std::time::Duration::from_secs(2),
+        read_only: ctx.read_only,
     };
     match crate::tui::run(client, ims_http, opts).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -360,6 +362,8 @@ async fn run_demo(a: DemoArgs, mouse: bool) -> ExitCode {
         // The sandbox's tenant, so the Service URL is filled in for the demo.
         tenant: Some(sb.tenant_url()),
         mouse,
+        poll_interval: std::time::Duration::from_secs(2),
+        read_only: false,
     };
     let r = crate::tui::run(client, ims_http, opts).await;
     sb.shutdown().await;

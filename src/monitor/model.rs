@@ -271,7 +271,7 @@ impl MonitorModel {
                     .is_some_and(|v| v.state != QueueState::Disabled)
             })
             .count();
-        if self.agents.len() < r.expected_agents {
+        if !self.agents.is_empty() && self.agents.len() < r.expected_agents {
             out.push(Alert {
                 agent: None,
                 kind: AlertKind::MissingAgents,

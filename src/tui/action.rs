@@ -24,6 +24,11 @@ pub enum Action {
     CheckHealth,
     TestSelected,
     TestAll,
+    Freeze,
+    ForceRetry,
+    PauseResume,
+    ClearQueue,
+    ShowLog,
     GotoCertificate,
     GotoAccount,
     GotoCloud,
@@ -50,6 +55,11 @@ impl Action {
             Action::CheckHealth => "check health",
             Action::TestSelected => "test selected",
             Action::TestAll => "test all four",
+            Action::Freeze => "freeze / unfreeze",
+            Action::ForceRetry => "force retry",
+            Action::PauseResume => "pause / resume queue",
+            Action::ClearQueue => "clear queue…",
+            Action::ShowLog => "agent log",
             Action::GotoCertificate => "Certificate tab",
             Action::GotoAccount => "Account tab",
             Action::GotoCloud => "Cloud Service tab",
@@ -71,6 +81,8 @@ pub enum Scope {
     Account,
     /// The Replication tab, moving around.
     Replication,
+    /// A scrollable pane (the agent log).
+    Pane,
 }
 
 impl Scope {
@@ -81,6 +93,7 @@ impl Scope {
             Scope::Editing => "Editing a field",
             Scope::Account => "Account tab",
             Scope::Replication => "Replication tab",
+            Scope::Pane => "Log pane",
         }
     }
 }
@@ -234,6 +247,14 @@ impl Default for Keymap {
                 b(Scope::Account, &[Key::ch('c')], CheckHealth, true),
                 b(Scope::Replication, &[Key::ch('t')], TestSelected, true),
                 b(Scope::Replication, &[Key::ch('T')], TestAll, true),
+                b(Scope::Replication, &[Key::ch('L')], ShowLog, true),
+                b(Scope::Replication, &[Key::ch('R')], ForceRetry, false),
+                b(Scope::Replication, &[Key::ch('p')], PauseResume, false),
+                b(Scope::Replication, &[Key::ch('C')], ClearQueue, false),
+                b(Scope::Replication, &[Key::ch('F')], Freeze, false),
+                b(Scope::Pane, &[Key::code(K::Up), Key::ch('k')], Up, true),
+                b(Scope::Pane, &[Key::code(K::Down), Key::ch('j')], Down, true),
+                b(Scope::Pane, &[Key::code(K::Esc), Key::ch('q')], Back, true),
                 b(
                     Scope::Normal,
                     &[Key::code(K::Tab), Key::code(K::Right), Key::ch('l')],

@@ -4,9 +4,11 @@
 
 use super::action::{Action, Key, Keymap, Scope};
 use super::widgets::TextInput;
-use crate::aem::agents::TestResult;
+use crate::aem::agents::{LogLine, TestResult};
+use crate::aem::queue::QueueState;
 use crate::ims::certificate::CertInfo;
 use crate::ims::payload::PROD_IMS;
+use crate::monitor::{AlertRules, MonitorModel, Snapshot};
 use crate::setup::snapshot::AuthType;
 use crate::setup::{Integration, StepId, StepStatus};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -53,6 +55,44 @@ pub enum Mode {
     Editing,
     Help,
     ConfirmQuit,
+    /// Typing the agent id to confirm a queue clear.
+    ConfirmClear,
+    /// The agent log pane.
+    Log,
+}
+
+/// A queue command from the monitor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueueOp {
+    ForceRetry,
+    Pause,
+    Resume,
+    Clear,
+}
+
+impl QueueOp {
+    pub fn label(self) -> &'static str {
+        match self {
+            QueueOp::ForceRetry => "force retry",
+            QueueOp::Pause => "pause",
+            QueueOp::Resume => "resume",
+            QueueOp::Clear => "clear",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ClearConfirm {
+    pub agent: String,
+    pub pending: u64,
+    pub typed: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct LogPane {
+    pub agent: String,
+    pub lines: Option<Result<Vec<LogLine>, String>>,
+    pub scroll: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -173,6 +213,9 @@ pub enum Msg {
     Health(Result<HealthSummary, String>),
     CloudCreated(Result<(String, usize, bool), String>),
     Tested(String, Result<TestResult, String>),
+    Monitor(Snapshot),
+    Log(String, Result<Vec<LogLine>, String>),
+    QueueDone(String, QueueOp, Result<(), String>),
 }
 
 /// What the account form submits. The secret stays a secret.
@@ -213,6 +256,10 @@ pub enum Effect {
         ims: Option<String>,
     },
     Test(Vec<String>),
+    /// Poll now.
+    MonitorRefresh,
+    FetchLog(String),
+    Queue(String, QueueOp),
     Cancel,
     Suspend,
 }
@@ -267,6 +314,15 @@ pub struct App {
     pub guided: bool,
     pub dirty_form: bool,
     pub quit: bool,
+    pub monitor: MonitorModel,
+    pub frozen: bool,
+    pub read_only: bool,
+    pub confirm_clear: Option<ClearConfirm>,
+    pub log: Option<LogPane>,
+    /// Seconds between polls, for display.
+    pub poll_secs: u64,
+    /// A fixed clock (epoch ms) for reproducible rendering; None = the real time.
+    pub clock: Option<i64>,
     /// Screen row of the first agent in the Replication table, set while drawing (mouse).
     pub agent_rows_y: std::cell::Cell<Option<u16>>,
 }
@@ -327,6 +383,13 @@ impl App {
             dirty_form: false,
             quit: false,
             agent_rows_y: std::cell::Cell::new(None),
+            monitor: MonitorModel::new(&[], AlertRules::default()),
+            frozen: false,
+            read_only: false,
+            confirm_clear: None,
+            log: None,
+            poll_secs: 2,
+            clock: None,
         }
     }
 
@@ -414,7 +477,8 @@ impl App {
     /// Scopes active now, most specific first.
     pub fn scopes(&self) -> Vec<Scope> {
         match self.mode {
-            Mode::Editing => vec![Scope::Global, Scope::Editing],
+            Mode::Editing | Mode::ConfirmClear => vec![Scope::Global, Scope::Editing],
+            Mode::Log => vec![Scope::Global, Scope::Pane],
             _ => {
                 let mut s = vec![Scope::Global];
                 match self.tab {
@@ -430,6 +494,15 @@ impl App {
 
     /// Turns a key into an action, or types it into the field being edited.
     pub fn on_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+        if self.mode == Mode::ConfirmClear
+            && let Some(key) = Key::from_event(&ev)
+            && let Some(action) = self.keymap.lookup(key, &self.scopes())
+        {
+            return self.on_action(action);
+        }
+        if self.mode == Mode::ConfirmClear {
+            return self.on_clear_key(ev);
+        }
         if self.mode == Mode::ConfirmQuit {
             match ev.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => self.quit = true,
@@ -497,6 +570,131 @@ impl App {
         }
     }
 
+    fn scroll_log(&mut self, delta: isize) {
+        if let Some(l) = &mut self.log {
+            let n = l
+                .lines
+                .as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .map(Vec::len)
+                .unwrap_or(0);
+            l.scroll = (l.scroll as isize + delta).clamp(0, n.saturating_sub(1) as isize) as usize;
+        }
+    }
+
+    fn on_clear_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+        let Some(c) = &mut self.confirm_clear else {
+            self.mode = Mode::Normal;
+            return vec![];
+        };
+        match ev.code {
+            KeyCode::Backspace => {
+                c.typed.pop();
+            }
+            KeyCode::Char(ch) if !ev.modifiers.contains(KeyModifiers::CONTROL) => c.typed.push(ch),
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn confirm_clear_now(&mut self) -> Vec<Effect> {
+        let Some(c) = self.confirm_clear.take() else {
+            return vec![];
+        };
+        if c.typed != c.agent {
+            self.confirm_clear = Some(c);
+            return vec![];
+        }
+        self.mode = Mode::Normal;
+        self.busy = Some(format!("clearing the queue of {}", c.agent));
+        vec![Effect::Queue(c.agent, QueueOp::Clear)]
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock
+            .unwrap_or_else(|| chrono::Utc::now().timestamp_millis())
+    }
+
+    /// The agents the monitor should poll now: the tenant's, while the Replication tab shows.
+    pub fn wanted_monitor(&self) -> Vec<String> {
+        if self.tab != Tab::Replication {
+            return vec![];
+        }
+        self.snapshot
+            .as_ref()
+            .map(|s| s.agents.iter().map(|a| a.info.id.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    fn selected_agent(&self) -> Option<String> {
+        self.snapshot
+            .as_ref()
+            .and_then(|s| s.agents.get(self.agent_sel))
+            .map(|a| a.info.id.clone())
+    }
+
+    /// The live state of an agent's queue: the monitor's, else the snapshot's.
+    pub fn queue_state(&self, id: &str) -> Option<QueueState> {
+        self.monitor
+            .agents
+            .get(id)
+            .and_then(|h| h.latest.as_ref().map(|v| v.state))
+            .or_else(|| {
+                self.snapshot
+                    .as_ref()?
+                    .agents
+                    .iter()
+                    .find(|a| a.info.id == id)?
+                    .queue
+                    .as_ref()
+                    .map(|q| q.state())
+            })
+    }
+
+    pub fn pending(&self, id: &str) -> Option<u64> {
+        self.monitor
+            .agents
+            .get(id)
+            .and_then(|h| h.pending())
+            .or_else(|| {
+                self.snapshot
+                    .as_ref()?
+                    .agents
+                    .iter()
+                    .find(|a| a.info.id == id)?
+                    .depth
+                    .map(|d| d.count)
+            })
+    }
+
+    fn queue_action(&mut self, op: QueueOp) -> Vec<Effect> {
+        if self.read_only {
+            self.notice = Some(Notice {
+                kind: NoticeKind::Info,
+                text: "read-only mode: queue actions are off".into(),
+            });
+            return vec![];
+        }
+        let Some(id) = self.selected_agent() else {
+            return vec![];
+        };
+        let op = match op {
+            QueueOp::Pause if self.queue_state(&id) == Some(QueueState::Paused) => QueueOp::Resume,
+            other => other,
+        };
+        if op == QueueOp::Clear {
+            let pending = self.pending(&id).unwrap_or(0);
+            self.confirm_clear = Some(ClearConfirm {
+                agent: id,
+                pending,
+                typed: String::new(),
+            });
+            self.mode = Mode::ConfirmClear;
+            return vec![];
+        }
+        vec![Effect::Queue(id, op)]
+    }
+
     pub fn on_paste(&mut self, text: &str) {
         if let Some(Item::Field(f)) = self.focused()
             && !f.is_choice()
@@ -555,6 +753,8 @@ impl App {
             Action::Up => {
                 if self.mode == Mode::Help {
                     self.help_scroll = self.help_scroll.saturating_sub(1);
+                } else if self.mode == Mode::Log {
+                    self.scroll_log(-1);
                 } else if self.tab == Tab::Replication {
                     self.agent_sel = self.agent_sel.saturating_sub(1);
                 } else {
@@ -565,6 +765,8 @@ impl App {
             Action::Down => {
                 if self.mode == Mode::Help {
                     self.help_scroll = self.help_scroll.saturating_add(1);
+                } else if self.mode == Mode::Log {
+                    self.scroll_log(1);
                 } else if self.tab == Tab::Replication {
                     let n = self.snapshot.as_ref().map(|s| s.agents.len()).unwrap_or(0);
                     self.agent_sel = (self.agent_sel + 1).min(n.saturating_sub(1));
@@ -586,6 +788,8 @@ impl App {
             Action::Back => {
                 if self.mode != Mode::Normal {
                     self.mode = Mode::Normal;
+                    self.log = None;
+                    self.confirm_clear = None;
                     vec![]
                 } else if self.busy.is_some() {
                     self.busy = None;
@@ -602,7 +806,7 @@ impl App {
             Action::Activate => self.activate(),
             Action::Refresh => {
                 self.loading = true;
-                vec![Effect::Load]
+                vec![Effect::Load, Effect::MonitorRefresh]
             }
             Action::FetchConsole => self.fetch_console(),
             Action::CheckHealth => self.check_health(),
@@ -617,6 +821,33 @@ impl App {
                     None => vec![],
                 }
             }
+            Action::Freeze => {
+                self.frozen = !self.frozen;
+                self.notice = Some(Notice {
+                    kind: NoticeKind::Info,
+                    text: if self.frozen {
+                        "frozen: the screen keeps these figures until F again".into()
+                    } else {
+                        "live again".into()
+                    },
+                });
+                vec![]
+            }
+            Action::ForceRetry => self.queue_action(QueueOp::ForceRetry),
+            Action::PauseResume => self.queue_action(QueueOp::Pause),
+            Action::ClearQueue => self.queue_action(QueueOp::Clear),
+            Action::ShowLog => match self.selected_agent() {
+                Some(id) => {
+                    self.log = Some(LogPane {
+                        agent: id.clone(),
+                        lines: None,
+                        scroll: 0,
+                    });
+                    self.mode = Mode::Log;
+                    vec![Effect::FetchLog(id)]
+                }
+                None => vec![],
+            },
             Action::TestAll => {
                 let ids: Vec<String> = self
                     .snapshot
@@ -656,6 +887,9 @@ impl App {
     }
 
     fn activate(&mut self) -> Vec<Effect> {
+        if self.mode == Mode::ConfirmClear {
+            return self.confirm_clear_now();
+        }
         if self.mode == Mode::Editing {
             // Enter ends editing and moves on.
             self.mode = Mode::Normal;
@@ -709,6 +943,13 @@ impl App {
     }
 
     fn press(&mut self, b: ButtonId) -> Vec<Effect> {
+        if self.read_only && b != ButtonId::CheckHealth {
+            self.notice = Some(Notice {
+                kind: NoticeKind::Info,
+                text: "read-only mode: nothing can be created".into(),
+            });
+            return vec![];
+        }
         match b {
             ButtonId::CreateCertificate => {
                 let alias = self.input(FieldId::CertAlias).trim().to_string();
@@ -1014,7 +1255,33 @@ impl App {
                 self.loading = true;
                 vec![Effect::Load]
             }
+            Msg::Monitor(snap) => {
+                if !self.frozen {
+                    self.monitor.apply(snap);
+                }
+                vec![]
+            }
+            Msg::Log(agent, r) => {
+                if let Some(l) = &mut self.log
+                    && l.agent == agent
+                {
+                    l.scroll = r.as_ref().map(|v| v.len().saturating_sub(1)).unwrap_or(0);
+                    l.lines = Some(r);
+                }
+                vec![]
+            }
+            Msg::QueueDone(agent, op, r) => {
+                self.busy = None;
+                match r {
+                    Ok(()) => ok(self, format!("{}: {} done", agent, op.label())),
+                    Err(e) => err(self, format!("{agent}: {} failed: {e}", op.label())),
+                }
+                vec![Effect::MonitorRefresh]
+            }
             Msg::Tested(id, r) => {
+                if let Ok(t) = &r {
+                    self.monitor.note_test(&id, t.success, &t.explanation);
+                }
                 self.tests.insert(
                     id,
                     match r {

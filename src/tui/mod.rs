@@ -39,6 +39,10 @@ pub struct TuiOptions {
     pub tenant: Option<String>,
     /// Capture the mouse (click tabs and rows, scroll). Off by default: it takes over text selection.
     pub mouse: bool,
+    /// Seconds between queue polls on the Replication tab.
+    pub poll_interval: Duration,
+    /// Hide every action that changes AEM.
+    pub read_only: bool,
 }
 
 /// Restores the terminal when dropped, including after `?` and panics.
@@ -85,6 +89,8 @@ impl Drop for TerminalGuard {
 pub async fn run(client: AemClient, ims_http: reqwest::Client, opts: TuiOptions) -> io::Result<()> {
     let theme = theme::Theme::from_env();
     let mut app = App::new(opts.header.clone(), opts.keymap.clone());
+    app.read_only = opts.read_only;
+    app.poll_secs = opts.poll_interval.as_secs().max(1);
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let mut exec = Executor {
         client,
@@ -95,6 +101,8 @@ pub async fn run(client: AemClient, ims_http: reqwest::Client, opts: TuiOptions)
         tenant: opts.tenant.clone(),
         tx,
         op: None,
+        pollers: None,
+        poll: crate::monitor::PollConfig::with_interval(opts.poll_interval),
     };
     let (_guard, mut terminal) = TerminalGuard::enter(opts.mouse)?;
     let mut events = EventStream::new();
@@ -135,6 +143,13 @@ pub async fn run(client: AemClient, ims_http: reqwest::Client, opts: TuiOptions)
             _ = ticker.tick(), if animating => { app.tick = app.tick.wrapping_add(1); dirty = true; vec![] }
             _ = term => { app.quit = true; vec![] }
         };
+        // Poll the queues only while the Replication tab shows them.
+        let wanted = app.wanted_monitor();
+        if exec.monitored() != wanted.as_slice() {
+            exec.watch(&wanted);
+            app.monitor =
+                crate::monitor::MonitorModel::new(&wanted, crate::monitor::AlertRules::default());
+        }
         for e in effects {
             match e {
                 Effect::Suspend => {
@@ -173,9 +188,41 @@ struct Executor {
     tenant: Option<String>,
     tx: UnboundedSender<Msg>,
     op: Option<JoinHandle<()>>,
+    pollers: Option<crate::monitor::Pollers>,
+    poll: crate::monitor::PollConfig,
 }
 
 impl Executor {
+    fn monitored(&self) -> &[String] {
+        self.pollers
+            .as_ref()
+            .map(|p| p.agents.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// Starts pollers for `agents` (replacing any), or stops them when the list is empty.
+    fn watch(&mut self, agents: &[String]) {
+        self.pollers = None;
+        if agents.is_empty() {
+            return;
+        }
+        let (stx, mut srx) = unbounded_channel();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            while let Some(s) = srx.recv().await {
+                if tx.send(Msg::Monitor(s)).is_err() {
+                    break;
+                }
+            }
+        });
+        self.pollers = Some(crate::monitor::Pollers::spawn(
+            &self.client,
+            agents,
+            self.poll,
+            stx,
+        ));
+    }
+
     fn cancel(&mut self) {
         if let Some(h) = self.op.take() {
             h.abort();
@@ -204,6 +251,28 @@ impl Executor {
                 });
             }
             Effect::Cancel => self.cancel(),
+            Effect::MonitorRefresh => {
+                if let Some(p) = &self.pollers {
+                    p.refresh();
+                }
+            }
+            Effect::FetchLog(agent) => {
+                tokio::spawn(async move {
+                    let r = client.agent_log(&agent).await.map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Log(agent, r));
+                });
+            }
+            Effect::Queue(agent, op) => {
+                tokio::spawn(async move {
+                    let r = match op {
+                        app::QueueOp::ForceRetry => client.force_retry(&agent).await,
+                        app::QueueOp::Pause => client.pause_queue(&agent).await,
+                        app::QueueOp::Resume => client.resume_queue(&agent).await,
+                        app::QueueOp::Clear => client.clear_queue(&agent).await,
+                    };
+                    let _ = tx.send(Msg::QueueDone(agent, op, r.map_err(|e| e.to_string())));
+                });
+            }
             Effect::Suspend => {}
             Effect::CreateCertificate {
                 alias,

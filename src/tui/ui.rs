@@ -74,6 +74,8 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     match app.mode {
         Mode::Help => draw_help(f, area, app, theme),
         Mode::ConfirmQuit => draw_confirm(f, area, theme),
+        Mode::Log => draw_log(f, area, app, theme),
+        Mode::ConfirmClear => draw_clear(f, area, app, theme),
         _ => {}
     }
 }
@@ -199,6 +201,95 @@ fn draw_help(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 .border_style(theme.border),
         )
         .scroll((app.help_scroll, 0));
+    f.render_widget(p, r);
+}
+
+fn draw_log(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let Some(log) = &app.log else { return };
+    let r = centered(
+        area,
+        area.width.saturating_sub(6),
+        area.height.saturating_sub(4),
+    );
+    f.render_widget(Clear, r);
+    let inner_h = r.height.saturating_sub(2) as usize;
+    let lines: Vec<Line> = match &log.lines {
+        None => vec![Line::styled(
+            format!("{} reading the log…", spinner(app.tick)),
+            theme.dim,
+        )],
+        Some(Err(e)) => vec![Line::styled(e.clone(), theme.error)],
+        Some(Ok(v)) if v.is_empty() => vec![Line::styled("the log is empty", theme.dim)],
+        Some(Ok(v)) => {
+            // Only the visible window, ending at the scroll position.
+            let end = (log.scroll + 1).min(v.len());
+            let start = end.saturating_sub(inner_h);
+            v[start..end]
+                .iter()
+                .map(|l| {
+                    let style = if l.message.contains("failed")
+                        || l.message.contains("Exception")
+                        || l.message.contains("Error")
+                    {
+                        theme.error
+                    } else {
+                        theme.text
+                    };
+                    Line::from(vec![
+                        Span::styled(
+                            format!("{} ", l.time.clone().unwrap_or_default()),
+                            theme.dim,
+                        ),
+                        Span::styled(l.message.clone(), style),
+                    ])
+                })
+                .collect()
+        }
+    };
+    let total = log
+        .lines
+        .as_ref()
+        .and_then(|r| r.as_ref().ok())
+        .map(Vec::len)
+        .unwrap_or(0);
+    let p = Paragraph::new(lines).block(
+        Block::bordered()
+            .title(format!(
+                " Log of {} — line {}/{} — esc closes ",
+                log.agent,
+                (log.scroll + 1).min(total),
+                total
+            ))
+            .border_style(theme.border),
+    );
+    f.render_widget(p, r);
+}
+
+fn draw_clear(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let Some(c) = &app.confirm_clear else { return };
+    let r = centered(area, 72, 8);
+    f.render_widget(Clear, r);
+    let p = Paragraph::new(vec![
+        Line::styled(format!("Clear the queue of {}?", c.agent), theme.title),
+        Line::styled(
+            format!(
+                "{} item(s) will be dropped: those assets will not reach Brand Portal.",
+                c.pending
+            ),
+            theme.warn,
+        ),
+        Line::raw("Type the agent id to confirm, then ⏎ (esc cancels):"),
+        Line::from(vec![
+            Span::raw("> "),
+            Span::styled(c.typed.clone(), theme.editing),
+        ]),
+    ])
+    .wrap(Wrap { trim: false })
+    .block(
+        Block::bordered()
+            .title(" Clear queue ")
+            .border_style(theme.error),
+    );
     f.render_widget(p, r);
 }
 
