@@ -49,6 +49,8 @@ pub enum Command {
     Agents(commands::AgentsArgs),
     /// Queue state of the Brand Portal agents.
     Queues(commands::QueuesArgs),
+    /// Serve Prometheus metrics of the Brand Portal queues of one or more authors.
+    Exporter(ExporterArgs),
     /// Run the embedded AEM author + Adobe IMS + Brand Portal emulator in the foreground.
     Sandbox(SandboxArgs),
     /// Start the sandbox in-process and walk the integration against it.
@@ -65,6 +67,19 @@ pub struct SandboxArgs {
     pub allow_remote: bool,
     #[command(flatten)]
     pub world: WorldArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExporterArgs {
+    /// Address for /metrics.
+    #[arg(long, default_value = "127.0.0.1:9464")]
+    pub listen: SocketAddr,
+    /// Watch this config-file profile (repeatable); without it, the --url author.
+    #[arg(long = "watch", value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+    /// Seconds between polls (at least 1).
+    #[arg(long, default_value_t = 5)]
+    pub interval: u64,
 }
 
 #[derive(Debug, Args)]
@@ -204,6 +219,7 @@ pub fn run(cli: Cli) -> ExitCode {
         };
         let result = match command {
             Command::Sandbox(a) => return run_sandbox(a).await,
+            Command::Exporter(a) => return run_exporter(a, &cli.global).await,
             Command::Demo(a) => return run_demo(a, cli.global.mouse).await,
             Command::Status { tenant } => match ctx() {
                 Ok(c) => commands::status(&c, tenant).await,
@@ -236,6 +252,61 @@ pub fn run(cli: Cli) -> ExitCode {
         };
         emit(json_mode, result)
     })
+}
+
+async fn run_exporter(a: ExporterArgs, global: &GlobalArgs) -> ExitCode {
+    use crate::monitor::exporter::{Exporter, Instance};
+    let mut instances = Vec::new();
+    let names: Vec<Option<String>> = if a.profiles.is_empty() {
+        vec![global.profile.clone()]
+    } else {
+        a.profiles.iter().cloned().map(Some).collect()
+    };
+    for name in names {
+        let mut g = global.clone();
+        g.profile = name.clone();
+        let ctx = match Context::resolve(&g) {
+            Ok(c) => c,
+            Err(e) => return usage(&e.to_string()),
+        };
+        let client = match ctx.client() {
+            Ok(c) => c,
+            Err(e) => return emit(false, Err(CliError::from(e))),
+        };
+        instances.push(Instance {
+            name: name.unwrap_or_else(|| ctx.url.clone()),
+            client,
+            tenant: ctx.tenant.clone(),
+        });
+    }
+    if !a.listen.ip().is_loopback() {
+        eprintln!(
+            "note: /metrics is reachable from other machines at {} (it holds no secrets)",
+            a.listen
+        );
+    }
+    let n = instances.len();
+    match Exporter::start(
+        instances,
+        a.listen,
+        std::time::Duration::from_secs(a.interval.max(1)),
+    )
+    .await
+    {
+        Ok(x) => {
+            println!(
+                "brandlink exporter: http://{}/metrics ({n} author(s), every {} s); Ctrl-C stops",
+                x.addr,
+                a.interval.max(1)
+            );
+            let _ = tokio::signal::ctrl_c().await;
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: cannot listen on {}: {e}", a.listen);
+            ExitCode::from(2)
+        }
+    }
 }
 
 async fn run_sandbox(a: SandboxArgs) -> ExitCode {

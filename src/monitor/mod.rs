@@ -2,6 +2,7 @@
 //! immutable snapshots; the model keeps history, trends and alerts; the TUI, `queues --watch`
 //! and the exporter all read from it.
 
+pub mod exporter;
 pub mod model;
 pub mod poller;
 

@@ -1,0 +1,263 @@
+//! A Prometheus exporter: polls the Brand Portal agents of one or more authors and serves
+//! `/metrics` in the OpenMetrics text format, so an existing Prometheus and Grafana watch a
+//! fleet instead of many terminals.
+
+use super::poller::poll_cycle;
+use crate::aem::AemClient;
+use crate::aem::queue::QueueState;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AgentLabels {
+    pub instance: String,
+    pub agent: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct InstanceLabels {
+    pub instance: String,
+}
+
+/// The metric families, registered once.
+#[derive(Clone, Default)]
+pub struct Metrics {
+    pub pending: Family<AgentLabels, Gauge>,
+    pub blocked: Family<AgentLabels, Gauge>,
+    pub paused: Family<AgentLabels, Gauge>,
+    pub enabled: Family<AgentLabels, Gauge>,
+    pub head_attempts: Family<AgentLabels, Gauge>,
+    pub last_poll: Family<AgentLabels, Gauge<f64, AtomicU64>>,
+    pub poll_errors: Family<AgentLabels, Counter>,
+    pub agents: Family<InstanceLabels, Gauge>,
+    pub up: Family<InstanceLabels, Gauge>,
+}
+
+impl Metrics {
+    pub fn register(&self, r: &mut Registry) {
+        r.register(
+            "brandlink_queue_pending",
+            "Items waiting in the agent's replication queue",
+            self.pending.clone(),
+        );
+        r.register(
+            "brandlink_queue_blocked",
+            "1 when the queue is blocked (a delivery keeps failing)",
+            self.blocked.clone(),
+        );
+        r.register(
+            "brandlink_queue_paused",
+            "1 when the queue is paused",
+            self.paused.clone(),
+        );
+        r.register(
+            "brandlink_agent_enabled",
+            "1 when the agent is enabled",
+            self.enabled.clone(),
+        );
+        r.register(
+            "brandlink_queue_head_attempts",
+            "Delivery attempts of the item at the head of the queue",
+            self.head_attempts.clone(),
+        );
+        r.register(
+            "brandlink_last_successful_poll_timestamp_seconds",
+            "When the agent's queue was last read successfully",
+            self.last_poll.clone(),
+        );
+        r.register(
+            "brandlink_poll_errors",
+            "Failed polls of the agent's queue",
+            self.poll_errors.clone(),
+        );
+        r.register(
+            "brandlink_brand_portal_agents",
+            "Brand Portal agents found for the tenant (AEM creates 4)",
+            self.agents.clone(),
+        );
+        r.register(
+            "brandlink_instance_up",
+            "1 when the author answered the last discovery",
+            self.up.clone(),
+        );
+    }
+}
+
+/// One author to watch.
+#[derive(Clone, Debug)]
+pub struct Instance {
+    pub name: String,
+    pub client: AemClient,
+    /// The tenant URL; None = from the author's cloud configuration.
+    pub tenant: Option<String>,
+}
+
+async fn discover(inst: &Instance) -> Result<Vec<String>, String> {
+    let tenant = match &inst.tenant {
+        Some(t) => t.clone(),
+        None => inst
+            .client
+            .cloud_configs()
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .find(|c| !c.legacy)
+            .map(|c| c.tenant_url)
+            .ok_or("no Brand Portal cloud configuration")?,
+    };
+    Ok(inst
+        .client
+        .brand_portal_agents(&tenant)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|a| a.id)
+        .collect())
+}
+
+/// Polls one instance forever, updating the metrics.
+async fn watch(inst: Instance, m: Metrics, interval: Duration) {
+    let il = InstanceLabels {
+        instance: inst.name.clone(),
+    };
+    let mut agents: Vec<String> = Vec::new();
+    let mut cycle = 0u64;
+    loop {
+        if agents.is_empty() || cycle.is_multiple_of(30) {
+            match discover(&inst).await {
+                Ok(a) => {
+                    m.up.get_or_create(&il).set(1);
+                    m.agents.get_or_create(&il).set(a.len() as i64);
+                    agents = a;
+                }
+                Err(e) => {
+                    tracing::warn!(instance = %inst.name, error = %e, "discovery failed");
+                    m.up.get_or_create(&il).set(0);
+                }
+            }
+        }
+        for s in poll_cycle(&inst.client, &agents).await {
+            let l = AgentLabels {
+                instance: inst.name.clone(),
+                agent: s.agent.clone(),
+            };
+            match s.result {
+                Ok(v) => {
+                    m.pending.get_or_create(&l).set(v.depth.count as i64);
+                    m.blocked
+                        .get_or_create(&l)
+                        .set(i64::from(v.state == QueueState::Blocked));
+                    m.paused
+                        .get_or_create(&l)
+                        .set(i64::from(v.state == QueueState::Paused));
+                    m.enabled
+                        .get_or_create(&l)
+                        .set(i64::from(v.state != QueueState::Disabled));
+                    m.head_attempts
+                        .get_or_create(&l)
+                        .set(v.head().map(|h| h.attempts as i64).unwrap_or(0));
+                    m.last_poll.get_or_create(&l).set(s.at as f64 / 1000.0);
+                }
+                Err(_) => {
+                    m.poll_errors.get_or_create(&l).inc();
+                }
+            }
+        }
+        cycle += 1;
+        tokio::time::sleep(interval).await;
+    }
+}
+
+/// A running exporter; dropping it stops the server and the pollers.
+pub struct Exporter {
+    pub addr: SocketAddr,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Exporter {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+impl Exporter {
+    pub async fn start(
+        instances: Vec<Instance>,
+        listen: SocketAddr,
+        interval: Duration,
+    ) -> std::io::Result<Exporter> {
+        let metrics = Metrics::default();
+        let mut registry = Registry::default();
+        metrics.register(&mut registry);
+        let registry = Arc::new(registry);
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        let addr = listener.local_addr()?;
+        let mut tasks: Vec<JoinHandle<()>> = instances
+            .into_iter()
+            .map(|i| tokio::spawn(watch(i, metrics.clone(), interval)))
+            .collect();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let registry = registry.clone();
+                tokio::spawn(async move {
+                    let svc = hyper::service::service_fn(
+                        move |req: hyper::Request<hyper::body::Incoming>| {
+                            let registry = registry.clone();
+                            async move {
+                                Ok::<_, std::convert::Infallible>(respond(
+                                    &registry,
+                                    req.uri().path(),
+                                ))
+                            }
+                        },
+                    );
+                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+        }));
+        Ok(Exporter { addr, tasks })
+    }
+}
+
+type Body = http_body_util::Full<bytes::Bytes>;
+
+fn reply(status: u16, ctype: &'static str, body: String) -> hyper::Response<Body> {
+    let mut r = hyper::Response::new(Body::new(body.into()));
+    *r.status_mut() =
+        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static(ctype),
+    );
+    r
+}
+
+fn respond(registry: &Registry, path: &str) -> hyper::Response<Body> {
+    match path {
+        "/metrics" => {
+            let mut body = String::new();
+            if prometheus_client::encoding::text::encode(&mut body, registry).is_err() {
+                return reply(500, "text/plain", "cannot encode the metrics".into());
+            }
+            reply(200, "application/openmetrics-text; version=1.0.0; charset=utf-8", body)
+        }
+        "/" => reply(200, "text/html", "<html><body><h1>brandlink exporter</h1><p><a href=\"/metrics\">/metrics</a></p></body></html>".into()),
+        _ => reply(404, "text/plain", "not found; try /metrics".into()),
+    }
+}

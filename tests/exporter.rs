@@ -1,0 +1,172 @@
+//! The Prometheus exporter watching the sandbox: the four agents' series, parsed.
+
+mod common;
+
+use brandlink::aem::{AemClient, Connection};
+use brandlink::monitor::exporter::{Exporter, Instance};
+use brandlink::sandbox::Scenario;
+use secrecy::SecretString;
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// `name{labels} value` lines into (name, labels, value).
+fn parse(text: &str) -> Vec<(String, HashMap<String, String>, f64)> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let (series, value) = l.rsplit_once(' ')?;
+            let (name, labels) = match series.split_once('{') {
+                Some((n, rest)) => (n, rest.trim_end_matches('}')),
+                None => (series, ""),
+            };
+            let labels = labels
+                .split(',')
+                .filter(|kv| !kv.is_empty())
+                .filter_map(|kv| {
+                    kv.split_once('=')
+                        .map(|(k, v)| (k.to_string(), v.trim_matches('"').to_string()))
+                })
+                .collect();
+            Some((name.to_string(), labels, value.parse().ok()?))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_show_the_four_agents() {
+    let mut cfg = common::config(Scenario::Busy);
+    cfg.delivery_rate = 0.5;
+    let e = common::start_with(cfg).await;
+    let client = AemClient::new(&Connection::new(
+        &e.base,
+        "admin",
+        SecretString::from(e.sb.admin_password()),
+    ))
+    .unwrap();
+    let x = Exporter::start(
+        vec![Instance {
+            name: "author-1".into(),
+            client,
+            tenant: None,
+        }],
+        "127.0.0.1:0".parse().unwrap(),
+        Duration::from_secs(1),
+    )
+    .await
+    .unwrap();
+    let url = format!("http://{}/metrics", x.addr);
+    let metrics = common::eventually(15, "four agents in /metrics", || {
+        let url = url.clone();
+        async move {
+            let r = reqwest::get(&url).await.ok()?;
+            assert!(
+                r.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("application/openmetrics-text")
+            );
+            let m = parse(&r.text().await.ok()?);
+            (m.iter()
+                .filter(|(n, _, _)| n == "brandlink_queue_pending")
+                .count()
+                == 4)
+                .then_some(m)
+        }
+    })
+    .await;
+    let pending: Vec<_> = metrics
+        .iter()
+        .filter(|(n, _, _)| n == "brandlink_queue_pending")
+        .collect();
+    assert!(
+        pending.iter().all(
+            |(_, l, _)| l["instance"] == "author-1" && l["agent"].starts_with("mp_replication")
+        )
+    );
+    assert!(
+        pending.iter().map(|(_, _, v)| v).sum::<f64>() > 0.0,
+        "the busy scenario has work queued"
+    );
+    for name in [
+        "brandlink_queue_blocked",
+        "brandlink_queue_paused",
+        "brandlink_agent_enabled",
+        "brandlink_queue_head_attempts",
+        "brandlink_last_successful_poll_timestamp_seconds",
+    ] {
+        assert_eq!(
+            metrics.iter().filter(|(n, _, _)| n == name).count(),
+            4,
+            "{name}"
+        );
+    }
+    assert!(
+        metrics
+            .iter()
+            .filter(|(n, _, _)| n == "brandlink_agent_enabled")
+            .all(|(_, _, v)| *v == 1.0)
+    );
+    let agents = metrics
+        .iter()
+        .find(|(n, _, _)| n == "brandlink_brand_portal_agents")
+        .unwrap();
+    assert_eq!(agents.2, 4.0);
+    assert_eq!(
+        metrics
+            .iter()
+            .find(|(n, _, _)| n == "brandlink_instance_up")
+            .unwrap()
+            .2,
+        1.0
+    );
+    // A failing author counts poll errors.
+    e.set_faults(serde_json::json!({"unavailable": true})).await;
+    common::eventually(15, "poll errors", || {
+        let url = url.clone();
+        async move {
+            let m = parse(&reqwest::get(&url).await.ok()?.text().await.ok()?);
+            m.iter()
+                .any(|(n, _, v)| n == "brandlink_poll_errors_total" && *v >= 1.0)
+                .then_some(())
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_serves_metrics() {
+    let e = common::start(Scenario::Configured).await;
+    let port = common::closed_port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_brandlink"))
+        .args([
+            "--url",
+            &e.base,
+            "exporter",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--interval",
+            "1",
+        ])
+        .env("AEM_PASSWORD", e.sb.admin_password())
+        .env("XDG_CONFIG_HOME", "/nonexistent-brandlink")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}/metrics");
+    let text = common::eventually(15, "metrics from the binary", || {
+        let url = url.clone();
+        async move {
+            let t = reqwest::get(&url).await.ok()?.text().await.ok()?;
+            (parse(&t)
+                .iter()
+                .filter(|(n, _, _)| n == "brandlink_queue_pending")
+                .count()
+                == 4)
+                .then_some(t)
+        }
+    })
+    .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(text.contains("# HELP brandlink_queue_pending"));
+}
