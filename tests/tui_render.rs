@@ -2,14 +2,10 @@
 //! the help overlay, the small-terminal message, NO_COLOR; and state transitions driven by
 //! actions and messages.
 
-use brandlink::aem::agents::{AgentInfo, TestResult};
-use brandlink::aem::cloud::CloudConfig;
-use brandlink::aem::keystore::{CertSummary, KeyAlias, KeystoreInfo};
-use brandlink::aem::queue::{Depth, DepthSource, QueueItem, QueueStatus};
-use brandlink::aem::readiness::Readiness;
+use brandlink::aem::agents::TestResult;
+use brandlink::aem::queue::{Depth, DepthSource, QueueItem};
 use brandlink::ims::certificate::CertInfo;
 use brandlink::setup::Integration;
-use brandlink::setup::snapshot::{AgentState, AuthType, CertificateState, ImsConfig};
 use brandlink::tui::action::{Action, Keymap};
 use brandlink::tui::app::{
     App, CertDone, ConsoleCreds, Effect, FieldId, HealthSummary, Mode, Msg, Tab, TestState,
@@ -22,125 +18,9 @@ use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;
 use secrecy::SecretString;
 
-const TENANT: &str = "https://wknd.brand-portal.adobe.com";
-
-fn fresh() -> Integration {
-    Integration {
-        aem_url: "http://localhost:4502".into(),
-        read_at: 1_798_761_600,
-        readiness: Readiness {
-            login_page: true,
-            bundles_total: 15,
-            bundles_active: 15,
-            not_active: vec![],
-            product: Some("Adobe Experience Manager (6.5.21.0)".into()),
-        },
-        service_user: Some("/home/users/system/cq/abc/def".into()),
-        keystore: KeystoreInfo {
-            exists: false,
-            aliases: vec![],
-        },
-        certificate: None,
-        ims_configs: vec![],
-        cloud_configs: vec![],
-        tenant_url: None,
-        agents: vec![],
-        mac_users: vec![],
-    }
-}
-
-fn agent(id: &str, enabled: bool, blocked: bool, pending: u64) -> AgentState {
-    let items = (0..pending.min(3))
-        .map(|i| QueueItem {
-            id: format!("j{i}"),
-            path: format!("/content/dam/wknd/asset-{i}.jpg"),
-            action: "Activate".into(),
-            user: "admin".into(),
-            time: 1,
-            last_processed: None,
-            attempts: if blocked { 4 } else { 0 },
-        })
-        .collect();
-    AgentState {
-        info: AgentInfo {
-            id: id.into(),
-            title: format!("Agent {id}"),
-            enabled,
-            transport_uri: format!("{TENANT}/bin/receive"),
-            retry_delay_ms: Some(60000),
-            close_connection: false,
-        },
-        queue: Some(QueueStatus {
-            agent_id: id.into(),
-            disabled: !enabled,
-            blocked,
-            paused: false,
-            time: Some(1),
-            processing_since: None,
-            last_process_time: None,
-            next_retry: None,
-            items,
-        }),
-        depth: Some(Depth {
-            count: pending,
-            at_least: false,
-            source: DepthSource::Jmx,
-        }),
-        error: None,
-    }
-}
-
-fn configured() -> Integration {
-    let mut i = fresh();
-    i.keystore = KeystoreInfo {
-        exists: true,
-        aliases: vec![KeyAlias {
-            alias: "brandportal".into(),
-            entry_type: "privateKey".into(),
-            chain: vec![CertSummary {
-                subject: "CN=AEM Brand Portal IMS".into(),
-                issuer: "CN=AEM Brand Portal IMS".into(),
-                not_before: "Mon Jan 01 00:00:00 UTC 2024".into(),
-                not_after: "Sat Jan 01 00:00:00 UTC 2050".into(),
-                serial_number: "1".into(),
-            }],
-        }],
-    };
-    i.certificate = Some(CertificateState {
-        alias: "brandportal".into(),
-        subject: "CN=AEM Brand Portal IMS".into(),
-        not_after: "Sat Jan 01 00:00:00 UTC 2050".into(),
-        days_left: Some(8000),
-    });
-    i.ims_configs = vec![ImsConfig {
-        pid: "com.adobe.granite.auth.oauth.accesstoken.provider.1234".into(),
-        title: "Brand Portal".into(),
-        name: Some("brandportal".into()),
-        auth_type: AuthType::OauthServerToServer,
-        client_id: "0123456789abcdef".into(),
-        endpoint: None,
-        keypair_alias: None,
-        claims: vec![],
-        scopes: vec!["openid".into()],
-        org_id: Some("ABC@AdobeOrg".into()),
-        has_secret: true,
-    }];
-    i.cloud_configs = vec![CloudConfig {
-        path: "/conf/global/settings/cloudconfigs/mediaportal/brand-portal".into(),
-        title: "Brand Portal".into(),
-        tenant_url: TENANT.into(),
-        ims_config: Some("com.adobe.granite.auth.oauth.accesstoken.provider.1234".into()),
-        legacy: false,
-    }];
-    i.tenant_url = Some(TENANT.into());
-    i.agents = vec![
-        agent("mp_replication", true, false, 0),
-        agent("mp_replication_a1", true, false, 12),
-        agent("mp_replication_b2", true, false, 0),
-        agent("mp_replication_c3", true, false, 0),
-    ];
-    i
-}
+#[path = "common/fixtures.rs"]
+mod fixtures;
+use fixtures::*;
 
 fn app(sandbox: bool) -> App {
     App::new(

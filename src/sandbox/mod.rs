@@ -29,6 +29,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 const ENGINE_TICK: Duration = Duration::from_millis(50);
+/// While every queue is empty: new work arrives by request, which the next tick picks up.
+const ENGINE_IDLE_TICK: Duration = Duration::from_millis(250);
 
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
@@ -174,12 +176,11 @@ async fn accept_loop(
 
 async fn engine_loop(world: Shared, mut stop: watch::Receiver<bool>) {
     let mut last = Instant::now();
-    let mut ticker = tokio::time::interval(ENGINE_TICK);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut wait = ENGINE_TICK;
     loop {
         tokio::select! {
             _ = stop.changed() => break,
-            _ = ticker.tick() => {
+            _ = tokio::time::sleep(wait) => {
                 let now = Instant::now();
                 let dt = now.duration_since(last).as_secs_f64();
                 last = now;
@@ -188,6 +189,9 @@ async fn engine_loop(world: Shared, mut stop: watch::Receiver<bool>) {
                     brandportal::run_pending(&mut w);
                 }
                 replication::tick(&mut w, dt);
+                // Nothing queued and nothing due: look again less often.
+                let idle = w.pending.is_empty() && w.agents.values().all(|r| r.queue.is_empty());
+                wait = if idle { ENGINE_IDLE_TICK } else { ENGINE_TICK };
             }
         }
     }

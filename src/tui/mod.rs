@@ -139,7 +139,15 @@ pub async fn run(client: AemClient, ims_http: reqwest::Client, opts: TuiOptions)
                 Some(Ok(_)) => vec![],
                 Some(Err(_)) | None => break,
             },
-            Some(msg) = rx.recv() => { dirty = true; app.on_msg(msg) }
+            Some(msg) = rx.recv() => {
+                dirty = true;
+                // Take every result that is already waiting, then draw once.
+                let mut fx = app.on_msg(msg);
+                while let Ok(more) = rx.try_recv() {
+                    fx.extend(app.on_msg(more));
+                }
+                fx
+            }
             _ = ticker.tick(), if animating => { app.tick = app.tick.wrapping_add(1); dirty = true; vec![] }
             _ = term => { app.quit = true; vec![] }
         };
