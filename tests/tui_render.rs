@@ -529,3 +529,28 @@ fn a_long_queue_renders_only_what_fits() {
     let screen = render(&a);
     assert!(screen.contains("shown of 60"), "{screen}");
 }
+
+#[test]
+fn the_bell_rings_once_per_new_alert() {
+    use brandlink::aem::queue::QueueState as S;
+    let mut a = loaded(configured(), false);
+    a.monitor = brandlink::monitor::MonitorModel::new(&a.wanted_monitor(), Default::default());
+    a.clock = Some(1_798_761_600_000);
+    a.bell = true;
+    assert!(
+        a.on_msg(live("mp_replication", S::Idle, 0, 1_798_761_600_000))
+            .is_empty()
+    );
+    let fx = a.on_msg(live("mp_replication", S::Blocked, 3, 1_798_761_600_000));
+    assert!(matches!(fx.as_slice(), [Effect::Bell]));
+    assert!(
+        a.on_msg(live("mp_replication", S::Blocked, 3, 1_798_761_600_000))
+            .is_empty(),
+        "not again for the same alert"
+    );
+    a.bell = false;
+    assert!(
+        a.on_msg(live("mp_replication_a1", S::Disabled, 3, 1_798_761_600_000))
+            .is_empty()
+    );
+}

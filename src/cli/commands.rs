@@ -576,6 +576,30 @@ fn queue_json(id: &str, q: &Result<(QueueStatus, crate::aem::queue::Depth), AemE
     }
 }
 
+/// A `queues --watch` row from the monitor's view of one agent (without volatile fields, so a
+/// row changes only when the queue does).
+fn watch_row(id: &str, h: &crate::monitor::model::AgentHistory) -> Value {
+    match (&h.latest, &h.error) {
+        (_, Some(e)) => {
+            json!({"agent": id, "state": "unknown", "pending": h.pending(), "pendingAtLeast": false, "trend": Value::Null, "blocked": false, "paused": false, "head": Value::Null, "error": e})
+        }
+        (Some(v), None) => json!({
+            "agent": id,
+            "state": v.state,
+            "pending": v.depth.count,
+            "pendingAtLeast": v.depth.at_least,
+            "trend": h.trend.map(|t| t.marker().trim().to_string()),
+            "blocked": v.state == crate::aem::queue::QueueState::Blocked,
+            "paused": v.state == crate::aem::queue::QueueState::Paused,
+            "head": v.head().map(|i| json!({"path": i.path, "action": i.action, "attempts": i.attempts})),
+            "error": Value::Null,
+        }),
+        (None, None) => {
+            json!({"agent": id, "state": "unknown", "pending": Value::Null, "pendingAtLeast": false, "trend": Value::Null, "blocked": false, "paused": false, "head": Value::Null, "error": Value::Null})
+        }
+    }
+}
+
 fn queue_line(v: &Value) -> String {
     let head = v["head"]["path"]
         .as_str()
@@ -584,7 +608,7 @@ fn queue_line(v: &Value) -> String {
     match v["error"].as_str() {
         Some(e) => format!("  {:<24} ERROR {e}", v["agent"].as_str().unwrap_or("")),
         None => format!(
-            "  {:<24} {:<8} pending {}{}{head}",
+            "  {:<24} {:<8} pending {}{}{}{head}",
             v["agent"].as_str().unwrap_or(""),
             v["state"].as_str().unwrap_or(""),
             if v["pendingAtLeast"] == true {
@@ -592,7 +616,8 @@ fn queue_line(v: &Value) -> String {
             } else {
                 ""
             },
-            v["pending"]
+            v["pending"],
+            v["trend"].as_str().unwrap_or(""),
         ),
     }
 }
@@ -636,29 +661,36 @@ pub async fn queues(ctx: &Context, a: &QueuesArgs) -> Result<Report, CliError> {
             json: json!({"ok": ok, "tenantUrl": tenant, "queues": rows}),
         });
     }
+    // The same monitor as the Replication tab: history, change markers and alerts.
     let interval = Duration::from_secs(a.interval.max(1));
+    let mut model = crate::monitor::MonitorModel::new(&ids, crate::monitor::AlertRules::default());
     let mut last: Vec<Value> = Vec::new();
     let mut n = 0u64;
     loop {
-        let rows = poll_queues(&client, &ids).await;
-        let strip = |v: &Vec<Value>| {
-            v.iter()
-                .map(|r| {
-                    let mut r = r.clone();
-                    r["nextRetry"] = Value::Null;
-                    r
-                })
-                .collect::<Vec<_>>()
-        };
-        if strip(&rows) != strip(&last) {
+        for snap in crate::monitor::poll_cycle(&client, &ids).await {
+            model.apply(snap);
+        }
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let rows: Vec<Value> = model
+            .agents
+            .iter()
+            .map(|(id, h)| watch_row(id, h))
+            .collect();
+        let alerts = model.alerts(now_ms);
+        if rows != last {
             let now = chrono::Local::now().format("%H:%M:%S");
             if ctx.json {
-                println!("{}", json!({"time": now.to_string(), "queues": rows}));
+                println!(
+                    "{}",
+                    json!({"time": now.to_string(), "totalPending": model.total_pending(), "queues": rows, "alerts": alerts})
+                );
             } else {
-                let total: u64 = rows.iter().filter_map(|r| r["pending"].as_u64()).sum();
-                println!("{now} total pending {total}");
+                println!("{now} total pending {}", model.total_pending());
                 for r in &rows {
                     println!("{}", queue_line(r));
+                }
+                for al in &alerts {
+                    println!("  ⚠ {}", al.message);
                 }
             }
             last = rows;

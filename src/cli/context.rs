@@ -48,6 +48,9 @@ pub struct GlobalArgs {
     /// Refuse every action that changes AEM (monitoring only)
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Terminal UI: ring the bell when a new queue alert appears
+    #[arg(long, global = true)]
+    pub bell: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +78,7 @@ pub struct Context {
     pub timeout: Duration,
     pub mouse: bool,
     pub read_only: bool,
+    pub bell: bool,
 }
 
 impl Context {
@@ -109,6 +113,7 @@ impl Context {
             json: g.json,
             mouse: g.mouse,
             read_only: g.read_only,
+            bell: g.bell,
             timeout: Duration::from_secs(g.timeout.or(profile.timeout_secs).unwrap_or(30).max(1)),
             profile,
         })

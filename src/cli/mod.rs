@@ -220,7 +220,7 @@ pub fn run(cli: Cli) -> ExitCode {
         let result = match command {
             Command::Sandbox(a) => return run_sandbox(a).await,
             Command::Exporter(a) => return run_exporter(a, &cli.global).await,
-            Command::Demo(a) => return run_demo(a, cli.global.mouse).await,
+            Command::Demo(a) => return run_demo(a, cli.global.mouse, cli.global.bell).await,
             Command::Status { tenant } => match ctx() {
                 Ok(c) => commands::status(&c, tenant).await,
                 Err(e) => Err(e),
@@ -376,6 +376,7 @@ async fn run_tui(ctx: Result<Context, CliError>) -> ExitCode {
         mouse: ctx.mouse,
         poll_interval: std::time::Duration::from_secs(2),
         read_only: ctx.read_only,
+        bell: ctx.bell,
     };
     match crate::tui::run(client, ims_http, opts).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -387,7 +388,7 @@ async fn run_tui(ctx: Result<Context, CliError>) -> ExitCode {
 }
 
 /// `brandlink demo`: the sandbox in-process and the TUI against it.
-async fn run_demo(a: DemoArgs, mouse: bool) -> ExitCode {
+async fn run_demo(a: DemoArgs, mouse: bool, bell: bool) -> ExitCode {
     if let Err(code) = require_terminal("brandlink demo") {
         return code;
     }
@@ -435,6 +436,7 @@ async fn run_demo(a: DemoArgs, mouse: bool) -> ExitCode {
         mouse,
         poll_interval: std::time::Duration::from_secs(2),
         read_only: false,
+        bell,
     };
     let r = crate::tui::run(client, ims_http, opts).await;
     sb.shutdown().await;

@@ -262,6 +262,8 @@ pub enum Effect {
     Queue(String, QueueOp),
     Cancel,
     Suspend,
+    /// The terminal bell, for a new alert.
+    Bell,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -323,6 +325,9 @@ pub struct App {
     pub poll_secs: u64,
     /// A fixed clock (epoch ms) for reproducible rendering; None = the real time.
     pub clock: Option<i64>,
+    /// Ring the terminal bell on new alerts.
+    pub bell: bool,
+    pub alerted: std::collections::HashSet<(Option<String>, crate::monitor::AlertKind)>,
     /// Screen row of the first agent in the Replication table, set while drawing (mouse).
     pub agent_rows_y: std::cell::Cell<Option<u16>>,
 }
@@ -390,6 +395,8 @@ impl App {
             log: None,
             poll_secs: 2,
             clock: None,
+            bell: false,
+            alerted: Default::default(),
         }
     }
 
@@ -1256,10 +1263,25 @@ impl App {
                 vec![Effect::Load]
             }
             Msg::Monitor(snap) => {
-                if !self.frozen {
-                    self.monitor.apply(snap);
+                if self.frozen {
+                    return vec![];
                 }
-                vec![]
+                self.monitor.apply(snap);
+                // Ring the bell once per new problem (stale data is not a new problem).
+                let now: std::collections::HashSet<(Option<String>, crate::monitor::AlertKind)> =
+                    self.monitor
+                        .alerts(self.now_ms())
+                        .into_iter()
+                        .filter(|a| a.kind != crate::monitor::AlertKind::Stale)
+                        .map(|a| (a.agent, a.kind))
+                        .collect();
+                let fresh = now.iter().any(|k| !self.alerted.contains(k));
+                self.alerted = now;
+                if fresh && self.bell {
+                    vec![Effect::Bell]
+                } else {
+                    vec![]
+                }
             }
             Msg::Log(agent, r) => {
                 if let Some(l) = &mut self.log

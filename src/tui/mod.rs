@@ -43,6 +43,8 @@ pub struct TuiOptions {
     pub poll_interval: Duration,
     /// Hide every action that changes AEM.
     pub read_only: bool,
+    /// Ring the terminal bell when a new alert appears.
+    pub bell: bool,
 }
 
 /// Restores the terminal when dropped, including after `?` and panics.
@@ -90,6 +92,7 @@ pub async fn run(client: AemClient, ims_http: reqwest::Client, opts: TuiOptions)
     let theme = theme::Theme::from_env();
     let mut app = App::new(opts.header.clone(), opts.keymap.clone());
     app.read_only = opts.read_only;
+    app.bell = opts.bell;
     app.poll_secs = opts.poll_interval.as_secs().max(1);
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let mut exec = Executor {
@@ -163,6 +166,11 @@ pub async fn run(client: AemClient, ims_http: reqwest::Client, opts: TuiOptions)
                 Effect::Suspend => {
                     suspend(&mut terminal, opts.mouse)?;
                     dirty = true;
+                }
+                Effect::Bell => {
+                    use std::io::Write;
+                    let mut out = io::stdout();
+                    let _ = out.write_all(b"\x07").and_then(|_| out.flush());
                 }
                 other => exec.run(other),
             }
@@ -259,6 +267,7 @@ impl Executor {
                 });
             }
             Effect::Cancel => self.cancel(),
+            Effect::Bell => {}
             Effect::MonitorRefresh => {
                 if let Some(p) = &self.pollers {
                     p.refresh();
