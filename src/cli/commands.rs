@@ -4,7 +4,6 @@
 use super::context::{Context, ContextError, secret_from_env_or_prompt};
 use crate::aem::AemError;
 use crate::aem::osgi::{CUSTOMIZER_FACTORY, PROVIDER_FACTORY};
-use crate::aem::queue::QueueStatus;
 use crate::ims::payload::PROD_IMS;
 use crate::setup::actions::{self, AccountKind, AccountSpec, KeySource, SetupError};
 use crate::setup::snapshot::{AuthType, ImsConfig};
@@ -554,28 +553,6 @@ pub struct QueuesArgs {
     pub polls: Option<u64>,
 }
 
-fn queue_json(id: &str, q: &Result<(QueueStatus, crate::aem::queue::Depth), AemError>) -> Value {
-    match q {
-        Ok((q, d)) => {
-            let head = q.items.first();
-            json!({
-                "agent": id,
-                "state": q.state(),
-                "pending": d.count,
-                "pendingAtLeast": d.at_least,
-                "blocked": q.blocked,
-                "paused": q.paused,
-                "nextRetry": q.next_retry,
-                "head": head.map(|h| json!({"path": h.path, "action": h.action, "attempts": h.attempts, "time": h.time})),
-                "error": Value::Null,
-            })
-        }
-        Err(e) => {
-            json!({"agent": id, "state": "unknown", "pending": Value::Null, "pendingAtLeast": false, "blocked": false, "paused": false, "nextRetry": Value::Null, "head": Value::Null, "error": e.to_string()})
-        }
-    }
-}
-
 /// A `queues --watch` row from the monitor's view of one agent (without volatile fields, so a
 /// row changes only when the queue does).
 fn watch_row(id: &str, h: &crate::monitor::model::AgentHistory) -> Value {
@@ -622,20 +599,6 @@ fn queue_line(v: &Value) -> String {
     }
 }
 
-async fn poll_queues(client: &crate::aem::AemClient, ids: &[String]) -> Vec<Value> {
-    let polls = ids.iter().map(|id| async move {
-        let r = match client.queue(id).await {
-            Ok(q) => {
-                let d = client.queue_depth(id, &q).await;
-                Ok((q, d))
-            }
-            Err(e) => Err(e),
-        };
-        queue_json(id, &r)
-    });
-    futures::future::join_all(polls).await
-}
-
 pub async fn queues(ctx: &Context, a: &QueuesArgs) -> Result<Report, CliError> {
     let client = ctx.client()?;
     let tenant = resolve_tenant(ctx, &client, &a.tenant).await?;
@@ -646,19 +609,32 @@ pub async fn queues(ctx: &Context, a: &QueuesArgs) -> Result<Report, CliError> {
         .map(|x| x.id)
         .collect();
     if !a.watch {
-        let rows = poll_queues(&client, &ids).await;
+        let mut model =
+            crate::monitor::MonitorModel::new(&ids, crate::monitor::AlertRules::default());
+        for snap in crate::monitor::poll_cycle(&client, &ids).await {
+            model.apply(snap);
+        }
+        let rows: Vec<Value> = model
+            .agents
+            .iter()
+            .map(|(id, h)| watch_row(id, h))
+            .collect();
+        let alerts = model.alerts(chrono::Utc::now().timestamp_millis());
         let ok = !rows.is_empty()
             && rows
                 .iter()
                 .all(|r| r["error"].is_null() && r["blocked"] == false);
-        let text = format!(
+        let mut text = format!(
             "Queues for {tenant}:\n{}\n",
             rows.iter().map(queue_line).collect::<Vec<_>>().join("\n")
         );
+        for al in &alerts {
+            text.push_str(&format!("  ⚠ {}\n", al.message));
+        }
         return Ok(Report {
             ok,
             text,
-            json: json!({"ok": ok, "tenantUrl": tenant, "queues": rows}),
+            json: json!({"ok": ok, "tenantUrl": tenant, "totalPending": model.total_pending(), "queues": rows, "alerts": alerts}),
         });
     }
     // The same monitor as the Replication tab: history, change markers and alerts.
