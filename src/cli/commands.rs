@@ -686,3 +686,250 @@ pub async fn queues(ctx: &Context, a: &QueuesArgs) -> Result<Report, CliError> {
         json: Value::Null,
     })
 }
+
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    /// The tenant whose integration is replaced (default: from the cloud configuration, legacy first).
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Show the plan and stop.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Delete without asking (after reading the plan).
+    #[arg(long)]
+    pub yes: bool,
+    /// Wait up to this many seconds for busy queues to become idle.
+    #[arg(long, default_value_t = 0)]
+    pub wait: u64,
+    /// Where backups go [default: $XDG_STATE_HOME/brandlink/backups].
+    #[arg(long, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
+}
+
+fn confirm(yes: bool, word: &str, what: &str) -> Result<(), CliError> {
+    use std::io::IsTerminal;
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::Usage(format!(
+            "{what}: pass --yes to go ahead without a prompt"
+        )));
+    }
+    eprint!("{what}. Type '{word}' to go ahead: ");
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    if line.trim() == word {
+        Ok(())
+    } else {
+        Err(CliError::Usage("not confirmed; nothing was deleted".into()))
+    }
+}
+
+fn plan_text(targets: &[crate::setup::upgrade::Target]) -> String {
+    targets
+        .iter()
+        .map(|t| format!("  {:<13} {}\n", format!("{:?}", t.kind), t.path))
+        .collect()
+}
+
+pub async fn upgrade(ctx: &Context, a: &UpgradeArgs) -> Result<Report, CliError> {
+    use crate::setup::upgrade as up;
+    if ctx.read_only && !a.dry_run {
+        return Err(CliError::Usage(
+            "--read-only: the upgrade deletes nodes; only --dry-run is allowed".into(),
+        ));
+    }
+    let client = ctx.client()?;
+    let root = a.backup_dir.clone().unwrap_or_else(up::default_backup_root);
+    let err = |e: up::UpgradeError| match e {
+        up::UpgradeError::Aem(a) => CliError::from(a),
+        other => CliError::Failed(other.to_string()),
+    };
+    // An interrupted upgrade continues where it stopped.
+    if let Some((dir, mut journal)) =
+        up::find_unfinished(&root, client.base_url(), a.tenant.as_deref())
+    {
+        let pending: Vec<_> = journal
+            .steps
+            .iter()
+            .filter(|s| s.state == up::StepState::Pending)
+            .map(|s| s.target.clone())
+            .collect();
+        if a.dry_run {
+            let text = format!(
+                "An interrupted upgrade is journaled at {}; still to delete:\n{}",
+                dir.display(),
+                plan_text(&pending)
+            );
+            return Ok(Report {
+                ok: true,
+                text,
+                json: json!({"ok": true, "resume": true, "backupDir": dir, "pending": pending}),
+            });
+        }
+        confirm(
+            a.yes,
+            "upgrade",
+            &format!(
+                "Resume the upgrade journaled at {} ({} deletes left)",
+                dir.display(),
+                pending.len()
+            ),
+        )?;
+        up::delete_all(&client, &dir, &mut journal)
+            .await
+            .map_err(err)?;
+        let text = format!(
+            "Resumed and finished the upgrade (backup: {}).\n{}",
+            dir.display(),
+            next_steps()
+        );
+        return Ok(Report {
+            ok: true,
+            text,
+            json: json!({"ok": true, "resumed": true, "backupDir": dir, "steps": journal.steps}),
+        });
+    }
+    let plan = up::plan(&client, a.tenant.as_deref()).await.map_err(err)?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(a.wait);
+    let busy = loop {
+        let busy = up::busy_agents(&client, &plan.targets).await?;
+        if busy.is_empty() || tokio::time::Instant::now() >= deadline {
+            break busy;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    };
+    if !busy.is_empty() {
+        let mut text = String::from("Not all queues are idle; nothing was changed:\n");
+        for b in &busy {
+            text.push_str(&format!(
+                "  {:<24} {:<8} {} pending\n",
+                b.agent, b.state, b.pending
+            ));
+        }
+        text.push_str("Wait until they drain (or use --wait SECS), then run the upgrade again.\n");
+        return Ok(Report {
+            ok: false,
+            text,
+            json: json!({"ok": false, "tenantUrl": plan.tenant_url, "busy": busy, "plan": plan.targets}),
+        });
+    }
+    let mut text = format!(
+        "Upgrade plan for {} (all queues idle):\n{}",
+        plan.tenant_url,
+        plan_text(&plan.targets)
+    );
+    if a.dry_run {
+        text.push_str("Dry run: nothing was backed up or deleted.\n");
+        return Ok(Report {
+            ok: true,
+            text,
+            json: json!({"ok": true, "dryRun": true, "tenantUrl": plan.tenant_url, "plan": plan.targets}),
+        });
+    }
+    eprint!("{text}");
+    confirm(
+        a.yes,
+        "upgrade",
+        &format!(
+            "This deletes the {} items above after backing them up",
+            plan.targets.len()
+        ),
+    )?;
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let dir = root.join(format!(
+        "{stamp}-{}",
+        crate::aem::cloud::tenant_label(&plan.tenant_url)
+    ));
+    up::backup(&client, &plan, &dir).await.map_err(err)?;
+    let mut journal: up::Journal = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("journal.json"))
+            .map_err(|e| CliError::Failed(e.to_string()))?,
+    )
+    .map_err(|e| CliError::Failed(e.to_string()))?;
+    up::delete_all(&client, &dir, &mut journal)
+        .await
+        .map_err(err)?;
+    text.push_str(&format!(
+        "Backed up to {} and deleted.\n{}",
+        dir.display(),
+        next_steps()
+    ));
+    Ok(Report {
+        ok: true,
+        text,
+        json: json!({"ok": true, "tenantUrl": plan.tenant_url, "backupDir": dir, "steps": journal.steps}),
+    })
+}
+
+fn next_steps() -> String {
+    "Now configure anew: `brandlink cert create`, the Developer Console, `brandlink account create`, `brandlink cloud create`, `brandlink agents --test` (or run `brandlink` for the guided screens). `brandlink restore --from <backup>` puts the old configuration back.\n".into()
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup folder written by `brandlink upgrade`.
+    #[arg(long, value_name = "DIR")]
+    pub from: PathBuf,
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long)]
+    pub yes: bool,
+}
+
+pub async fn restore(ctx: &Context, a: &RestoreArgs) -> Result<Report, CliError> {
+    use crate::setup::upgrade as up;
+    if ctx.read_only && !a.dry_run {
+        return Err(CliError::Usage(
+            "--read-only: restore writes to AEM; only --dry-run is allowed".into(),
+        ));
+    }
+    let m = up::read_manifest(&a.from).map_err(|e| CliError::Usage(e.to_string()))?;
+    let client = ctx.client()?;
+    if !a.dry_run {
+        confirm(
+            a.yes,
+            "restore",
+            &format!(
+                "Re-create {} nodes and {} users from {}",
+                m.nodes.len(),
+                m.users.len(),
+                a.from.display()
+            ),
+        )?;
+    }
+    let r = up::restore(&client, &a.from, a.dry_run)
+        .await
+        .map_err(|e| match e {
+            up::UpgradeError::Aem(x) => CliError::from(x),
+            other => CliError::Failed(other.to_string()),
+        })?;
+    let mut text = format!(
+        "{} {} node(s), {} user(s) from {}\n",
+        if a.dry_run {
+            "Would restore"
+        } else {
+            "Restored"
+        },
+        r.restored.len(),
+        r.users.len(),
+        a.from.display()
+    );
+    for p in &r.restored {
+        text.push_str(&format!("  + {p}\n"));
+    }
+    for p in &r.already_present {
+        text.push_str(&format!("  = {p} (already present, left alone)\n"));
+    }
+    for s in &r.skipped {
+        text.push_str(&format!("  ! not restorable over HTTP: {s}\n"));
+    }
+    Ok(Report {
+        ok: true,
+        text,
+        json: json!({"ok": true, "dryRun": a.dry_run, "report": r}),
+    })
+}

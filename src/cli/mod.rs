@@ -49,6 +49,10 @@ pub enum Command {
     Agents(commands::AgentsArgs),
     /// Queue state of the Brand Portal agents.
     Queues(commands::QueuesArgs),
+    /// Replace an existing integration: verify idle queues, back up, delete, journaled.
+    Upgrade(commands::UpgradeArgs),
+    /// Re-create what an upgrade backup holds.
+    Restore(commands::RestoreArgs),
     /// Serve Prometheus metrics of the Brand Portal queues of one or more authors.
     Exporter(ExporterArgs),
     /// Run the embedded AEM author + Adobe IMS + Brand Portal emulator in the foreground.
@@ -247,6 +251,14 @@ pub fn run(cli: Cli) -> ExitCode {
             },
             Command::Queues(a) => match ctx() {
                 Ok(c) => commands::queues(&c, &a).await,
+                Err(e) => Err(e),
+            },
+            Command::Upgrade(a) => match ctx() {
+                Ok(c) => commands::upgrade(&c, &a).await,
+                Err(e) => Err(e),
+            },
+            Command::Restore(a) => match ctx() {
+                Ok(c) => commands::restore(&c, &a).await,
                 Err(e) => Err(e),
             },
         };

@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod snapshot;
 pub mod steps;
+pub mod upgrade;
 
 pub use snapshot::Integration;
 pub use steps::{StepId, StepReport, StepStatus};

@@ -1,0 +1,510 @@
+//! Upgrading an existing integration without losing anything: verify the four queues are idle,
+//! plan exactly what goes (found by the tenant URL), back it all up, delete with a re-check
+//! before each delete, and journal every step so an interrupted run resumes. `restore`
+//! re-creates what a backup holds.
+
+use crate::aem::agents::agent_path;
+use crate::aem::cloud::tenant_label;
+use crate::aem::queue::QueueState;
+use crate::aem::users::UserRef;
+use crate::aem::{AemClient, AemError};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum UpgradeError {
+    #[error(transparent)]
+    Aem(#[from] AemError),
+    #[error("{0}")]
+    Busy(String),
+    #[error("{0}")]
+    Refused(String),
+    #[error("backup at {path}: {detail}; nothing was deleted")]
+    Backup { path: String, detail: String },
+    #[error("journal at {path}: {detail}")]
+    Journal { path: String, detail: String },
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetKind {
+    Agent,
+    CloudConfig,
+    MacUser,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Target {
+    pub kind: TargetKind,
+    pub path: String,
+    /// The user id, for MAC users.
+    pub id: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub tenant_url: String,
+    pub targets: Vec<Target>,
+}
+
+/// An agent whose queue is not idle.
+#[derive(Clone, Debug, Serialize)]
+pub struct BusyAgent {
+    pub agent: String,
+    pub state: String,
+    pub pending: u64,
+}
+
+/// Finds what the upgrade removes: the tenant's agents (by transportUri), its cloud
+/// configurations (both locations) and its MAC users.
+pub async fn plan(client: &AemClient, tenant: Option<&str>) -> Result<Plan, UpgradeError> {
+    let clouds = client.cloud_configs().await?;
+    let tenant_url = match tenant {
+        Some(t) => t.trim_end_matches('/').to_string(),
+        None => clouds
+            .iter()
+            .find(|c| c.legacy)
+            .or(clouds.first())
+            .map(|c| c.tenant_url.trim_end_matches('/').to_string())
+            .ok_or_else(|| {
+                UpgradeError::Refused(
+                    "no Brand Portal configuration on this author: nothing to upgrade".into(),
+                )
+            })?,
+    };
+    let mut targets = Vec::new();
+    for a in client.brand_portal_agents(&tenant_url).await? {
+        targets.push(Target {
+            kind: TargetKind::Agent,
+            path: agent_path(&a.id),
+            id: None,
+        });
+    }
+    for c in clouds.iter().filter(|c| {
+        c.tenant_url
+            .trim_end_matches('/')
+            .eq_ignore_ascii_case(&tenant_url)
+    }) {
+        targets.push(Target {
+            kind: TargetKind::CloudConfig,
+            path: c.path.clone(),
+            id: None,
+        });
+    }
+    for UserRef { id, path } in client.mac_users(&tenant_label(&tenant_url)).await? {
+        targets.push(Target {
+            kind: TargetKind::MacUser,
+            path,
+            id: Some(id),
+        });
+    }
+    if targets.is_empty() {
+        return Err(UpgradeError::Refused(format!(
+            "nothing of the integration with {tenant_url} was found"
+        )));
+    }
+    Ok(Plan {
+        tenant_url,
+        targets,
+    })
+}
+
+/// The agents among `targets` whose queues are not idle and empty.
+pub async fn busy_agents(
+    client: &AemClient,
+    targets: &[Target],
+) -> Result<Vec<BusyAgent>, AemError> {
+    let mut busy = Vec::new();
+    for t in targets.iter().filter(|t| t.kind == TargetKind::Agent) {
+        let id = t.path.rsplit('/').next().unwrap_or("").to_string();
+        let q = match client.queue(&id).await {
+            Ok(q) => q,
+            Err(AemError::NotFound { .. }) => continue,
+            Err(e) => return Err(e),
+        };
+        let depth = client.queue_depth(&id, &q).await;
+        let state = q.state();
+        let idle = matches!(state, QueueState::Idle | QueueState::Disabled)
+            && depth.count == 0
+            && q.items.is_empty();
+        if !idle || q.blocked {
+            busy.push(BusyAgent {
+                agent: id,
+                state: format!("{state:?}").to_lowercase(),
+                pending: depth.count,
+            });
+        }
+    }
+    Ok(busy)
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupNode {
+    pub path: String,
+    pub kind: TargetKind,
+    pub file: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupUser {
+    pub id: String,
+    pub path: String,
+    pub folder: String,
+    pub file: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Manifest {
+    pub version: u32,
+    pub created_at: String,
+    pub aem_url: String,
+    pub tenant_url: String,
+    pub nodes: Vec<BackupNode>,
+    pub users: Vec<BackupUser>,
+    pub note: String,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepState {
+    Pending,
+    Deleted,
+    AlreadyGone,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JournalStep {
+    pub target: Target,
+    pub state: StepState,
+}
+
+/// What has been done; rewritten (atomically) after every step.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Journal {
+    pub aem_url: String,
+    pub tenant_url: String,
+    pub steps: Vec<JournalStep>,
+    pub complete: bool,
+}
+
+fn write_atomic(path: &Path, value: &impl Serialize) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).map_err(|e| e.to_string())?;
+    std::fs::rename(&tmp, path).map_err(|e| e.to_string())
+}
+
+/// `$XDG_STATE_HOME/brandlink/backups` (or the platform's equivalent).
+pub fn default_backup_root() -> PathBuf {
+    if let Some(x) = std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(x).join("brandlink").join("backups");
+    }
+    directories::ProjectDirs::from("", "", "brandlink")
+        .map(|d| d.state_dir().unwrap_or(d.data_local_dir()).join("backups"))
+        .unwrap_or_else(|| PathBuf::from("brandlink-backups"))
+}
+
+/// An unfinished upgrade of this author and tenant under `root`, if any.
+pub fn find_unfinished(
+    root: &Path,
+    aem_url: &str,
+    tenant_url: Option<&str>,
+) -> Option<(PathBuf, Journal)> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    dirs.sort();
+    dirs.into_iter().rev().find_map(|d| {
+        let text = std::fs::read_to_string(d.join("journal.json")).ok()?;
+        let j: Journal = serde_json::from_str(&text).ok()?;
+        let same_tenant =
+            tenant_url.is_none_or(|t| j.tenant_url.eq_ignore_ascii_case(t.trim_end_matches('/')));
+        (!j.complete && j.aem_url == aem_url && same_tenant).then_some((d, j))
+    })
+}
+
+/// Exports every target into `dir` (full depth, as JSON) and writes the manifest and the
+/// journal. Fails before anything is deleted if a file cannot be written.
+pub async fn backup(client: &AemClient, plan: &Plan, dir: &Path) -> Result<Manifest, UpgradeError> {
+    let fail = |detail: String| UpgradeError::Backup {
+        path: dir.display().to_string(),
+        detail,
+    };
+    std::fs::create_dir_all(dir.join("nodes")).map_err(|e| fail(e.to_string()))?;
+    std::fs::create_dir_all(dir.join("users")).map_err(|e| fail(e.to_string()))?;
+    let mut nodes = Vec::new();
+    let mut users = Vec::new();
+    for (i, t) in plan.targets.iter().enumerate() {
+        match t.kind {
+            TargetKind::MacUser => {
+                let node = client.node(&t.path, 0).await?;
+                let file = format!("users/{i:03}.json");
+                write_atomic(&dir.join(&file), &node).map_err(fail)?;
+                let folder = t
+                    .path
+                    .rsplit_once('/')
+                    .map(|(p, _)| p.to_string())
+                    .unwrap_or_else(|| "/home/users".into());
+                users.push(BackupUser {
+                    id: t.id.clone().unwrap_or_default(),
+                    path: t.path.clone(),
+                    folder,
+                    file,
+                });
+            }
+            kind => {
+                let tree = client.export(&t.path).await?;
+                let file = format!("nodes/{i:03}.json");
+                write_atomic(&dir.join(&file), &tree).map_err(fail)?;
+                nodes.push(BackupNode {
+                    path: t.path.clone(),
+                    kind,
+                    file,
+                });
+            }
+        }
+    }
+    let manifest = Manifest {
+        version: 1,
+        created_at: chrono::Utc::now().to_rfc3339(),
+        aem_url: client.base_url().to_string(),
+        tenant_url: plan.tenant_url.clone(),
+        nodes,
+        users,
+        note: "Nodes as AEM renders them over HTTP (Sling JSON, full depth); values AEM stores encrypted stay encrypted ({…}). User passwords are not exported: a restored MAC user gets a new random password, and AEM re-creates its own on the next cloud configuration save.".into(),
+    };
+    write_atomic(&dir.join("manifest.json"), &manifest).map_err(fail)?;
+    let journal = Journal {
+        aem_url: client.base_url().to_string(),
+        tenant_url: plan.tenant_url.clone(),
+        steps: plan
+            .targets
+            .iter()
+            .map(|t| JournalStep {
+                target: t.clone(),
+                state: StepState::Pending,
+            })
+            .collect(),
+        complete: false,
+    };
+    write_atomic(&dir.join("journal.json"), &journal).map_err(fail)?;
+    Ok(manifest)
+}
+
+/// Carries out the journal's pending deletes, re-checking each agent's queue first.
+pub async fn delete_all(
+    client: &AemClient,
+    dir: &Path,
+    journal: &mut Journal,
+) -> Result<(), UpgradeError> {
+    let jpath = dir.join("journal.json");
+    for i in 0..journal.steps.len() {
+        if journal.steps[i].state != StepState::Pending {
+            continue;
+        }
+        let t = journal.steps[i].target.clone();
+        if t.kind == TargetKind::Agent {
+            let busy = busy_agents(client, std::slice::from_ref(&t)).await?;
+            if let Some(b) = busy.first() {
+                return Err(UpgradeError::Busy(format!(
+                    "{} became busy ({}, {} pending) before its delete; stopped with the journal at {} — run the upgrade again once it is idle",
+                    b.agent,
+                    b.state,
+                    b.pending,
+                    jpath.display()
+                )));
+            }
+        }
+        let state = match t.kind {
+            TargetKind::MacUser => {
+                if client.exists(&t.path).await? {
+                    client.delete_user(&t.path).await?;
+                    StepState::Deleted
+                } else {
+                    StepState::AlreadyGone
+                }
+            }
+            _ => match client.delete_node(&t.path).await? {
+                crate::aem::nodes::Deleted::Deleted => StepState::Deleted,
+                crate::aem::nodes::Deleted::AlreadyGone => StepState::AlreadyGone,
+            },
+        };
+        journal.steps[i].state = state;
+        write_atomic(&jpath, journal).map_err(|detail| UpgradeError::Journal {
+            path: jpath.display().to_string(),
+            detail,
+        })?;
+    }
+    journal.complete = true;
+    write_atomic(&jpath, journal).map_err(|detail| UpgradeError::Journal {
+        path: jpath.display().to_string(),
+        detail,
+    })?;
+    Ok(())
+}
+
+/// `Tue Jun 04 2019 10:01:02 GMT+0200`: the date form of Sling JSON.
+fn is_sling_date(s: &str) -> bool {
+    chrono::DateTime::parse_from_str(s, "%a %b %d %Y %H:%M:%S GMT%z").is_ok()
+}
+
+fn type_hint(v: &Value) -> Option<&'static str> {
+    match v {
+        Value::Bool(_) => Some("Boolean"),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Some("Long"),
+        Value::Number(_) => Some("Double"),
+        Value::String(s) if is_sling_date(s) => Some("Date"),
+        _ => None,
+    }
+}
+
+fn scalar_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Turns a Sling JSON tree into Sling POST parameters that re-create it with its types.
+pub fn restore_params(
+    tree: &Map<String, Value>,
+    prefix: &str,
+    out: &mut Vec<(String, String)>,
+    skipped: &mut Vec<String>,
+) {
+    for (k, v) in tree {
+        let name = format!("{prefix}{k}");
+        match v {
+            Value::Object(child) => restore_params(child, &format!("{name}/"), out, skipped),
+            _ if k.starts_with(':') => skipped.push(format!("{prefix}{} (binary)", &k[1..])),
+            Value::Array(items) => {
+                if items.is_empty() {
+                    skipped.push(format!("{name} (empty list)"));
+                    continue;
+                }
+                let hint = type_hint(&items[0]).unwrap_or("String");
+                out.push((format!("{name}@TypeHint"), format!("{hint}[]")));
+                for it in items {
+                    out.push((name.clone(), scalar_text(it)));
+                }
+            }
+            Value::Null => {}
+            _ => {
+                if let Some(h) = type_hint(v)
+                    && k != "jcr:primaryType"
+                {
+                    out.push((format!("{name}@TypeHint"), h.to_string()));
+                }
+                out.push((name, scalar_text(v)));
+            }
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestoreReport {
+    pub restored: Vec<String>,
+    pub already_present: Vec<String>,
+    pub users: Vec<String>,
+    pub skipped: Vec<String>,
+}
+
+pub fn read_manifest(dir: &Path) -> Result<Manifest, UpgradeError> {
+    let p = dir.join("manifest.json");
+    let text = std::fs::read_to_string(&p)
+        .map_err(|e| UpgradeError::Refused(format!("cannot read {}: {e}", p.display())))?;
+    serde_json::from_str(&text).map_err(|e| {
+        UpgradeError::Refused(format!(
+            "{} is not a brandlink backup manifest: {e}",
+            p.display()
+        ))
+    })
+}
+
+/// Re-creates what a backup holds; present nodes and users are left alone.
+pub async fn restore(
+    client: &AemClient,
+    dir: &Path,
+    dry_run: bool,
+) -> Result<RestoreReport, UpgradeError> {
+    let m = read_manifest(dir)?;
+    let mut report = RestoreReport {
+        restored: vec![],
+        already_present: vec![],
+        users: vec![],
+        skipped: vec![],
+    };
+    for n in &m.nodes {
+        if client.exists(&n.path).await? {
+            report.already_present.push(n.path.clone());
+            continue;
+        }
+        let text = std::fs::read_to_string(dir.join(&n.file))
+            .map_err(|e| UpgradeError::Refused(format!("cannot read {}: {e}", n.file)))?;
+        let tree: Map<String, Value> = serde_json::from_str(&text)
+            .map_err(|e| UpgradeError::Refused(format!("{} is not JSON: {e}", n.file)))?;
+        let mut params = Vec::new();
+        restore_params(&tree, "", &mut params, &mut report.skipped);
+        if !dry_run {
+            client.sling_post(&n.path, &params).await?;
+        }
+        report.restored.push(n.path.clone());
+    }
+    for u in &m.users {
+        if client.find_user(&u.id).await?.is_some() {
+            report.already_present.push(u.id.clone());
+            continue;
+        }
+        if !dry_run {
+            let pw = format!(
+                "{}-{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            );
+            client.create_user(&u.id, Some(&pw), &u.folder).await?;
+        }
+        report.users.push(u.id.clone());
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_keep_types() {
+        let tree: Map<String, Value> = serde_json::from_str(
+            r#"{"jcr:primaryType":"cq:Page","jcr:content":{"jcr:primaryType":"nt:unstructured","enabled":"true","on":true,"n":5,"d":1.5,
+               "jcr:created":"Tue Jun 04 2019 10:01:02 GMT+0200","list":["a","b"],":bin":3,"empty":[]}}"#,
+        )
+        .unwrap();
+        let mut out = vec![];
+        let mut skipped = vec![];
+        restore_params(&tree, "", &mut out, &mut skipped);
+        let has = |k: &str, v: &str| out.iter().any(|(a, b)| a == k && b == v);
+        assert!(has("jcr:primaryType", "cq:Page"));
+        assert!(has("jcr:content/enabled", "true"));
+        assert!(
+            !out.iter().any(|(a, _)| a == "jcr:content/enabled@TypeHint"),
+            "a string stays a string"
+        );
+        assert!(has("jcr:content/on@TypeHint", "Boolean"));
+        assert!(has("jcr:content/n@TypeHint", "Long"));
+        assert!(has("jcr:content/d@TypeHint", "Double"));
+        assert!(has("jcr:content/jcr:created@TypeHint", "Date"));
+        assert!(has("jcr:content/list@TypeHint", "String[]"));
+        assert_eq!(skipped.len(), 2);
+    }
+}

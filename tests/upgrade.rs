@@ -1,0 +1,329 @@
+//! The upgrade on the sandbox's legacy scenario, end to end: refuses while a queue is busy,
+//! proceeds once idle, backs up, deletes, configures anew; the backup restores the deleted
+//! nodes exactly into a fresh author; an upgrade killed between two deletes resumes.
+
+mod common;
+
+use brandlink::sandbox::{SandboxConfig, Scenario};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::Output;
+
+async fn run(base: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = assert_cmd::Command::cargo_bin("brandlink").unwrap();
+    c.args(["--url", base, "--ims-url", base])
+        .args(args)
+        .env("AEM_PASSWORD", "admin")
+        .env("XDG_CONFIG_HOME", "/nonexistent-brandlink");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    tokio::task::spawn_blocking(move || c.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn json_of(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|_| {
+        panic!(
+            "not JSON: {}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    })
+}
+
+async fn state(e: &common::Env) -> Value {
+    e.http
+        .get(e.url("/sandbox/control/state"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+fn bp_agents(state: &Value) -> usize {
+    state["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| {
+            a["transportUri"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("https://wknd.brand-portal.adobe.com/")
+        })
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrade_legacy_end_to_end_and_restore() {
+    let e = common::start(Scenario::Legacy).await;
+    let backups = tempfile::tempdir().unwrap();
+    let bdir = backups.path().to_str().unwrap();
+    let agents = e.bp_agents().await;
+    assert_eq!(agents.len(), 4);
+    // Busy: one paused queue holding items.
+    let q = format!(
+        "/etc/replication/agents.author/{}/jcr:content.queue.json",
+        agents[0]
+    );
+    e.post(&q)
+        .form(&[("cmd", "pause"), ("name", agents[0].as_str())])
+        .send()
+        .await
+        .unwrap();
+    e.post("/sandbox/publish")
+        .form(&[("count", "8")])
+        .send()
+        .await
+        .unwrap();
+    let o = run(
+        &e.base,
+        &["--json", "upgrade", "--yes", "--backup-dir", bdir],
+        &[],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(1));
+    let v = json_of(&o);
+    assert_eq!(v["busy"][0]["agent"], agents[0].as_str());
+    assert_eq!(v["busy"][0]["pending"], 2);
+    assert_eq!(bp_agents(&state(&e).await), 4, "nothing deleted");
+    // Idle again: the plan, then the upgrade.
+    e.post(&q)
+        .form(&[("cmd", "resume"), ("name", agents[0].as_str())])
+        .send()
+        .await
+        .unwrap();
+    let o = run(
+        &e.base,
+        &[
+            "--json",
+            "upgrade",
+            "--dry-run",
+            "--wait",
+            "20",
+            "--backup-dir",
+            bdir,
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let plan = json_of(&o);
+    let targets = plan["plan"].as_array().unwrap().clone();
+    assert_eq!(
+        targets.len(),
+        6,
+        "4 agents, the legacy configuration, the MAC user: {plan}"
+    );
+    assert!(targets.iter().any(|t| {
+        t["kind"] == "cloud-config"
+            && t["path"]
+                .as_str()
+                .unwrap()
+                .starts_with("/etc/cloudservices/mediaportal/")
+    }));
+    assert!(targets.iter().any(|t| t["kind"] == "mac-user"));
+    // Without --yes and without a terminal: refused, nothing deleted.
+    let o = run(&e.base, &["upgrade", "--backup-dir", bdir], &[]).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(bp_agents(&state(&e).await), 4);
+    // Before: what will be deleted.
+    let mut before = Vec::new();
+    for t in &targets {
+        if t["kind"] != "mac-user" {
+            let p = t["path"].as_str().unwrap().to_string();
+            before.push((p.clone(), e.json(&format!("{p}.infinity.json")).await));
+        }
+    }
+    let o = run(
+        &e.base,
+        &["--json", "upgrade", "--yes", "--backup-dir", bdir],
+        &[],
+    )
+    .await;
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let done = json_of(&o);
+    let dir = done["backupDir"].as_str().unwrap().to_string();
+    assert!(Path::new(&dir).join("manifest.json").exists());
+    let s = state(&e).await;
+    assert_eq!(bp_agents(&s), 0);
+    assert_eq!(s["cloudConfigs"], json!([]));
+    assert!(
+        !s["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u == "mac-wknd-replication")
+    );
+    // Configure anew through the CLI.
+    let work = tempfile::tempdir().unwrap();
+    let crt = work.path().join("c.crt");
+    let o = run(
+        &e.base,
+        &["cert", "create", "--out", crt.to_str().unwrap()],
+        &[("BRANDLINK_KEYSTORE_PASSWORD", "changeit")],
+    )
+    .await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let pem = std::fs::read(&crt).unwrap();
+    let form = reqwest::multipart::Form::new().part(
+        "certificate",
+        reqwest::multipart::Part::bytes(pem).file_name("c.crt"),
+    );
+    let creds: Value = e
+        .http
+        .post(e.url("/sandbox/console/projects"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let payload = work.path().join("p.json");
+    std::fs::write(&payload, creds["jwtPayload"].to_string()).unwrap();
+    let o = run(
+        &e.base,
+        &[
+            "account",
+            "create",
+            "--title",
+            "BP",
+            "--api-key",
+            creds["apiKey"].as_str().unwrap(),
+            "--payload",
+            payload.to_str().unwrap(),
+        ],
+        &[(
+            "BRANDLINK_CLIENT_SECRET",
+            creds["clientSecret"].as_str().unwrap(),
+        )],
+    )
+    .await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(
+        &e.base,
+        &[
+            "cloud",
+            "create",
+            "--title",
+            "Brand Portal",
+            "--service-url",
+            "https://wknd.brand-portal.adobe.com",
+        ],
+        &[],
+    )
+    .await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&e.base, &["agents", "--test"], &[]).await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+
+    // The backup restores the deleted nodes exactly, into a fresh author.
+    let fresh = common::start_with(SandboxConfig {
+        ..common::config(Scenario::Fresh)
+    })
+    .await;
+    let o = run(
+        &fresh.base,
+        &["--json", "restore", "--from", &dir, "--yes"],
+        &[],
+    )
+    .await;
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    for (path, tree) in &before {
+        let after = fresh.json(&format!("{path}.infinity.json")).await;
+        assert_eq!(&after, tree, "{path} restored exactly");
+    }
+    assert!(
+        fresh
+            .user_path("mac-wknd-replication")
+            .await
+            .starts_with("/home/users/mac")
+    );
+    // Restoring again changes nothing.
+    let o = run(
+        &fresh.base,
+        &["--json", "restore", "--from", &dir, "--yes"],
+        &[],
+    )
+    .await;
+    assert_eq!(json_of(&o)["report"]["restored"], json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_upgrade_resumes_without_loss() {
+    let e = common::start(Scenario::Legacy).await;
+    let backups = tempfile::tempdir().unwrap();
+    let bdir = backups.path().to_str().unwrap().to_string();
+    e.set_faults(json!({"latency_ms": 250})).await;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_brandlink"))
+        .args(["--url", &e.base, "upgrade", "--yes", "--backup-dir", &bdir])
+        .env("AEM_PASSWORD", "admin")
+        .env("XDG_CONFIG_HOME", "/nonexistent-brandlink")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it between two deletes.
+    common::eventually(60, "the first delete", || async {
+        let n = bp_agents(&state(&e).await);
+        (n < 4).then_some(())
+    })
+    .await;
+    child.kill().unwrap();
+    let _ = child.wait();
+    let n = bp_agents(&state(&e).await);
+    assert!(n > 0 && n < 4, "stopped half-way: {n} agents left");
+    e.reset_faults();
+    // The next run finds the journal and finishes.
+    let o = run(
+        &e.base,
+        &["--json", "upgrade", "--yes", "--backup-dir", &bdir],
+        &[],
+    )
+    .await;
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v = json_of(&o);
+    assert_eq!(v["resumed"], true);
+    let s = state(&e).await;
+    assert_eq!(bp_agents(&s), 0);
+    assert_eq!(s["cloudConfigs"], json!([]));
+    // Nothing lost: the backup holds all six.
+    let dir = v["backupDir"].as_str().unwrap();
+    let m: Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(dir).join("manifest.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        m["nodes"].as_array().unwrap().len() + m["users"].as_array().unwrap().len(),
+        6
+    );
+    // A third run has nothing to resume and nothing to upgrade.
+    let o = run(&e.base, &["upgrade", "--yes", "--backup-dir", &bdir], &[]).await;
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nothing to upgrade"));
+}
