@@ -159,6 +159,20 @@ async fn upgrade_legacy_end_to_end_and_restore() {
     let done = json_of(&o);
     let dir = done["backupDir"].as_str().unwrap().to_string();
     assert!(Path::new(&dir).join("manifest.json").exists());
+    // The backup holds no secret in clear: the legacy client secret stays AEM-encrypted.
+    for entry in std::fs::read_dir(Path::new(&dir).join("nodes")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        if let Some(i) = text.find("\"clientSecret\"") {
+            assert!(
+                text[i..]
+                    .trim_start_matches("\"clientSecret\"")
+                    .trim_start_matches([':', ' '])
+                    .starts_with("\"{"),
+                "encrypted form only"
+            );
+        }
+        assert!(!text.contains("rep:password"));
+    }
     let s = state(&e).await;
     assert_eq!(bp_agents(&s), 0);
     assert_eq!(s["cloudConfigs"], json!([]));

@@ -345,3 +345,25 @@ where
         .map(|(k, v)| (k.into(), v.into()))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_holds_no_password() {
+        let conn = Connection::new(
+            "http://localhost:4502",
+            "admin",
+            SecretString::from("S3cr3t-pw".to_string()),
+        );
+        let client = AemClient::new(&conn).unwrap();
+        assert!(!format!("{conn:?}").contains("S3cr3t-pw"));
+        assert!(!format!("{client:?}").contains("S3cr3t-pw"));
+        let token = crate::ims::token::Token {
+            access_token: SecretString::from("eyJtoken".to_string()),
+            expires_in: Duration::from_secs(1),
+        };
+        assert!(!format!("{token:?}").contains("eyJtoken"));
+    }
+}

@@ -61,10 +61,13 @@ impl AemClient {
             }
             Err(e) => return Err(e),
         };
-        let bundles: Bundles = reply.json().map_err(|_| AemError::NotAem {
-            url: self.base_url().to_string(),
-            detail: "/system/console/bundles.json is not the Felix bundle list".into(),
-        })?;
+        let bundles: Bundles = reply.json()?;
+        if bundles.data.is_empty() && !bundles.status.contains("bundles") {
+            return Err(AemError::NotAem {
+                url: self.base_url().to_string(),
+                detail: "/system/console/bundles.json is not the Felix bundle list".into(),
+            });
+        }
         let not_active: Vec<String> = bundles
             .data
             .iter()
@@ -72,7 +75,6 @@ impl AemClient {
             .map(|b| b.name.clone())
             .collect();
         let active = bundles.data.iter().filter(|b| b.state == "Active").count();
-        let _ = bundles.status;
         let product = match self.get("/system/console/status-productinfo.json").await {
             Ok(r) => r
                 .json::<Vec<String>>()

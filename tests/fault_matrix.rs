@@ -1,0 +1,102 @@
+//! Every command against every fault the sandbox can inject: each ends with a clear message
+//! and exit code 1 (or 2 for usage), never a panic, and never hangs.
+
+mod common;
+
+use brandlink::sandbox::Scenario;
+use serde_json::json;
+
+const COMMANDS: &[&[&str]] = &[
+    &["status"],
+    &["agents"],
+    &["agents", "--test"],
+    &["queues"],
+    &["account", "check"],
+    &[
+        "cloud",
+        "create",
+        "--title",
+        "BP",
+        "--service-url",
+        "https://wknd.brand-portal.adobe.com",
+    ],
+    &["upgrade", "--dry-run"],
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_by_commands() {
+    let e = common::start(Scenario::Configured).await;
+    let faults = [
+        (
+            "latency beyond the timeout",
+            json!({"latency_ms": 2500}),
+            "did not answer",
+        ),
+        ("500 errors", json!({"error_rate": 1.0}), "500"),
+        (
+            "dropped connections",
+            json!({"drop_rate": 1.0}),
+            "cannot reach AEM",
+        ),
+        (
+            "truncated JSON",
+            json!({"truncated_json_rate": 1.0}),
+            "unexpected answer",
+        ),
+        (
+            "malformed JSON",
+            json!({"malformed_json_rate": 1.0}),
+            "unexpected answer",
+        ),
+        (
+            "HTML for JSON",
+            json!({"html_for_json_rate": 1.0}),
+            "unexpected answer",
+        ),
+        (
+            "401 mid-session",
+            json!({"reject_auth": true}),
+            "AEM rejected the credentials for user admin (401)",
+        ),
+        (
+            "AEM restarting",
+            json!({"unavailable": true}),
+            "restarting (503)",
+        ),
+    ];
+    for (name, fault, expected) in faults {
+        e.reset_faults();
+        e.set_faults(fault).await;
+        for cmd in COMMANDS {
+            let mut c = assert_cmd::Command::cargo_bin("brandlink").unwrap();
+            c.args(["--url", &e.base, "--ims-url", &e.base, "--timeout", "1"])
+                .args(*cmd)
+                .env("AEM_PASSWORD", "admin")
+                .env("XDG_CONFIG_HOME", "/nonexistent-brandlink")
+                .env_remove("BRANDLINK_CLIENT_SECRET")
+                .timeout(std::time::Duration::from_secs(60));
+            let out = tokio::task::spawn_blocking(move || c.output().unwrap())
+                .await
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            let code = out.status.code();
+            assert!(!err.contains("panicked"), "{name} × {cmd:?}: panic\n{err}");
+            assert_eq!(code, Some(1), "{name} × {cmd:?}: exit {code:?}\n{err}");
+            assert!(err.starts_with("error: "), "{name} × {cmd:?}: {err}");
+            assert!(
+                err.contains(expected),
+                "{name} × {cmd:?}: expected «{expected}» in {err}"
+            );
+        }
+    }
+    // And everything works again once the fault is gone.
+    e.reset_faults();
+    let mut c = assert_cmd::Command::cargo_bin("brandlink").unwrap();
+    c.args(["--url", &e.base, "status"])
+        .env("AEM_PASSWORD", "admin")
+        .env("XDG_CONFIG_HOME", "/nonexistent-brandlink");
+    let out = tokio::task::spawn_blocking(move || c.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
