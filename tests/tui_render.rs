@@ -554,3 +554,83 @@ fn the_bell_rings_once_per_new_alert() {
             .is_empty()
     );
 }
+
+#[test]
+fn upgrade_from_the_cloud_tab() {
+    use brandlink::setup::upgrade::{BusyAgent, Plan, Target, TargetKind};
+    use brandlink::tui::app::UpgradeView;
+    let mut a = loaded(configured(), false);
+    a.on_action(Action::GotoCloud);
+    assert!(matches!(
+        a.on_key(key('u')).as_slice(),
+        [Effect::PlanUpgrade]
+    ));
+    assert_eq!(a.mode, Mode::Upgrade);
+    let plan = Plan {
+        tenant_url: TENANT.into(),
+        targets: vec![
+            Target {
+                kind: TargetKind::Agent,
+                path: "/etc/replication/agents.author/mp_replication".into(),
+                id: None,
+            },
+            Target {
+                kind: TargetKind::CloudConfig,
+                path: "/etc/cloudservices/mediaportal/brand-portal-wknd".into(),
+                id: None,
+            },
+        ],
+    };
+    // Busy: typing does not unlock it.
+    a.on_msg(Msg::UpgradePlanned(Ok(UpgradeView {
+        plan: Some(plan.clone()),
+        busy: vec![BusyAgent {
+            agent: "mp_replication".into(),
+            state: "active".into(),
+            pending: 12,
+        }],
+        resume: None,
+        error: None,
+        typed: String::new(),
+    })));
+    for c in "upgrade".chars() {
+        a.on_key(key(c));
+    }
+    assert!(a.on_key(code(KeyCode::Enter)).is_empty());
+    insta::assert_snapshot!("upgrade_busy", render(&a));
+    // Idle: the typed word goes ahead.
+    a.on_key(code(KeyCode::Esc));
+    a.on_key(key('u'));
+    a.on_msg(Msg::UpgradePlanned(Ok(UpgradeView {
+        plan: Some(plan),
+        busy: vec![],
+        resume: None,
+        error: None,
+        typed: String::new(),
+    })));
+    for c in "upgrad".chars() {
+        a.on_key(key(c));
+    }
+    assert!(
+        a.on_key(code(KeyCode::Enter)).is_empty(),
+        "only the whole word"
+    );
+    a.on_key(key('e'));
+    insta::assert_snapshot!("upgrade_ready", render(&a));
+    assert!(matches!(
+        a.on_key(code(KeyCode::Enter)).as_slice(),
+        [Effect::RunUpgrade { resume: None }]
+    ));
+    a.on_msg(Msg::UpgradeDone(Ok("/tmp/backup".into())));
+    assert!(a.notice.as_ref().unwrap().text.contains("/tmp/backup"));
+    // The next read opens the first step again.
+    let mut fresh_state = fresh();
+    fresh_state.read_at = 1_798_761_600;
+    a.on_msg(Msg::Loaded(Ok(Box::new(fresh_state))));
+    assert_eq!(a.tab, Tab::Certificate);
+    // Read-only: no upgrade.
+    let mut b = loaded(configured(), false);
+    b.read_only = true;
+    b.on_action(Action::GotoCloud);
+    assert!(b.on_key(key('u')).is_empty());
+}

@@ -24,6 +24,7 @@ pub enum Action {
     CheckHealth,
     TestSelected,
     TestAll,
+    Upgrade,
     Freeze,
     ForceRetry,
     PauseResume,
@@ -55,6 +56,7 @@ impl Action {
             Action::CheckHealth => "check health",
             Action::TestSelected => "test selected",
             Action::TestAll => "test all four",
+            Action::Upgrade => "upgrade (back up, delete, set up anew)…",
             Action::Freeze => "freeze / unfreeze",
             Action::ForceRetry => "force retry",
             Action::PauseResume => "pause / resume queue",
@@ -83,6 +85,8 @@ pub enum Scope {
     Replication,
     /// A scrollable pane (the agent log).
     Pane,
+    /// The Cloud Service tab, moving around.
+    Cloud,
 }
 
 impl Scope {
@@ -94,6 +98,7 @@ impl Scope {
             Scope::Account => "Account tab",
             Scope::Replication => "Replication tab",
             Scope::Pane => "Log pane",
+            Scope::Cloud => "Cloud Service tab",
         }
     }
 }
@@ -252,6 +257,7 @@ impl Default for Keymap {
                 b(Scope::Replication, &[Key::ch('p')], PauseResume, false),
                 b(Scope::Replication, &[Key::ch('C')], ClearQueue, false),
                 b(Scope::Replication, &[Key::ch('F')], Freeze, false),
+                b(Scope::Cloud, &[Key::ch('u')], Upgrade, true),
                 b(Scope::Pane, &[Key::code(K::Up), Key::ch('k')], Up, true),
                 b(Scope::Pane, &[Key::code(K::Down), Key::ch('j')], Down, true),
                 b(Scope::Pane, &[Key::code(K::Esc), Key::ch('q')], Back, true),

@@ -57,6 +57,8 @@ pub enum Mode {
     ConfirmQuit,
     /// Typing the agent id to confirm a queue clear.
     ConfirmClear,
+    /// The upgrade plan, waiting for `upgrade` to be typed.
+    Upgrade,
     /// The agent log pane.
     Log,
 }
@@ -85,6 +87,17 @@ impl QueueOp {
 pub struct ClearConfirm {
     pub agent: String,
     pub pending: u64,
+    pub typed: String,
+}
+
+/// The upgrade as the modal shows it.
+#[derive(Clone, Debug)]
+pub struct UpgradeView {
+    pub plan: Option<crate::setup::upgrade::Plan>,
+    pub busy: Vec<crate::setup::upgrade::BusyAgent>,
+    /// An interrupted upgrade's journal folder, when resuming.
+    pub resume: Option<String>,
+    pub error: Option<String>,
     pub typed: String,
 }
 
@@ -216,6 +229,9 @@ pub enum Msg {
     Monitor(Snapshot),
     Log(String, Result<Vec<LogLine>, String>),
     QueueDone(String, QueueOp, Result<(), String>),
+    UpgradePlanned(Result<UpgradeView, String>),
+    /// The backup folder, when done.
+    UpgradeDone(Result<String, String>),
 }
 
 /// What the account form submits. The secret stays a secret.
@@ -260,6 +276,10 @@ pub enum Effect {
     MonitorRefresh,
     FetchLog(String),
     Queue(String, QueueOp),
+    PlanUpgrade,
+    RunUpgrade {
+        resume: Option<String>,
+    },
     Cancel,
     Suspend,
     /// The terminal bell, for a new alert.
@@ -320,6 +340,7 @@ pub struct App {
     pub frozen: bool,
     pub read_only: bool,
     pub confirm_clear: Option<ClearConfirm>,
+    pub upgrade: Option<UpgradeView>,
     pub log: Option<LogPane>,
     /// Seconds between polls, for display.
     pub poll_secs: u64,
@@ -392,6 +413,7 @@ impl App {
             frozen: false,
             read_only: false,
             confirm_clear: None,
+            upgrade: None,
             log: None,
             poll_secs: 2,
             clock: None,
@@ -484,13 +506,16 @@ impl App {
     /// Scopes active now, most specific first.
     pub fn scopes(&self) -> Vec<Scope> {
         match self.mode {
-            Mode::Editing | Mode::ConfirmClear => vec![Scope::Global, Scope::Editing],
+            Mode::Editing | Mode::ConfirmClear | Mode::Upgrade => {
+                vec![Scope::Global, Scope::Editing]
+            }
             Mode::Log => vec![Scope::Global, Scope::Pane],
             _ => {
                 let mut s = vec![Scope::Global];
                 match self.tab {
                     Tab::Account => s.push(Scope::Account),
                     Tab::Replication => s.push(Scope::Replication),
+                    Tab::Cloud => s.push(Scope::Cloud),
                     _ => {}
                 }
                 s.push(Scope::Normal);
@@ -501,13 +526,13 @@ impl App {
 
     /// Turns a key into an action, or types it into the field being edited.
     pub fn on_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
-        if self.mode == Mode::ConfirmClear
+        if matches!(self.mode, Mode::ConfirmClear | Mode::Upgrade)
             && let Some(key) = Key::from_event(&ev)
             && let Some(action) = self.keymap.lookup(key, &self.scopes())
         {
             return self.on_action(action);
         }
-        if self.mode == Mode::ConfirmClear {
+        if matches!(self.mode, Mode::ConfirmClear | Mode::Upgrade) {
             return self.on_clear_key(ev);
         }
         if self.mode == Mode::ConfirmQuit {
@@ -590,18 +615,39 @@ impl App {
     }
 
     fn on_clear_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
-        let Some(c) = &mut self.confirm_clear else {
-            self.mode = Mode::Normal;
-            return vec![];
+        let typed = match (&mut self.confirm_clear, &mut self.upgrade) {
+            (Some(c), _) if self.mode == Mode::ConfirmClear => &mut c.typed,
+            (_, Some(u)) if self.mode == Mode::Upgrade => &mut u.typed,
+            _ => {
+                self.mode = Mode::Normal;
+                return vec![];
+            }
         };
         match ev.code {
             KeyCode::Backspace => {
-                c.typed.pop();
+                typed.pop();
             }
-            KeyCode::Char(ch) if !ev.modifiers.contains(KeyModifiers::CONTROL) => c.typed.push(ch),
+            KeyCode::Char(ch) if !ev.modifiers.contains(KeyModifiers::CONTROL) => typed.push(ch),
             _ => {}
         }
         vec![]
+    }
+
+    fn confirm_upgrade_now(&mut self) -> Vec<Effect> {
+        let Some(u) = &self.upgrade else {
+            return vec![];
+        };
+        let ready = u.typed == "upgrade"
+            && u.busy.is_empty()
+            && u.error.is_none()
+            && (u.plan.is_some() || u.resume.is_some());
+        if !ready {
+            return vec![];
+        }
+        let resume = u.resume.clone();
+        self.mode = Mode::Normal;
+        self.busy = Some("backing up and deleting the old integration".into());
+        vec![Effect::RunUpgrade { resume }]
     }
 
     fn confirm_clear_now(&mut self) -> Vec<Effect> {
@@ -797,6 +843,7 @@ impl App {
                     self.mode = Mode::Normal;
                     self.log = None;
                     self.confirm_clear = None;
+                    self.upgrade = None;
                     vec![]
                 } else if self.busy.is_some() {
                     self.busy = None;
@@ -827,6 +874,24 @@ impl App {
                     Some(id) => self.start_tests(vec![id]),
                     None => vec![],
                 }
+            }
+            Action::Upgrade => {
+                if self.read_only {
+                    self.notice = Some(Notice {
+                        kind: NoticeKind::Info,
+                        text: "read-only mode: the upgrade is off".into(),
+                    });
+                    return vec![];
+                }
+                self.upgrade = Some(UpgradeView {
+                    plan: None,
+                    busy: vec![],
+                    resume: None,
+                    error: None,
+                    typed: String::new(),
+                });
+                self.mode = Mode::Upgrade;
+                vec![Effect::PlanUpgrade]
             }
             Action::Freeze => {
                 self.frozen = !self.frozen;
@@ -896,6 +961,9 @@ impl App {
     fn activate(&mut self) -> Vec<Effect> {
         if self.mode == Mode::ConfirmClear {
             return self.confirm_clear_now();
+        }
+        if self.mode == Mode::Upgrade {
+            return self.confirm_upgrade_now();
         }
         if self.mode == Mode::Editing {
             // Enter ends editing and moves on.
@@ -1256,6 +1324,40 @@ impl App {
                                 format!("{path} already exists; nothing changed")
                             },
                         );
+                    }
+                    Err(e) => err(self, e),
+                }
+                self.loading = true;
+                vec![Effect::Load]
+            }
+            Msg::UpgradePlanned(r) => {
+                if let Some(u) = &mut self.upgrade {
+                    let typed = std::mem::take(&mut u.typed);
+                    *u = match r {
+                        Ok(v) => UpgradeView { typed, ..v },
+                        Err(e) => UpgradeView {
+                            plan: None,
+                            busy: vec![],
+                            resume: None,
+                            error: Some(e),
+                            typed,
+                        },
+                    };
+                }
+                vec![]
+            }
+            Msg::UpgradeDone(r) => {
+                self.busy = None;
+                self.upgrade = None;
+                match r {
+                    Ok(dir) => {
+                        ok(
+                            self,
+                            format!(
+                                "old integration backed up to {dir} and removed; now configure anew"
+                            ),
+                        );
+                        self.guided = true;
                     }
                     Err(e) => err(self, e),
                 }

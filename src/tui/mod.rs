@@ -273,6 +273,16 @@ impl Executor {
                     p.refresh();
                 }
             }
+            Effect::PlanUpgrade => {
+                tokio::spawn(async move {
+                    let _ = tx.send(Msg::UpgradePlanned(plan_upgrade(&client).await));
+                });
+            }
+            Effect::RunUpgrade { resume } => {
+                self.spawn_op(async move {
+                    let _ = tx.send(Msg::UpgradeDone(run_upgrade(&client, resume).await));
+                });
+            }
             Effect::FetchLog(agent) => {
                 tokio::spawn(async move {
                     let r = client.agent_log(&agent).await.map_err(|e| e.to_string());
@@ -402,6 +412,85 @@ impl Executor {
             }
         }
     }
+}
+
+async fn plan_upgrade(client: &AemClient) -> Result<app::UpgradeView, String> {
+    use crate::setup::upgrade as up;
+    let root = up::default_backup_root();
+    if let Some((dir, journal)) = up::find_unfinished(&root, client.base_url(), None) {
+        let targets = journal
+            .steps
+            .iter()
+            .filter(|s| s.state == up::StepState::Pending)
+            .map(|s| s.target.clone())
+            .collect();
+        return Ok(app::UpgradeView {
+            plan: Some(up::Plan {
+                tenant_url: journal.tenant_url,
+                targets,
+            }),
+            busy: vec![],
+            resume: Some(dir.display().to_string()),
+            error: None,
+            typed: String::new(),
+        });
+    }
+    let plan = up::plan(client, None).await.map_err(|e| e.to_string())?;
+    let busy = up::busy_agents(client, &plan.targets)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(app::UpgradeView {
+        plan: Some(plan),
+        busy,
+        resume: None,
+        error: None,
+        typed: String::new(),
+    })
+}
+
+async fn run_upgrade(client: &AemClient, resume: Option<String>) -> Result<String, String> {
+    use crate::setup::upgrade as up;
+    let (dir, mut journal) = match resume {
+        Some(d) => {
+            let dir = PathBuf::from(d);
+            let text =
+                std::fs::read_to_string(dir.join("journal.json")).map_err(|e| e.to_string())?;
+            (
+                dir.clone(),
+                serde_json::from_str::<up::Journal>(&text).map_err(|e| e.to_string())?,
+            )
+        }
+        None => {
+            let plan = up::plan(client, None).await.map_err(|e| e.to_string())?;
+            let busy = up::busy_agents(client, &plan.targets)
+                .await
+                .map_err(|e| e.to_string())?;
+            if let Some(b) = busy.first() {
+                return Err(format!(
+                    "{} is not idle ({} pending); nothing was changed",
+                    b.agent, b.pending
+                ));
+            }
+            let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+            let dir = up::default_backup_root().join(format!(
+                "{stamp}-{}",
+                crate::aem::cloud::tenant_label(&plan.tenant_url)
+            ));
+            up::backup(client, &plan, &dir)
+                .await
+                .map_err(|e| e.to_string())?;
+            let text =
+                std::fs::read_to_string(dir.join("journal.json")).map_err(|e| e.to_string())?;
+            (
+                dir,
+                serde_json::from_str::<up::Journal>(&text).map_err(|e| e.to_string())?,
+            )
+        }
+    };
+    up::delete_all(client, &dir, &mut journal)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(dir.display().to_string())
 }
 
 async fn create_certificate(

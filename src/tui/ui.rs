@@ -76,6 +76,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         Mode::ConfirmQuit => draw_confirm(f, area, theme),
         Mode::Log => draw_log(f, area, app, theme),
         Mode::ConfirmClear => draw_clear(f, area, app, theme),
+        Mode::Upgrade => draw_upgrade(f, area, app, theme),
         _ => {}
     }
 }
@@ -289,6 +290,77 @@ fn draw_clear(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Block::bordered()
             .title(" Clear queue ")
             .border_style(theme.error),
+    );
+    f.render_widget(p, r);
+}
+
+fn draw_upgrade(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let Some(u) = &app.upgrade else { return };
+    let r = centered(area, 90, area.height.saturating_sub(6).max(12));
+    f.render_widget(Clear, r);
+    let mut lines = Vec::new();
+    match (&u.error, &u.plan) {
+        (Some(e), _) => lines.push(Line::styled(e.clone(), theme.error)),
+        (None, None) => lines.push(Line::styled(
+            format!(
+                "{} checking the queues and finding what would go…",
+                spinner(app.tick)
+            ),
+            theme.dim,
+        )),
+        (None, Some(p)) => {
+            if let Some(dir) = &u.resume {
+                lines.push(Line::styled(
+                    format!("An interrupted upgrade is journaled at {dir}; still to delete:"),
+                    theme.warn,
+                ));
+            } else {
+                lines.push(Line::styled(
+                    format!(
+                        "Replace the integration with {}: these go, after a backup:",
+                        p.tenant_url
+                    ),
+                    theme.title,
+                ));
+            }
+            for t in &p.targets {
+                lines.push(Line::raw(format!(
+                    "  {:<12} {}",
+                    format!("{:?}", t.kind),
+                    t.path
+                )));
+            }
+            lines.push(Line::raw(""));
+            if u.busy.is_empty() {
+                lines.push(Line::styled(
+                    "All queues are idle. Each agent is checked again just before its delete.",
+                    theme.ok,
+                ));
+                lines.push(Line::raw("Backups go to the state folder (see the README); `brandlink restore` puts them back."));
+                lines.push(Line::raw("Type upgrade and ⏎ to go ahead (esc cancels):"));
+                lines.push(Line::from(vec![
+                    Span::raw("> "),
+                    Span::styled(u.typed.clone(), theme.editing),
+                ]));
+            } else {
+                lines.push(Line::styled(
+                    "Not all queues are idle; nothing will be changed:",
+                    theme.error,
+                ));
+                for b in &u.busy {
+                    lines.push(Line::styled(
+                        format!("  {:<24} {:<8} {} pending", b.agent, b.state, b.pending),
+                        theme.error,
+                    ));
+                }
+                lines.push(Line::raw("Wait until they drain (the Replication tab shows them), then press esc and u again."));
+            }
+        }
+    }
+    let p = Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+        Block::bordered()
+            .title(" Upgrade ")
+            .border_style(theme.warn),
     );
     f.render_widget(p, r);
 }

@@ -25,7 +25,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         lines.push(Line::from(vec![
             Span::raw(format!("  {} → {}  ", c.title, c.tenant_url)),
             if c.legacy {
-                Span::styled("legacy: run the upgrade", theme.warn)
+                Span::styled("legacy: press u to upgrade", theme.warn)
             } else {
                 Span::raw("")
             },
