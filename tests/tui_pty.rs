@@ -140,6 +140,78 @@ fn first_time_setup_by_keystrokes_in_a_real_terminal() {
     assert!(end.contains("brandlink demo finished"), "{end}");
 }
 
+#[test]
+fn the_screen_shows_stale_data_and_recovers_by_itself() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed");
+        assert!(std::env::var_os("CI").is_none(), "CI must install tmux");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_brandlink");
+    let tmux = Tmux {
+        socket: format!("brandlink-fault-{}", std::process::id()),
+    };
+    tmux.run(&[
+        "-f",
+        "/dev/null",
+        "new-session",
+        "-d",
+        "-s",
+        "demo",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "-c",
+        dir.path().to_str().unwrap(),
+        &format!("{bin} demo --scenario configured; echo EXIT=$?; sleep 60"),
+    ]);
+    let screen = tmux.wait_for("4 ✓ Replication", 30);
+    let url = screen
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .unwrap()
+        .to_string();
+    tmux.wait_for("polling every", 15);
+    // AEM goes away: the queues turn stale, a re-read says unreachable and keeps the last data.
+    let fault = Command::new("curl")
+        .args([
+            "-fsS",
+            "-X",
+            "POST",
+            "-d",
+            r#"{"unavailable": true}"#,
+            &format!("{url}/sandbox/control/faults"),
+        ])
+        .output()
+        .unwrap();
+    assert!(fault.status.success());
+    tmux.wait_for("stale", 30);
+    tmux.keys(&["r"]);
+    let s = tmux.wait_for("unreachable, showing data from", 30);
+    assert!(s.contains("mp_replication"), "{s}");
+    // AEM is back: no key pressed, the screen recovers.
+    let clear = Command::new("curl")
+        .args([
+            "-fsS",
+            "-X",
+            "DELETE",
+            &format!("{url}/sandbox/control/faults"),
+        ])
+        .output()
+        .unwrap();
+    assert!(clear.status.success());
+    tmux.wait_for("● connected", 60);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while tmux.screen().contains("stale") {
+        assert!(Instant::now() < deadline, "still stale:\n{}", tmux.screen());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    tmux.keys(&["q"]);
+    assert!(tmux.wait_for("EXIT=", 15).contains("EXIT=0"));
+}
+
 /// A GET with curl, keeping an async runtime out of this test.
 fn curl_json(url: &str) -> serde_json::Value {
     let out = Command::new("curl")

@@ -252,6 +252,8 @@ pub struct AccountForm {
 #[derive(Debug)]
 pub enum Effect {
     Load,
+    /// Read AEM again after a pause (after a failed read).
+    LoadLater(std::time::Duration),
     CreateCertificate {
         alias: String,
         days: u32,
@@ -341,6 +343,8 @@ pub struct App {
     pub read_only: bool,
     pub confirm_clear: Option<ClearConfirm>,
     pub upgrade: Option<UpgradeView>,
+    /// Failed reads in a row (for the retry back-off).
+    pub load_failures: u32,
     pub log: Option<LogPane>,
     /// Seconds between polls, for display.
     pub poll_secs: u64,
@@ -414,6 +418,7 @@ impl App {
             read_only: false,
             confirm_clear: None,
             upgrade: None,
+            load_failures: 0,
             log: None,
             poll_secs: 2,
             clock: None,
@@ -1230,8 +1235,16 @@ impl App {
                             self.tab = first.map(Tab::from_step).unwrap_or(Tab::Replication);
                         }
                     }
-                    Err(e) => self.load_error = Some(e),
+                    Err(e) => {
+                        self.load_error = Some(e);
+                        // Try again by itself, backing off up to a minute.
+                        self.load_failures = self.load_failures.saturating_add(1);
+                        let secs = (2u64 << self.load_failures.min(5)).min(60);
+                        self.loading = true;
+                        return vec![Effect::LoadLater(std::time::Duration::from_secs(secs))];
+                    }
                 }
+                self.load_failures = 0;
                 vec![]
             }
             Msg::CertCreated(r) => {

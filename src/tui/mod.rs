@@ -273,6 +273,17 @@ impl Executor {
                     p.refresh();
                 }
             }
+            Effect::LoadLater(wait) => {
+                let tenant = self.tenant.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(wait).await;
+                    let r = Integration::read(&client, tenant.as_deref())
+                        .await
+                        .map(Box::new)
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Loaded(r));
+                });
+            }
             Effect::PlanUpgrade => {
                 tokio::spawn(async move {
                     let _ = tx.send(Msg::UpgradePlanned(plan_upgrade(&client).await));

@@ -83,8 +83,20 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
 
 fn draw_header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let h = &app.header;
+    let stale;
     let (conn, style) = match (&app.load_error, &app.snapshot) {
-        (Some(_), _) => ("✗ unreachable", theme.error),
+        (Some(_), Some(s)) => {
+            let t = chrono::DateTime::from_timestamp(s.read_at, 0)
+                .map(|d| {
+                    d.with_timezone(&chrono::Local)
+                        .format("%H:%M:%S")
+                        .to_string()
+                })
+                .unwrap_or_default();
+            stale = format!("✗ unreachable, showing data from {t}, retrying");
+            (stale.as_str(), theme.error)
+        }
+        (Some(_), None) => ("✗ unreachable, retrying", theme.error),
         (None, Some(s)) if s.readiness.ready() => ("● connected", theme.ok),
         (None, Some(_)) => ("◐ not ready", theme.warn),
         (None, None) => ("… connecting", theme.dim),
