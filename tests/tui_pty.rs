@@ -212,6 +212,50 @@ fn the_screen_shows_stale_data_and_recovers_by_itself() {
     assert!(tmux.wait_for("EXIT=", 15).contains("EXIT=0"));
 }
 
+#[test]
+fn sigterm_restores_the_terminal() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed");
+        assert!(std::env::var_os("CI").is_none(), "CI must install tmux");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_brandlink");
+    let tmux = Tmux {
+        socket: format!("brandlink-term-{}", std::process::id()),
+    };
+    let seed = format!("{}", 90_000 + std::process::id() % 10_000);
+    tmux.run(&[
+        "-f", "/dev/null", "new-session", "-d", "-s", "demo", "-x", "100", "-y", "30", "-c", dir.path().to_str().unwrap(),
+        &format!("{bin} demo --seed {seed}; echo EXIT=$?; stty -a | grep -o -- '-icanon' || echo COOKED; sleep 60"),
+    ]);
+    tmux.wait_for("Create new certificate", 30);
+    let pid = Command::new("pgrep")
+        .args(["-f", &format!("^{bin} demo --seed {seed}")])
+        .output()
+        .unwrap();
+    let pid = String::from_utf8_lossy(&pid.stdout)
+        .lines()
+        .next()
+        .expect("the demo runs")
+        .trim()
+        .to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let end = tmux.wait_for("EXIT=", 15);
+    assert!(end.contains("EXIT=0"), "{end}");
+    assert!(end.contains("COOKED"), "raw mode was switched off: {end}");
+    assert!(
+        !end.contains("Create new certificate"),
+        "the alternate screen was left: {end}"
+    );
+}
+
 /// A GET with curl, keeping an async runtime out of this test.
 fn curl_json(url: &str) -> serde_json::Value {
     let out = Command::new("curl")
