@@ -749,8 +749,7 @@ pub async fn upgrade(ctx: &Context, a: &UpgradeArgs) -> Result<Report, CliError>
         other => CliError::Failed(other.to_string()),
     };
     // An interrupted upgrade continues where it stopped.
-    if let Some((dir, mut journal)) =
-        up::find_unfinished(&root, client.base_url(), a.tenant.as_deref())
+    if let Some((dir, journal)) = up::find_unfinished(&root, client.base_url(), a.tenant.as_deref())
     {
         let pending: Vec<_> = journal
             .steps
@@ -779,9 +778,7 @@ pub async fn upgrade(ctx: &Context, a: &UpgradeArgs) -> Result<Report, CliError>
                 pending.len()
             ),
         )?;
-        up::delete_all(&client, &dir, &mut journal)
-            .await
-            .map_err(err)?;
+        let journal = up::resume(&client, &dir).await.map_err(err)?;
         let text = format!(
             "Resumed and finished the upgrade (backup: {}).\n{}",
             dir.display(),
@@ -839,20 +836,8 @@ pub async fn upgrade(ctx: &Context, a: &UpgradeArgs) -> Result<Report, CliError>
             plan.targets.len()
         ),
     )?;
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-    let dir = root.join(format!(
-        "{stamp}-{}",
-        crate::aem::cloud::tenant_label(&plan.tenant_url)
-    ));
-    up::backup(&client, &plan, &dir).await.map_err(err)?;
-    let mut journal: up::Journal = serde_json::from_str(
-        &std::fs::read_to_string(dir.join("journal.json"))
-            .map_err(|e| CliError::Failed(e.to_string()))?,
-    )
-    .map_err(|e| CliError::Failed(e.to_string()))?;
-    up::delete_all(&client, &dir, &mut journal)
-        .await
-        .map_err(err)?;
+    let dir = up::execute(&client, &plan, &root).await.map_err(err)?;
+    let journal = up::read_journal(&dir).map_err(err)?;
     text.push_str(&format!(
         "Backed up to {} and deleted.\n{}",
         dir.display(),

@@ -479,6 +479,36 @@ pub async fn restore(
     Ok(report)
 }
 
+/// Backs up `plan` into a new folder under `root`, then deletes, journaled. Returns the folder.
+pub async fn execute(
+    client: &AemClient,
+    plan: &Plan,
+    root: &Path,
+) -> Result<PathBuf, UpgradeError> {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let dir = root.join(format!("{stamp}-{}", tenant_label(&plan.tenant_url)));
+    backup(client, plan, &dir).await?;
+    resume(client, &dir).await?;
+    Ok(dir)
+}
+
+pub fn read_journal(dir: &Path) -> Result<Journal, UpgradeError> {
+    let jpath = dir.join("journal.json");
+    let bad = |detail: String| UpgradeError::Journal {
+        path: jpath.display().to_string(),
+        detail,
+    };
+    let text = std::fs::read_to_string(&jpath).map_err(|e| bad(e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| bad(e.to_string()))
+}
+
+/// Carries on with the deletes journaled in `dir`.
+pub async fn resume(client: &AemClient, dir: &Path) -> Result<Journal, UpgradeError> {
+    let mut journal = read_journal(dir)?;
+    delete_all(client, dir, &mut journal).await?;
+    Ok(journal)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

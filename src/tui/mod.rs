@@ -461,15 +461,11 @@ async fn plan_upgrade(client: &AemClient) -> Result<app::UpgradeView, String> {
 
 async fn run_upgrade(client: &AemClient, resume: Option<String>) -> Result<String, String> {
     use crate::setup::upgrade as up;
-    let (dir, mut journal) = match resume {
+    let dir = match resume {
         Some(d) => {
             let dir = PathBuf::from(d);
-            let text =
-                std::fs::read_to_string(dir.join("journal.json")).map_err(|e| e.to_string())?;
-            (
-                dir.clone(),
-                serde_json::from_str::<up::Journal>(&text).map_err(|e| e.to_string())?,
-            )
+            up::resume(client, &dir).await.map_err(|e| e.to_string())?;
+            dir
         }
         None => {
             let plan = up::plan(client, None).await.map_err(|e| e.to_string())?;
@@ -482,25 +478,11 @@ async fn run_upgrade(client: &AemClient, resume: Option<String>) -> Result<Strin
                     b.agent, b.pending
                 ));
             }
-            let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-            let dir = up::default_backup_root().join(format!(
-                "{stamp}-{}",
-                crate::aem::cloud::tenant_label(&plan.tenant_url)
-            ));
-            up::backup(client, &plan, &dir)
+            up::execute(client, &plan, &up::default_backup_root())
                 .await
-                .map_err(|e| e.to_string())?;
-            let text =
-                std::fs::read_to_string(dir.join("journal.json")).map_err(|e| e.to_string())?;
-            (
-                dir,
-                serde_json::from_str::<up::Journal>(&text).map_err(|e| e.to_string())?,
-            )
+                .map_err(|e| e.to_string())?
         }
     };
-    up::delete_all(client, &dir, &mut journal)
-        .await
-        .map_err(|e| e.to_string())?;
     Ok(dir.display().to_string())
 }
 
