@@ -341,3 +341,23 @@ async fn an_interrupted_upgrade_resumes_without_loss() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("nothing to upgrade"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unwritable_backup_stops_before_any_delete() {
+    let e = common::start(Scenario::Legacy).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-folder");
+    std::fs::write(&file, "x").unwrap();
+    let o = run(
+        &e.base,
+        &["upgrade", "--yes", "--backup-dir", file.to_str().unwrap()],
+        &[],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("nothing was deleted"), "{err}");
+    let s = state(&e).await;
+    assert_eq!(bp_agents(&s), 4);
+    assert_eq!(s["cloudConfigs"].as_array().unwrap().len(), 1);
+}
