@@ -51,6 +51,9 @@ pub struct GlobalArgs {
     /// Terminal UI: ring the bell when a new queue alert appears
     #[arg(long, global = true)]
     pub bell: bool,
+    /// Terminal UI: seconds between queue polls on the Replication tab (at least 0.5)
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 2.0)]
+    pub poll_interval: f64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +82,7 @@ pub struct Context {
     pub mouse: bool,
     pub read_only: bool,
     pub bell: bool,
+    pub poll_interval: Duration,
 }
 
 impl Context {
@@ -114,6 +118,7 @@ impl Context {
             mouse: g.mouse,
             read_only: g.read_only,
             bell: g.bell,
+            poll_interval: poll_interval(g.poll_interval),
             timeout: Duration::from_secs(g.timeout.or(profile.timeout_secs).unwrap_or(30).max(1)),
             profile,
         })
@@ -150,6 +155,16 @@ impl Context {
             self.timeout,
         )?)
     }
+}
+
+/// The TUI poll interval: finite, positive, at least the monitor's floor.
+pub fn poll_interval(secs: f64) -> Duration {
+    let d = if secs.is_finite() && secs > 0.0 {
+        Duration::from_secs_f64(secs.min(3600.0))
+    } else {
+        Duration::from_secs(2)
+    };
+    d.max(crate::monitor::poller::MIN_INTERVAL)
 }
 
 /// Reads a secret from an environment variable, else prompts (without echo) on a terminal.

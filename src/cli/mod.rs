@@ -224,7 +224,7 @@ pub fn run(cli: Cli) -> ExitCode {
         let result = match command {
             Command::Sandbox(a) => return run_sandbox(a).await,
             Command::Exporter(a) => return run_exporter(a, &cli.global).await,
-            Command::Demo(a) => return run_demo(a, cli.global.mouse, cli.global.bell).await,
+            Command::Demo(a) => return run_demo(a, &cli.global).await,
             Command::Status { tenant } => match ctx() {
                 Ok(c) => commands::status(&c, tenant).await,
                 Err(e) => Err(e),
@@ -386,7 +386,7 @@ async fn run_tui(ctx: Result<Context, CliError>) -> ExitCode {
         cert_dir: std::env::current_dir().unwrap_or_default(),
         tenant: ctx.tenant.clone(),
         mouse: ctx.mouse,
-        poll_interval: std::time::Duration::from_secs(2),
+        poll_interval: ctx.poll_interval,
         read_only: ctx.read_only,
         bell: ctx.bell,
     };
@@ -400,7 +400,7 @@ async fn run_tui(ctx: Result<Context, CliError>) -> ExitCode {
 }
 
 /// `brandlink demo`: the sandbox in-process and the TUI against it.
-async fn run_demo(a: DemoArgs, mouse: bool, bell: bool) -> ExitCode {
+async fn run_demo(a: DemoArgs, g: &GlobalArgs) -> ExitCode {
     if let Err(code) = require_terminal("brandlink demo") {
         return code;
     }
@@ -445,10 +445,10 @@ async fn run_demo(a: DemoArgs, mouse: bool, bell: bool) -> ExitCode {
         cert_dir: std::env::current_dir().unwrap_or_default(),
         // The sandbox's tenant, so the Service URL is filled in for the demo.
         tenant: Some(sb.tenant_url()),
-        mouse,
-        poll_interval: std::time::Duration::from_secs(2),
-        read_only: false,
-        bell,
+        mouse: g.mouse,
+        poll_interval: context::poll_interval(g.poll_interval),
+        read_only: g.read_only,
+        bell: g.bell,
     };
     let r = crate::tui::run(client, ims_http, opts).await;
     sb.shutdown().await;

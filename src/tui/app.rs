@@ -347,7 +347,7 @@ pub struct App {
     pub load_failures: u32,
     pub log: Option<LogPane>,
     /// Seconds between polls, for display.
-    pub poll_secs: u64,
+    pub poll_secs: f64,
     /// A fixed clock (epoch ms) for reproducible rendering; None = the real time.
     pub clock: Option<i64>,
     /// Ring the terminal bell on new alerts.
@@ -420,7 +420,7 @@ impl App {
             upgrade: None,
             load_failures: 0,
             log: None,
-            poll_secs: 2,
+            poll_secs: 2.0,
             clock: None,
             bell: false,
             alerted: Default::default(),

@@ -93,7 +93,7 @@ pub async fn run(client: AemClient, ims_http: reqwest::Client, opts: TuiOptions)
     let mut app = App::new(opts.header.clone(), opts.keymap.clone());
     app.read_only = opts.read_only;
     app.bell = opts.bell;
-    app.poll_secs = opts.poll_interval.as_secs().max(1);
+    app.poll_secs = opts.poll_interval.as_secs_f64();
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let mut exec = Executor {
         client,

@@ -213,10 +213,38 @@ fn draw_detail(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         format!("{} — {}", a.info.title, a.info.transport_uri),
         theme.dim,
     )];
-    if let Some(h) = app.monitor.agents.get(&a.info.id)
-        && let Some(e) = &h.error
-    {
-        out.push(Line::styled(format!("poll failed: {e}"), theme.error));
+    if let Some(h) = app.monitor.agents.get(&a.info.id) {
+        if let Some(v) = &h.latest {
+            let now = app.now_ms();
+            let mut parts = Vec::new();
+            match v.last_process_time {
+                Some(t) => parts.push(format!("last delivery {} s ago", ((now - t) / 1000).max(0))),
+                None => parts.push("no delivery seen yet".to_string()),
+            }
+            if let Some(r) = v.next_retry {
+                parts.push(format!("next retry in {} s", ((r - now) / 1000).max(0)));
+            }
+            if let Some(head) = v.head() {
+                parts.push(format!(
+                    "head {} {} ({} attempts, {} s old)",
+                    head.action,
+                    head.path,
+                    head.attempts,
+                    ((now - head.time) / 1000).max(0)
+                ));
+            }
+            out.push(Line::raw(parts.join(" · ")));
+        }
+        if let Some(e) = &h.error {
+            let since = h
+                .stale_since
+                .map(|t| format!(" (stale for {} s)", ((app.now_ms() - t) / 1000).max(0)))
+                .unwrap_or_default();
+            out.push(Line::styled(
+                format!("poll failed{since}: {e}"),
+                theme.error,
+            ));
+        }
     }
     match app.tests.get(&a.info.id) {
         Some(TestState::Done(t)) if !t.success => {
