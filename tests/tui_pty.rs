@@ -54,9 +54,7 @@ impl Drop for Tmux {
 
 #[test]
 fn first_time_setup_by_keystrokes_in_a_real_terminal() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("SKIPPED: tmux is not installed");
-        assert!(std::env::var_os("CI").is_none(), "CI must install tmux");
+    if !have_tools() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -142,9 +140,7 @@ fn first_time_setup_by_keystrokes_in_a_real_terminal() {
 
 #[test]
 fn the_screen_shows_stale_data_and_recovers_by_itself() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("SKIPPED: tmux is not installed");
-        assert!(std::env::var_os("CI").is_none(), "CI must install tmux");
+    if !have_tools() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -214,9 +210,7 @@ fn the_screen_shows_stale_data_and_recovers_by_itself() {
 
 #[test]
 fn sigterm_restores_the_terminal() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("SKIPPED: tmux is not installed");
-        assert!(std::env::var_os("CI").is_none(), "CI must install tmux");
+    if !have_tools() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -254,6 +248,28 @@ fn sigterm_restores_the_terminal() {
         !end.contains("Create new certificate"),
         "the alternate screen was left: {end}"
     );
+}
+
+/// tmux, curl and pgrep drive these tests; CI installs them, elsewhere the tests say SKIPPED.
+fn have_tools() -> bool {
+    let missing: Vec<&str> = ["tmux", "curl", "pgrep"]
+        .into_iter()
+        .filter(|t| {
+            !Command::new("sh")
+                .args(["-c", &format!("command -v {t}")])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    eprintln!("SKIPPED: {missing:?} not installed");
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must install {missing:?}"
+    );
+    false
 }
 
 /// A GET with curl, keeping an async runtime out of this test.
