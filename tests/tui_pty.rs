@@ -221,7 +221,7 @@ fn sigterm_restores_the_terminal() {
     let seed = format!("{}", 90_000 + std::process::id() % 10_000);
     tmux.run(&[
         "-f", "/dev/null", "new-session", "-d", "-s", "demo", "-x", "100", "-y", "30", "-c", dir.path().to_str().unwrap(),
-        &format!("{bin} demo --seed {seed}; echo EXIT=$?; stty -a | grep -o -- '-icanon' || echo COOKED; sleep 60"),
+        &format!("{bin} demo --seed {seed}; echo EXIT=$?; if stty -a | grep -q -- '-icanon'; then echo RAW; else echo COOKED; fi; echo CHECKED; sleep 60"),
     ]);
     tmux.wait_for("Create new certificate", 30);
     let pid = Command::new("pgrep")
@@ -241,7 +241,7 @@ fn sigterm_restores_the_terminal() {
             .unwrap()
             .success()
     );
-    let end = tmux.wait_for("EXIT=", 15);
+    let end = tmux.wait_for("CHECKED", 15);
     assert!(end.contains("EXIT=0"), "{end}");
     assert!(end.contains("COOKED"), "raw mode was switched off: {end}");
     assert!(
