@@ -111,7 +111,7 @@ pub fn parse_queue_json(agent: &str, text: &str) -> Result<QueueStatus, String> 
     let time = num(&st, "time");
     let disabled = st.is_null() || (blocked.is_none() && time.is_none());
     let next_retry = match (num(&st, "nextRetryPeriod"), time) {
-        (Some(p), Some(t)) if p > 0 => Some(t + p),
+        (Some(p), Some(t)) if p > 0 => Some(t.saturating_add(p)),
         _ => None,
     };
     let items = v
@@ -326,6 +326,15 @@ mod tests {
             QueueState::Disabled
         );
         assert!(parse_queue_json("a", "{\"metaData\": ").is_err());
+        // Extreme numbers from a broken author do not overflow.
+        let huge = format!(
+            r#"{{"metaData":{{"queueStatus":{{"isBlocked":true,"time":{},"nextRetryPeriod":5}}}},"queue":[]}}"#,
+            i64::MAX
+        );
+        assert_eq!(
+            parse_queue_json("a", &huge).unwrap().next_retry,
+            Some(i64::MAX)
+        );
         assert!(parse_queue_json("a", "[]").is_err());
     }
 

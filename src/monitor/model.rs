@@ -130,7 +130,7 @@ impl AgentHistory {
         let n: u64 = self
             .drained
             .iter()
-            .filter(|(t, _)| now - t <= window)
+            .filter(|(t, _)| now.saturating_sub(*t) <= window)
             .map(|(_, n)| n)
             .sum();
         n as f64 * 60_000.0 / window as f64
@@ -290,7 +290,7 @@ impl MonitorModel {
                     kind: AlertKind::Stale,
                     message: format!(
                         "{id}: no data for {} s: {}",
-                        (now - since) / 1000,
+                        now.saturating_sub(since) / 1000,
                         h.error.clone().unwrap_or_default()
                     ),
                 });
@@ -320,7 +320,7 @@ impl MonitorModel {
             }
             if v.depth.count > 0
                 && let Some(p) = h.last_progress
-                && now - p > r.not_draining_ms
+                && now.saturating_sub(p) > r.not_draining_ms
             {
                 out.push(Alert {
                     agent: a.clone(),
@@ -328,7 +328,7 @@ impl MonitorModel {
                     message: format!(
                         "{id}: {} pending, not draining for {} min",
                         v.depth.count,
-                        (now - p) / 60_000
+                        now.saturating_sub(p) / 60_000
                     ),
                 });
             }

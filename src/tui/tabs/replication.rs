@@ -29,7 +29,7 @@ pub fn sparkline(samples: &[u64], width: usize) -> String {
 
 fn age(h: Option<&AgentHistory>, now: i64) -> String {
     match h.and_then(|h| h.last_ok) {
-        Some(t) => format!("{}s", ((now - t) / 1000).max(0)),
+        Some(t) => format!("{}s", (now.saturating_sub(t) / 1000).max(0)),
         None => "–".into(),
     }
 }
@@ -218,11 +218,17 @@ fn draw_detail(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             let now = app.now_ms();
             let mut parts = Vec::new();
             match v.last_process_time {
-                Some(t) => parts.push(format!("last delivery {} s ago", ((now - t) / 1000).max(0))),
+                Some(t) => parts.push(format!(
+                    "last delivery {} s ago",
+                    (now.saturating_sub(t) / 1000).max(0)
+                )),
                 None => parts.push("no delivery seen yet".to_string()),
             }
             if let Some(r) = v.next_retry {
-                parts.push(format!("next retry in {} s", ((r - now) / 1000).max(0)));
+                parts.push(format!(
+                    "next retry in {} s",
+                    (r.saturating_sub(now) / 1000).max(0)
+                ));
             }
             if let Some(head) = v.head() {
                 parts.push(format!(
@@ -230,7 +236,7 @@ fn draw_detail(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     head.action,
                     head.path,
                     head.attempts,
-                    ((now - head.time) / 1000).max(0)
+                    (now.saturating_sub(head.time) / 1000).max(0)
                 ));
             }
             out.push(Line::raw(parts.join(" · ")));
@@ -292,7 +298,7 @@ fn draw_detail(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Cell::from(i.action.clone()),
                 Cell::from(i.path.clone()),
                 Cell::from(i.attempts.to_string()),
-                Cell::from(format!("{}s", ((now - i.time) / 1000).max(0))),
+                Cell::from(format!("{}s", (now.saturating_sub(i.time) / 1000).max(0))),
             ])
         })
         .collect();
