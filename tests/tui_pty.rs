@@ -44,6 +44,34 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// A private tmux server running `brandlink <args>` in a fresh folder, a shell line after it.
+    fn demo(name: &str, width: u16, height: u16, args: &str) -> (Tmux, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let tmux = Tmux {
+            socket: format!("{name}-{}", std::process::id()),
+        };
+        let cmd = format!("{} {args}", env!("CARGO_BIN_EXE_brandlink"));
+        let (w, h) = (width.to_string(), height.to_string());
+        tmux.run(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "demo",
+            "-x",
+            &w,
+            "-y",
+            &h,
+            "-c",
+            dir.path().to_str().unwrap(),
+            &cmd,
+        ]);
+        (tmux, dir)
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
@@ -57,26 +85,7 @@ fn first_time_setup_by_keystrokes_in_a_real_terminal() {
     if !have_tools() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let bin = env!("CARGO_BIN_EXE_brandlink");
-    let tmux = Tmux {
-        socket: format!("brandlink-test-{}", std::process::id()),
-    };
-    tmux.run(&[
-        "-f",
-        "/dev/null",
-        "new-session",
-        "-d",
-        "-s",
-        "demo",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "-c",
-        dir.path().to_str().unwrap(),
-        &format!("{bin} demo; echo EXIT=$?; sleep 60"),
-    ]);
+    let (tmux, dir) = Tmux::demo("brandlink-test", 120, 40, "demo; echo EXIT=$?; sleep 60");
     // 1. Certificate: alias and validity as given, a keystore password, create.
     tmux.wait_for("Create new certificate", 30);
     tmux.keys(&["Down", "Down", "Enter"]);
@@ -143,26 +152,12 @@ fn the_screen_shows_stale_data_and_recovers_by_itself() {
     if !have_tools() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let bin = env!("CARGO_BIN_EXE_brandlink");
-    let tmux = Tmux {
-        socket: format!("brandlink-fault-{}", std::process::id()),
-    };
-    tmux.run(&[
-        "-f",
-        "/dev/null",
-        "new-session",
-        "-d",
-        "-s",
-        "demo",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "-c",
-        dir.path().to_str().unwrap(),
-        &format!("{bin} demo --scenario configured; echo EXIT=$?; sleep 60"),
-    ]);
+    let (tmux, _dir) = Tmux::demo(
+        "brandlink-fault",
+        120,
+        40,
+        "demo --scenario configured; echo EXIT=$?; sleep 60",
+    );
     let screen = tmux.wait_for("4 ✓ Replication", 30);
     let url = screen
         .split_whitespace()
@@ -213,16 +208,16 @@ fn sigterm_restores_the_terminal() {
     if !have_tools() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
     let bin = env!("CARGO_BIN_EXE_brandlink");
-    let tmux = Tmux {
-        socket: format!("brandlink-term-{}", std::process::id()),
-    };
     let seed = format!("{}", 90_000 + std::process::id() % 10_000);
-    tmux.run(&[
-        "-f", "/dev/null", "new-session", "-d", "-s", "demo", "-x", "100", "-y", "30", "-c", dir.path().to_str().unwrap(),
-        &format!("{bin} demo --seed {seed}; echo EXIT=$?; if stty -a | grep -q -- '-icanon'; then echo RAW; else echo COOKED; fi; echo CHECKED; sleep 60"),
-    ]);
+    let (tmux, _dir) = Tmux::demo(
+        "brandlink-term",
+        100,
+        30,
+        &format!(
+            "demo --seed {seed}; echo EXIT=$?; if stty -a | grep -q -- '-icanon'; then echo RAW; else echo COOKED; fi; echo CHECKED; sleep 60"
+        ),
+    );
     tmux.wait_for("Create new certificate", 30);
     let pid = Command::new("pgrep")
         .args(["-f", &format!("^{bin} demo --seed {seed}")])
