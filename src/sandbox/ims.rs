@@ -5,7 +5,7 @@
 
 use super::http::{self, Request, Response};
 use super::state::{BP_METASCOPE, BoundCertificate, IMS_HOST, ImsClient, World, now_ms, upper_hex};
-use crate::ims::certificate;
+use super::x509;
 use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::Rng;
@@ -486,14 +486,14 @@ pub struct ConsoleOAuth {
 }
 
 fn bind(der: &[u8]) -> Result<BoundCertificate, String> {
-    let info = certificate::describe(der).map_err(|e| e.to_string())?;
+    let info = x509::parse(der)?;
     if info.not_after * 1000 < now_ms() {
         return Err("the certificate has expired; upload a current one".into());
     }
     Ok(BoundCertificate {
         der: der.to_vec(),
-        fingerprint: info.sha1_fingerprint,
-        public_key_pkcs1: info.rsa_public_key_pkcs1,
+        fingerprint: info.sha1,
+        public_key_pkcs1: info.public_key,
         not_after: info.not_after,
     })
 }
@@ -501,7 +501,7 @@ fn bind(der: &[u8]) -> Result<BoundCertificate, String> {
 /// Creates a project with the AEM Brand Portal API: a Service Account (JWT) credential bound
 /// to the certificate, and an OAuth Server-to-Server credential.
 pub fn create_project(w: &mut World, cert: &[u8], name: &str) -> Result<ConsoleProject, String> {
-    let der = certificate::certificate_der(cert).map_err(|e| e.to_string())?;
+    let der = x509::cert_der(cert)?;
     let bound = bind(&der)?;
     let tech = format!("{}@techacct.adobe.com", upper_hex(&mut w.rng, 24));
     let jwt_client = ImsClient {
@@ -611,10 +611,7 @@ pub fn console(w: &mut World, req: &Request) -> Response {
             let Some(cert) = certificate_param(req) else {
                 return bad("upload the public certificate as the `certificate` field");
             };
-            let bound = match certificate::certificate_der(&cert)
-                .map_err(|e| e.to_string())
-                .and_then(|d| bind(&d))
-            {
+            let bound = match x509::cert_der(&cert).and_then(|d| bind(&d)) {
                 Ok(b) => b,
                 Err(e) => return bad(&e),
             };
@@ -690,7 +687,7 @@ pub fn legacy_token(w: &mut World, client_id: &str) -> Result<String, ImsError> 
 
 /// Signs a JWT with a PKCS#8 DER key, as AEM's access-token provider does.
 pub fn sign_rs256(claims: &Json, pkcs8_der: &[u8]) -> Result<String, String> {
-    let pem = certificate::pkcs8_der_to_pem(pkcs8_der);
+    let pem = x509::key_pem(pkcs8_der)?;
     let key = EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|e| e.to_string())?;
     jsonwebtoken::encode(&Header::new(Algorithm::RS256), claims, &key).map_err(|e| e.to_string())
 }

@@ -16,6 +16,7 @@ pub mod security;
 pub mod server;
 pub mod sling;
 pub mod state;
+pub mod x509;
 
 pub use faults::Faults;
 pub use state::{SandboxConfig, Scenario, World};

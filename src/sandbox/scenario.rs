@@ -9,7 +9,7 @@ use super::state::{
     LEGACY_ROOT, OsgiConfig, OsgiValue, PROVIDER_FACTORY, QueueItem, Scenario, World, felix_type,
     now_ms,
 };
-use crate::ims::certificate;
+use super::x509;
 use indexmap::IndexMap;
 
 /// Alias of the key pair in the configured scenarios.
@@ -222,8 +222,8 @@ fn base_author(w: &mut World) -> Result<(), String> {
 /// Certificate, keystore, Console project, IMS configuration (JWT), cloud configuration,
 /// four agents and the MAC user — as after Adobe's documented procedure.
 fn configured(w: &mut World) -> Result<(), String> {
-    let cert =
-        certificate::generate(certificate::DEFAULT_COMMON_NAME, 365).map_err(|e| e.to_string())?;
+    let now = time::OffsetDateTime::now_utc() - time::Duration::minutes(5);
+    let cert = x509::issue("AEM Brand Portal IMS", now, 365)?;
     let ks_password = w.hex(16);
     w.keystores.insert(
         BP_SERVICE_USER.into(),
@@ -232,7 +232,7 @@ fn configured(w: &mut World) -> Result<(), String> {
             entries: IndexMap::from([(
                 CONFIGURED_ALIAS.to_string(),
                 KeyEntry {
-                    pk_der: cert.private_key_der().to_vec(),
+                    pk_der: cert.key_der.clone(),
                     chain: vec![cert.cert_der.clone()],
                 },
             )]),

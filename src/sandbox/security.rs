@@ -5,7 +5,7 @@ use super::http::{self, Request, Response, escape};
 use super::repo::{Prop, join};
 use super::sling::PostResult;
 use super::state::{KeyEntry, Keystore, User, World, now_ms};
-use crate::ims::certificate;
+use super::x509;
 use base64::Engine;
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
@@ -472,7 +472,7 @@ pub fn keystore_json(w: &World, user_id: &str) -> Response {
             let chain: Vec<Json> = e
                 .chain
                 .iter()
-                .filter_map(|der| certificate::describe(der).ok())
+                .filter_map(|der| x509::parse(der).ok())
                 .map(|c| {
                     // serialNumber may exceed 64 bits; write it as a JSON number all the same.
                     let serial: Json = serde_json::from_str(&c.serial).unwrap_or(json!(c.serial));
@@ -560,40 +560,34 @@ pub fn keystore_post(w: &mut World, req: &Request, user_id: &str, user_path: &st
             .bytes("cert-chain")
             .map(|b| b.to_vec())
             .unwrap_or_default();
-        let Ok(pub_of_key) = certificate::private_key_public_pkcs1(&pk) else {
+        let Ok(pub_of_key) = x509::key_public(&pk) else {
             return fail(
                 400,
                 "java.security.spec.InvalidKeySpecException",
                 "pk is not a PKCS#8 DER RSA private key",
             );
         };
-        let chain = match certificate::certificate_chain_der(&chain_raw) {
+        let chain = match x509::chain_der(&chain_raw) {
             Ok(c) => c,
             Err(e) => {
-                return fail(
-                    400,
-                    "java.security.cert.CertificateException",
-                    &e.to_string(),
-                );
+                return fail(400, "java.security.cert.CertificateException", &e);
             }
         };
-        let Some(Ok(leaf)) = chain.first().map(|d| certificate::describe(d)) else {
+        let Some(Ok(leaf)) = chain.first().map(|d| x509::parse(d)) else {
             return fail(
                 400,
                 "java.security.cert.CertificateException",
                 "cert-chain holds no readable X.509 certificate",
             );
         };
-        if leaf.rsa_public_key_pkcs1 != pub_of_key {
+        if leaf.public_key != pub_of_key {
             return fail(
                 400,
                 "java.security.KeyStoreException",
                 "The certificate chain does not match the private key",
             );
         }
-        let pk_der = certificate::private_key_der(&pk)
-            .map(|d| d.to_vec())
-            .unwrap_or(pk);
+        let pk_der = x509::key_der(&pk).unwrap_or(pk);
         if let Some(store) = w.keystores.get_mut(user_id) {
             store
                 .entries
