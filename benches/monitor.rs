@@ -9,8 +9,9 @@ use brandlink::aem::queue::{Depth, DepthSource, parse_queue_json};
 use brandlink::aem::{AemClient, Connection};
 use brandlink::monitor::{MonitorModel, QueueView, Snapshot};
 use brandlink::sandbox::{Faults, Sandbox, SandboxConfig, Scenario};
-use brandlink::tui::action::Keymap;
-use brandlink::tui::app::{App, Msg};
+use brandlink::tui::app::App;
+use brandlink::tui::effect::Msg;
+use brandlink::tui::keymap::Keymap;
 use brandlink::tui::theme::Theme;
 use brandlink::tui::{HeaderInfo, ui};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -67,7 +68,8 @@ fn render_replication(c: &mut Criterion) {
         Keymap::default(),
     );
     app.on_msg(Msg::Loaded(Ok(Box::new(fixtures::configured()))));
-    app.monitor = MonitorModel::new(&app.wanted_monitor(), Default::default());
+    let wanted = app.wanted_monitor();
+    app.tabs.replication.monitor = MonitorModel::new(&wanted, Default::default());
     let q = parse_queue_json("mp_replication", &queue_json(10_000)).expect("parses");
     let depth = Depth {
         count: 10_000,
@@ -84,7 +86,9 @@ fn render_replication(c: &mut Criterion) {
     c.bench_function("render Replication tab, 10,000 items, 200x50", |b| {
         b.iter(|| {
             terminal
-                .draw(|f| ui::draw(f, black_box(&app), &theme))
+                .draw(|f| {
+                    ui::draw(f, black_box(&app), &theme);
+                })
                 .expect("draws");
         })
     });

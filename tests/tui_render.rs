@@ -6,10 +6,20 @@ use brandlink::aem::agents::TestResult;
 use brandlink::aem::queue::{Depth, DepthSource, QueueItem};
 use brandlink::ims::certificate::CertInfo;
 use brandlink::setup::Integration;
-use brandlink::tui::action::{Action, Keymap};
-use brandlink::tui::app::{
-    App, CertDone, ConsoleCreds, Effect, FieldId, HealthSummary, Mode, Msg, Tab, TestState,
-};
+use brandlink::setup::actions::{CertificateOutcome, HealthReport};
+use brandlink::setup::console::ConsoleCreds;
+use brandlink::setup::service::{CertDone, QueueOp};
+use brandlink::setup::snapshot::AuthType;
+use brandlink::tui::action::Action;
+use brandlink::tui::app::App;
+use brandlink::tui::effect::{Effect, Msg, UiError};
+use brandlink::tui::keymap::Keymap;
+use brandlink::tui::modal::Modal;
+use brandlink::tui::tabs::Tab;
+use brandlink::tui::tabs::account::AccountField;
+use brandlink::tui::tabs::certificate::CertField;
+use brandlink::tui::tabs::cloud::CloudField;
+use brandlink::tui::tabs::replication::TestState;
 use brandlink::tui::theme::Theme;
 use brandlink::tui::{HeaderInfo, ui};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -43,8 +53,33 @@ fn loaded(i: Integration, sandbox: bool) -> App {
 
 fn render_with(a: &App, w: u16, h: u16, theme: &Theme) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| ui::draw(f, a, theme)).unwrap();
+    t.draw(|f| {
+        ui::draw(f, a, theme);
+    })
+    .unwrap();
     t
+}
+
+/// Draws and keeps the click map, as the runtime does after each frame.
+fn render_clicks(a: &mut App) -> String {
+    let mut t = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    let mut clicks = Default::default();
+    t.draw(|f| clicks = ui::draw(f, a, &Theme::new(true)))
+        .unwrap();
+    a.clicks = clicks;
+    t.backend().to_string()
+}
+
+fn health(healthy: bool, message: &str, expires: Option<u64>) -> HealthReport {
+    HealthReport {
+        pid: "com.adobe.granite.auth.oauth.accesstoken.provider.x".into(),
+        auth_type: AuthType::OauthServerToServer,
+        healthy,
+        message: message.into(),
+        expires_in_secs: expires,
+        method: "oauth-client-credentials".into(),
+        agent_tests: vec![],
+    }
 }
 
 fn render(a: &App) -> String {
@@ -71,31 +106,37 @@ fn certificate_tab_states() {
     );
     insta::assert_snapshot!("certificate_empty", render(&a));
     // Failure: invalid validity.
-    a.inputs.get_mut(&FieldId::CertDays).unwrap().set("900");
-    a.focus.insert(Tab::Certificate, 3);
+    a.tabs.certificate.form.set(CertField::Days, "900");
+    let items = a.tabs.certificate.items(&a.shared);
+    a.tabs.certificate.form.focus_on(&items, CertField::Create);
     assert!(a.on_action(Action::Activate).is_empty());
     insta::assert_snapshot!("certificate_invalid", render(&a));
     // Success.
     let mut a = loaded(configured(), true);
     a.tab = Tab::Certificate;
-    a.on_msg(Msg::CertCreated(Ok(CertDone {
-        alias: "brandportal".into(),
-        changed: true,
-        path: Some("/tmp/AEM-Adobe-IMS.crt".into()),
-        info: Some(CertInfo {
-            subject: "CN=AEM Brand Portal IMS".into(),
-            issuer: "CN=AEM Brand Portal IMS".into(),
-            not_before: 0,
-            not_after: 2524608000,
-            serial: "1".into(),
-            sha1_fingerprint: "a747010980b3ba82b0c0778284d8b0bc70113815".into(),
-            rsa_public_key_pkcs1: vec![],
-        }),
-        pem: Some("-----BEGIN CERTIFICATE-----".into()),
-        key: Some(vec![1u8, 2, 3].into()),
-        existing_not_after: None,
-    })));
-    a.notice = None;
+    a.on_msg(Msg::CertCreated(Ok(Box::new(CertDone {
+        outcome: CertificateOutcome {
+            alias: "brandportal".into(),
+            changed: true,
+            created_keystore: false,
+            certificate: Some(CertInfo {
+                subject: "CN=AEM Brand Portal IMS".into(),
+                issuer: "CN=AEM Brand Portal IMS".into(),
+                not_before: 0,
+                not_after: 2524608000,
+                serial: "1".into(),
+                sha1_fingerprint: "a747010980b3ba82b0c0778284d8b0bc70113815".into(),
+                rsa_public_key_pkcs1: vec![],
+            }),
+            existing_not_after: None,
+            generated: None,
+        },
+        certificate_file: Some("/tmp/AEM-Adobe-IMS.crt".into()),
+        private_key_file: None,
+        cert_pem: Some("-----BEGIN CERTIFICATE-----".into()),
+        private_key: Some(vec![1u8, 2, 3].into()),
+    }))));
+    a.shared.notice = None;
     insta::assert_snapshot!("certificate_created", render(&a));
 }
 
@@ -114,7 +155,7 @@ fn account_tab_states() {
         scopes: "openid,AdobeID".into(),
         org_id: "ABC@AdobeOrg".into(),
     })));
-    a.notice = None;
+    a.shared.notice = None;
     let filled = render(&a);
     assert!(
         !filled.contains("SECRET-never-shown"),
@@ -122,30 +163,30 @@ fn account_tab_states() {
     );
     insta::assert_snapshot!("account_filled", filled);
     // Create is emitted with the form's values.
-    a.focus.insert(Tab::Account, 7);
+    let items = a.tabs.account.items(&a.shared);
+    a.tabs.account.form.focus_on(&items, AccountField::Create);
     let fx = a.on_action(Action::Activate);
     assert!(
         matches!(fx.as_slice(), [Effect::CreateAccount(f)] if f.api_key == "0123456789abcdef0123456789abcdef")
     );
-    a.busy = None;
+    a.shared.busy = None;
     // A payload mistake is shown inline and nothing is sent.
-    a.inputs
-        .get_mut(&FieldId::Payload)
-        .unwrap()
-        .set(r#"{"exp": "1939182446"}"#);
+    a.tabs
+        .account
+        .form
+        .set(AccountField::Payload, r#"{"exp": "1939182446"}"#);
     assert!(a.on_action(Action::Activate).is_empty());
     insta::assert_snapshot!("account_invalid", render(&a));
     // An existing configuration: shown, a second refused, Check Health result.
     let mut a = loaded(configured(), true);
     a.on_action(Action::GotoAccount);
-    a.on_msg(Msg::Health(Ok(HealthSummary {
-        healthy: true,
-        message: "Token retrieved successfully".into(),
-        expires_in_secs: Some(86399),
-        method: "oauth-client-credentials".into(),
-    })));
+    a.on_msg(Msg::Health(Ok(health(
+        true,
+        "Token retrieved successfully",
+        Some(86399),
+    ))));
     insta::assert_snapshot!("account_healthy", render(&a));
-    a.on_msg(Msg::Health(Ok(HealthSummary { healthy: false, message: "IMS refused the token request (401 invalid_client): invalid client_secret parameter. check the client secret".into(), expires_in_secs: None, method: "oauth-client-credentials".into() })));
+    a.on_msg(Msg::Health(Ok(health(false, "IMS refused the token request (401 invalid_client): invalid client_secret parameter. check the client secret", None))));
     insta::assert_snapshot!("account_unhealthy", render(&a));
 }
 
@@ -156,11 +197,19 @@ fn cloud_tab_states() {
     let mut a = loaded(i, false);
     a.on_action(Action::GotoCloud);
     insta::assert_snapshot!("cloud_empty", render(&a));
-    a.inputs
-        .get_mut(&FieldId::ServiceUrl)
-        .unwrap()
-        .set("https://wknd-alias.example.com");
-    a.focus.insert(Tab::Cloud, 3);
+    a.tabs
+        .cloud
+        .form
+        .set(CloudField::ServiceUrl, "https://wknd-alias.example.com");
+    a.tabs.cloud.form.focus_on(
+        &[
+            CloudField::Title,
+            CloudField::Ims,
+            CloudField::ServiceUrl,
+            CloudField::Create,
+        ],
+        CloudField::Create,
+    );
     assert!(a.on_action(Action::Activate).is_empty());
     insta::assert_snapshot!("cloud_invalid", render(&a));
     let mut a = loaded(configured(), false);
@@ -201,7 +250,7 @@ fn replication_tab_states() {
     a.on_action(Action::Down);
     a.on_action(Action::Down);
     a.on_action(Action::Down);
-    a.notice = None;
+    a.shared.notice = None;
     insta::assert_snapshot!("replication_tested", render(&a));
     // A disabled and a blocked agent.
     let mut i = configured();
@@ -220,7 +269,7 @@ fn replication_tab_states() {
 fn help_small_terminal_and_errors() {
     let mut a = loaded(configured(), false);
     a.on_action(Action::Help);
-    assert_eq!(a.mode, Mode::Help);
+    assert!(matches!(a.modal, Some(Modal::Help { .. })));
     insta::assert_snapshot!("help", render(&a));
     let small = render_with(&a, 60, 20, &Theme::new(true))
         .backend()
@@ -230,9 +279,9 @@ fn help_small_terminal_and_errors() {
         render_with(&a, w, h, &Theme::new(true));
     }
     let mut b = app(false);
-    b.on_msg(Msg::Loaded(Err(
-        "cannot reach AEM at http://localhost:4502: Connection refused".into(),
-    )));
+    b.on_msg(Msg::Loaded(Err(UiError::failed(
+        "cannot reach AEM at http://localhost:4502: Connection refused",
+    ))));
     insta::assert_snapshot!("unreachable", render(&b));
 }
 
@@ -265,22 +314,22 @@ fn keys_and_transitions() {
     let mut a = loaded(fresh(), true);
     // Typing into a field.
     a.on_key(code(KeyCode::Enter));
-    assert_eq!(a.mode, Mode::Editing);
+    assert!(a.editing());
     a.on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
     for c in "bp2026".chars() {
         a.on_key(key(c));
     }
-    assert_eq!(a.input(FieldId::CertAlias), "bp2026");
+    assert_eq!(a.tabs.certificate.form.value(CertField::Alias), "bp2026");
     // q while editing is text, not quit.
     a.on_key(key('q'));
     assert!(!a.quit);
-    assert_eq!(a.input(FieldId::CertAlias), "bp2026q");
+    assert_eq!(a.tabs.certificate.form.value(CertField::Alias), "bp2026q");
     a.on_key(code(KeyCode::Backspace));
     a.on_key(code(KeyCode::Esc));
-    assert_eq!(a.mode, Mode::Normal);
+    assert!(!a.editing());
     // Quit asks because a form has unsaved input.
     a.on_key(key('q'));
-    assert_eq!(a.mode, Mode::ConfirmQuit);
+    assert!(matches!(a.modal, Some(Modal::ConfirmQuit)));
     a.on_key(key('n'));
     assert!(!a.quit);
     // Tabs move; numbers jump.
@@ -292,27 +341,29 @@ fn keys_and_transitions() {
     assert_eq!(a.tab, Tab::Replication);
     a.on_key(key('1'));
     // The keystore password is required when the store does not exist.
-    a.focus.insert(Tab::Certificate, 3);
+    let items = a.tabs.certificate.items(&a.shared);
+    a.tabs.certificate.form.focus_on(&items, CertField::Create);
     assert!(a.on_key(code(KeyCode::Enter)).is_empty());
-    assert!(a.form_errors[0].contains("password"));
-    a.inputs
-        .get_mut(&FieldId::KeystorePassword)
-        .unwrap()
-        .set("changeit");
+    assert!(a.tabs.certificate.form.errors[0].contains("password"));
+    a.tabs
+        .certificate
+        .form
+        .set(CertField::KeystorePassword, "changeit");
     let fx = a.on_key(code(KeyCode::Enter));
     assert!(
         matches!(fx.as_slice(), [Effect::CreateCertificate { alias, days: 365, keystore_password: Some(_) }] if alias == "bp2026")
     );
-    assert!(a.busy.is_some());
+    assert!(a.shared.busy.is_some());
     // Esc cancels a running operation.
     let fx = a.on_key(code(KeyCode::Esc));
     assert!(matches!(fx.as_slice(), [Effect::Cancel]));
-    assert!(a.busy.is_none());
+    assert!(a.shared.busy.is_none());
     // The Console key needs a certificate made in this session.
     a.on_key(key('2'));
     assert!(a.on_key(key('f')).is_empty());
     assert!(
-        a.notice
+        a.shared
+            .notice
             .as_ref()
             .unwrap()
             .text
@@ -322,7 +373,7 @@ fn keys_and_transitions() {
     a.on_action(Action::Down);
     a.on_action(Action::Down);
     a.on_paste("abc\ndef");
-    assert_eq!(a.input(FieldId::ApiKey), "abc def");
+    assert_eq!(a.tabs.account.form.value(AccountField::ApiKey), "abc def");
     // Ctrl-C always quits.
     a.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
     assert!(a.quit);
@@ -339,10 +390,13 @@ fn keys_and_transitions() {
     let mut c = loaded(configured(), false);
     c.on_action(Action::TestSelected);
     assert!(matches!(
-        c.tests.get("mp_replication"),
+        c.tabs.replication.tests.get("mp_replication"),
         Some(TestState::Running)
     ));
-    let fx = c.on_msg(Msg::Tested("mp_replication".into(), Err("boom".into())));
+    let fx = c.on_msg(Msg::Tested(
+        "mp_replication".into(),
+        Err(UiError::failed("boom")),
+    ));
     assert!(matches!(fx.as_slice(), [Effect::Load]));
 }
 
@@ -356,12 +410,10 @@ fn mouse_clicks_tabs_and_rows() {
         row,
         modifiers: KeyModifiers::NONE,
     };
-    for (start, _, tab) in brandlink::tui::app::tab_columns() {
-        a.on_mouse(click(start + 1, 1));
-        assert_eq!(a.tab, tab);
-    }
+    let screen = render_clicks(&mut a);
+    let tabs = a.clicks.tabs.clone();
+    assert_eq!(tabs.len(), 4);
     // The drawn tab bar puts each title inside its clickable range.
-    let screen = render(&a);
     let bar: Vec<char> = screen
         .lines()
         .nth(1)
@@ -369,26 +421,29 @@ fn mouse_clicks_tabs_and_rows() {
         .trim_matches('"')
         .chars()
         .collect();
-    for (start, end, tab) in brandlink::tui::app::tab_columns() {
-        let text: String = bar[start as usize..end as usize].iter().collect();
+    for (r, tab) in &tabs {
+        let text: String = bar[r.x as usize..(r.x + r.width) as usize].iter().collect();
         assert!(
             text.contains(tab.title()),
             "{text:?} should hold {}",
             tab.title()
         );
+        a.on_mouse(click(r.x + 1, r.y));
+        assert_eq!(a.tab, *tab);
     }
     a.on_action(Action::GotoReplication);
-    render(&a);
-    let top = a.agent_rows_y.get().unwrap();
+    render_clicks(&mut a);
+    let (top, n) = a.clicks.body.rows.unwrap();
+    assert_eq!(n, 4);
     a.on_mouse(click(5, top + 2));
-    assert_eq!(a.agent_sel, 2);
+    assert_eq!(a.tabs.replication.agent_sel, 2);
     a.on_mouse(MouseEvent {
         kind: MouseEventKind::ScrollUp,
         column: 0,
         row: 0,
         modifiers: KeyModifiers::NONE,
     });
-    assert_eq!(a.agent_sel, 1);
+    assert_eq!(a.tabs.replication.agent_sel, 1);
 }
 
 fn live(agent: &str, state: brandlink::aem::queue::QueueState, pending: u64, at: i64) -> Msg {
@@ -430,9 +485,10 @@ fn monitor_on_the_replication_tab() {
     use brandlink::aem::queue::QueueState as S;
     let mut a = loaded(configured(), false);
     assert_eq!(a.wanted_monitor().len(), 4, "polling while the tab shows");
-    a.monitor = brandlink::monitor::MonitorModel::new(&a.wanted_monitor(), Default::default());
+    let wanted = a.wanted_monitor();
+    a.tabs.replication.reset_monitor(&wanted);
     let now = 1_798_761_600_000;
-    a.clock = Some(now);
+    a.shared.clock = Some(now);
     for (i, n) in [40u64, 30, 20].iter().enumerate() {
         a.on_msg(live(
             "mp_replication_a1",
@@ -450,12 +506,15 @@ fn monitor_on_the_replication_tab() {
     // Freeze keeps the figures.
     a.on_action(Action::Freeze);
     a.on_msg(live("mp_replication_a1", S::Active, 5, now));
-    assert_eq!(a.pending("mp_replication_a1"), Some(20));
+    assert_eq!(
+        a.tabs.replication.pending("mp_replication_a1", &a.shared),
+        Some(20)
+    );
     a.on_action(Action::Freeze);
     // Clear needs the agent id typed.
-    a.agent_sel = 1;
+    a.tabs.replication.agent_sel = 1;
     assert!(a.on_action(Action::ClearQueue).is_empty());
-    assert_eq!(a.mode, Mode::ConfirmClear);
+    assert!(matches!(a.modal, Some(Modal::ClearQueue(_))));
     insta::assert_snapshot!(
         "replication_clear_confirm",
         render(&a)
@@ -477,18 +536,18 @@ fn monitor_on_the_replication_tab() {
     }
     let fx = a.on_key(code(KeyCode::Enter));
     assert!(
-        matches!(fx.as_slice(), [Effect::Queue(id, brandlink::tui::app::QueueOp::Clear)] if id == "mp_replication_a1")
+        matches!(fx.as_slice(), [Effect::Queue(id, QueueOp::Clear)] if id == "mp_replication_a1")
     );
-    a.busy = None;
+    a.shared.busy = None;
     // Pause turns into resume on a paused queue; force retry.
     a.on_msg(live("mp_replication_a1", S::Paused, 3, now));
     assert!(matches!(
         a.on_key(key('p')).as_slice(),
-        [Effect::Queue(_, brandlink::tui::app::QueueOp::Resume)]
+        [Effect::Queue(_, QueueOp::Resume)]
     ));
     assert!(matches!(
         a.on_key(key('R')).as_slice(),
-        [Effect::Queue(_, brandlink::tui::app::QueueOp::ForceRetry)]
+        [Effect::Queue(_, QueueOp::ForceRetry)]
     ));
     // The log pane.
     let fx = a.on_key(key('L'));
@@ -508,11 +567,11 @@ fn monitor_on_the_replication_tab() {
     a.on_key(code(KeyCode::Up));
     assert!(render(&a).contains("line 298"));
     a.on_key(code(KeyCode::Esc));
-    assert_eq!(a.mode, Mode::Normal);
+    assert!(a.modal.is_none());
     // Read-only hides the actions.
-    a.read_only = true;
+    a.shared.read_only = true;
     assert!(a.on_key(key('R')).is_empty());
-    assert!(a.notice.as_ref().unwrap().text.contains("read-only"));
+    assert!(a.shared.notice.as_ref().unwrap().text.contains("read-only"));
     // Leaving the tab stops the polling.
     a.on_action(Action::GotoAccount);
     assert!(a.wanted_monitor().is_empty());
@@ -522,9 +581,10 @@ fn monitor_on_the_replication_tab() {
 fn a_long_queue_renders_only_what_fits() {
     use brandlink::aem::queue::QueueState as S;
     let mut a = loaded(configured(), false);
-    a.monitor = brandlink::monitor::MonitorModel::new(&a.wanted_monitor(), Default::default());
+    let wanted = a.wanted_monitor();
+    a.tabs.replication.reset_monitor(&wanted);
     let now = 1_798_761_600_000;
-    a.clock = Some(now);
+    a.shared.clock = Some(now);
     a.on_msg(live("mp_replication", S::Active, 10_000, now));
     let screen = render(&a);
     assert!(screen.contains("shown of 60"), "{screen}");
@@ -534,9 +594,10 @@ fn a_long_queue_renders_only_what_fits() {
 fn the_bell_rings_once_per_new_alert() {
     use brandlink::aem::queue::QueueState as S;
     let mut a = loaded(configured(), false);
-    a.monitor = brandlink::monitor::MonitorModel::new(&a.wanted_monitor(), Default::default());
-    a.clock = Some(1_798_761_600_000);
-    a.bell = true;
+    let wanted = a.wanted_monitor();
+    a.tabs.replication.reset_monitor(&wanted);
+    a.shared.clock = Some(1_798_761_600_000);
+    a.tabs.replication.bell = true;
     assert!(
         a.on_msg(live("mp_replication", S::Idle, 0, 1_798_761_600_000))
             .is_empty()
@@ -548,7 +609,7 @@ fn the_bell_rings_once_per_new_alert() {
             .is_empty(),
         "not again for the same alert"
     );
-    a.bell = false;
+    a.tabs.replication.bell = false;
     assert!(
         a.on_msg(live("mp_replication_a1", S::Disabled, 3, 1_798_761_600_000))
             .is_empty()
@@ -557,15 +618,15 @@ fn the_bell_rings_once_per_new_alert() {
 
 #[test]
 fn upgrade_from_the_cloud_tab() {
-    use brandlink::setup::upgrade::{BusyAgent, Plan, Target, TargetKind};
-    use brandlink::tui::app::UpgradeView;
+    use brandlink::setup::service::{UpgradeDone, UpgradePreview};
+    use brandlink::setup::upgrade::{BusyAgent, Journal, Plan, Target, TargetKind};
     let mut a = loaded(configured(), false);
     a.on_action(Action::GotoCloud);
     assert!(matches!(
         a.on_key(key('u')).as_slice(),
         [Effect::PlanUpgrade]
     ));
-    assert_eq!(a.mode, Mode::Upgrade);
+    assert!(matches!(a.modal, Some(Modal::Upgrade(_))));
     let plan = Plan {
         tenant_url: TENANT.into(),
         targets: vec![
@@ -582,16 +643,13 @@ fn upgrade_from_the_cloud_tab() {
         ],
     };
     // Busy: typing does not unlock it.
-    a.on_msg(Msg::UpgradePlanned(Ok(UpgradeView {
-        plan: Some(plan.clone()),
+    a.on_msg(Msg::UpgradePlanned(Ok(UpgradePreview::Fresh {
+        plan: plan.clone(),
         busy: vec![BusyAgent {
             agent: "mp_replication".into(),
             state: "active".into(),
             pending: 12,
         }],
-        resume: None,
-        error: None,
-        typed: String::new(),
     })));
     for c in "upgrade".chars() {
         a.on_key(key(c));
@@ -601,12 +659,9 @@ fn upgrade_from_the_cloud_tab() {
     // Idle: the typed word goes ahead.
     a.on_key(code(KeyCode::Esc));
     a.on_key(key('u'));
-    a.on_msg(Msg::UpgradePlanned(Ok(UpgradeView {
-        plan: Some(plan),
+    a.on_msg(Msg::UpgradePlanned(Ok(UpgradePreview::Fresh {
+        plan: plan.clone(),
         busy: vec![],
-        resume: None,
-        error: None,
-        typed: String::new(),
     })));
     for c in "upgrad".chars() {
         a.on_key(key(c));
@@ -619,10 +674,27 @@ fn upgrade_from_the_cloud_tab() {
     insta::assert_snapshot!("upgrade_ready", render(&a));
     assert!(matches!(
         a.on_key(code(KeyCode::Enter)).as_slice(),
-        [Effect::RunUpgrade { resume: None }]
+        [Effect::RunUpgrade(p)] if p.resume_dir().is_none()
     ));
-    a.on_msg(Msg::UpgradeDone(Ok("/tmp/backup".into())));
-    assert!(a.notice.as_ref().unwrap().text.contains("/tmp/backup"));
+    a.on_msg(Msg::UpgradeDone(Ok(Box::new(UpgradeDone {
+        backup_dir: "/tmp/backup".into(),
+        resumed: false,
+        tenant_url: plan.tenant_url.clone(),
+        journal: Journal {
+            aem_url: "http://localhost:4502".into(),
+            tenant_url: plan.tenant_url.clone(),
+            steps: vec![],
+            complete: true,
+        },
+    }))));
+    assert!(
+        a.shared
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("/tmp/backup")
+    );
     // The next read opens the first step again.
     let mut fresh_state = fresh();
     fresh_state.read_at = 1_798_761_600;
@@ -630,7 +702,41 @@ fn upgrade_from_the_cloud_tab() {
     assert_eq!(a.tab, Tab::Certificate);
     // Read-only: no upgrade.
     let mut b = loaded(configured(), false);
-    b.read_only = true;
+    b.shared.read_only = true;
     b.on_action(Action::GotoCloud);
     assert!(b.on_key(key('u')).is_empty());
+}
+
+#[test]
+fn a_dialog_owns_every_key() {
+    // Tab in the upgrade dialog neither closes it nor reaches the Service URL behind it.
+    let mut a = loaded(configured(), false);
+    a.on_action(Action::GotoCloud);
+    let before = a.tabs.cloud.form.value(CloudField::ServiceUrl).to_string();
+    a.on_key(key('u'));
+    for k in [
+        code(KeyCode::Tab),
+        code(KeyCode::BackTab),
+        key('x'),
+        key('q'),
+    ] {
+        a.on_key(k);
+        assert!(matches!(a.modal, Some(Modal::Upgrade(_))), "{k:?}");
+    }
+    assert_eq!(a.tabs.cloud.form.value(CloudField::ServiceUrl), before);
+    assert!(!a.quit, "q is typed into the dialog");
+    a.on_key(code(KeyCode::Esc));
+    assert!(a.modal.is_none());
+    // The clear dialog says when the typed id is wrong.
+    let mut b = loaded(configured(), false);
+    assert!(b.on_key(key('C')).is_empty());
+    b.on_key(code(KeyCode::Tab));
+    for c in "nope".chars() {
+        b.on_key(key(c));
+    }
+    assert!(b.on_key(code(KeyCode::Enter)).is_empty());
+    assert!(render(&b).contains("that is not the agent id"));
+    // Ctrl-C still quits from inside a dialog.
+    b.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert!(b.quit);
 }

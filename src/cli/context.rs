@@ -148,6 +148,22 @@ impl Context {
         Ok(AemClient::new(&conn)?)
     }
 
+    /// The setup service for this author and IMS (asks for the AEM password).
+    pub fn setup(&self) -> Result<crate::setup::Setup, ContextError> {
+        Ok(crate::setup::Setup::new(
+            self.client()?,
+            crate::setup::ImsEndpoint {
+                http: self.ims_http()?,
+                url: self.ims_url.clone(),
+            },
+        ))
+    }
+
+    /// The tenant given on the command line, else the profile's.
+    pub fn tenant_or(&self, flag: &Option<String>) -> Option<String> {
+        flag.clone().or(self.tenant.clone())
+    }
+
     pub fn ims_http(&self) -> Result<reqwest::Client, ContextError> {
         Ok(crate::aem::client::http_client(
             self.ca_cert.as_deref(),

@@ -1,46 +1,19 @@
 //! The steps' actions. Each checks its precondition, does nothing when its work is already
 //! done, and reports what it changed.
 
+pub use super::error::SetupError;
 use super::snapshot::{AuthType, ImsConfig};
 use crate::aem::agents::TestResult;
 use crate::aem::cloud::validate_tenant_url;
 use crate::aem::osgi::{CUSTOMIZER_FACTORY, PROVIDER_FACTORY};
 use crate::aem::users::BP_SERVICE_USER;
 use crate::aem::{AemClient, AemError};
-use crate::ims::certificate::{self, CertError, CertInfo, GeneratedCertificate};
-use crate::ims::keyfile::KeyFileError;
+use crate::ims::certificate::{self, CertInfo, GeneratedCertificate};
 use crate::ims::payload::{self, PROD_IMS};
 use crate::ims::token::{self, ImsError};
 use secrecy::{ExposeSecret, SecretSlice, SecretString};
 use serde::Serialize;
 use std::time::Duration;
-use thiserror::Error;
-
-#[derive(Debug, Error)]
-pub enum SetupError {
-    #[error(transparent)]
-    Aem(#[from] AemError),
-    #[error(transparent)]
-    Ims(#[from] ImsError),
-    #[error(transparent)]
-    Cert(#[from] CertError),
-    #[error(transparent)]
-    KeyFile(#[from] KeyFileError),
-    /// The precondition does not hold; the message says why and what to do.
-    #[error("{0}")]
-    Refused(String),
-    /// Input that cannot be used, every problem listed.
-    #[error("{}", .0.join("; "))]
-    Invalid(Vec<String>),
-}
-
-impl SetupError {
-    /// Usage and configuration problems (exit code 2) versus failed checks (1).
-    pub fn is_usage(&self) -> bool {
-        matches!(self, SetupError::Invalid(_))
-            || matches!(self, SetupError::Aem(AemError::Invalid(_)))
-    }
-}
 
 async fn service_user(client: &AemClient) -> Result<String, SetupError> {
     client.find_user(BP_SERVICE_USER).await?.ok_or_else(|| {
@@ -122,6 +95,7 @@ pub async fn create_certificate(
 }
 
 /// What the operator copies from the Developer Console.
+#[derive(Debug)]
 pub struct AccountSpec {
     pub title: String,
     pub api_key: String,
@@ -129,6 +103,7 @@ pub struct AccountSpec {
     pub kind: AccountKind,
 }
 
+#[derive(Debug)]
 pub enum AccountKind {
     Jwt {
         auth_server: String,

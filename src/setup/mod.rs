@@ -1,10 +1,15 @@
-//! The integration as data: a snapshot read from AEM, the procedure as ordered steps, and
-//! idempotent actions. The TUI and the CLI share all of it.
+//! The integration as data: a snapshot read from AEM, the procedure as ordered steps, idempotent
+//! actions, the upgrade plan, and the [`Setup`] service that the TUI and the CLI both call.
 
 pub mod actions;
+pub mod console;
+pub mod error;
+pub mod service;
 pub mod snapshot;
 pub mod steps;
 pub mod upgrade;
 
+pub use error::{ErrorClass, SetupError};
+pub use service::{ImsEndpoint, Setup};
 pub use snapshot::Integration;
 pub use steps::{StepId, StepReport, StepStatus};

@@ -1,74 +1,10 @@
-//! Named actions and the one key table that drives dispatch, the hint bar and the help overlay.
+//! The one key table: keys to named actions per scope. It drives dispatch, the hint bar, the
+//! help overlay and the README's key table; `[keys]` in the config file overrides it.
+
+pub use super::action::Action;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use serde::Deserialize;
 use std::collections::BTreeMap;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    Quit,
-    ForceQuit,
-    Suspend,
-    Help,
-    NextTab,
-    PrevTab,
-    Up,
-    Down,
-    Activate,
-    Back,
-    NextField,
-    PrevField,
-    Refresh,
-    FetchConsole,
-    CheckHealth,
-    TestSelected,
-    TestAll,
-    Upgrade,
-    Freeze,
-    ForceRetry,
-    PauseResume,
-    ClearQueue,
-    ShowLog,
-    GotoCertificate,
-    GotoAccount,
-    GotoCloud,
-    GotoReplication,
-}
-
-impl Action {
-    pub fn describe(self) -> &'static str {
-        match self {
-            Action::Quit => "quit",
-            Action::ForceQuit => "quit now",
-            Action::Suspend => "suspend",
-            Action::Help => "help",
-            Action::NextTab => "next tab",
-            Action::PrevTab => "previous tab",
-            Action::Up => "up",
-            Action::Down => "down",
-            Action::Activate => "edit / run",
-            Action::Back => "back / cancel",
-            Action::NextField => "next field",
-            Action::PrevField => "previous field",
-            Action::Refresh => "re-read AEM",
-            Action::FetchConsole => "sandbox: Console credentials",
-            Action::CheckHealth => "check health",
-            Action::TestSelected => "test selected",
-            Action::TestAll => "test all four",
-            Action::Upgrade => "upgrade (back up, delete, set up anew)…",
-            Action::Freeze => "freeze / unfreeze",
-            Action::ForceRetry => "force retry",
-            Action::PauseResume => "pause / resume queue",
-            Action::ClearQueue => "clear queue…",
-            Action::ShowLog => "agent log",
-            Action::GotoCertificate => "Certificate tab",
-            Action::GotoAccount => "Account tab",
-            Action::GotoCloud => "Cloud Service tab",
-            Action::GotoReplication => "Replication tab",
-        }
-    }
-}
 
 /// Where a binding applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -337,6 +273,19 @@ impl Keymap {
                 .find(|b| b.scope == *s && b.keys.contains(&key))
                 .map(|b| b.action)
         })
+    }
+
+    /// The first key of `action`, preferring the given scopes, as the hint bar shows it.
+    pub fn key_label(&self, action: Action, scopes: &[Scope]) -> Option<String> {
+        let in_scope = scopes.iter().find_map(|s| {
+            self.bindings
+                .iter()
+                .find(|b| b.scope == *s && b.action == action)
+        });
+        in_scope
+            .or_else(|| self.bindings.iter().find(|b| b.action == action))
+            .and_then(|b| b.keys.first())
+            .map(Key::label)
     }
 
     /// `(keys, description)` pairs for the hint bar.

@@ -1,14 +1,31 @@
-//! Small widgets: an editable text field (masked for secrets, multi-line for the payload) and
-//! the spinner.
+//! Small widgets and drawing helpers shared by every tab and dialog: an editable text field
+//! (masked for secrets, multi-line for the payload), the spinner, key/value lines, step
+//! verdicts, centred boxes. Nothing here knows about a particular tab.
 
-/// An editable text value with a cursor.
-#[derive(Clone, Debug, Default)]
+use super::theme::Theme;
+use crate::setup::{StepReport, StepStatus};
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+/// An editable text value with a cursor. `Debug` never shows the value (it may be a secret).
+#[derive(Clone, Default)]
 pub struct TextInput {
     value: String,
     /// Cursor as a char index.
     cursor: usize,
     pub masked: bool,
     pub multiline: bool,
+}
+
+impl std::fmt::Debug for TextInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TextInput")
+            .field("chars", &self.value.chars().count())
+            .field("masked", &self.masked)
+            .finish()
+    }
 }
 
 impl TextInput {
@@ -129,6 +146,110 @@ pub fn spinner(tick: u64) -> &'static str {
     FRAMES[(tick as usize) % FRAMES.len()]
 }
 
+/// `label` padded to a column, then the value.
+pub fn kv<'a>(k: &'a str, v: String, theme: &Theme) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{k:<22}"), theme.dim),
+        Span::raw(v),
+    ])
+}
+
+/// A wrapping paragraph.
+pub fn para(lines: Vec<Line<'_>>) -> Paragraph<'_> {
+    Paragraph::new(lines).wrap(Wrap { trim: false })
+}
+
+/// A rectangle centred in `area`, clamped to it.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// Fits a value into `room` columns: the end while editing (where the cursor is), else the
+/// beginning with an ellipsis.
+pub fn fit(value: &str, room: usize, tail: bool) -> String {
+    let n = value.chars().count();
+    if n <= room {
+        value.to_string()
+    } else if tail {
+        value.chars().skip(n - room).collect()
+    } else {
+        let mut s: String = value.chars().take(room.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
+}
+
+pub fn style_for(s: &StepStatus, theme: &Theme) -> Style {
+    match s {
+        StepStatus::Done => theme.ok,
+        StepStatus::Pending(_) => theme.dim,
+        StepStatus::Failing(_) => theme.error,
+    }
+}
+
+/// ✓ ○ ✗ for a step (· while unknown).
+pub fn status_mark(s: Option<&StepStatus>, theme: &Theme) -> Span<'static> {
+    match s {
+        Some(StepStatus::Done) => Span::styled("✓", theme.ok),
+        Some(StepStatus::Pending(_)) => Span::styled("○", theme.dim),
+        Some(StepStatus::Failing(_)) => Span::styled("✗", theme.error),
+        None => Span::styled("·", theme.dim),
+    }
+}
+
+/// The step's verdict and reason, as the first lines of a tab.
+pub fn step_lines(r: StepReport, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = vec![];
+    let (word, reason) = match &r.status {
+        StepStatus::Done => ("Done", None),
+        StepStatus::Pending(x) => ("To do", Some(x.clone())),
+        StepStatus::Failing(x) => ("Failing", Some(x.clone())),
+    };
+    let mut head = vec![Span::styled(
+        format!("{word}: "),
+        style_for(&r.status, theme),
+    )];
+    head.push(Span::raw(if r.detail.is_empty() {
+        reason.clone().unwrap_or_default()
+    } else {
+        r.detail.clone()
+    }));
+    lines.push(Line::from(head));
+    if let Some(reason) = reason.filter(|_| !r.detail.is_empty()) {
+        lines.push(Line::from(vec![
+            Span::styled("  → ", theme.dim),
+            Span::raw(reason),
+        ]));
+    }
+    for w in r.warnings {
+        lines.push(Line::from(vec![
+            Span::styled("  ! ", theme.warn),
+            Span::styled(w, theme.warn),
+        ]));
+    }
+    lines
+}
+
+/// Validation errors, one ✗ line each.
+pub fn error_lines<'a>(errors: &'a [String], theme: &Theme) -> Vec<Line<'a>> {
+    errors
+        .iter()
+        .map(|e| {
+            Line::from(vec![
+                Span::styled("✗ ", theme.error),
+                Span::styled(e.as_str(), theme.error),
+            ])
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +273,9 @@ mod tests {
         p.paste("{\r\n \"a\": 1\n}");
         assert_eq!(p.value(), "{\n \"a\": 1\n}");
         assert_eq!(p.display(), "{ \"a\": 1 }");
+        assert!(
+            !format!("{m:?}").contains("s3cret"),
+            "Debug never shows the value"
+        );
     }
 }

@@ -1,78 +1,287 @@
 //! Account: the IMS technical account configuration (JWT or OAuth Server-to-Server), Check Health.
 
-use super::step_lines;
+use super::{Clicks, Component, Hint, Out, Tab};
+use crate::setup::SetupError;
+use crate::setup::actions::{
+    AccountKind, AccountOutcome, AccountSpec, HealthReport, validate_account,
+};
+use crate::setup::console::ConsoleCreds;
 use crate::setup::snapshot::AuthType;
-use crate::tui::app::{App, Tab};
+use crate::tui::action::Action;
+use crate::tui::effect::{Effect, UiResult};
+use crate::tui::form::{Activation, Form, FormItem, Kind};
+use crate::tui::keymap::Scope;
+use crate::tui::state::Shared;
 use crate::tui::theme::Theme;
-use crate::tui::ui::{draw_form, error_lines, kv, para};
+use crate::tui::widgets::{error_lines, kv, para, step_lines};
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
+use secrecy::{ExposeSecret, SecretString};
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(s) = app.snapshot.as_ref() else {
-        return;
-    };
-    let mut lines = step_lines(app, Tab::Account, theme);
-    lines.push(Line::raw(""));
-    if let Some(c) = s.ims_configs.first() {
-        lines.push(Line::styled(
-            "IMS configuration (Adobe allows exactly one)",
-            theme.title,
-        ));
-        lines.push(kv("  title", c.title.clone(), theme));
-        lines.push(kv("  authentication", c.auth_type.to_string(), theme));
-        lines.push(kv("  API key", c.client_id.clone(), theme));
-        lines.push(kv("  PID", c.pid.clone(), theme));
-        if let Some(a) = &c.keypair_alias {
-            lines.push(kv("  key alias", a.clone(), theme));
-        }
-        lines.push(kv(
-            "  client secret",
-            if c.has_secret {
-                "stored in AEM".into()
-            } else {
-                "MISSING".into()
-            },
-            theme,
-        ));
-        if c.auth_type == AuthType::Jwt {
-            lines.push(Line::styled("  JWT credentials are end of life at Adobe: plan the move to OAuth Server-to-Server.", theme.warn));
-        }
-        lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            "Check Health exchanges a token: with the key created in this session (or AEM's own, via Test Connection) and the secret below.",
-            theme.dim,
-        ));
-    } else {
-        lines.push(Line::styled(
-            "Create the IMS technical account configuration",
-            theme.title,
-        ));
-        if app.header.sandbox {
-            lines.push(Line::styled(
-                "Sandbox: f uploads the certificate to the emulated Console and fills the form.",
-                theme.warn,
-            ));
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountField {
+    Title,
+    AuthType,
+    ApiKey,
+    Secret,
+    AuthServer,
+    Payload,
+    KeyAlias,
+    Scopes,
+    OrgId,
+    Create,
+    CheckHealth,
+}
+
+impl FormItem for AccountField {
+    fn label(self) -> &'static str {
+        match self {
+            AccountField::Title => "Title",
+            AccountField::AuthType => "Authentication",
+            AccountField::ApiKey => "API key",
+            AccountField::Secret => "Client secret",
+            AccountField::AuthServer => "Authorization Server",
+            AccountField::Payload => "JWT payload",
+            AccountField::KeyAlias => "Key alias",
+            AccountField::Scopes => "Scopes",
+            AccountField::OrgId => "Organization id",
+            AccountField::Create => "Create",
+            AccountField::CheckHealth => "Check Health",
         }
     }
-    let top = lines.len() as u16 + 1;
-    let items = app.items(Tab::Account);
-    let [info, form, result] = Layout::vertical([
-        Constraint::Length(top),
-        Constraint::Length(items.len() as u16 + 1),
-        Constraint::Min(0),
-    ])
-    .areas(area);
-    f.render_widget(para(lines), info);
-    draw_form(f, form, app, &items, theme);
-    let mut out = error_lines(app, theme);
-    if let Some(h) = &app.health {
+    fn kind(self) -> Kind {
+        match self {
+            AccountField::AuthType => Kind::Choice,
+            AccountField::Secret => Kind::Masked,
+            AccountField::Payload => Kind::Multiline,
+            AccountField::Create | AccountField::CheckHealth => Kind::Button,
+            _ => Kind::Text,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct AccountTab {
+    pub form: Form<AccountField>,
+    pub auth_type: AuthType,
+    /// What the sandbox's Console handed out.
+    pub console: Option<ConsoleCreds>,
+    /// The last Check Health.
+    pub health: Option<HealthReport>,
+}
+
+impl Default for AccountTab {
+    fn default() -> Self {
+        use AccountField::*;
+        let server = format!("{}/", crate::ims::payload::PROD_IMS);
+        AccountTab {
+            form: Form::new(&[
+                (Title, "Brand Portal"),
+                (ApiKey, ""),
+                (Secret, ""),
+                (AuthServer, &server),
+                (Payload, ""),
+                (KeyAlias, "brandportal"),
+                (Scopes, ""),
+                (OrgId, ""),
+            ]),
+            auth_type: crate::setup::snapshot::AuthType::Jwt,
+            console: None,
+            health: None,
+        }
+    }
+}
+
+fn existing(cx: &Shared) -> bool {
+    cx.snapshot
+        .as_ref()
+        .is_some_and(|s| !s.ims_configs.is_empty())
+}
+
+impl AccountTab {
+    pub fn items(&self, cx: &Shared) -> Vec<AccountField> {
+        use AccountField::*;
+        if existing(cx) {
+            return vec![Secret, CheckHealth];
+        }
+        let mut v = vec![Title, AuthType, ApiKey, Secret];
+        match self.auth_type {
+            crate::setup::snapshot::AuthType::Jwt => v.extend([AuthServer, Payload, KeyAlias]),
+            crate::setup::snapshot::AuthType::OauthServerToServer => v.extend([Scopes, OrgId]),
+        }
+        v.extend([Create, CheckHealth]);
+        v
+    }
+
+    /// The form as the setup service takes it (the secret stays a secret).
+    pub fn spec(&self) -> AccountSpec {
+        let v = |f| self.form.value(f).to_string();
+        AccountSpec {
+            title: v(AccountField::Title),
+            api_key: v(AccountField::ApiKey),
+            client_secret: SecretString::from(v(AccountField::Secret)),
+            kind: match self.auth_type {
+                AuthType::Jwt => AccountKind::Jwt {
+                    auth_server: v(AccountField::AuthServer),
+                    payload: v(AccountField::Payload),
+                    alias: v(AccountField::KeyAlias),
+                },
+                AuthType::OauthServerToServer => AccountKind::Oauth {
+                    scopes: crate::ims::token::split_scopes(self.form.value(AccountField::Scopes)),
+                    org_id: self.form.value(AccountField::OrgId).trim().to_string(),
+                },
+            },
+        }
+    }
+
+    fn create(&mut self, cx: &mut Shared) -> Vec<Out> {
+        if cx.refuse_read_only("nothing can be created") {
+            return vec![];
+        }
+        if existing(cx) {
+            self.form.errors =
+                vec!["an IMS configuration already exists; Adobe allows only one".into()];
+            return vec![];
+        }
+        let spec = self.spec();
+        // The same checks the setup service makes, shown before anything is sent.
+        match validate_account(&spec) {
+            Ok(_) => {}
+            Err(SetupError::Invalid(v)) => {
+                self.form.errors = v;
+                return vec![];
+            }
+            Err(e) => {
+                self.form.errors = vec![e.to_string()];
+                return vec![];
+            }
+        }
+        if !cx.begin("creating the IMS configuration") {
+            return vec![];
+        }
+        self.form.errors.clear();
+        vec![Out::Effect(Effect::CreateAccount(Box::new(spec)))]
+    }
+
+    fn fetch_console(&mut self, cx: &mut Shared) -> Vec<Out> {
+        if !cx.header.sandbox {
+            cx.info("the Console step is done in the Adobe Developer Console; this key only works in the sandbox");
+            return vec![];
+        }
+        let Some(pem) = cx.generated.as_ref().map(|g| g.cert_pem.clone()) else {
+            cx.error(
+                "create a certificate first (Certificate tab): the Console needs AEM-Adobe-IMS.crt",
+            );
+            return vec![];
+        };
+        if !cx.begin("uploading the certificate to the Console") {
+            return vec![];
+        }
+        vec![Out::Effect(Effect::FetchConsole { cert_pem: pem })]
+    }
+
+    fn check_health(&mut self, cx: &mut Shared) -> Vec<Out> {
+        if !existing(cx) {
+            cx.error("create the IMS configuration first");
+            return vec![];
+        }
+        let cfg_alias = cx
+            .snapshot
+            .as_ref()
+            .and_then(|s| s.ims_configs.first())
+            .and_then(|c| c.keypair_alias.clone());
+        let key = match (&cx.generated, cfg_alias) {
+            (Some(g), Some(a)) if g.alias == a => Some(g.private_key.clone()),
+            _ => None,
+        };
+        let typed = self.form.value(AccountField::Secret);
+        let secret = (!typed.is_empty()).then(|| SecretString::from(typed.to_string()));
+        if !cx.begin("checking health") {
+            return vec![];
+        }
+        self.health = None;
+        let tenant = cx.snapshot.as_ref().and_then(|s| s.tenant_url.clone());
+        vec![Out::Effect(Effect::CheckHealth {
+            key,
+            secret,
+            tenant,
+        })]
+    }
+
+    fn fill_from_console(&mut self) {
+        let Some(c) = self.console.clone() else {
+            return;
+        };
+        let (id, secret) = match self.auth_type {
+            AuthType::Jwt => (c.api_key, c.client_secret),
+            AuthType::OauthServerToServer => (c.oauth_client_id, c.oauth_secret),
+        };
+        self.form.set(AccountField::ApiKey, &id);
+        self.form.set(AccountField::Secret, secret.expose_secret());
+        self.form.set(AccountField::Payload, &c.payload);
+        self.form.set(AccountField::Scopes, &c.scopes);
+        self.form.set(AccountField::OrgId, &c.org_id);
+    }
+
+    pub fn on_console(&mut self, r: UiResult<ConsoleCreds>, cx: &mut Shared) -> Vec<Out> {
+        match r {
+            Ok(c) => {
+                self.console = Some(c);
+                self.fill_from_console();
+                cx.success("Console credentials filled in: API key, client secret, payload");
+                vec![Out::Goto(Tab::Account)]
+            }
+            Err(e) => {
+                cx.error(e.message);
+                vec![]
+            }
+        }
+    }
+
+    pub fn on_created(&mut self, r: UiResult<AccountOutcome>, cx: &mut Shared) -> Vec<Effect> {
+        match r {
+            Ok(o) => {
+                self.form.mark_clean();
+                cx.success(if o.changed {
+                    format!(
+                        "IMS configuration created ({}); press c to Check Health",
+                        o.pid
+                    )
+                } else {
+                    "the IMS configuration already exists".into()
+                });
+            }
+            Err(e) => cx.error(e.message),
+        }
+        cx.loading = true;
+        vec![Effect::Load]
+    }
+
+    pub fn on_health(&mut self, r: UiResult<HealthReport>, cx: &mut Shared) {
+        match r {
+            Ok(h) => {
+                if h.healthy {
+                    cx.success(h.message.clone());
+                } else {
+                    cx.error(h.message.clone());
+                }
+                self.health = Some(h);
+            }
+            Err(e) => cx.error(e.message),
+        }
+    }
+
+    fn health_lines(&self, theme: &Theme) -> Vec<Line<'static>> {
+        let Some(h) = &self.health else {
+            return vec![];
+        };
         let style = if h.healthy { theme.ok } else { theme.error };
-        out.push(Line::styled(
+        let mut out = vec![Line::styled(
             format!("{} {}", if h.healthy { "✓" } else { "✗" }, h.message),
             style,
-        ));
+        )];
         if let Some(secs) = h.expires_in_secs {
             out.push(kv(
                 "  token valid for",
@@ -81,6 +290,134 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ));
         }
         out.push(kv("  checked by", h.method.clone(), theme));
+        out
     }
-    f.render_widget(para(out), result);
+}
+
+impl Component for AccountTab {
+    fn scope(&self) -> Option<Scope> {
+        Some(Scope::Account)
+    }
+    fn editing(&self) -> bool {
+        self.form.editing()
+    }
+    fn dirty(&self) -> bool {
+        self.form.dirty()
+    }
+    fn on_leave(&mut self) {
+        self.form.stop_editing();
+        self.form.errors.clear();
+    }
+
+    fn on_action(&mut self, action: Action, cx: &mut Shared) -> Vec<Out> {
+        let items = self.items(cx);
+        match action {
+            Action::Up => self.form.move_focus(&items, -1),
+            Action::Down => self.form.move_focus(&items, 1),
+            Action::NextField => self.form.next_field(&items, 1),
+            Action::PrevField => self.form.next_field(&items, -1),
+            Action::Back => self.form.stop_editing(),
+            Action::FetchConsole => return self.fetch_console(cx),
+            Action::CheckHealth => return self.check_health(cx),
+            Action::Activate => match self.form.activate(&items) {
+                Some(Activation::Choice(AccountField::AuthType)) => {
+                    self.auth_type = match self.auth_type {
+                        AuthType::Jwt => AuthType::OauthServerToServer,
+                        AuthType::OauthServerToServer => AuthType::Jwt,
+                    };
+                    self.fill_from_console();
+                }
+                Some(Activation::Button(AccountField::Create)) => return self.create(cx),
+                Some(Activation::Button(AccountField::CheckHealth)) => {
+                    return self.check_health(cx);
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn on_text(&mut self, ev: KeyEvent, cx: &Shared) {
+        let items = self.items(cx);
+        self.form.type_key(&items, ev);
+    }
+
+    fn on_paste(&mut self, text: &str, cx: &Shared) {
+        let items = self.items(cx);
+        self.form.paste(&items, text);
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, cx: &Shared, theme: &Theme) -> Clicks {
+        let Some(s) = cx.snapshot.as_ref() else {
+            return Clicks::default();
+        };
+        let mut lines = step_lines(s.step(Tab::Account.step()), theme);
+        lines.push(Line::raw(""));
+        if let Some(c) = s.ims_configs.first() {
+            lines.push(Line::styled(
+                "IMS configuration (Adobe allows exactly one)",
+                theme.title,
+            ));
+            lines.push(kv("  title", c.title.clone(), theme));
+            lines.push(kv("  authentication", c.auth_type.to_string(), theme));
+            lines.push(kv("  API key", c.client_id.clone(), theme));
+            lines.push(kv("  PID", c.pid.clone(), theme));
+            if let Some(a) = &c.keypair_alias {
+                lines.push(kv("  key alias", a.clone(), theme));
+            }
+            lines.push(kv(
+                "  client secret",
+                if c.has_secret {
+                    "stored in AEM".into()
+                } else {
+                    "MISSING".into()
+                },
+                theme,
+            ));
+            if c.auth_type == AuthType::Jwt {
+                lines.push(Line::styled("  JWT credentials are end of life at Adobe: plan the move to OAuth Server-to-Server.", theme.warn));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                "Check Health exchanges a token: with the key created in this session (or AEM's own, via Test Connection) and the secret below.",
+                theme.dim,
+            ));
+        } else {
+            lines.push(Line::styled(
+                "Create the IMS technical account configuration",
+                theme.title,
+            ));
+            if cx.header.sandbox {
+                lines.push(Line::styled(
+                    "Sandbox: f uploads the certificate to the emulated Console and fills the form.",
+                    theme.warn,
+                ));
+            }
+        }
+        let top = lines.len() as u16 + 1;
+        let items = self.items(cx);
+        let [info, form, result] = Layout::vertical([
+            Constraint::Length(top),
+            Constraint::Length(items.len() as u16 + 1),
+            Constraint::Min(0),
+        ])
+        .areas(area);
+        f.render_widget(para(lines), info);
+        let auth = self.auth_type;
+        self.form.draw(f, form, &items, theme, &|_| {
+            format!("‹ {auth} ›  (⏎ switches)")
+        });
+        let mut out = error_lines(&self.form.errors, theme);
+        out.extend(self.health_lines(theme));
+        f.render_widget(para(out), result);
+        Clicks::default()
+    }
+
+    fn hints(&self, cx: &Shared) -> Vec<Hint> {
+        vec![
+            Hint::when(Action::FetchConsole, cx.header.sandbox),
+            Hint::when(Action::CheckHealth, existing(cx)),
+        ]
+    }
 }

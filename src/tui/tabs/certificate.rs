@@ -1,143 +1,333 @@
 //! Certificate: the keystore of `brandportal-imsconfig-service`, and "Create new certificate".
 
-use super::step_lines;
+use super::{Clicks, Component, Hint, Out, Tab};
 use crate::aem::keystore::parse_java_date;
-use crate::tui::app::{App, Tab};
+use crate::setup::service::CertDone;
+use crate::tui::action::Action;
+use crate::tui::effect::{Effect, UiResult};
+use crate::tui::form::{Activation, Form, FormItem, Kind};
+use crate::tui::keymap::Scope;
+use crate::tui::state::{Generated, Shared};
 use crate::tui::theme::Theme;
-use crate::tui::ui::{draw_form, error_lines, kv, para};
+use crate::tui::widgets::{error_lines, kv, para, step_lines};
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
+use secrecy::SecretString;
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(s) = app.snapshot.as_ref() else {
-        return;
-    };
-    let mut lines = step_lines(app, Tab::Certificate, theme);
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        "Keystore of brandportal-imsconfig-service",
-        theme.title,
-    ));
-    match (&s.service_user, s.keystore.exists) {
-        (None, _) => lines.push(Line::styled(
-            "  the service user does not exist on this author",
-            theme.error,
-        )),
-        (Some(p), false) => {
-            lines.push(kv("  user", p.clone(), theme));
-            lines.push(Line::styled(
-                "  no keystore yet: it is created with the first certificate",
-                theme.dim,
-            ));
-        }
-        (Some(p), true) => {
-            lines.push(kv("  user", p.clone(), theme));
-            if s.keystore.aliases.is_empty() {
-                lines.push(Line::styled("  the keystore holds no key", theme.dim));
-            }
-            let now = s.read_at;
-            for a in &s.keystore.aliases {
-                let leaf = a.chain.first();
-                let days = leaf
-                    .and_then(|c| parse_java_date(&c.not_after))
-                    .map(|t| (t - now).div_euclid(86_400));
-                let (mark, style) = match days {
-                    Some(d) if d < 0 => ("✗ expired".to_string(), theme.error),
-                    Some(d) if d < 30 => (format!("! {d} days left"), theme.warn),
-                    Some(d) => (format!("✓ {d} days left"), theme.ok),
-                    None => ("?".into(), theme.dim),
-                };
-                lines.push(Line::from(vec![
-                    Span::raw(format!("  {:<16}", a.alias)),
-                    Span::raw(format!(
-                        "{:<28}",
-                        leaf.map(|c| c.subject.clone()).unwrap_or_default()
-                    )),
-                    Span::raw(format!(
-                        "until {}  ",
-                        leaf.map(|c| c.not_after.clone()).unwrap_or_default()
-                    )),
-                    Span::styled(mark, style),
-                ]));
-            }
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CertField {
+    Alias,
+    Days,
+    KeystorePassword,
+    Create,
+}
+
+impl FormItem for CertField {
+    fn label(self) -> &'static str {
+        match self {
+            CertField::Alias => "Alias",
+            CertField::Days => "Validity (days)",
+            CertField::KeystorePassword => "New keystore password",
+            CertField::Create => "Create new certificate",
         }
     }
-    let top = lines.len() as u16 + 1;
-    let [info, form, result] = Layout::vertical([
-        Constraint::Length(top),
-        Constraint::Length(5),
-        Constraint::Min(0),
-    ])
-    .areas(area);
-    f.render_widget(para(lines), info);
-    let form_title = Rect { height: 1, ..form };
-    f.render_widget(
-        para(vec![Line::styled(
-            "Create new certificate (RSA-2048, SHA-256)",
-            theme.title,
-        )]),
-        form_title,
-    );
-    let fields = Rect {
-        y: form.y + 1,
-        height: form.height - 1,
-        ..form
-    };
-    draw_form(f, fields, app, &app.items(Tab::Certificate), theme);
-    let mut out = error_lines(app, theme);
-    if let Some(r) = &app.cert_result {
-        if let (Some(info), Some(path)) = (&r.info, &r.path) {
-            out.push(Line::styled(
-                format!(
-                    "✓ Key pair '{}' uploaded to AEM; public certificate saved",
-                    r.alias
-                ),
-                theme.ok,
-            ));
-            out.push(kv("  file", path.clone(), theme));
-            out.push(kv(
-                "  SHA-1 fingerprint",
-                info.sha1_fingerprint.clone(),
-                theme,
-            ));
-            out.push(kv("  subject", info.subject.clone(), theme));
-            out.push(kv(
-                "  expires",
-                chrono::DateTime::from_timestamp(info.not_after, 0)
-                    .map(|d| d.format("%Y-%m-%d").to_string())
-                    .unwrap_or_default(),
-                theme,
-            ));
-            out.push(Line::raw(""));
-            out.push(Line::styled(
-                "Next, in the Adobe Developer Console (the Brand Portal tenant's organization):",
-                theme.title,
-            ));
-            out.push(Line::raw(
-                "  1. Create a project and add the API \"AEM Brand Portal\".",
-            ));
-            out.push(Line::raw("  2. Upload your public key: the file above."));
-            out.push(Line::raw(
-                "  3. Pick the product profile \"Assets Brand Portal\".",
-            ));
-            out.push(Line::raw("  4. Copy the API key, Retrieve Client Secret, and copy the JWT payload (Generate JWT)."));
-            if app.header.sandbox {
-                out.push(Line::styled(
-                    "  Sandbox: press f on the Account tab to do all of this in one step.",
-                    theme.warn,
-                ));
+    fn kind(self) -> Kind {
+        match self {
+            CertField::KeystorePassword => Kind::Masked,
+            CertField::Create => Kind::Button,
+            _ => Kind::Text,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct CertificateTab {
+    pub form: Form<CertField>,
+    /// What the last "Create new certificate" did.
+    pub result: Option<Box<CertDone>>,
+}
+
+impl Default for CertificateTab {
+    fn default() -> Self {
+        CertificateTab {
+            form: Form::new(&[
+                (CertField::Alias, "brandportal"),
+                (CertField::Days, "365"),
+                (CertField::KeystorePassword, ""),
+            ]),
+            result: None,
+        }
+    }
+}
+
+fn needs_keystore(cx: &Shared) -> bool {
+    cx.snapshot.as_ref().is_some_and(|s| !s.keystore.exists)
+}
+
+impl CertificateTab {
+    pub fn items(&self, cx: &Shared) -> Vec<CertField> {
+        let mut v = vec![CertField::Alias, CertField::Days];
+        if needs_keystore(cx) {
+            v.push(CertField::KeystorePassword);
+        }
+        v.push(CertField::Create);
+        v
+    }
+
+    fn create(&mut self, cx: &mut Shared) -> Vec<Out> {
+        if cx.refuse_read_only("nothing can be created") {
+            return vec![];
+        }
+        let alias = self.form.value(CertField::Alias).trim().to_string();
+        let days = match self.form.value(CertField::Days).trim().parse::<u32>() {
+            Ok(d) if (1..=365).contains(&d) => d,
+            _ => {
+                self.form.errors =
+                    vec!["validity must be a whole number of days from 1 to 365".into()];
+                return vec![];
             }
-        } else {
-            out.push(Line::styled(
+        };
+        if alias.is_empty() || alias.contains([' ', '/']) {
+            self.form.errors = vec!["the alias must be one word without spaces or slashes".into()];
+            return vec![];
+        }
+        let needs_store = needs_keystore(cx);
+        let pw = self.form.value(CertField::KeystorePassword).to_string();
+        if needs_store && pw.len() < 6 {
+            self.form.errors = vec!["the service user has no keystore yet: enter a password of at least 6 characters for it".into()];
+            return vec![];
+        }
+        if !cx.begin("creating the certificate") {
+            return vec![];
+        }
+        self.form.errors.clear();
+        let keystore_password = needs_store.then(|| SecretString::from(pw));
+        vec![Out::Effect(Effect::CreateCertificate {
+            alias,
+            days,
+            keystore_password,
+        })]
+    }
+
+    /// The certificate was created (or the alias existed): keep the key for the Console step
+    /// and Check Health, and re-read AEM.
+    pub fn on_created(&mut self, r: UiResult<Box<CertDone>>, cx: &mut Shared) -> Vec<Effect> {
+        match r {
+            Ok(done) => {
+                if let (Some(pem), Some(key)) = (&done.cert_pem, &done.private_key) {
+                    cx.generated = Some(Generated {
+                        alias: done.outcome.alias.clone(),
+                        cert_pem: pem.clone(),
+                        private_key: key.clone(),
+                    });
+                }
+                let text = match &done.certificate_file {
+                    Some(path) if done.outcome.changed => {
+                        format!("certificate created: {}", path.display())
+                    }
+                    _ => format!(
+                        "alias {} already exists; nothing changed",
+                        done.outcome.alias
+                    ),
+                };
+                self.result = Some(done);
+                self.form.mark_clean();
+                cx.success(text);
+            }
+            Err(e) => cx.error(e.message),
+        }
+        cx.loading = true;
+        vec![Effect::Load]
+    }
+
+    fn result_lines(&self, cx: &Shared, theme: &Theme) -> Vec<Line<'static>> {
+        let Some(r) = &self.result else {
+            return vec![];
+        };
+        let mut out = Vec::new();
+        match (r.info(), &r.certificate_file) {
+            (Some(info), Some(path)) => {
+                out.push(Line::styled(
+                    format!(
+                        "✓ Key pair '{}' uploaded to AEM; public certificate saved",
+                        r.outcome.alias
+                    ),
+                    theme.ok,
+                ));
+                out.push(kv("  file", path.display().to_string(), theme));
+                out.push(kv(
+                    "  SHA-1 fingerprint",
+                    info.sha1_fingerprint.clone(),
+                    theme,
+                ));
+                out.push(kv("  subject", info.subject.clone(), theme));
+                out.push(kv(
+                    "  expires",
+                    chrono::DateTime::from_timestamp(info.not_after, 0)
+                        .map(|d| d.format("%Y-%m-%d").to_string())
+                        .unwrap_or_default(),
+                    theme,
+                ));
+                out.push(Line::raw(""));
+                out.push(Line::styled(
+                    "Next, in the Adobe Developer Console (the Brand Portal tenant's organization):",
+                    theme.title,
+                ));
+                out.push(Line::raw(
+                    "  1. Create a project and add the API \"AEM Brand Portal\".",
+                ));
+                out.push(Line::raw("  2. Upload your public key: the file above."));
+                out.push(Line::raw(
+                    "  3. Pick the product profile \"Assets Brand Portal\".",
+                ));
+                out.push(Line::raw("  4. Copy the API key, Retrieve Client Secret, and copy the JWT payload (Generate JWT)."));
+                if cx.header.sandbox {
+                    out.push(Line::styled(
+                        "  Sandbox: press f on the Account tab to do all of this in one step.",
+                        theme.warn,
+                    ));
+                }
+            }
+            _ => out.push(Line::styled(
                 format!(
                     "Alias '{}' already exists (until {}); nothing changed.",
-                    r.alias,
-                    r.existing_not_after.clone().unwrap_or_default()
+                    r.outcome.alias,
+                    r.outcome.existing_not_after.clone().unwrap_or_default()
                 ),
                 theme.dim,
-            ));
+            )),
         }
+        out
     }
-    f.render_widget(para(out), result);
+}
+
+impl Component for CertificateTab {
+    fn scope(&self) -> Option<Scope> {
+        None
+    }
+    fn editing(&self) -> bool {
+        self.form.editing()
+    }
+    fn dirty(&self) -> bool {
+        self.form.dirty()
+    }
+    fn on_leave(&mut self) {
+        self.form.stop_editing();
+        self.form.errors.clear();
+    }
+
+    fn on_action(&mut self, action: Action, cx: &mut Shared) -> Vec<Out> {
+        let items = self.items(cx);
+        match action {
+            Action::Up => self.form.move_focus(&items, -1),
+            Action::Down => self.form.move_focus(&items, 1),
+            Action::NextField => self.form.next_field(&items, 1),
+            Action::PrevField => self.form.next_field(&items, -1),
+            Action::Back => self.form.stop_editing(),
+            Action::Activate => {
+                if let Some(Activation::Button(CertField::Create)) = self.form.activate(&items) {
+                    return self.create(cx);
+                }
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn on_text(&mut self, ev: KeyEvent, cx: &Shared) {
+        let items = self.items(cx);
+        self.form.type_key(&items, ev);
+    }
+
+    fn on_paste(&mut self, text: &str, cx: &Shared) {
+        let items = self.items(cx);
+        self.form.paste(&items, text);
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, cx: &Shared, theme: &Theme) -> Clicks {
+        let Some(s) = cx.snapshot.as_ref() else {
+            return Clicks::default();
+        };
+        let mut lines = step_lines(s.step(Tab::Certificate.step()), theme);
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            "Keystore of brandportal-imsconfig-service",
+            theme.title,
+        ));
+        match (&s.service_user, s.keystore.exists) {
+            (None, _) => lines.push(Line::styled(
+                "  the service user does not exist on this author",
+                theme.error,
+            )),
+            (Some(p), false) => {
+                lines.push(kv("  user", p.clone(), theme));
+                lines.push(Line::styled(
+                    "  no keystore yet: it is created with the first certificate",
+                    theme.dim,
+                ));
+            }
+            (Some(p), true) => {
+                lines.push(kv("  user", p.clone(), theme));
+                if s.keystore.aliases.is_empty() {
+                    lines.push(Line::styled("  the keystore holds no key", theme.dim));
+                }
+                for a in &s.keystore.aliases {
+                    let leaf = a.chain.first();
+                    let days = leaf
+                        .and_then(|c| parse_java_date(&c.not_after))
+                        .map(|t| (t - s.read_at).div_euclid(86_400));
+                    let (mark, style) = match days {
+                        Some(d) if d < 0 => ("✗ expired".to_string(), theme.error),
+                        Some(d) if d < 30 => (format!("! {d} days left"), theme.warn),
+                        Some(d) => (format!("✓ {d} days left"), theme.ok),
+                        None => ("?".into(), theme.dim),
+                    };
+                    lines.push(Line::from(vec![
+                        Span::raw(format!("  {:<16}", a.alias)),
+                        Span::raw(format!(
+                            "{:<28}",
+                            leaf.map(|c| c.subject.clone()).unwrap_or_default()
+                        )),
+                        Span::raw(format!(
+                            "until {}  ",
+                            leaf.map(|c| c.not_after.clone()).unwrap_or_default()
+                        )),
+                        Span::styled(mark, style),
+                    ]));
+                }
+            }
+        }
+        let top = lines.len() as u16 + 1;
+        let [info, form, result] = Layout::vertical([
+            Constraint::Length(top),
+            Constraint::Length(5),
+            Constraint::Min(0),
+        ])
+        .areas(area);
+        f.render_widget(para(lines), info);
+        f.render_widget(
+            para(vec![Line::styled(
+                "Create new certificate (RSA-2048, SHA-256)",
+                theme.title,
+            )]),
+            Rect { height: 1, ..form },
+        );
+        let fields = Rect {
+            y: form.y + 1,
+            height: form.height.saturating_sub(1),
+            ..form
+        };
+        self.form
+            .draw(f, fields, &self.items(cx), theme, &|_| String::new());
+        let mut out = error_lines(&self.form.errors, theme);
+        out.extend(self.result_lines(cx, theme));
+        f.render_widget(para(out), result);
+        Clicks::default()
+    }
+
+    fn hints(&self, _cx: &Shared) -> Vec<Hint> {
+        vec![]
+    }
 }

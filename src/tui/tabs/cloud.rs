@@ -1,80 +1,284 @@
-//! Cloud Service: the Brand Portal configurations (6.5 and legacy) and the create form.
+//! Cloud Service: the Brand Portal configurations (6.5 and legacy), the create form, and the
+//! upgrade of an existing integration (`u`).
 
-use super::step_lines;
-use crate::tui::app::{App, Tab};
+use super::{Clicks, Component, Hint, Out, Tab};
+use crate::setup::Integration;
+use crate::setup::actions::CloudOutcome;
+use crate::tui::action::Action;
+use crate::tui::effect::{Effect, UiResult};
+use crate::tui::form::{Activation, Form, FormItem, Kind};
+use crate::tui::keymap::Scope;
+use crate::tui::modal::{Modal, UpgradeDialog};
+use crate::tui::state::Shared;
 use crate::tui::theme::Theme;
-use crate::tui::ui::{draw_form, error_lines, para};
+use crate::tui::widgets::{error_lines, para, step_lines};
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(s) = app.snapshot.as_ref() else {
-        return;
-    };
-    let mut lines = step_lines(app, Tab::Cloud, theme);
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        "Brand Portal cloud configurations",
-        theme.title,
-    ));
-    if s.cloud_configs.is_empty() {
-        lines.push(Line::styled("  none", theme.dim));
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloudField {
+    Title,
+    Ims,
+    ServiceUrl,
+    Create,
+}
+
+impl FormItem for CloudField {
+    fn label(self) -> &'static str {
+        match self {
+            CloudField::Title => "Title",
+            CloudField::Ims => "IMS configuration",
+            CloudField::ServiceUrl => "Service URL",
+            CloudField::Create => "Create",
+        }
     }
-    for c in &s.cloud_configs {
-        lines.push(Line::from(vec![
-            Span::raw(format!("  {} → {}  ", c.title, c.tenant_url)),
-            if c.legacy {
-                Span::styled("legacy: press u to upgrade", theme.warn)
-            } else {
-                Span::raw("")
-            },
-        ]));
-        lines.push(Line::styled(format!("    {}", c.path), theme.dim));
+    fn kind(self) -> Kind {
+        match self {
+            CloudField::Ims => Kind::Choice,
+            CloudField::Create => Kind::Button,
+            _ => Kind::Text,
+        }
     }
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        format!(
-            "Agents replicating to {}: {}",
-            s.tenant_url
-                .clone()
-                .unwrap_or_else(|| "(no tenant yet)".into()),
-            s.agents.len()
-        ),
-        if s.agents.len() == 4 {
-            theme.ok
-        } else {
-            theme.dim
-        },
-    ));
-    for a in &s.agents {
-        lines.push(Line::raw(format!(
-            "  {:<26} {}",
-            a.info.id,
-            if a.info.enabled {
-                "enabled"
-            } else {
-                "DISABLED"
+}
+
+const ITEMS: [CloudField; 4] = [
+    CloudField::Title,
+    CloudField::Ims,
+    CloudField::ServiceUrl,
+    CloudField::Create,
+];
+
+#[derive(Debug)]
+pub struct CloudTab {
+    pub form: Form<CloudField>,
+    /// Index into the snapshot's IMS configurations.
+    pub ims_choice: usize,
+}
+
+impl Default for CloudTab {
+    fn default() -> Self {
+        CloudTab {
+            form: Form::new(&[
+                (CloudField::Title, "Brand Portal"),
+                (CloudField::ServiceUrl, ""),
+            ]),
+            ims_choice: 0,
+        }
+    }
+}
+
+impl CloudTab {
+    /// A new read: the tenant's URL becomes the Service URL's default.
+    pub fn on_snapshot(&mut self, s: &Integration) {
+        if self.form.value(CloudField::ServiceUrl).is_empty()
+            && let Some(t) = &s.tenant_url
+        {
+            self.form.set(CloudField::ServiceUrl, t);
+        }
+    }
+
+    fn create(&mut self, cx: &mut Shared) -> Vec<Out> {
+        if cx.refuse_read_only("nothing can be created") {
+            return vec![];
+        }
+        let title = self.form.value(CloudField::Title).trim().to_string();
+        let url = self.form.value(CloudField::ServiceUrl).trim().to_string();
+        let mut errors = Vec::new();
+        if title.is_empty() {
+            errors.push("the title is empty".to_string());
+        }
+        if let Err(e) = crate::aem::cloud::validate_tenant_url(&url) {
+            errors.push(e);
+        }
+        let ims = cx
+            .snapshot
+            .as_ref()
+            .and_then(|s| s.ims_configs.get(self.ims_choice))
+            .map(|c| c.pid.clone());
+        if ims.is_none() {
+            errors
+                .push("there is no IMS configuration yet: complete the Account step first".into());
+        }
+        if !errors.is_empty() {
+            self.form.errors = errors;
+            return vec![];
+        }
+        if !cx.begin("creating the cloud configuration and waiting for the agents") {
+            return vec![];
+        }
+        self.form.errors.clear();
+        vec![Out::Effect(Effect::CreateCloud {
+            title,
+            service_url: url,
+            ims,
+        })]
+    }
+
+    fn upgrade(&mut self, cx: &mut Shared) -> Vec<Out> {
+        if cx.refuse_read_only("the upgrade is off") {
+            return vec![];
+        }
+        if let Some(b) = &cx.busy {
+            let text = format!("wait: {b} is still running (esc cancels)");
+            cx.info(text);
+            return vec![];
+        }
+        vec![
+            Out::Open(Modal::Upgrade(UpgradeDialog::default())),
+            Out::Effect(Effect::PlanUpgrade),
+        ]
+    }
+
+    pub fn on_created(&mut self, r: UiResult<CloudOutcome>, cx: &mut Shared) -> Vec<Effect> {
+        match r {
+            Ok(o) => {
+                self.form.mark_clean();
+                let path = o.path.unwrap_or_default();
+                cx.success(if o.changed {
+                    format!("created {path}; AEM created {} agents", o.agents.len())
+                } else {
+                    format!("{path} already exists; nothing changed")
+                });
             }
-        )));
+            Err(e) => cx.error(e.message),
+        }
+        cx.loading = true;
+        vec![Effect::Load]
     }
-    let top = lines.len() as u16 + 1;
-    let items = app.items(Tab::Cloud);
-    let [info, title, form, result] = Layout::vertical([
-        Constraint::Length(top),
-        Constraint::Length(1),
-        Constraint::Length(items.len() as u16),
-        Constraint::Min(0),
-    ])
-    .areas(area);
-    f.render_widget(para(lines), info);
-    f.render_widget(
-        para(vec![Line::styled(
-            "Create (Service URL = https://<tenant>.brand-portal.adobe.com, never an alias)",
+}
+
+impl Component for CloudTab {
+    fn scope(&self) -> Option<Scope> {
+        Some(Scope::Cloud)
+    }
+    fn editing(&self) -> bool {
+        self.form.editing()
+    }
+    fn dirty(&self) -> bool {
+        self.form.dirty()
+    }
+    fn on_leave(&mut self) {
+        self.form.stop_editing();
+        self.form.errors.clear();
+    }
+
+    fn on_action(&mut self, action: Action, cx: &mut Shared) -> Vec<Out> {
+        match action {
+            Action::Up => self.form.move_focus(&ITEMS, -1),
+            Action::Down => self.form.move_focus(&ITEMS, 1),
+            Action::NextField => self.form.next_field(&ITEMS, 1),
+            Action::PrevField => self.form.next_field(&ITEMS, -1),
+            Action::Back => self.form.stop_editing(),
+            Action::Upgrade => return self.upgrade(cx),
+            Action::Activate => match self.form.activate(&ITEMS) {
+                Some(Activation::Choice(CloudField::Ims)) => {
+                    let n = cx
+                        .snapshot
+                        .as_ref()
+                        .map(|s| s.ims_configs.len())
+                        .unwrap_or(0)
+                        .max(1);
+                    self.ims_choice = (self.ims_choice + 1) % n;
+                }
+                Some(Activation::Button(CloudField::Create)) => return self.create(cx),
+                _ => {}
+            },
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn on_text(&mut self, ev: KeyEvent, _cx: &Shared) {
+        self.form.type_key(&ITEMS, ev);
+    }
+
+    fn on_paste(&mut self, text: &str, _cx: &Shared) {
+        self.form.paste(&ITEMS, text);
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, cx: &Shared, theme: &Theme) -> Clicks {
+        let Some(s) = cx.snapshot.as_ref() else {
+            return Clicks::default();
+        };
+        let mut lines = step_lines(s.step(Tab::Cloud.step()), theme);
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            "Brand Portal cloud configurations",
             theme.title,
-        )]),
-        title,
-    );
-    draw_form(f, form, app, &items, theme);
-    f.render_widget(para(error_lines(app, theme)), result);
+        ));
+        if s.cloud_configs.is_empty() {
+            lines.push(Line::styled("  none", theme.dim));
+        }
+        for c in &s.cloud_configs {
+            lines.push(Line::from(vec![
+                Span::raw(format!("  {} → {}  ", c.title, c.tenant_url)),
+                if c.legacy {
+                    Span::styled("legacy: press u to upgrade", theme.warn)
+                } else {
+                    Span::raw("")
+                },
+            ]));
+            lines.push(Line::styled(format!("    {}", c.path), theme.dim));
+        }
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            format!(
+                "Agents replicating to {}: {}",
+                s.tenant_url
+                    .clone()
+                    .unwrap_or_else(|| "(no tenant yet)".into()),
+                s.agents.len()
+            ),
+            if s.agents.len() == 4 {
+                theme.ok
+            } else {
+                theme.dim
+            },
+        ));
+        for a in &s.agents {
+            lines.push(Line::raw(format!(
+                "  {:<26} {}",
+                a.info.id,
+                if a.info.enabled {
+                    "enabled"
+                } else {
+                    "DISABLED"
+                }
+            )));
+        }
+        let top = lines.len() as u16 + 1;
+        let [info, title, form, result] = Layout::vertical([
+            Constraint::Length(top),
+            Constraint::Length(1),
+            Constraint::Length(ITEMS.len() as u16),
+            Constraint::Min(0),
+        ])
+        .areas(area);
+        f.render_widget(para(lines), info);
+        f.render_widget(
+            para(vec![Line::styled(
+                "Create (Service URL = https://<tenant>.brand-portal.adobe.com, never an alias)",
+                theme.title,
+            )]),
+            title,
+        );
+        let configs = &s.ims_configs;
+        let choice = self.ims_choice;
+        self.form.draw(f, form, &ITEMS, theme, &|_| {
+            if configs.is_empty() {
+                "(none yet: create it on the Account tab)".into()
+            } else {
+                let c = &configs[choice.min(configs.len() - 1)];
+                format!("‹ {} — {} ›", c.title, c.pid)
+            }
+        });
+        f.render_widget(para(error_lines(&self.form.errors, theme)), result);
+        Clicks::default()
+    }
+
+    fn hints(&self, cx: &Shared) -> Vec<Hint> {
+        vec![Hint::when(Action::Upgrade, !cx.read_only)]
+    }
 }

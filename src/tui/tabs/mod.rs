@@ -1,49 +1,148 @@
-//! One file per tab.
+//! The four tabs. Each is a component that owns its state and answers the same questions:
+//! what an action does ([`Component::on_action`]), how it looks ([`Component::draw`], which
+//! returns where it can be clicked), and which actions it offers now ([`Component::hints`],
+//! for the hint bar). Results of background work reach a tab through its own typed methods.
 
 pub mod account;
 pub mod certificate;
 pub mod cloud;
 pub mod replication;
 
-use super::app::{App, Tab};
+use super::action::Action;
+use super::effect::Effect;
+use super::keymap::Scope;
+use super::modal::Modal;
+use super::state::Shared;
 use super::theme::Theme;
-use super::ui::style_for;
-use crate::setup::StepStatus;
-use ratatui::text::{Line, Span};
+use crate::setup::StepId;
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::Rect;
 
-/// The step's verdict and reason, as the first lines of a tab.
-pub fn step_lines(app: &App, tab: Tab, theme: &Theme) -> Vec<Line<'static>> {
-    let Some(s) = app.snapshot.as_ref() else {
-        return vec![];
-    };
-    let r = s.step(tab.step());
-    let mut lines = vec![];
-    let (word, reason) = match &r.status {
-        StepStatus::Done => ("Done", None),
-        StepStatus::Pending(x) => ("To do", Some(x.clone())),
-        StepStatus::Failing(x) => ("Failing", Some(x.clone())),
-    };
-    let mut head = vec![Span::styled(
-        format!("{word}: "),
-        style_for(&r.status, theme),
-    )];
-    head.push(Span::raw(if r.detail.is_empty() {
-        reason.clone().unwrap_or_default()
-    } else {
-        r.detail.clone()
-    }));
-    lines.push(Line::from(head));
-    if let Some(reason) = reason.filter(|_| !r.detail.is_empty()) {
-        lines.push(Line::from(vec![
-            Span::styled("  → ", theme.dim),
-            Span::raw(reason),
-        ]));
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Tab {
+    Certificate,
+    Account,
+    Cloud,
+    Replication,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 4] = [Tab::Certificate, Tab::Account, Tab::Cloud, Tab::Replication];
+    pub fn step(self) -> StepId {
+        match self {
+            Tab::Certificate => StepId::Certificate,
+            Tab::Account => StepId::Account,
+            Tab::Cloud => StepId::CloudService,
+            Tab::Replication => StepId::Replication,
+        }
     }
-    for w in r.warnings {
-        lines.push(Line::from(vec![
-            Span::styled("  ! ", theme.warn),
-            Span::styled(w, theme.warn),
-        ]));
+    pub fn from_step(s: StepId) -> Tab {
+        match s {
+            StepId::Certificate => Tab::Certificate,
+            StepId::Account => Tab::Account,
+            StepId::CloudService => Tab::Cloud,
+            StepId::Replication => Tab::Replication,
+        }
     }
-    lines
+    pub fn index(self) -> usize {
+        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+    pub fn title(self) -> &'static str {
+        self.step().title()
+    }
+}
+
+/// What a component asks of the root besides effects.
+#[derive(Debug)]
+pub enum Out {
+    Effect(Effect),
+    Open(Modal),
+    Goto(Tab),
+}
+
+impl From<Effect> for Out {
+    fn from(e: Effect) -> Self {
+        Out::Effect(e)
+    }
+}
+
+/// An action a tab offers now; disabled ones are shown dimmed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hint {
+    pub action: Action,
+    pub enabled: bool,
+}
+
+impl Hint {
+    pub fn on(action: Action) -> Hint {
+        Hint {
+            action,
+            enabled: true,
+        }
+    }
+    pub fn when(action: Action, enabled: bool) -> Hint {
+        Hint { action, enabled }
+    }
+}
+
+/// Where a drawn tab can be clicked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Clicks {
+    /// Screen row of the first list row and how many rows follow (the agents).
+    pub rows: Option<(u16, usize)>,
+}
+
+pub trait Component {
+    /// The key scope of this tab while moving around.
+    fn scope(&self) -> Option<Scope>;
+    /// A field is being typed into.
+    fn editing(&self) -> bool {
+        false
+    }
+    fn on_action(&mut self, action: Action, cx: &mut Shared) -> Vec<Out>;
+    /// A key that is no action, while editing.
+    fn on_text(&mut self, _ev: KeyEvent, _cx: &Shared) {}
+    fn on_paste(&mut self, _text: &str, _cx: &Shared) {}
+    /// A click on row `index` of [`Clicks::rows`].
+    fn on_click_row(&mut self, _index: usize) {}
+    /// Input typed and not submitted.
+    fn dirty(&self) -> bool {
+        false
+    }
+    /// The tab is left: stop editing, forget validation errors.
+    fn on_leave(&mut self) {}
+    fn draw(&self, f: &mut Frame, area: Rect, cx: &Shared, theme: &Theme) -> Clicks;
+    fn hints(&self, cx: &Shared) -> Vec<Hint>;
+}
+
+/// The four tabs' states.
+#[derive(Debug, Default)]
+pub struct Tabs {
+    pub certificate: certificate::CertificateTab,
+    pub account: account::AccountTab,
+    pub cloud: cloud::CloudTab,
+    pub replication: replication::ReplicationTab,
+}
+
+impl Tabs {
+    pub fn get(&self, tab: Tab) -> &dyn Component {
+        match tab {
+            Tab::Certificate => &self.certificate,
+            Tab::Account => &self.account,
+            Tab::Cloud => &self.cloud,
+            Tab::Replication => &self.replication,
+        }
+    }
+    pub fn get_mut(&mut self, tab: Tab) -> &mut dyn Component {
+        match tab {
+            Tab::Certificate => &mut self.certificate,
+            Tab::Account => &mut self.account,
+            Tab::Cloud => &mut self.cloud,
+            Tab::Replication => &mut self.replication,
+        }
+    }
+    pub fn dirty(&self) -> bool {
+        Tab::ALL.iter().any(|t| self.get(*t).dirty())
+    }
 }

@@ -1,17 +1,25 @@
 //! Replication: the tenant's agents with their live queues (the monitor), alerts, totals and
-//! balance, the selected agent's queue items, and Test Connection.
+//! balance, the selected agent's queue items, Test Connection and the queue actions.
 
-use super::step_lines;
+use super::{Clicks, Component, Hint, Out, Tab};
+use crate::aem::agents::TestResult;
 use crate::aem::queue::QueueState;
 use crate::monitor::model::AgentHistory;
-use crate::tui::app::{App, Tab, TestState};
+use crate::monitor::{AlertKind, AlertRules, MonitorModel, Snapshot};
+use crate::setup::Integration;
+use crate::setup::service::QueueOp;
+use crate::tui::action::Action;
+use crate::tui::effect::{Effect, UiError, UiResult};
+use crate::tui::keymap::Scope;
+use crate::tui::modal::{ClearConfirm, LogPane, Modal};
+use crate::tui::state::Shared;
 use crate::tui::theme::Theme;
-use crate::tui::ui::para;
-use crate::tui::widgets::spinner;
+use crate::tui::widgets::{para, spinner, step_lines};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table, TableState};
+use std::collections::{HashMap, HashSet};
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
@@ -34,290 +42,567 @@ fn age(h: Option<&AgentHistory>, now: i64) -> String {
     }
 }
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(s) = app.snapshot.as_ref() else {
-        return;
-    };
-    let now = app.now_ms();
-    let mut lines = step_lines(app, Tab::Replication, theme);
-    let enabled = s.enabled_agents();
-    if !s.agents.is_empty() && enabled < s.agents.len() {
-        lines.push(Line::styled(
-            format!("! {enabled} of {} agents enabled: work is spread over all of them, so some assets will fail", s.agents.len()),
-            theme.warn,
-        ));
-    }
-    let m = &app.monitor;
-    if !m.agents.is_empty() {
-        let mut spans = vec![Span::raw(format!("total pending {}", m.total_pending()))];
-        match m.laggard() {
-            Some(a) => spans.push(Span::styled(
-                format!("  · balance: {a} is far behind the others"),
-                theme.warn,
-            )),
-            None => spans.push(Span::styled("  · balance ok", theme.dim)),
-        }
-        spans.push(Span::styled(
-            format!("  · polling every {} s", app.poll_secs),
-            theme.dim,
-        ));
-        if app.frozen {
-            spans.push(Span::styled("  · FROZEN (F)", theme.warn));
-        }
-        if app.read_only {
-            spans.push(Span::styled("  · read-only", theme.dim));
-        }
-        lines.push(Line::from(spans));
-    }
-    let alerts = m.alerts(now);
-    for a in alerts.iter().take(3) {
-        lines.push(Line::from(vec![
-            Span::styled("⚠ ", theme.error),
-            Span::styled(a.message.clone(), theme.error),
-        ]));
-    }
-    if alerts.len() > 3 {
-        lines.push(Line::styled(
-            format!("  … and {} more alerts", alerts.len() - 3),
-            theme.error,
-        ));
-    }
-    let top = lines.len() as u16 + 1;
-    let [info, table_area, detail] = Layout::vertical([
-        Constraint::Length(top),
-        Constraint::Length(s.agents.len() as u16 + 2),
-        Constraint::Min(0),
-    ])
-    .areas(area);
-    f.render_widget(para(lines), info);
-    if s.agents.is_empty() {
-        f.render_widget(
-            para(vec![Line::styled(
-                "No agents yet: create the cloud configuration on the Cloud Service tab.",
-                theme.dim,
-            )]),
-            table_area,
-        );
-        return;
-    }
-    let rows: Vec<Row> = s
-        .agents
-        .iter()
-        .map(|a| {
-            let h = m.agents.get(&a.info.id);
-            let (state, style) = match app.queue_state(&a.info.id) {
-                Some(QueueState::Idle) => ("idle", theme.ok),
-                Some(QueueState::Active) => ("active", theme.text),
-                Some(QueueState::Blocked) => ("BLOCKED", theme.error),
-                Some(QueueState::Paused) => ("paused", theme.warn),
-                Some(QueueState::Disabled) => ("disabled", theme.error),
-                None => ("unknown", theme.dim),
-            };
-            let stale = h.is_some_and(|h| h.stale_since.is_some());
-            let at_least = h
-                .and_then(|h| h.latest.as_ref())
-                .map(|v| v.depth.at_least)
-                .or(a.depth.map(|d| d.at_least))
-                .unwrap_or(false);
-            let pending = app
-                .pending(&a.info.id)
-                .map(|n| format!("{}{}", if at_least { "≥" } else { "" }, n))
-                .unwrap_or_else(|| "?".into());
-            let trend = h.and_then(|h| h.trend).map(|t| t.marker()).unwrap_or(" ");
-            let head = h
-                .and_then(|h| h.latest.as_ref())
-                .and_then(|v| v.head().map(|i| i.attempts));
-            let tries = match (head, h.and_then(|h| h.attempts_trend)) {
-                (Some(n), Some(t)) => format!("{n}{}", t.marker()),
-                (Some(n), None) => n.to_string(),
-                (None, _) => "–".into(),
-            };
-            let test = match app.tests.get(&a.info.id) {
-                None => Span::styled("–", theme.dim),
-                Some(TestState::Running) => {
-                    Span::styled(format!("{} testing", spinner(app.tick)), theme.key)
-                }
-                Some(TestState::Done(t)) if t.success => Span::styled("✓ ok", theme.ok),
-                Some(TestState::Done(_)) => Span::styled("✗ failed", theme.error),
-                Some(TestState::Failed(_)) => Span::styled("✗ error", theme.error),
-            };
-            Row::new(vec![
-                Cell::from(a.info.id.clone()),
-                Cell::from(Span::styled(
-                    if a.info.enabled { "✓ yes" } else { "✗ NO" },
-                    if a.info.enabled {
-                        theme.ok
-                    } else {
-                        theme.error
-                    },
-                )),
-                Cell::from(Span::styled(state, style)),
-                Cell::from(format!("{pending}{trend}")),
-                Cell::from(tries),
-                Cell::from(
-                    h.map(|h| format!("{:.0}", h.throughput_per_min(now)))
-                        .unwrap_or_else(|| "–".into()),
-                ),
-                Cell::from(h.map(|h| sparkline(&h.sparkline(), 16)).unwrap_or_default()),
-                Cell::from(Span::styled(
-                    if stale {
-                        format!("stale {}", age(h, now))
-                    } else {
-                        age(h, now)
-                    },
-                    if stale { theme.error } else { theme.dim },
-                )),
-                Cell::from(test),
-            ])
-        })
-        .collect();
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(22),
-            Constraint::Length(6),
-            Constraint::Length(9),
-            Constraint::Length(8),
-            Constraint::Length(6),
-            Constraint::Length(5),
-            Constraint::Length(17),
-            Constraint::Length(10),
-            Constraint::Min(9),
-        ],
-    )
-    .header(
-        Row::new(vec![
-            "Agent", "On", "Queue", "Pending", "Tries", "/min", "History", "Age", "Test",
-        ])
-        .style(theme.title),
-    )
-    .row_highlight_style(theme.selected)
-    .highlight_symbol("› ");
-    app.agent_rows_y.set(Some(table_area.y + 1));
-    let mut state = TableState::default().with_selected(Some(app.agent_sel));
-    f.render_stateful_widget(table, table_area, &mut state);
-    draw_detail(f, detail, app, theme);
+/// Test Connection of one agent.
+#[derive(Clone, Debug)]
+pub enum TestState {
+    Running,
+    Done(TestResult),
+    Failed(UiError),
 }
 
-/// The selected agent: test result, error, and its queue items (only the visible window is
-/// built, so a long queue costs no more than a short one).
-fn draw_detail(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(a) = app
-        .snapshot
-        .as_ref()
-        .and_then(|s| s.agents.get(app.agent_sel))
-    else {
-        return;
-    };
-    let mut out = vec![Line::styled(
-        format!("{} — {}", a.info.title, a.info.transport_uri),
-        theme.dim,
-    )];
-    if let Some(h) = app.monitor.agents.get(&a.info.id) {
-        if let Some(v) = &h.latest {
-            let now = app.now_ms();
-            let mut parts = Vec::new();
-            match v.last_process_time {
-                Some(t) => parts.push(format!(
-                    "last delivery {} s ago",
-                    (now.saturating_sub(t) / 1000).max(0)
-                )),
-                None => parts.push("no delivery seen yet".to_string()),
-            }
-            if let Some(r) = v.next_retry {
-                parts.push(format!(
-                    "next retry in {} s",
-                    (r.saturating_sub(now) / 1000).max(0)
-                ));
-            }
-            if let Some(head) = v.head() {
-                parts.push(format!(
-                    "head {} {} ({} attempts, {} s old)",
-                    head.action,
-                    head.path,
-                    head.attempts,
-                    (now.saturating_sub(head.time) / 1000).max(0)
-                ));
-            }
-            out.push(Line::raw(parts.join(" · ")));
+#[derive(Debug)]
+pub struct ReplicationTab {
+    pub agent_sel: usize,
+    pub tests: HashMap<String, TestState>,
+    pub monitor: MonitorModel,
+    /// `F`: the screen keeps its figures.
+    pub frozen: bool,
+    /// Ring the terminal bell on new alerts.
+    pub bell: bool,
+    alerted: HashSet<(Option<String>, AlertKind)>,
+    /// Seconds between polls, for display.
+    pub poll_secs: f64,
+}
+
+impl Default for ReplicationTab {
+    fn default() -> Self {
+        ReplicationTab {
+            agent_sel: 0,
+            tests: HashMap::new(),
+            monitor: MonitorModel::new(&[], AlertRules::default()),
+            frozen: false,
+            bell: false,
+            alerted: HashSet::new(),
+            poll_secs: 2.0,
         }
-        if let Some(e) = &h.error {
-            let since = h
-                .stale_since
-                .map(|t| format!(" (stale for {} s)", ((app.now_ms() - t) / 1000).max(0)))
-                .unwrap_or_default();
-            out.push(Line::styled(
-                format!("poll failed{since}: {e}"),
+    }
+}
+
+fn agent_ids(cx: &Shared) -> Vec<String> {
+    cx.snapshot
+        .as_ref()
+        .map(|s| s.agents.iter().map(|a| a.info.id.clone()).collect())
+        .unwrap_or_default()
+}
+
+impl ReplicationTab {
+    /// The agents to poll while this tab shows.
+    pub fn wanted(&self, cx: &Shared) -> Vec<String> {
+        agent_ids(cx)
+    }
+
+    /// Starts a new monitor for these agents.
+    pub fn reset_monitor(&mut self, agents: &[String]) {
+        self.monitor = MonitorModel::new(agents, AlertRules::default());
+    }
+
+    pub fn selected_agent(&self, cx: &Shared) -> Option<String> {
+        cx.snapshot
+            .as_ref()
+            .and_then(|s| s.agents.get(self.agent_sel))
+            .map(|a| a.info.id.clone())
+    }
+
+    /// The live state of an agent's queue: the monitor's, else the snapshot's.
+    pub fn queue_state(&self, id: &str, cx: &Shared) -> Option<QueueState> {
+        self.monitor
+            .agents
+            .get(id)
+            .and_then(|h| h.latest.as_ref().map(|v| v.state))
+            .or_else(|| {
+                cx.snapshot
+                    .as_ref()?
+                    .agents
+                    .iter()
+                    .find(|a| a.info.id == id)?
+                    .queue
+                    .as_ref()
+                    .map(|q| q.state())
+            })
+    }
+
+    pub fn pending(&self, id: &str, cx: &Shared) -> Option<u64> {
+        self.monitor
+            .agents
+            .get(id)
+            .and_then(|h| h.pending())
+            .or_else(|| {
+                cx.snapshot
+                    .as_ref()?
+                    .agents
+                    .iter()
+                    .find(|a| a.info.id == id)?
+                    .depth
+                    .map(|d| d.count)
+            })
+    }
+
+    /// A new read: forget tests of agents that are gone, keep the selection in range.
+    pub fn on_snapshot(&mut self, s: &Integration) {
+        self.tests
+            .retain(|k, _| s.agents.iter().any(|a| &a.info.id == k));
+        self.agent_sel = self.agent_sel.min(s.agents.len().saturating_sub(1));
+    }
+
+    fn start_tests(&mut self, ids: Vec<String>) -> Vec<Out> {
+        for id in &ids {
+            self.tests.insert(id.clone(), TestState::Running);
+        }
+        vec![Out::Effect(Effect::Test(ids))]
+    }
+
+    pub fn testing(&self) -> bool {
+        self.tests.values().any(|t| matches!(t, TestState::Running))
+    }
+
+    fn queue_action(&mut self, op: QueueOp, cx: &mut Shared) -> Vec<Out> {
+        if cx.refuse_read_only("queue actions are off") {
+            return vec![];
+        }
+        let Some(id) = self.selected_agent(cx) else {
+            return vec![];
+        };
+        let op = match op {
+            QueueOp::Pause if self.queue_state(&id, cx) == Some(QueueState::Paused) => {
+                QueueOp::Resume
+            }
+            other => other,
+        };
+        if op == QueueOp::Clear {
+            let pending = self.pending(&id, cx).unwrap_or(0);
+            return vec![Out::Open(Modal::ClearQueue(ClearConfirm {
+                agent: id,
+                pending,
+                typed: String::new(),
+                mismatch: false,
+            }))];
+        }
+        vec![Out::Effect(Effect::Queue(id, op))]
+    }
+
+    pub fn on_tested(
+        &mut self,
+        id: String,
+        r: UiResult<TestResult>,
+        cx: &mut Shared,
+    ) -> Vec<Effect> {
+        if let Ok(t) = &r {
+            self.monitor.note_test(&id, t.success, &t.explanation);
+        }
+        self.tests.insert(
+            id,
+            match r {
+                Ok(t) => TestState::Done(t),
+                Err(e) => TestState::Failed(e),
+            },
+        );
+        if self.testing() {
+            return vec![];
+        }
+        let failed = self
+            .tests
+            .values()
+            .filter(|t| !matches!(t, TestState::Done(r) if r.success))
+            .count();
+        if failed == 0 {
+            cx.success("Test Connection succeeded");
+        } else {
+            cx.error(format!("Test Connection failed on {failed} agent(s)"));
+        }
+        cx.loading = true;
+        vec![Effect::Load]
+    }
+
+    /// A poll result; rings the bell once per new problem (stale data is not a new problem).
+    pub fn on_monitor(&mut self, snap: Snapshot, now: i64) -> Vec<Effect> {
+        if self.frozen {
+            return vec![];
+        }
+        self.monitor.apply(snap);
+        let current: HashSet<(Option<String>, AlertKind)> = self
+            .monitor
+            .alerts(now)
+            .into_iter()
+            .filter(|a| a.kind != AlertKind::Stale)
+            .map(|a| (a.agent, a.kind))
+            .collect();
+        let fresh = current.iter().any(|k| !self.alerted.contains(k));
+        self.alerted = current;
+        if fresh && self.bell {
+            vec![Effect::Bell]
+        } else {
+            vec![]
+        }
+    }
+
+    pub fn on_queue_done(
+        &mut self,
+        agent: &str,
+        op: QueueOp,
+        r: UiResult<()>,
+        cx: &mut Shared,
+    ) -> Vec<Effect> {
+        match r {
+            Ok(()) => cx.success(format!("{agent}: {} done", op.label())),
+            Err(e) => cx.error(format!("{agent}: {} failed: {e}", op.label())),
+        }
+        vec![Effect::MonitorRefresh]
+    }
+
+    fn draw_tab(&self, f: &mut Frame, area: Rect, cx: &Shared, theme: &Theme) -> Clicks {
+        let Some(s) = cx.snapshot.as_ref() else {
+            return Clicks::default();
+        };
+        let now = cx.now_ms();
+        let mut lines = step_lines(s.step(Tab::Replication.step()), theme);
+        let enabled = s.enabled_agents();
+        if !s.agents.is_empty() && enabled < s.agents.len() {
+            lines.push(Line::styled(
+                format!("! {enabled} of {} agents enabled: work is spread over all of them, so some assets will fail", s.agents.len()),
+                theme.warn,
+            ));
+        }
+        let m = &self.monitor;
+        if !m.agents.is_empty() {
+            let mut spans = vec![Span::raw(format!("total pending {}", m.total_pending()))];
+            match m.laggard() {
+                Some(a) => spans.push(Span::styled(
+                    format!("  · balance: {a} is far behind the others"),
+                    theme.warn,
+                )),
+                None => spans.push(Span::styled("  · balance ok", theme.dim)),
+            }
+            spans.push(Span::styled(
+                format!("  · polling every {} s", self.poll_secs),
+                theme.dim,
+            ));
+            if self.frozen {
+                spans.push(Span::styled("  · FROZEN (F)", theme.warn));
+            }
+            if cx.read_only {
+                spans.push(Span::styled("  · read-only", theme.dim));
+            }
+            lines.push(Line::from(spans));
+        }
+        let alerts = m.alerts(now);
+        for a in alerts.iter().take(3) {
+            lines.push(Line::from(vec![
+                Span::styled("⚠ ", theme.error),
+                Span::styled(a.message.clone(), theme.error),
+            ]));
+        }
+        if alerts.len() > 3 {
+            lines.push(Line::styled(
+                format!("  … and {} more alerts", alerts.len() - 3),
                 theme.error,
             ));
         }
+        let top = lines.len() as u16 + 1;
+        let [info, table_area, detail] = Layout::vertical([
+            Constraint::Length(top),
+            Constraint::Length(s.agents.len() as u16 + 2),
+            Constraint::Min(0),
+        ])
+        .areas(area);
+        f.render_widget(para(lines), info);
+        if s.agents.is_empty() {
+            f.render_widget(
+                para(vec![Line::styled(
+                    "No agents yet: create the cloud configuration on the Cloud Service tab.",
+                    theme.dim,
+                )]),
+                table_area,
+            );
+            return Clicks::default();
+        }
+        let rows: Vec<Row> = s
+            .agents
+            .iter()
+            .map(|a| {
+                let h = m.agents.get(&a.info.id);
+                let (state, style) = match self.queue_state(&a.info.id, cx) {
+                    Some(QueueState::Idle) => ("idle", theme.ok),
+                    Some(QueueState::Active) => ("active", theme.text),
+                    Some(QueueState::Blocked) => ("BLOCKED", theme.error),
+                    Some(QueueState::Paused) => ("paused", theme.warn),
+                    Some(QueueState::Disabled) => ("disabled", theme.error),
+                    None => ("unknown", theme.dim),
+                };
+                let stale = h.is_some_and(|h| h.stale_since.is_some());
+                let at_least = h
+                    .and_then(|h| h.latest.as_ref())
+                    .map(|v| v.depth.at_least)
+                    .or(a.depth.map(|d| d.at_least))
+                    .unwrap_or(false);
+                let pending = self
+                    .pending(&a.info.id, cx)
+                    .map(|n| format!("{}{}", if at_least { "≥" } else { "" }, n))
+                    .unwrap_or_else(|| "?".into());
+                let trend = h.and_then(|h| h.trend).map(|t| t.marker()).unwrap_or(" ");
+                let head = h
+                    .and_then(|h| h.latest.as_ref())
+                    .and_then(|v| v.head().map(|i| i.attempts));
+                let tries = match (head, h.and_then(|h| h.attempts_trend)) {
+                    (Some(n), Some(t)) => format!("{n}{}", t.marker()),
+                    (Some(n), None) => n.to_string(),
+                    (None, _) => "–".into(),
+                };
+                let test = match self.tests.get(&a.info.id) {
+                    None => Span::styled("–", theme.dim),
+                    Some(TestState::Running) => {
+                        Span::styled(format!("{} testing", spinner(cx.tick)), theme.key)
+                    }
+                    Some(TestState::Done(t)) if t.success => Span::styled("✓ ok", theme.ok),
+                    Some(TestState::Done(_)) => Span::styled("✗ failed", theme.error),
+                    Some(TestState::Failed(_)) => Span::styled("✗ error", theme.error),
+                };
+                Row::new(vec![
+                    Cell::from(a.info.id.clone()),
+                    Cell::from(Span::styled(
+                        if a.info.enabled { "✓ yes" } else { "✗ NO" },
+                        if a.info.enabled {
+                            theme.ok
+                        } else {
+                            theme.error
+                        },
+                    )),
+                    Cell::from(Span::styled(state, style)),
+                    Cell::from(format!("{pending}{trend}")),
+                    Cell::from(tries),
+                    Cell::from(
+                        h.map(|h| format!("{:.0}", h.throughput_per_min(now)))
+                            .unwrap_or_else(|| "–".into()),
+                    ),
+                    Cell::from(h.map(|h| sparkline(&h.sparkline(), 16)).unwrap_or_default()),
+                    Cell::from(Span::styled(
+                        if stale {
+                            format!("stale {}", age(h, now))
+                        } else {
+                            age(h, now)
+                        },
+                        if stale { theme.error } else { theme.dim },
+                    )),
+                    Cell::from(test),
+                ])
+            })
+            .collect();
+        let table = Table::new(
+            rows,
+            [
+                Constraint::Length(22),
+                Constraint::Length(6),
+                Constraint::Length(9),
+                Constraint::Length(8),
+                Constraint::Length(6),
+                Constraint::Length(5),
+                Constraint::Length(17),
+                Constraint::Length(10),
+                Constraint::Min(9),
+            ],
+        )
+        .header(
+            Row::new(vec![
+                "Agent", "On", "Queue", "Pending", "Tries", "/min", "History", "Age", "Test",
+            ])
+            .style(theme.title),
+        )
+        .row_highlight_style(theme.selected)
+        .highlight_symbol("› ");
+        let mut state = TableState::default().with_selected(Some(self.agent_sel));
+        f.render_stateful_widget(table, table_area, &mut state);
+        self.draw_detail(f, detail, cx, theme);
+        Clicks {
+            rows: Some((table_area.y + 1, s.agents.len())),
+        }
     }
-    match app.tests.get(&a.info.id) {
-        Some(TestState::Done(t)) if !t.success => {
-            out.push(Line::styled(format!("✗ {}", t.summary), theme.error));
-            for l in t.explanation.iter().take(4) {
-                out.push(Line::styled(format!("  {l}"), theme.dim));
+
+    /// The selected agent: test result, error, and its queue items (only the visible window is
+    /// built, so a long queue costs no more than a short one).
+    fn draw_detail(&self, f: &mut Frame, area: Rect, cx: &Shared, theme: &Theme) {
+        let Some(a) = cx
+            .snapshot
+            .as_ref()
+            .and_then(|s| s.agents.get(self.agent_sel))
+        else {
+            return;
+        };
+        let mut out = vec![Line::styled(
+            format!("{} — {}", a.info.title, a.info.transport_uri),
+            theme.dim,
+        )];
+        if let Some(h) = self.monitor.agents.get(&a.info.id) {
+            if let Some(v) = &h.latest {
+                let now = cx.now_ms();
+                let mut parts = Vec::new();
+                match v.last_process_time {
+                    Some(t) => parts.push(format!(
+                        "last delivery {} s ago",
+                        (now.saturating_sub(t) / 1000).max(0)
+                    )),
+                    None => parts.push("no delivery seen yet".to_string()),
+                }
+                if let Some(r) = v.next_retry {
+                    parts.push(format!(
+                        "next retry in {} s",
+                        (r.saturating_sub(now) / 1000).max(0)
+                    ));
+                }
+                if let Some(head) = v.head() {
+                    parts.push(format!(
+                        "head {} {} ({} attempts, {} s old)",
+                        head.action,
+                        head.path,
+                        head.attempts,
+                        (now.saturating_sub(head.time) / 1000).max(0)
+                    ));
+                }
+                out.push(Line::raw(parts.join(" · ")));
+            }
+            if let Some(e) = &h.error {
+                let since = h
+                    .stale_since
+                    .map(|t| format!(" (stale for {} s)", ((cx.now_ms() - t) / 1000).max(0)))
+                    .unwrap_or_default();
+                out.push(Line::styled(
+                    format!("poll failed{since}: {e}"),
+                    theme.error,
+                ));
             }
         }
-        Some(TestState::Done(t)) => out.push(Line::styled(format!("✓ {}", t.summary), theme.ok)),
-        Some(TestState::Failed(e)) => out.push(Line::styled(e.clone(), theme.error)),
-        _ => {}
-    }
-    let items = app
-        .monitor
-        .agents
-        .get(&a.info.id)
-        .and_then(|h| h.latest.as_ref())
-        .map(|v| v.items.clone());
-    let header_h = out.len() as u16;
-    f.render_widget(
-        para(out),
-        Rect {
-            height: header_h.min(area.height),
+        match self.tests.get(&a.info.id) {
+            Some(TestState::Done(t)) if !t.success => {
+                out.push(Line::styled(format!("✗ {}", t.summary), theme.error));
+                for l in t.explanation.iter().take(4) {
+                    out.push(Line::styled(format!("  {l}"), theme.dim));
+                }
+            }
+            Some(TestState::Done(t)) => {
+                out.push(Line::styled(format!("✓ {}", t.summary), theme.ok))
+            }
+            Some(TestState::Failed(e)) => out.push(Line::styled(e.message.clone(), theme.error)),
+            _ => {}
+        }
+        let items = self
+            .monitor
+            .agents
+            .get(&a.info.id)
+            .and_then(|h| h.latest.as_ref())
+            .map(|v| v.items.clone());
+        let header_h = out.len() as u16;
+        f.render_widget(
+            para(out),
+            Rect {
+                height: header_h.min(area.height),
+                ..area
+            },
+        );
+        let Some(items) = items.filter(|i| !i.is_empty()) else {
+            return;
+        };
+        let list_area = Rect {
+            y: area.y + header_h,
+            height: area.height.saturating_sub(header_h),
             ..area
-        },
-    );
-    let Some(items) = items.filter(|i| !i.is_empty()) else {
-        return;
-    };
-    let list_area = Rect {
-        y: area.y + header_h,
-        height: area.height.saturating_sub(header_h),
-        ..area
-    };
-    if list_area.height < 2 {
-        return;
+        };
+        if list_area.height < 2 {
+            return;
+        }
+        let visible = (list_area.height - 1) as usize;
+        let now = cx.now_ms();
+        let rows: Vec<Row> = items
+            .iter()
+            .take(visible)
+            .map(|i| {
+                Row::new(vec![
+                    Cell::from(i.action.clone()),
+                    Cell::from(i.path.clone()),
+                    Cell::from(i.attempts.to_string()),
+                    Cell::from(format!("{}s", (now.saturating_sub(i.time) / 1000).max(0))),
+                ])
+            })
+            .collect();
+        let title = if items.len() > visible {
+            format!("Queue ({} shown of {})", visible, items.len())
+        } else {
+            format!("Queue ({})", items.len())
+        };
+        let table = Table::new(
+            rows,
+            [
+                Constraint::Length(10),
+                Constraint::Min(30),
+                Constraint::Length(6),
+                Constraint::Length(8),
+            ],
+        )
+        .header(Row::new(vec!["Action", title.as_str(), "Tries", "Age"]).style(theme.title));
+        f.render_widget(table, list_area);
     }
-    let visible = (list_area.height - 1) as usize;
-    let now = app.now_ms();
-    let rows: Vec<Row> = items
-        .iter()
-        .take(visible)
-        .map(|i| {
-            Row::new(vec![
-                Cell::from(i.action.clone()),
-                Cell::from(i.path.clone()),
-                Cell::from(i.attempts.to_string()),
-                Cell::from(format!("{}s", (now.saturating_sub(i.time) / 1000).max(0))),
-            ])
-        })
-        .collect();
-    let title = if items.len() > visible {
-        format!("Queue ({} shown of {})", visible, items.len())
-    } else {
-        format!("Queue ({})", items.len())
-    };
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(10),
-            Constraint::Min(30),
-            Constraint::Length(6),
-            Constraint::Length(8),
-        ],
-    )
-    .header(Row::new(vec!["Action", title.as_str(), "Tries", "Age"]).style(theme.title));
-    f.render_widget(table, list_area);
+}
+
+impl Component for ReplicationTab {
+    fn scope(&self) -> Option<Scope> {
+        Some(Scope::Replication)
+    }
+
+    fn on_action(&mut self, action: Action, cx: &mut Shared) -> Vec<Out> {
+        let n = cx.snapshot.as_ref().map(|s| s.agents.len()).unwrap_or(0);
+        match action {
+            Action::Up => self.agent_sel = self.agent_sel.saturating_sub(1),
+            Action::Down => self.agent_sel = (self.agent_sel + 1).min(n.saturating_sub(1)),
+            Action::Activate | Action::TestSelected => {
+                if let Some(id) = self.selected_agent(cx) {
+                    return self.start_tests(vec![id]);
+                }
+            }
+            Action::TestAll => {
+                let ids = agent_ids(cx);
+                if ids.is_empty() {
+                    cx.error("no Brand Portal agents yet: create the cloud configuration first");
+                    return vec![];
+                }
+                return self.start_tests(ids);
+            }
+            Action::Freeze => {
+                self.frozen = !self.frozen;
+                cx.info(if self.frozen {
+                    "frozen: the screen keeps these figures until F again"
+                } else {
+                    "live again"
+                });
+            }
+            Action::ForceRetry => return self.queue_action(QueueOp::ForceRetry, cx),
+            Action::PauseResume => return self.queue_action(QueueOp::Pause, cx),
+            Action::ClearQueue => return self.queue_action(QueueOp::Clear, cx),
+            Action::ShowLog => {
+                if let Some(id) = self.selected_agent(cx) {
+                    return vec![
+                        Out::Open(Modal::Log(LogPane::new(id.clone()))),
+                        Out::Effect(Effect::FetchLog(id)),
+                    ];
+                }
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn on_click_row(&mut self, index: usize) {
+        self.agent_sel = index;
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, cx: &Shared, theme: &Theme) -> Clicks {
+        self.draw_tab(f, area, cx, theme)
+    }
+
+    fn hints(&self, cx: &Shared) -> Vec<Hint> {
+        let any = cx.snapshot.as_ref().is_some_and(|s| !s.agents.is_empty());
+        vec![
+            Hint::when(Action::TestSelected, any),
+            Hint::when(Action::TestAll, any),
+            Hint::when(Action::ShowLog, any),
+        ]
+    }
 }
 
 #[cfg(test)]

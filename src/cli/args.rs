@@ -1,0 +1,267 @@
+//! The command line's shape (clap). Only definitions live here; `cmd/` carries them out.
+
+use super::context::GlobalArgs;
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "brandlink",
+    version,
+    about = "Wire AEM Assets 6.4/6.5 to Adobe Brand Portal and keep the link healthy"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// Print a commented default configuration file and exit.
+    #[arg(long)]
+    pub print_default_config: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The whole integration at a glance: what exists, what is missing, what is unhealthy.
+    Status(StatusArgs),
+    /// Step 1: the key pair and certificate.
+    #[command(subcommand)]
+    Cert(CertCommand),
+    /// Step 2: the IMS technical account configuration.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Step 3: the Brand Portal cloud configuration.
+    #[command(subcommand)]
+    Cloud(CloudCommand),
+    /// Step 4: the tenant's Brand Portal replication agents (and Test Connection).
+    Agents(AgentsArgs),
+    /// Queue state of the Brand Portal agents.
+    Queues(QueuesArgs),
+    /// Replace an existing integration: verify idle queues, back up, delete, journaled.
+    Upgrade(UpgradeArgs),
+    /// Re-create what an upgrade backup holds.
+    Restore(RestoreArgs),
+    /// Serve Prometheus metrics of the Brand Portal queues of one or more authors.
+    Exporter(ExporterArgs),
+    /// Run the embedded AEM author + Adobe IMS + Brand Portal emulator in the foreground.
+    #[cfg(feature = "sandbox")]
+    Sandbox(SandboxArgs),
+    /// Start the sandbox in-process and walk the integration against it.
+    #[cfg(feature = "sandbox")]
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Brand Portal tenant URL (default: from the cloud configuration).
+    #[arg(long)]
+    pub tenant: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertCommand {
+    /// Generate the key pair and AEM-Adobe-IMS.crt, upload the key to the service user's keystore.
+    Create(CertCreate),
+}
+
+#[derive(Debug, Args)]
+pub struct CertCreate {
+    /// Alias of the key pair in the keystore.
+    #[arg(long, default_value = "brandportal")]
+    pub alias: String,
+    /// Where to write the public certificate (PEM).
+    #[arg(long, default_value = "AEM-Adobe-IMS.crt")]
+    pub out: PathBuf,
+    /// Validity in days (at most 365).
+    #[arg(long, default_value_t = 365)]
+    pub days: u32,
+    /// Certificate subject common name.
+    #[arg(long, default_value = crate::ims::certificate::DEFAULT_COMMON_NAME)]
+    pub cn: String,
+    /// Also keep the private key in this new file (mode 0600), for `account check --key-file`.
+    #[arg(long, value_name = "FILE")]
+    pub save_key: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Create the IMS technical account configuration (only one may exist).
+    Create(AccountCreate),
+    /// Check Health: a real token exchange with the configured credentials.
+    Check(AccountCheck),
+}
+
+#[derive(Debug, Args)]
+pub struct AccountCreate {
+    #[arg(long)]
+    pub title: String,
+    /// API key (client id) from the Console.
+    #[arg(long)]
+    pub api_key: String,
+    /// JWT payload: a file, @file, or - for standard input.
+    #[arg(long, required_unless_present = "oauth")]
+    pub payload: Option<String>,
+    #[arg(long, default_value = "https://ims-na1.adobelogin.com/")]
+    pub auth_server: String,
+    /// Key alias in the service user's keystore.
+    #[arg(long, default_value = "brandportal")]
+    pub alias: String,
+    /// OAuth Server-to-Server instead of JWT.
+    #[arg(long, requires_all = ["scopes", "org_id"])]
+    pub oauth: bool,
+    /// OAuth scopes as the Console shows them (comma-separated).
+    #[arg(long)]
+    pub scopes: Option<String>,
+    /// IMS organization id (…@AdobeOrg), for OAuth.
+    #[arg(long)]
+    pub org_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AccountCheck {
+    /// The private key saved by `cert create --save-key` (must be mode 0600).
+    #[arg(long, value_name = "FILE", conflicts_with = "keystore")]
+    pub key_file: Option<PathBuf>,
+    /// Download the service user's keystore (PKCS#12) and open it with $BRANDLINK_KEYSTORE_PASSWORD.
+    #[arg(long)]
+    pub keystore: bool,
+    /// Brand Portal tenant URL (for the AEM-side check).
+    #[arg(long)]
+    pub tenant: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CloudCommand {
+    /// Create the AEM Brand Portal cloud configuration and wait for the four agents.
+    Create(CloudCreate),
+}
+
+#[derive(Debug, Args)]
+pub struct CloudCreate {
+    #[arg(long)]
+    pub title: String,
+    /// Tenant URL: https://<tenant>.brand-portal.adobe.com (never an alias URL).
+    #[arg(long)]
+    pub service_url: String,
+    /// IMS configuration PID (when more than one exists).
+    #[arg(long)]
+    pub ims: Option<String>,
+    /// Seconds to wait for the agents.
+    #[arg(long, default_value_t = 30)]
+    pub wait: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct AgentsArgs {
+    /// Run Test Connection on all of them, concurrently.
+    #[arg(long)]
+    pub test: bool,
+    #[arg(long)]
+    pub tenant: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct QueuesArgs {
+    /// Keep polling and print a line whenever a queue changes (Ctrl-C stops).
+    #[arg(long)]
+    pub watch: bool,
+    /// Seconds between polls with --watch (at least 1).
+    #[arg(long, default_value_t = 2)]
+    pub interval: u64,
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// With --watch: stop after this many polls (for scripts).
+    #[arg(long, hide = true)]
+    pub polls: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    /// The tenant whose integration is replaced (default: from the cloud configuration, legacy first).
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Show the plan and stop.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Delete without asking (after reading the plan).
+    #[arg(long)]
+    pub yes: bool,
+    /// Wait up to this many seconds for busy queues to become idle.
+    #[arg(long, default_value_t = 0)]
+    pub wait: u64,
+    /// Where backups go [default: $XDG_STATE_HOME/brandlink/backups].
+    #[arg(long, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup folder written by `brandlink upgrade`.
+    #[arg(long, value_name = "DIR")]
+    pub from: PathBuf,
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExporterArgs {
+    /// Address for /metrics.
+    #[arg(long, default_value = "127.0.0.1:9464")]
+    pub listen: SocketAddr,
+    /// Watch this config-file profile (repeatable); without it, the --url author.
+    #[arg(long = "watch", value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+    /// Seconds between polls (at least 1).
+    #[arg(long, default_value_t = 5)]
+    pub interval: u64,
+}
+
+#[cfg(feature = "sandbox")]
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Address to listen on. Loopback unless --allow-remote.
+    #[arg(long, default_value = "127.0.0.1:4502")]
+    pub listen: SocketAddr,
+    /// Allow a non-loopback --listen address.
+    #[arg(long)]
+    pub allow_remote: bool,
+    #[command(flatten)]
+    pub world: WorldArgs,
+}
+
+#[cfg(feature = "sandbox")]
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub world: WorldArgs,
+}
+
+/// The sandbox's world: which author, how slow, which faults.
+#[cfg(feature = "sandbox")]
+#[derive(Debug, Args)]
+pub struct WorldArgs {
+    /// Which author to start as.
+    #[arg(long, value_enum, default_value_t = crate::sandbox::Scenario::Fresh)]
+    pub scenario: crate::sandbox::Scenario,
+    /// Latency added to every answer, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency: u64,
+    /// A fault to switch on: NAME or NAME=VALUE (repeatable), e.g. stale_key, error_rate=0.2.
+    #[arg(long = "fault", value_name = "NAME[=VALUE]")]
+    pub faults: Vec<String>,
+    /// Tenant id (first DNS label of https://<tenant>.brand-portal.adobe.com).
+    #[arg(long, default_value = "wknd")]
+    pub tenant: String,
+    /// Assets per second each Brand Portal agent delivers.
+    #[arg(long, default_value_t = 5.0)]
+    pub rate: f64,
+    /// Brand Portal agents AEM creates per tenant (4; 3 emulates a broken save).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=8))]
+    pub agents: u8,
+    /// Seed for names and ids, for reproducible runs.
+    #[arg(long)]
+    pub seed: Option<u64>,
+}

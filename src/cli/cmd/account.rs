@@ -1,0 +1,124 @@
+//! `brandlink account create|check`: step 2, the IMS technical account configuration.
+
+use crate::cli::args::{AccountCheck, AccountCreate};
+use crate::cli::context::{Context, secret_from_env_or_prompt};
+use crate::cli::output::{CliError, Report, refuse_if_read_only};
+use crate::ims::payload::PROD_IMS;
+use crate::setup::SetupError;
+use crate::setup::actions::{AccountKind, AccountOutcome, AccountSpec, HealthReport, KeySource};
+use secrecy::SecretString;
+use serde::Serialize;
+
+/// `account create --json`: `changed`, `pid`, `authType`.
+#[derive(Serialize)]
+pub struct AccountReport {
+    pub ok: bool,
+    #[serde(flatten)]
+    pub outcome: AccountOutcome,
+}
+
+/// `account check --json`: `health{pid,authType,healthy,message,expiresInSecs,method,agentTests[]}`.
+#[derive(Serialize)]
+pub struct HealthCheckReport {
+    pub ok: bool,
+    pub health: HealthReport,
+}
+
+fn read_payload(arg: &str) -> Result<String, CliError> {
+    let path = arg.strip_prefix('@').unwrap_or(arg);
+    if path == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| CliError::Usage(format!("cannot read the payload from stdin: {e}")))?;
+        return Ok(s);
+    }
+    std::fs::read_to_string(path)
+        .map_err(|e| CliError::Usage(format!("cannot read the payload file {path}: {e}")))
+}
+
+fn client_secret() -> Result<SecretString, SetupError> {
+    secret_from_env_or_prompt(
+        "BRANDLINK_CLIENT_SECRET",
+        "Client secret (from the Developer Console): ",
+        "set BRANDLINK_CLIENT_SECRET",
+    )
+    .map_err(|e| SetupError::Invalid(vec![e.to_string()]))
+}
+
+pub async fn create(ctx: &Context, a: &AccountCreate) -> Result<Report, CliError> {
+    refuse_if_read_only(ctx.read_only, "this command changes AEM")?;
+    let kind = if a.oauth {
+        AccountKind::Oauth {
+            scopes: crate::ims::token::split_scopes(a.scopes.as_deref().unwrap_or("")),
+            org_id: a.org_id.clone().unwrap_or_default(),
+        }
+    } else {
+        AccountKind::Jwt {
+            auth_server: a.auth_server.clone(),
+            payload: read_payload(a.payload.as_deref().unwrap_or(""))?,
+            alias: a.alias.clone(),
+        }
+    };
+    let setup = ctx.setup()?;
+    let spec = AccountSpec {
+        title: a.title.clone(),
+        api_key: a.api_key.clone(),
+        client_secret: client_secret()?,
+        kind,
+    };
+    let out = setup.create_account(&spec).await?;
+    let text = if out.changed {
+        format!(
+            "Created IMS configuration {} ({}). Next: `brandlink account check`.\n",
+            out.pid, out.auth_type
+        )
+    } else {
+        format!(
+            "IMS configuration {} already exists with this API key; nothing changed.\n",
+            out.pid
+        )
+    };
+    Ok(Report::new(
+        true,
+        text,
+        &AccountReport {
+            ok: true,
+            outcome: out,
+        },
+    ))
+}
+
+pub async fn check(ctx: &Context, a: &AccountCheck) -> Result<Report, CliError> {
+    let setup = ctx.setup()?;
+    let key = if let Some(p) = &a.key_file {
+        KeySource::File(p.clone())
+    } else if a.keystore {
+        KeySource::Keystore(secret_from_env_or_prompt(
+            "BRANDLINK_KEYSTORE_PASSWORD",
+            "Keystore password of brandportal-imsconfig-service: ",
+            "set BRANDLINK_KEYSTORE_PASSWORD",
+        )?)
+    } else {
+        KeySource::AemSide
+    };
+    let tenant = ctx.tenant_or(&a.tenant);
+    let r = setup
+        .check_account(key, || client_secret().map(Some), tenant.as_deref())
+        .await?;
+    let mut text = format!("{} {}\n", if r.healthy { "✓" } else { "✗" }, r.message);
+    if let Some(s) = r.expires_in_secs {
+        text.push_str(&format!(
+            "  token valid for {} h {} min\n",
+            s / 3600,
+            (s % 3600) / 60
+        ));
+    }
+    for t in &r.agent_tests {
+        text.push_str(&format!("  {:<24} {}\n", t.agent, t.summary));
+    }
+    if ctx.ims_url != PROD_IMS {
+        text.push_str(&format!("  (IMS at {})\n", ctx.ims_url));
+    }
+    let ok = r.healthy;
+    Ok(Report::new(ok, text, &HealthCheckReport { ok, health: r }))
+}

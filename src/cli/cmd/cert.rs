@@ -1,0 +1,79 @@
+//! `brandlink cert create`: step 1, the key pair and `AEM-Adobe-IMS.crt`.
+
+use super::day;
+use crate::cli::args::CertCreate;
+use crate::cli::context::{Context, secret_from_env_or_prompt};
+use crate::cli::output::{CliError, Report, refuse_if_read_only};
+use crate::setup::SetupError;
+use crate::setup::service::{CertDone, CertFile, CertRequest};
+use serde::Serialize;
+
+/// `cert create --json`: `alias`, `changed`, `createdKeystore`, `certificate`,
+/// `existingNotAfter`, `certificateFile`, `privateKeyFile`.
+#[derive(Serialize)]
+pub struct CertReport {
+    pub ok: bool,
+    #[serde(flatten)]
+    pub done: CertDone,
+}
+
+pub async fn create(ctx: &Context, a: &CertCreate) -> Result<Report, CliError> {
+    refuse_if_read_only(ctx.read_only, "this command changes AEM")?;
+    let setup = ctx.setup()?;
+    let req = CertRequest {
+        alias: a.alias.clone(),
+        days: a.days,
+        common_name: a.cn.clone(),
+        out: CertFile::Exact(a.out.clone()),
+        save_key: a.save_key.clone(),
+    };
+    let done = setup
+        .create_certificate(req, || {
+            secret_from_env_or_prompt(
+                "BRANDLINK_KEYSTORE_PASSWORD",
+                "Password for the new keystore of brandportal-imsconfig-service: ",
+                "set BRANDLINK_KEYSTORE_PASSWORD to create the keystore",
+            )
+            .map_err(|e| SetupError::Invalid(vec![e.to_string()]))
+        })
+        .await?;
+    let mut text = String::new();
+    match (done.info(), &done.certificate_file) {
+        (Some(info), Some(file)) => {
+            text.push_str(&format!(
+                "Created key pair '{}' in the keystore of brandportal-imsconfig-service{}.\n\
+                 Certificate: {} ({}, expires {})\n\
+                 SHA-1 fingerprint: {}\n",
+                done.outcome.alias,
+                if done.outcome.created_keystore {
+                    " (keystore created)"
+                } else {
+                    ""
+                },
+                file.display(),
+                info.subject,
+                day(info.not_after),
+                info.sha1_fingerprint,
+            ));
+            if let Some(k) = &done.private_key_file {
+                text.push_str(&format!(
+                    "Private key saved to {} (mode 0600).\n",
+                    k.display()
+                ));
+            }
+            text.push_str(
+                "Next, in the Adobe Developer Console (Brand Portal tenant's organization): create a project, add the\n\
+                 AEM Brand Portal API, upload this certificate, then copy API key, client secret and JWT payload.\n",
+            );
+        }
+        _ => text.push_str(&format!(
+            "Alias '{}' already exists (expires {}); nothing changed.\n",
+            done.outcome.alias,
+            done.outcome
+                .existing_not_after
+                .clone()
+                .unwrap_or_else(|| "?".into())
+        )),
+    }
+    Ok(Report::new(true, text, &CertReport { ok: true, done }))
+}

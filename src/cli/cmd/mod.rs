@@ -1,0 +1,45 @@
+//! One file per command. Each takes its arguments and the resolved [`Context`], calls the
+//! setup service (or the monitor), and returns a [`Report`] whose JSON is a typed report.
+
+pub mod account;
+pub mod agents;
+pub mod cert;
+pub mod cloud;
+pub mod exporter;
+pub mod queues;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
+pub mod status;
+pub mod tui;
+pub mod upgrade;
+
+use super::args::{AccountCommand, CertCommand, CloudCommand, Command};
+use super::context::Context;
+use super::output::{CliError, Report};
+
+/// Runs a command that works on a configured author.
+pub async fn run(ctx: &Context, command: Command) -> Result<Report, CliError> {
+    match command {
+        Command::Status(a) => status::run(ctx, &a).await,
+        Command::Cert(CertCommand::Create(a)) => cert::create(ctx, &a).await,
+        Command::Account(AccountCommand::Create(a)) => account::create(ctx, &a).await,
+        Command::Account(AccountCommand::Check(a)) => account::check(ctx, &a).await,
+        Command::Cloud(CloudCommand::Create(a)) => cloud::create(ctx, &a).await,
+        Command::Agents(a) => agents::run(ctx, &a).await,
+        Command::Queues(a) => queues::run(ctx, &a).await,
+        Command::Upgrade(a) => upgrade::upgrade(ctx, &a).await,
+        Command::Restore(a) => upgrade::restore(ctx, &a).await,
+        Command::Exporter(_) => Err(CliError::Usage("the exporter runs on its own".into())),
+        #[cfg(feature = "sandbox")]
+        Command::Sandbox(_) | Command::Demo(_) => {
+            Err(CliError::Usage("the sandbox runs on its own".into()))
+        }
+    }
+}
+
+/// `2026-11-30` from epoch seconds.
+pub fn day(epoch_secs: i64) -> String {
+    chrono::DateTime::from_timestamp(epoch_secs, 0)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}

@@ -1,0 +1,199 @@
+//! `brandlink queues [--watch]`: the Brand Portal queues through the same monitor model as the
+//! Replication tab (history, change markers, alerts).
+
+use crate::aem::queue::QueueState;
+use crate::cli::args::QueuesArgs;
+use crate::cli::context::Context;
+use crate::cli::output::{CliError, Report};
+use crate::monitor::model::AgentHistory;
+use crate::monitor::{Alert, AlertRules, MonitorModel, poll_cycle};
+use serde::Serialize;
+use std::time::Duration;
+
+/// The head of a queue.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HeadItem {
+    pub path: String,
+    pub action: String,
+    pub attempts: u64,
+}
+
+/// One agent's queue, without volatile fields, so a row changes only when the queue does.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueRow {
+    pub agent: String,
+    /// `idle`, `active`, `blocked`, `paused`, `disabled`, or `unknown`.
+    pub state: String,
+    pub pending: Option<u64>,
+    pub pending_at_least: bool,
+    pub trend: Option<String>,
+    pub blocked: bool,
+    pub paused: bool,
+    pub head: Option<HeadItem>,
+    pub error: Option<String>,
+}
+
+impl QueueRow {
+    pub fn of(id: &str, h: &AgentHistory) -> QueueRow {
+        let unknown = |pending, error| QueueRow {
+            agent: id.to_string(),
+            state: "unknown".into(),
+            pending,
+            pending_at_least: false,
+            trend: None,
+            blocked: false,
+            paused: false,
+            head: None,
+            error,
+        };
+        match (&h.latest, &h.error) {
+            (_, Some(e)) => unknown(h.pending(), Some(e.clone())),
+            (Some(v), None) => QueueRow {
+                agent: id.to_string(),
+                state: serde_json::to_value(v.state)
+                    .ok()
+                    .and_then(|s| s.as_str().map(str::to_string))
+                    .unwrap_or_else(|| format!("{:?}", v.state).to_lowercase()),
+                pending: Some(v.depth.count),
+                pending_at_least: v.depth.at_least,
+                trend: h.trend.map(|t| t.marker().trim().to_string()),
+                blocked: v.state == QueueState::Blocked,
+                paused: v.state == QueueState::Paused,
+                head: v.head().map(|i| HeadItem {
+                    path: i.path.clone(),
+                    action: i.action.clone(),
+                    attempts: i.attempts,
+                }),
+                error: None,
+            },
+            (None, None) => unknown(None, None),
+        }
+    }
+
+    fn line(&self) -> String {
+        let head = self
+            .head
+            .as_ref()
+            .map(|h| format!(" head {} ({} attempts)", h.path, h.attempts))
+            .unwrap_or_default();
+        match &self.error {
+            Some(e) => format!("  {:<24} ERROR {e}", self.agent),
+            None => format!(
+                "  {:<24} {:<8} pending {}{}{}{head}",
+                self.agent,
+                self.state,
+                if self.pending_at_least { "≥" } else { "" },
+                self.pending
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|| "null".into()),
+                self.trend.as_deref().unwrap_or(""),
+            ),
+        }
+    }
+}
+
+/// `queues --json`: `ok`, `tenantUrl`, `totalPending`, `queues[]`, `alerts[]`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueuesReport {
+    pub ok: bool,
+    pub tenant_url: String,
+    pub total_pending: u64,
+    pub queues: Vec<QueueRow>,
+    pub alerts: Vec<Alert>,
+}
+
+/// One `queues --watch --json` line.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WatchLine<'a> {
+    pub time: String,
+    pub total_pending: u64,
+    pub queues: &'a [QueueRow],
+    pub alerts: &'a [Alert],
+}
+
+fn rows(model: &MonitorModel) -> Vec<QueueRow> {
+    model
+        .agents
+        .iter()
+        .map(|(id, h)| QueueRow::of(id, h))
+        .collect()
+}
+
+pub async fn run(ctx: &Context, a: &QueuesArgs) -> Result<Report, CliError> {
+    let setup = ctx.setup()?;
+    let tenant = setup
+        .resolve_tenant(ctx.tenant_or(&a.tenant).as_deref())
+        .await?;
+    let ids = setup.agent_ids(&tenant).await?;
+    let mut model = MonitorModel::new(&ids, AlertRules::default());
+    if !a.watch {
+        for snap in poll_cycle(setup.client(), &ids).await {
+            model.apply(snap);
+        }
+        let queues = rows(&model);
+        let alerts = model.alerts(chrono::Utc::now().timestamp_millis());
+        let ok = !queues.is_empty() && queues.iter().all(|r| r.error.is_none() && !r.blocked);
+        let mut text = format!(
+            "Queues for {tenant}:\n{}\n",
+            queues
+                .iter()
+                .map(QueueRow::line)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        for al in &alerts {
+            text.push_str(&format!("  ⚠ {}\n", al.message));
+        }
+        let body = QueuesReport {
+            ok,
+            tenant_url: tenant,
+            total_pending: model.total_pending(),
+            queues,
+            alerts,
+        };
+        return Ok(Report::new(ok, text, &body));
+    }
+    let interval = Duration::from_secs(a.interval.max(1));
+    let mut last: Vec<QueueRow> = Vec::new();
+    let mut n = 0u64;
+    loop {
+        for snap in poll_cycle(setup.client(), &ids).await {
+            model.apply(snap);
+        }
+        let queues = rows(&model);
+        let alerts = model.alerts(chrono::Utc::now().timestamp_millis());
+        if queues != last {
+            let now = chrono::Local::now().format("%H:%M:%S").to_string();
+            if ctx.json {
+                let line = WatchLine {
+                    time: now,
+                    total_pending: model.total_pending(),
+                    queues: &queues,
+                    alerts: &alerts,
+                };
+                println!("{}", serde_json::to_string(&line).unwrap_or_default());
+            } else {
+                println!("{now} total pending {}", model.total_pending());
+                for r in &queues {
+                    println!("{}", r.line());
+                }
+                for al in &alerts {
+                    println!("  ⚠ {}", al.message);
+                }
+            }
+            last = queues;
+        }
+        n += 1;
+        if a.polls.is_some_and(|p| n >= p) {
+            break;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = tokio::signal::ctrl_c() => break,
+        }
+    }
+    Ok(Report::streamed(true))
+}

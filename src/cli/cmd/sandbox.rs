@@ -1,0 +1,126 @@
+//! `brandlink sandbox` (the emulator in the foreground) and `brandlink demo` (the emulator
+//! in-process with the TUI against it).
+
+use super::tui::{launch, require_terminal};
+use crate::cli::args::{DemoArgs, SandboxArgs, WorldArgs};
+use crate::cli::context::{GlobalArgs, poll_interval};
+use crate::cli::output::usage;
+use crate::sandbox::{self, Faults, SandboxConfig};
+use crate::tui::{HeaderInfo, TuiOptions};
+use std::process::ExitCode;
+
+impl WorldArgs {
+    pub fn config(&self) -> Result<SandboxConfig, String> {
+        let mut faults = Faults {
+            latency_ms: self.latency,
+            ..Faults::default()
+        };
+        for f in &self.faults {
+            faults
+                .apply_flag(f)
+                .map_err(|e| format!("--fault {f}: {e}"))?;
+        }
+        if !(self.rate.is_finite() && self.rate > 0.0) {
+            return Err(format!(
+                "--rate must be a positive number, got {}",
+                self.rate
+            ));
+        }
+        let label_ok = !self.tenant.is_empty()
+            && self.tenant.len() <= 63
+            && self
+                .tenant
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !label_ok {
+            return Err(format!("--tenant '{}' is not a DNS label", self.tenant));
+        }
+        Ok(SandboxConfig {
+            scenario: self.scenario,
+            tenant: self.tenant.to_ascii_lowercase(),
+            delivery_rate: self.rate,
+            bp_agent_count: usize::from(self.agents),
+            seed: self.seed,
+            faults,
+            ..SandboxConfig::default()
+        })
+    }
+}
+
+pub async fn serve(a: SandboxArgs) -> ExitCode {
+    let cfg = match a.world.config() {
+        Ok(c) => c,
+        Err(e) => return usage(&e),
+    };
+    match sandbox::run_foreground(cfg, a.listen, a.allow_remote).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+pub async fn demo(a: DemoArgs, g: &GlobalArgs) -> ExitCode {
+    if let Err(code) = require_terminal("brandlink demo") {
+        return code;
+    }
+    let cfg = match a.world.config() {
+        Ok(c) => c,
+        Err(e) => return usage(&e),
+    };
+    let sb = match sandbox::Sandbox::start_local(cfg).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let url = sb.url();
+    let conn = crate::aem::Connection::new(
+        &url,
+        "admin",
+        secrecy::SecretString::from(sb.admin_password()),
+    );
+    let timeout = std::time::Duration::from_secs(30);
+    let setup = match (
+        crate::aem::AemClient::new(&conn),
+        crate::aem::client::http_client(None, false, timeout),
+    ) {
+        (Ok(client), Ok(http)) => crate::setup::Setup::new(
+            client,
+            crate::setup::ImsEndpoint {
+                http,
+                url: url.clone(),
+            },
+        ),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let opts = TuiOptions {
+        header: HeaderInfo {
+            url: url.clone(),
+            user: "admin".into(),
+            ims_url: url.clone(),
+            sandbox: true,
+            insecure: false,
+        },
+        keymap: crate::tui::keymap::Keymap::default(),
+        sandbox_url: Some(url.clone()),
+        cert_dir: std::env::current_dir().unwrap_or_default(),
+        // The sandbox's tenant, so the Service URL is filled in for the demo.
+        tenant: Some(sb.tenant_url()),
+        mouse: g.mouse,
+        poll_interval: poll_interval(g.poll_interval),
+        read_only: g.read_only,
+        bell: g.bell,
+    };
+    let code = launch(setup, opts).await;
+    sb.shutdown().await;
+    if code == ExitCode::SUCCESS {
+        println!("brandlink demo finished; the sandbox at {url} has stopped.");
+    }
+    code
+}

@@ -1,0 +1,88 @@
+//! `brandlink status`: the whole integration at a glance.
+
+use crate::cli::args::StatusArgs;
+use crate::cli::context::Context;
+use crate::cli::output::{CliError, Report};
+use crate::setup::{Integration, StepReport, StepStatus};
+use serde::Serialize;
+
+/// `status --json`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusReport {
+    pub ok: bool,
+    pub steps: Vec<StepReport>,
+    pub integration: Integration,
+}
+
+fn mark(status: &StepStatus) -> &'static str {
+    match status {
+        StepStatus::Done => "done",
+        StepStatus::Pending(_) => "pending",
+        StepStatus::Failing(_) => "FAILING",
+    }
+}
+
+pub async fn run(ctx: &Context, a: &StatusArgs) -> Result<Report, CliError> {
+    let setup = ctx.setup()?;
+    let integ = setup.snapshot(ctx.tenant_or(&a.tenant).as_deref()).await?;
+    let steps = integ.steps();
+    let ok = integ.readiness.ready() && integ.healthy();
+    let mut text = format!(
+        "AEM {} — {}{}\n",
+        integ.aem_url,
+        integ
+            .readiness
+            .product
+            .clone()
+            .unwrap_or_else(|| "AEM".into()),
+        if integ.readiness.ready() {
+            ", ready"
+        } else {
+            ", NOT ready"
+        }
+    );
+    for s in &steps {
+        text.push_str(&format!(
+            "  {:<14} {:<8} {}\n",
+            s.title,
+            mark(&s.status),
+            s.detail
+        ));
+        if let StepStatus::Pending(r) | StepStatus::Failing(r) = &s.status {
+            text.push_str(&format!("  {:<14}          → {r}\n", ""));
+        }
+        for w in &s.warnings {
+            text.push_str(&format!("  {:<14}          ! {w}\n", ""));
+        }
+    }
+    if !integ.agents.is_empty() {
+        text.push_str("  agents:\n");
+        for a in &integ.agents {
+            let (state, pending) = match (&a.queue, &a.depth) {
+                (Some(q), Some(d)) => (
+                    format!("{:?}", q.state()).to_lowercase(),
+                    format!("{}{}", if d.at_least { "≥" } else { "" }, d.count),
+                ),
+                _ => ("unknown".into(), "?".into()),
+            };
+            text.push_str(&format!(
+                "    {:<24} {:<8} {:<9} pending {}\n",
+                a.info.id,
+                if a.info.enabled {
+                    "enabled"
+                } else {
+                    "DISABLED"
+                },
+                state,
+                pending
+            ));
+        }
+    }
+    let body = StatusReport {
+        ok,
+        steps,
+        integration: integ,
+    };
+    Ok(Report::new(ok, text, &body))
+}

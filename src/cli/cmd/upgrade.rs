@@ -1,0 +1,179 @@
+//! `brandlink upgrade` and `brandlink restore`: replace an integration without losing anything,
+//! and put a backup back.
+
+use crate::cli::args::{RestoreArgs, UpgradeArgs};
+use crate::cli::context::Context;
+use crate::cli::output::{CliError, Report, confirm};
+use crate::setup::service::UpgradePreview;
+use crate::setup::upgrade::{self as up, BusyAgent, JournalStep, RestoreReport, Target};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// `upgrade --json`, one shape for every outcome: the plan (`plan[]`, what is or would be
+/// deleted), the queues that hold it up (`busy[]`), and after a run the backup folder and the
+/// journaled steps.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpgradeReport {
+    pub ok: bool,
+    pub dry_run: bool,
+    /// An interrupted upgrade was (or would be) carried on.
+    pub resumed: bool,
+    pub tenant_url: String,
+    pub backup_dir: Option<PathBuf>,
+    pub plan: Vec<Target>,
+    pub busy: Vec<BusyAgent>,
+    pub steps: Vec<JournalStep>,
+}
+
+/// `restore --json`: `dryRun`, `report{restored[],alreadyPresent[],users[],skipped[]}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestoreOutput {
+    pub ok: bool,
+    pub dry_run: bool,
+    pub report: RestoreReport,
+}
+
+fn plan_text(targets: &[Target]) -> String {
+    targets
+        .iter()
+        .map(|t| format!("  {:<13} {}\n", format!("{:?}", t.kind), t.path))
+        .collect()
+}
+
+fn next_steps() -> &'static str {
+    "Now configure anew: `brandlink cert create`, the Developer Console, `brandlink account create`, `brandlink cloud create`, `brandlink agents --test` (or run `brandlink` for the guided screens). `brandlink restore --from <backup>` puts the old configuration back.\n"
+}
+
+pub async fn upgrade(ctx: &Context, a: &UpgradeArgs) -> Result<Report, CliError> {
+    if ctx.read_only && !a.dry_run {
+        return Err(CliError::Usage(
+            "--read-only: the upgrade deletes nodes; only --dry-run is allowed".into(),
+        ));
+    }
+    let setup = ctx.setup()?;
+    let root = a.backup_dir.clone().unwrap_or_else(up::default_backup_root);
+    let preview = setup.upgrade_preview(a.tenant.as_deref(), &root).await?;
+    let preview = setup
+        .wait_idle(preview, Duration::from_secs(a.wait))
+        .await?;
+    let mut report = UpgradeReport {
+        ok: true,
+        dry_run: a.dry_run,
+        resumed: preview.resume_dir().is_some(),
+        tenant_url: preview.tenant_url().to_string(),
+        backup_dir: preview.resume_dir().map(PathBuf::from),
+        plan: preview.targets().to_vec(),
+        busy: preview.busy().to_vec(),
+        steps: vec![],
+    };
+    let mut text = match &preview {
+        UpgradePreview::Resume { dir, pending, .. } => format!(
+            "An interrupted upgrade is journaled at {}; still to delete:\n{}",
+            dir.display(),
+            plan_text(pending)
+        ),
+        UpgradePreview::Fresh { busy, .. } if !busy.is_empty() => {
+            let mut t = String::from("Not all queues are idle; nothing was changed:\n");
+            for b in busy {
+                t.push_str(&format!(
+                    "  {:<24} {:<8} {} pending\n",
+                    b.agent, b.state, b.pending
+                ));
+            }
+            t.push_str("Wait until they drain (or use --wait SECS), then run the upgrade again.\n");
+            report.ok = false;
+            return Ok(Report::new(false, t, &report));
+        }
+        UpgradePreview::Fresh { plan, .. } => format!(
+            "Upgrade plan for {} (all queues idle):\n{}",
+            plan.tenant_url,
+            plan_text(&plan.targets)
+        ),
+    };
+    if a.dry_run {
+        text.push_str("Dry run: nothing was backed up or deleted.\n");
+        return Ok(Report::new(true, text, &report));
+    }
+    eprint!("{text}");
+    let question = match &preview {
+        UpgradePreview::Resume { dir, pending, .. } => format!(
+            "Resume the upgrade journaled at {} ({} deletes left)",
+            dir.display(),
+            pending.len()
+        ),
+        UpgradePreview::Fresh { plan, .. } => format!(
+            "This deletes the {} items above after backing them up",
+            plan.targets.len()
+        ),
+    };
+    confirm(a.yes, "upgrade", &question)?;
+    let done = setup.upgrade(&preview, &root).await?;
+    let text = format!(
+        "{} (backup: {}).\n{}",
+        if done.resumed {
+            "Resumed and finished the upgrade"
+        } else {
+            "Backed up and deleted"
+        },
+        done.backup_dir.display(),
+        next_steps()
+    );
+    report.backup_dir = Some(done.backup_dir);
+    report.steps = done.journal.steps;
+    Ok(Report::new(true, text, &report))
+}
+
+pub async fn restore(ctx: &Context, a: &RestoreArgs) -> Result<Report, CliError> {
+    if ctx.read_only && !a.dry_run {
+        return Err(CliError::Usage(
+            "--read-only: restore writes to AEM; only --dry-run is allowed".into(),
+        ));
+    }
+    let m = up::read_manifest(&a.from).map_err(|e| CliError::Usage(e.to_string()))?;
+    let setup = ctx.setup()?;
+    if !a.dry_run {
+        confirm(
+            a.yes,
+            "restore",
+            &format!(
+                "Re-create {} nodes and {} users from {}",
+                m.nodes.len(),
+                m.users.len(),
+                a.from.display()
+            ),
+        )?;
+    }
+    let r = setup.restore(&a.from, a.dry_run).await?;
+    let mut text = format!(
+        "{} {} node(s), {} user(s) from {}\n",
+        if a.dry_run {
+            "Would restore"
+        } else {
+            "Restored"
+        },
+        r.restored.len(),
+        r.users.len(),
+        a.from.display()
+    );
+    for p in &r.restored {
+        text.push_str(&format!("  + {p}\n"));
+    }
+    for p in &r.already_present {
+        text.push_str(&format!("  = {p} (already present, left alone)\n"));
+    }
+    for s in &r.skipped {
+        text.push_str(&format!("  ! not restorable over HTTP: {s}\n"));
+    }
+    Ok(Report::new(
+        true,
+        text,
+        &RestoreOutput {
+            ok: true,
+            dry_run: a.dry_run,
+            report: r,
+        },
+    ))
+}

@@ -1,0 +1,68 @@
+//! The sandbox's emulated Adobe Developer Console, reached over HTTP like the real one would be
+//! by hand: upload `AEM-Adobe-IMS.crt`, read back API key, client secret, JWT payload and the
+//! OAuth Server-to-Server credential.
+
+use super::error::SetupError;
+use secrecy::{ExposeSecret, SecretString};
+
+/// What the Console hands out. The secrets stay secrets.
+#[derive(Clone, Debug)]
+pub struct ConsoleCreds {
+    pub api_key: String,
+    pub client_secret: SecretString,
+    pub payload: String,
+    pub oauth_client_id: String,
+    pub oauth_secret: SecretString,
+    pub scopes: String,
+    pub org_id: String,
+}
+
+pub async fn fetch(
+    http: &reqwest::Client,
+    base: &str,
+    cert_pem: &str,
+) -> Result<ConsoleCreds, SetupError> {
+    let form = reqwest::multipart::Form::new().part(
+        "certificate",
+        reqwest::multipart::Part::bytes(cert_pem.as_bytes().to_vec())
+            .file_name("AEM-Adobe-IMS.crt"),
+    );
+    let resp = http
+        .post(format!("{base}/sandbox/console/projects"))
+        .multipart(form)
+        .send()
+        .await
+        .map_err(|e| SetupError::Refused(format!("cannot reach the sandbox Console: {e}")))?;
+    if !resp.status().is_success() {
+        return Err(SetupError::Refused(format!(
+            "the sandbox Console refused the certificate ({})",
+            resp.status()
+        )));
+    }
+    let v: serde_json::Value = resp
+        .json()
+        .await
+        .map_err(|e| SetupError::Refused(format!("unexpected Console answer: {e}")))?;
+    let s = |p: &[&str]| {
+        let mut cur = &v;
+        for k in p {
+            cur = &cur[*k];
+        }
+        cur.as_str().unwrap_or("").to_string()
+    };
+    let creds = ConsoleCreds {
+        api_key: s(&["apiKey"]),
+        client_secret: SecretString::from(s(&["clientSecret"])),
+        payload: serde_json::to_string_pretty(&v["jwtPayload"]).unwrap_or_default(),
+        oauth_client_id: s(&["oauth", "clientId"]),
+        oauth_secret: SecretString::from(s(&["oauth", "clientSecret"])),
+        scopes: s(&["oauth", "scopes"]),
+        org_id: s(&["orgId"]),
+    };
+    if creds.api_key.is_empty() || creds.client_secret.expose_secret().is_empty() {
+        return Err(SetupError::Refused(
+            "the Console answer lacks the API key or secret".into(),
+        ));
+    }
+    Ok(creds)
+}

@@ -1,0 +1,522 @@
+//! The one setup service both front ends use. Every operation the CLI and the TUI offer is a
+//! method here that returns a typed result; neither front end talks to `crate::aem` beyond
+//! building the client, so a workflow (what to check first, what to write where, what to do
+//! when it fails) exists once.
+
+use super::actions::{
+    self, AccountOutcome, AccountSpec, CertificateOutcome, CloudOutcome, HealthReport, KeySource,
+};
+use super::console::ConsoleCreds;
+use super::error::SetupError;
+use super::snapshot::{AuthType, ImsConfig, Integration};
+use super::upgrade::{self as up, BusyAgent, Journal, Plan, RestoreReport, StepState, Target};
+use crate::aem::AemClient;
+use crate::aem::agents::{AgentInfo, LogLine, TestResult};
+use crate::aem::osgi::{CUSTOMIZER_FACTORY, PROVIDER_FACTORY};
+use crate::ims::certificate::CertInfo;
+use secrecy::{SecretSlice, SecretString};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How brandlink reaches Adobe IMS for its own token checks.
+#[derive(Clone)]
+pub struct ImsEndpoint {
+    pub http: reqwest::Client,
+    /// Base URL, e.g. `https://ims-na1.adobelogin.com`.
+    pub url: String,
+}
+
+/// AEM and IMS, and every operation on the integration.
+#[derive(Clone)]
+pub struct Setup {
+    client: AemClient,
+    ims: ImsEndpoint,
+}
+
+/// Where `cert create` writes the public certificate.
+#[derive(Clone, Debug)]
+pub enum CertFile {
+    /// Exactly this path (the CLI's `--out`).
+    Exact(PathBuf),
+    /// `AEM-Adobe-IMS.crt` in this folder, or a free name beside it (the TUI).
+    FreeNameIn(PathBuf),
+}
+
+/// "Create new certificate" with everything it needs.
+#[derive(Debug)]
+pub struct CertRequest {
+    pub alias: String,
+    pub days: u32,
+    pub common_name: String,
+    pub out: CertFile,
+    /// Also keep the private key in this new file (mode 0600).
+    pub save_key: Option<PathBuf>,
+}
+
+/// What "Create new certificate" did.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CertDone {
+    #[serde(flatten)]
+    pub outcome: CertificateOutcome,
+    /// The public certificate file written (None when the alias already existed).
+    pub certificate_file: Option<PathBuf>,
+    pub private_key_file: Option<PathBuf>,
+    /// PEM of the new certificate, for the Console step.
+    #[serde(skip)]
+    pub cert_pem: Option<String>,
+    /// The new private key, kept in memory for Check Health in the same session.
+    #[serde(skip)]
+    pub private_key: Option<SecretSlice<u8>>,
+}
+
+impl CertDone {
+    pub fn info(&self) -> Option<&CertInfo> {
+        self.outcome.certificate.as_ref()
+    }
+}
+
+/// The tenant's Brand Portal agents and, when asked, their Test Connection results.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentsReport {
+    pub ok: bool,
+    pub tenant_url: String,
+    pub agents: Vec<AgentInfo>,
+    pub tests: Vec<TestResult>,
+    pub warnings: Vec<String>,
+}
+
+/// A queue command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueueOp {
+    ForceRetry,
+    Pause,
+    Resume,
+    Clear,
+}
+
+impl QueueOp {
+    pub fn label(self) -> &'static str {
+        match self {
+            QueueOp::ForceRetry => "force retry",
+            QueueOp::Pause => "pause",
+            QueueOp::Resume => "resume",
+            QueueOp::Clear => "clear",
+        }
+    }
+}
+
+/// What an upgrade would do now: carry on with an interrupted run, or a fresh plan with the
+/// agents whose queues are not idle.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum UpgradePreview {
+    /// An unfinished upgrade is journaled in `dir`; these deletes are left.
+    Resume {
+        dir: PathBuf,
+        tenant_url: String,
+        pending: Vec<Target>,
+    },
+    /// A new plan; `busy` lists the queues that hold it up.
+    Fresh { plan: Plan, busy: Vec<BusyAgent> },
+}
+
+impl UpgradePreview {
+    pub fn tenant_url(&self) -> &str {
+        match self {
+            UpgradePreview::Resume { tenant_url, .. } => tenant_url,
+            UpgradePreview::Fresh { plan, .. } => &plan.tenant_url,
+        }
+    }
+    /// What would be deleted.
+    pub fn targets(&self) -> &[Target] {
+        match self {
+            UpgradePreview::Resume { pending, .. } => pending,
+            UpgradePreview::Fresh { plan, .. } => &plan.targets,
+        }
+    }
+    pub fn busy(&self) -> &[BusyAgent] {
+        match self {
+            UpgradePreview::Resume { .. } => &[],
+            UpgradePreview::Fresh { busy, .. } => busy,
+        }
+    }
+    pub fn resume_dir(&self) -> Option<&Path> {
+        match self {
+            UpgradePreview::Resume { dir, .. } => Some(dir),
+            UpgradePreview::Fresh { .. } => None,
+        }
+    }
+}
+
+/// A finished upgrade: where the backup is, and every step as journaled.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpgradeDone {
+    pub backup_dir: PathBuf,
+    pub resumed: bool,
+    pub tenant_url: String,
+    pub journal: Journal,
+}
+
+impl Setup {
+    pub fn new(client: AemClient, ims: ImsEndpoint) -> Self {
+        Setup { client, ims }
+    }
+
+    /// The AEM client, for the monitor's pollers (which only read).
+    pub fn client(&self) -> &AemClient {
+        &self.client
+    }
+    pub fn aem_url(&self) -> &str {
+        self.client.base_url()
+    }
+    pub fn ims_url(&self) -> &str {
+        &self.ims.url
+    }
+
+    /// The whole integration, read in one go.
+    pub async fn snapshot(&self, tenant: Option<&str>) -> Result<Integration, SetupError> {
+        Ok(Integration::read(&self.client, tenant).await?)
+    }
+
+    /// The tenant to work on: the one given, else the cloud configuration's (6.5 first).
+    pub async fn resolve_tenant(&self, given: Option<&str>) -> Result<String, SetupError> {
+        if let Some(t) = given {
+            return Ok(t.to_string());
+        }
+        let clouds = self.client.cloud_configs().await?;
+        clouds
+            .iter()
+            .find(|c| !c.legacy)
+            .or(clouds.first())
+            .map(|c| c.tenant_url.clone())
+            .ok_or_else(|| {
+                SetupError::Refused(
+                    "no Brand Portal cloud configuration: create one (`brandlink cloud create`) or pass --tenant".into(),
+                )
+            })
+    }
+
+    // ---- Step 1: certificate -------------------------------------------------------------
+
+    /// Creates the key pair, uploads it to the service user's keystore and writes the public
+    /// certificate. Local preconditions are checked before anything is written to AEM.
+    pub async fn create_certificate(
+        &self,
+        req: CertRequest,
+        keystore_password: impl FnOnce() -> Result<SecretString, SetupError>,
+    ) -> Result<CertDone, SetupError> {
+        if let Some(k) = &req.save_key
+            && k.exists()
+        {
+            return Err(SetupError::Invalid(vec![format!(
+                "{} already exists; --save-key writes a new file only",
+                k.display()
+            )]));
+        }
+        let outcome = actions::create_certificate(
+            &self.client,
+            &req.alias,
+            req.days,
+            &req.common_name,
+            keystore_password,
+        )
+        .await?;
+        let Some(g) = &outcome.generated else {
+            return Ok(CertDone {
+                outcome,
+                certificate_file: None,
+                private_key_file: None,
+                cert_pem: None,
+                private_key: None,
+            });
+        };
+        let path = match &req.out {
+            CertFile::Exact(p) => p.clone(),
+            CertFile::FreeNameIn(dir) => free_name(dir, &req.alias),
+        };
+        std::fs::write(&path, &g.cert_pem).map_err(|e| {
+            SetupError::Local(format!(
+                "the key is in AEM, but {} could not be written: {e}",
+                path.display()
+            ))
+        })?;
+        let mut key_file = None;
+        if let Some(k) = &req.save_key {
+            crate::ims::keyfile::save_private_key(k, g.private_key_der())?;
+            key_file = Some(k.clone());
+        }
+        let cert_pem = Some(g.cert_pem.clone());
+        let private_key = Some(g.private_key_secret());
+        Ok(CertDone {
+            outcome,
+            certificate_file: Some(path),
+            private_key_file: key_file,
+            cert_pem,
+            private_key,
+        })
+    }
+
+    // ---- Step 2: the IMS configuration ---------------------------------------------------
+
+    pub async fn create_account(&self, spec: &AccountSpec) -> Result<AccountOutcome, SetupError> {
+        actions::create_account(&self.client, spec).await
+    }
+
+    /// The IMS configuration as AEM holds it (the first one), if any.
+    pub async fn ims_config(&self) -> Result<Option<ImsConfig>, SetupError> {
+        let providers = self.client.factory_configs(PROVIDER_FACTORY).await?;
+        let customizers = self.client.factory_configs(CUSTOMIZER_FACTORY).await?;
+        Ok(providers
+            .first()
+            .map(|p| ImsConfig::from_osgi(p, &customizers)))
+    }
+
+    /// Check Health. With a key or for OAuth, brandlink makes the token exchange itself and
+    /// asks `secret` for the client secret; otherwise (or without a secret) AEM is asked (Test
+    /// Connection on the tenant's agents).
+    pub async fn check_account(
+        &self,
+        key: KeySource,
+        secret: impl FnOnce() -> Result<Option<SecretString>, SetupError>,
+        tenant: Option<&str>,
+    ) -> Result<HealthReport, SetupError> {
+        let oauth = self
+            .ims_config()
+            .await?
+            .is_some_and(|c| c.auth_type == AuthType::OauthServerToServer);
+        let direct = oauth || !matches!(key, KeySource::AemSide);
+        let secret = if direct { secret()? } else { None };
+        let tenant = match tenant {
+            Some(t) => Some(t.to_string()),
+            None if !direct => self
+                .client
+                .cloud_configs()
+                .await?
+                .into_iter()
+                .next()
+                .map(|c| c.tenant_url),
+            None => None,
+        };
+        actions::check_account(
+            &self.client,
+            &self.ims.http,
+            &self.ims.url,
+            key,
+            secret,
+            tenant.as_deref(),
+        )
+        .await
+    }
+
+    // ---- Step 3: the cloud configuration -------------------------------------------------
+
+    pub async fn create_cloud(
+        &self,
+        title: &str,
+        service_url: &str,
+        ims: Option<&str>,
+        wait: Duration,
+    ) -> Result<CloudOutcome, SetupError> {
+        actions::create_cloud(&self.client, title, service_url, ims, wait).await
+    }
+
+    // ---- Step 4: agents and queues -------------------------------------------------------
+
+    /// The tenant's Brand Portal agent ids.
+    pub async fn agent_ids(&self, tenant: &str) -> Result<Vec<String>, SetupError> {
+        Ok(self
+            .client
+            .brand_portal_agents(tenant)
+            .await?
+            .into_iter()
+            .map(|a| a.id)
+            .collect())
+    }
+
+    /// The tenant's agents with warnings, and Test Connection on all of them when `test`.
+    pub async fn agents(&self, tenant: &str, test: bool) -> Result<AgentsReport, SetupError> {
+        let list = self.client.brand_portal_agents(tenant).await?;
+        let enabled = list.iter().filter(|x| x.enabled).count();
+        let mut warnings = Vec::new();
+        if list.len() != super::steps::EXPECTED_AGENTS {
+            warnings.push(format!(
+                "{} Brand Portal agents found for {tenant}; AEM creates {}",
+                list.len(),
+                super::steps::EXPECTED_AGENTS
+            ));
+        }
+        if enabled < list.len() {
+            warnings.push(format!(
+                "{} agent(s) disabled: all four must stay enabled or some assets fail",
+                list.len() - enabled
+            ));
+        }
+        let mut tests = Vec::new();
+        if test {
+            let ids: Vec<String> = list.iter().map(|x| x.id.clone()).collect();
+            for (id, r) in self.client.test_connections(&ids).await {
+                tests.push(r.unwrap_or_else(|e| TestResult {
+                    agent: id,
+                    success: false,
+                    summary: e.to_string(),
+                    explanation: vec![],
+                    transcript: vec![],
+                }));
+            }
+        }
+        let ok = !list.is_empty() && enabled == list.len() && tests.iter().all(|t| t.success);
+        Ok(AgentsReport {
+            ok,
+            tenant_url: tenant.to_string(),
+            agents: list,
+            tests,
+            warnings,
+        })
+    }
+
+    pub async fn test_connection(&self, agent: &str) -> Result<TestResult, SetupError> {
+        Ok(self.client.test_connection(agent).await?)
+    }
+
+    pub async fn agent_log(&self, agent: &str) -> Result<Vec<LogLine>, SetupError> {
+        Ok(self.client.agent_log(agent).await?)
+    }
+
+    pub async fn queue_op(&self, agent: &str, op: QueueOp) -> Result<(), SetupError> {
+        let c = &self.client;
+        match op {
+            QueueOp::ForceRetry => c.force_retry(agent).await?,
+            QueueOp::Pause => c.pause_queue(agent).await?,
+            QueueOp::Resume => c.resume_queue(agent).await?,
+            QueueOp::Clear => c.clear_queue(agent).await?,
+        }
+        Ok(())
+    }
+
+    /// The sandbox's emulated Developer Console: upload the certificate, read back the
+    /// credentials (what the operator copies by hand on a real Console).
+    pub async fn sandbox_console(
+        &self,
+        sandbox_url: &str,
+        cert_pem: &str,
+    ) -> Result<ConsoleCreds, SetupError> {
+        super::console::fetch(&self.ims.http, sandbox_url, cert_pem).await
+    }
+
+    // ---- Upgrade and restore -------------------------------------------------------------
+
+    /// What an upgrade would do now (an interrupted run is resumed first).
+    pub async fn upgrade_preview(
+        &self,
+        tenant: Option<&str>,
+        backup_root: &Path,
+    ) -> Result<UpgradePreview, SetupError> {
+        if let Some((dir, journal)) = up::find_unfinished(backup_root, self.aem_url(), tenant) {
+            let pending = journal
+                .steps
+                .iter()
+                .filter(|s| s.state == StepState::Pending)
+                .map(|s| s.target.clone())
+                .collect();
+            return Ok(UpgradePreview::Resume {
+                dir,
+                tenant_url: journal.tenant_url,
+                pending,
+            });
+        }
+        let plan = up::plan(&self.client, tenant).await?;
+        let busy = up::busy_agents(&self.client, &plan.targets).await?;
+        Ok(UpgradePreview::Fresh { plan, busy })
+    }
+
+    /// Re-reads the busy queues of a fresh plan until they are idle or `wait` has passed.
+    pub async fn wait_idle(
+        &self,
+        preview: UpgradePreview,
+        wait: Duration,
+    ) -> Result<UpgradePreview, SetupError> {
+        let UpgradePreview::Fresh { plan, mut busy } = preview else {
+            return Ok(preview);
+        };
+        let deadline = tokio::time::Instant::now() + wait;
+        while !busy.is_empty() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            busy = up::busy_agents(&self.client, &plan.targets).await?;
+        }
+        Ok(UpgradePreview::Fresh { plan, busy })
+    }
+
+    /// Carries out a preview the operator confirmed: resumes the journaled run, or checks the
+    /// queues once more, backs up and deletes.
+    pub async fn upgrade(
+        &self,
+        preview: &UpgradePreview,
+        backup_root: &Path,
+    ) -> Result<UpgradeDone, SetupError> {
+        match preview {
+            UpgradePreview::Resume {
+                dir, tenant_url, ..
+            } => {
+                let journal = up::resume(&self.client, dir).await?;
+                Ok(UpgradeDone {
+                    backup_dir: dir.clone(),
+                    resumed: true,
+                    tenant_url: tenant_url.clone(),
+                    journal,
+                })
+            }
+            UpgradePreview::Fresh { plan, .. } => {
+                let busy = up::busy_agents(&self.client, &plan.targets).await?;
+                if let Some(b) = busy.first() {
+                    return Err(SetupError::Refused(format!(
+                        "{} is not idle ({} pending); nothing was changed",
+                        b.agent, b.pending
+                    )));
+                }
+                let dir = up::execute(&self.client, plan, backup_root).await?;
+                let journal = up::read_journal(&dir)?;
+                Ok(UpgradeDone {
+                    backup_dir: dir,
+                    resumed: false,
+                    tenant_url: plan.tenant_url.clone(),
+                    journal,
+                })
+            }
+        }
+    }
+
+    /// Re-creates what an upgrade backup holds (nothing with `dry_run`).
+    pub async fn restore(&self, dir: &Path, dry_run: bool) -> Result<RestoreReport, SetupError> {
+        Ok(up::restore(&self.client, dir, dry_run).await?)
+    }
+}
+
+/// `AEM-Adobe-IMS.crt` in `dir`, or the first free `AEM-Adobe-IMS-<alias>-<n>.crt`.
+fn free_name(dir: &Path, alias: &str) -> PathBuf {
+    let mut path = dir.join("AEM-Adobe-IMS.crt");
+    let mut n = 1;
+    while path.exists() {
+        path = dir.join(format!("AEM-Adobe-IMS-{alias}-{n}.crt"));
+        n += 1;
+    }
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_names_do_not_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = free_name(dir.path(), "bp");
+        assert!(first.ends_with("AEM-Adobe-IMS.crt"));
+        std::fs::write(&first, "x").unwrap();
+        let second = free_name(dir.path(), "bp");
+        assert!(second.ends_with("AEM-Adobe-IMS-bp-1.crt"));
+    }
+}

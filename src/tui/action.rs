@@ -1,0 +1,69 @@
+//! Named actions: what a key means. Components see actions, never keys.
+
+use serde::Deserialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Quit,
+    ForceQuit,
+    Suspend,
+    Help,
+    NextTab,
+    PrevTab,
+    Up,
+    Down,
+    Activate,
+    Back,
+    NextField,
+    PrevField,
+    Refresh,
+    FetchConsole,
+    CheckHealth,
+    TestSelected,
+    TestAll,
+    Upgrade,
+    Freeze,
+    ForceRetry,
+    PauseResume,
+    ClearQueue,
+    ShowLog,
+    GotoCertificate,
+    GotoAccount,
+    GotoCloud,
+    GotoReplication,
+}
+
+impl Action {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::ForceQuit => "quit now",
+            Action::Suspend => "suspend",
+            Action::Help => "help",
+            Action::NextTab => "next tab",
+            Action::PrevTab => "previous tab",
+            Action::Up => "up",
+            Action::Down => "down",
+            Action::Activate => "edit / run",
+            Action::Back => "back / cancel",
+            Action::NextField => "next field",
+            Action::PrevField => "previous field",
+            Action::Refresh => "re-read AEM",
+            Action::FetchConsole => "sandbox: Console credentials",
+            Action::CheckHealth => "check health",
+            Action::TestSelected => "test selected",
+            Action::TestAll => "test all four",
+            Action::Upgrade => "upgrade (back up, delete, set up anew)…",
+            Action::Freeze => "freeze / unfreeze",
+            Action::ForceRetry => "force retry",
+            Action::PauseResume => "pause / resume queue",
+            Action::ClearQueue => "clear queue…",
+            Action::ShowLog => "agent log",
+            Action::GotoCertificate => "Certificate tab",
+            Action::GotoAccount => "Account tab",
+            Action::GotoCloud => "Cloud Service tab",
+            Action::GotoReplication => "Replication tab",
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! The vocabulary between the TUI's state and its runtime: [`Effect`]s are work the state asks
+//! for, [`Msg`]s are the results that come back. Errors keep their class, so the screen can
+//! decide (retry, wording) without reading messages.
+
+use crate::aem::agents::{LogLine, TestResult};
+use crate::monitor::Snapshot;
+use crate::setup::actions::{AccountOutcome, AccountSpec, CloudOutcome, HealthReport};
+use crate::setup::console::ConsoleCreds;
+use crate::setup::service::{CertDone, QueueOp, UpgradeDone, UpgradePreview};
+use crate::setup::{ErrorClass, Integration, SetupError};
+use secrecy::{SecretSlice, SecretString};
+use std::time::Duration;
+
+/// An error as the screen shows it: the operator's message and its class.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UiError {
+    pub class: ErrorClass,
+    pub message: String,
+}
+
+impl UiError {
+    pub fn failed(message: impl Into<String>) -> Self {
+        UiError {
+            class: ErrorClass::Failed,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for UiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<SetupError> for UiError {
+    fn from(e: SetupError) -> Self {
+        UiError {
+            class: e.class(),
+            message: e.to_string(),
+        }
+    }
+}
+
+pub type UiResult<T> = Result<T, UiError>;
+
+/// Results of background work.
+#[derive(Debug)]
+pub enum Msg {
+    Loaded(UiResult<Box<Integration>>),
+    CertCreated(UiResult<Box<CertDone>>),
+    ConsoleFetched(UiResult<ConsoleCreds>),
+    AccountCreated(UiResult<AccountOutcome>),
+    Health(UiResult<HealthReport>),
+    CloudCreated(UiResult<CloudOutcome>),
+    Tested(String, UiResult<TestResult>),
+    Monitor(Snapshot),
+    Log(String, UiResult<Vec<LogLine>>),
+    QueueDone(String, QueueOp, UiResult<()>),
+    UpgradePlanned(UiResult<UpgradePreview>),
+    UpgradeDone(UiResult<Box<UpgradeDone>>),
+}
+
+/// Work for the runtime.
+#[derive(Debug)]
+pub enum Effect {
+    Load,
+    /// Read AEM again after a pause (after a failed read).
+    LoadLater(Duration),
+    CreateCertificate {
+        alias: String,
+        days: u32,
+        keystore_password: Option<SecretString>,
+    },
+    FetchConsole {
+        cert_pem: String,
+    },
+    CreateAccount(Box<AccountSpec>),
+    CheckHealth {
+        key: Option<SecretSlice<u8>>,
+        secret: Option<SecretString>,
+        tenant: Option<String>,
+    },
+    CreateCloud {
+        title: String,
+        service_url: String,
+        ims: Option<String>,
+    },
+    Test(Vec<String>),
+    /// Poll now.
+    MonitorRefresh,
+    FetchLog(String),
+    Queue(String, QueueOp),
+    PlanUpgrade,
+    /// Carry out the upgrade the operator confirmed.
+    RunUpgrade(Box<UpgradePreview>),
+    Cancel,
+    Suspend,
+    /// The terminal bell, for a new alert.
+    Bell,
+}

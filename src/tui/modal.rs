@@ -1,0 +1,418 @@
+//! Dialogs over the tabs. At most one is open; while it is, it owns every key (only Ctrl-C and
+//! Ctrl-Z stay global), so nothing typed into a dialog can reach the form behind it.
+
+use super::action::Action;
+use super::effect::{Effect, UiError, UiResult};
+use super::keymap::{Keymap, Scope};
+use super::state::Shared;
+use super::tabs::Hint;
+use super::theme::Theme;
+use super::widgets::{centered, spinner};
+use crate::aem::agents::LogLine;
+use crate::setup::service::{QueueOp, UpgradePreview};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+#[derive(Debug)]
+pub enum Modal {
+    /// The key table.
+    Help { scroll: u16 },
+    /// Quit with unsubmitted input?
+    ConfirmQuit,
+    /// Clearing a queue: the agent id must be typed.
+    ClearQueue(ClearConfirm),
+    /// The upgrade plan, waiting for `upgrade` to be typed.
+    Upgrade(UpgradeDialog),
+    /// An agent's log.
+    Log(LogPane),
+}
+
+#[derive(Clone, Debug)]
+pub struct ClearConfirm {
+    pub agent: String,
+    pub pending: u64,
+    pub typed: String,
+    /// ⏎ was pressed with something else typed.
+    pub mismatch: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct UpgradeDialog {
+    pub preview: Option<UpgradePreview>,
+    pub error: Option<UiError>,
+    pub typed: String,
+}
+
+#[derive(Debug)]
+pub struct LogPane {
+    pub agent: String,
+    pub lines: Option<UiResult<Vec<LogLine>>>,
+    pub scroll: usize,
+}
+
+/// What a key did to the dialog.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ModalOut {
+    Keep,
+    Close,
+    Quit,
+}
+
+fn typed_key(typed: &mut String, ev: KeyEvent) {
+    match ev.code {
+        KeyCode::Backspace => {
+            typed.pop();
+        }
+        KeyCode::Char(ch) if !ev.modifiers.contains(KeyModifiers::CONTROL) => typed.push(ch),
+        _ => {}
+    }
+}
+
+impl Modal {
+    /// Where the dialog's keys are looked up.
+    pub fn scopes(&self) -> Vec<Scope> {
+        match self {
+            Modal::Help { .. } => vec![Scope::Global, Scope::Normal],
+            Modal::ConfirmQuit => vec![Scope::Global],
+            Modal::ClearQueue(_) | Modal::Upgrade(_) => vec![Scope::Global, Scope::Editing],
+            Modal::Log(_) => vec![Scope::Global, Scope::Pane],
+        }
+    }
+
+    /// What the hint bar offers while the dialog is open.
+    pub fn hints(&self) -> Vec<Hint> {
+        match self {
+            Modal::Help { .. } | Modal::Log(_) => {
+                vec![
+                    Hint::on(Action::Up),
+                    Hint::on(Action::Down),
+                    Hint::on(Action::Back),
+                ]
+            }
+            Modal::ConfirmQuit => vec![],
+            Modal::ClearQueue(_) | Modal::Upgrade(_) => {
+                vec![Hint::on(Action::Activate), Hint::on(Action::Back)]
+            }
+        }
+    }
+
+    /// A key (and the action the key table gives it in [`Modal::scopes`], if any).
+    pub fn on_key(
+        &mut self,
+        ev: KeyEvent,
+        action: Option<Action>,
+        cx: &mut Shared,
+    ) -> (ModalOut, Vec<Effect>) {
+        match self {
+            Modal::ConfirmQuit => match ev.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') => (ModalOut::Quit, vec![]),
+                _ => (ModalOut::Close, vec![]),
+            },
+            Modal::Help { scroll } => match action {
+                Some(Action::Up) => {
+                    *scroll = scroll.saturating_sub(1);
+                    (ModalOut::Keep, vec![])
+                }
+                Some(Action::Down) => {
+                    *scroll = scroll.saturating_add(1);
+                    (ModalOut::Keep, vec![])
+                }
+                _ => (ModalOut::Close, vec![]),
+            },
+            Modal::Log(pane) => match action {
+                Some(Action::Up) => {
+                    pane.scroll_by(-1);
+                    (ModalOut::Keep, vec![])
+                }
+                Some(Action::Down) => {
+                    pane.scroll_by(1);
+                    (ModalOut::Keep, vec![])
+                }
+                Some(Action::Back) => (ModalOut::Close, vec![]),
+                _ => (ModalOut::Keep, vec![]),
+            },
+            Modal::ClearQueue(c) => match action {
+                Some(Action::Back) => (ModalOut::Close, vec![]),
+                Some(Action::Activate) => {
+                    if c.typed != c.agent {
+                        c.mismatch = !c.typed.is_empty();
+                        return (ModalOut::Keep, vec![]);
+                    }
+                    if !cx.begin(&format!("clearing the queue of {}", c.agent)) {
+                        return (ModalOut::Keep, vec![]);
+                    }
+                    (
+                        ModalOut::Close,
+                        vec![Effect::Queue(c.agent.clone(), QueueOp::Clear)],
+                    )
+                }
+                // Tab and the like do nothing here.
+                Some(_) => (ModalOut::Keep, vec![]),
+                None => {
+                    typed_key(&mut c.typed, ev);
+                    c.mismatch = false;
+                    (ModalOut::Keep, vec![])
+                }
+            },
+            Modal::Upgrade(u) => match action {
+                Some(Action::Back) => (ModalOut::Close, vec![]),
+                Some(Action::Activate) => {
+                    let ready = u.typed == "upgrade"
+                        && u.error.is_none()
+                        && u.preview.as_ref().is_some_and(|p| p.busy().is_empty());
+                    if !ready || !cx.begin("backing up and deleting the old integration") {
+                        return (ModalOut::Keep, vec![]);
+                    }
+                    match u.preview.take() {
+                        Some(p) => (ModalOut::Close, vec![Effect::RunUpgrade(Box::new(p))]),
+                        None => (ModalOut::Keep, vec![]),
+                    }
+                }
+                Some(_) => (ModalOut::Keep, vec![]),
+                None => {
+                    typed_key(&mut u.typed, ev);
+                    (ModalOut::Keep, vec![])
+                }
+            },
+        }
+    }
+
+    pub fn draw(&self, f: &mut Frame, area: Rect, cx: &Shared, keymap: &Keymap, theme: &Theme) {
+        match self {
+            Modal::Help { scroll } => draw_help(f, area, *scroll, keymap, theme),
+            Modal::ConfirmQuit => draw_confirm(f, area, theme),
+            Modal::Log(l) => draw_log(f, area, l, cx.tick, theme),
+            Modal::ClearQueue(c) => draw_clear(f, area, c, theme),
+            Modal::Upgrade(u) => draw_upgrade(f, area, u, cx.tick, theme),
+        }
+    }
+}
+
+impl LogPane {
+    pub fn new(agent: String) -> Self {
+        LogPane {
+            agent,
+            lines: None,
+            scroll: 0,
+        }
+    }
+    fn len(&self) -> usize {
+        self.lines
+            .as_ref()
+            .and_then(|r| r.as_ref().ok())
+            .map(Vec::len)
+            .unwrap_or(0)
+    }
+    fn scroll_by(&mut self, delta: isize) {
+        let n = self.len();
+        self.scroll =
+            (self.scroll as isize + delta).clamp(0, n.saturating_sub(1) as isize) as usize;
+    }
+    /// The log arrived: show its end.
+    pub fn set(&mut self, r: UiResult<Vec<LogLine>>) {
+        self.scroll = r.as_ref().map(|v| v.len().saturating_sub(1)).unwrap_or(0);
+        self.lines = Some(r);
+    }
+}
+
+fn draw_help(f: &mut Frame, area: Rect, scroll: u16, keymap: &Keymap, theme: &Theme) {
+    let mut lines = Vec::new();
+    for (scope, keys) in keymap.help() {
+        lines.push(Line::styled(scope.title(), theme.title));
+        for (k, d) in keys {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {k:<18}"), theme.key),
+                Span::raw(d),
+            ]));
+        }
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::styled(
+        "Keys can be changed in the config file's [keys] table.",
+        theme.dim,
+    ));
+    let r = centered(area, 64, area.height.saturating_sub(4));
+    f.render_widget(Clear, r);
+    let p = Paragraph::new(lines)
+        .block(
+            Block::bordered()
+                .title(" Help — esc closes ")
+                .border_style(theme.border),
+        )
+        .scroll((scroll, 0));
+    f.render_widget(p, r);
+}
+
+fn draw_log(f: &mut Frame, area: Rect, log: &LogPane, tick: u64, theme: &Theme) {
+    let r = centered(
+        area,
+        area.width.saturating_sub(6),
+        area.height.saturating_sub(4),
+    );
+    f.render_widget(Clear, r);
+    let inner_h = r.height.saturating_sub(2) as usize;
+    let lines: Vec<Line> = match &log.lines {
+        None => vec![Line::styled(
+            format!("{} reading the log…", spinner(tick)),
+            theme.dim,
+        )],
+        Some(Err(e)) => vec![Line::styled(e.message.clone(), theme.error)],
+        Some(Ok(v)) if v.is_empty() => vec![Line::styled("the log is empty", theme.dim)],
+        Some(Ok(v)) => {
+            // Only the visible window, ending at the scroll position.
+            let end = (log.scroll + 1).min(v.len());
+            let start = end.saturating_sub(inner_h);
+            v[start..end]
+                .iter()
+                .map(|l| {
+                    let style = if l.message.contains("failed")
+                        || l.message.contains("Exception")
+                        || l.message.contains("Error")
+                    {
+                        theme.error
+                    } else {
+                        theme.text
+                    };
+                    Line::from(vec![
+                        Span::styled(
+                            format!("{} ", l.time.clone().unwrap_or_default()),
+                            theme.dim,
+                        ),
+                        Span::styled(l.message.clone(), style),
+                    ])
+                })
+                .collect()
+        }
+    };
+    let total = log.len();
+    let p = Paragraph::new(lines).block(
+        Block::bordered()
+            .title(format!(
+                " Log of {} — line {}/{} — esc closes ",
+                log.agent,
+                (log.scroll + 1).min(total),
+                total
+            ))
+            .border_style(theme.border),
+    );
+    f.render_widget(p, r);
+}
+
+fn draw_clear(f: &mut Frame, area: Rect, c: &ClearConfirm, theme: &Theme) {
+    let r = centered(area, 72, 8);
+    f.render_widget(Clear, r);
+    let mut lines = vec![
+        Line::styled(format!("Clear the queue of {}?", c.agent), theme.title),
+        Line::styled(
+            format!(
+                "{} item(s) will be dropped: those assets will not reach Brand Portal.",
+                c.pending
+            ),
+            theme.warn,
+        ),
+        Line::raw("Type the agent id to confirm, then ⏎ (esc cancels):"),
+        Line::from(vec![
+            Span::raw("> "),
+            Span::styled(c.typed.clone(), theme.editing),
+        ]),
+    ];
+    if c.mismatch {
+        lines.push(Line::styled(
+            format!("that is not the agent id; type {}", c.agent),
+            theme.error,
+        ));
+    }
+    let p = Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+        Block::bordered()
+            .title(" Clear queue ")
+            .border_style(theme.error),
+    );
+    f.render_widget(p, r);
+}
+
+fn draw_upgrade(f: &mut Frame, area: Rect, u: &UpgradeDialog, tick: u64, theme: &Theme) {
+    let r = centered(area, 90, area.height.saturating_sub(6).max(12));
+    f.render_widget(Clear, r);
+    let mut lines = Vec::new();
+    match (&u.error, &u.preview) {
+        (Some(e), _) => lines.push(Line::styled(e.message.clone(), theme.error)),
+        (None, None) => lines.push(Line::styled(
+            format!(
+                "{} checking the queues and finding what would go…",
+                spinner(tick)
+            ),
+            theme.dim,
+        )),
+        (None, Some(p)) => {
+            if let Some(dir) = p.resume_dir() {
+                lines.push(Line::styled(
+                    format!(
+                        "An interrupted upgrade is journaled at {}; still to delete:",
+                        dir.display()
+                    ),
+                    theme.warn,
+                ));
+            } else {
+                lines.push(Line::styled(
+                    format!(
+                        "Replace the integration with {}: these go, after a backup:",
+                        p.tenant_url()
+                    ),
+                    theme.title,
+                ));
+            }
+            for t in p.targets() {
+                lines.push(Line::raw(format!(
+                    "  {:<12} {}",
+                    format!("{:?}", t.kind),
+                    t.path
+                )));
+            }
+            lines.push(Line::raw(""));
+            if p.busy().is_empty() {
+                lines.push(Line::styled(
+                    "All queues are idle. Each agent is checked again just before its delete.",
+                    theme.ok,
+                ));
+                lines.push(Line::raw("Backups go to the state folder (see the README); `brandlink restore` puts them back."));
+                lines.push(Line::raw("Type upgrade and ⏎ to go ahead (esc cancels):"));
+                lines.push(Line::from(vec![
+                    Span::raw("> "),
+                    Span::styled(u.typed.clone(), theme.editing),
+                ]));
+            } else {
+                lines.push(Line::styled(
+                    "Not all queues are idle; nothing will be changed:",
+                    theme.error,
+                ));
+                for b in p.busy() {
+                    lines.push(Line::styled(
+                        format!("  {:<24} {:<8} {} pending", b.agent, b.state, b.pending),
+                        theme.error,
+                    ));
+                }
+                lines.push(Line::raw("Wait until they drain (the Replication tab shows them), then press esc and u again."));
+            }
+        }
+    }
+    let p = Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+        Block::bordered()
+            .title(" Upgrade ")
+            .border_style(theme.warn),
+    );
+    f.render_widget(p, r);
+}
+
+fn draw_confirm(f: &mut Frame, area: Rect, theme: &Theme) {
+    let r = centered(area, 50, 5);
+    f.render_widget(Clear, r);
+    let p = Paragraph::new(vec![
+        Line::raw("A form has input that was not submitted."),
+        Line::styled("Quit anyway? y / n", theme.warn),
+    ])
+    .block(Block::bordered().title(" Quit ").border_style(theme.border));
+    f.render_widget(p, r);
+}
