@@ -740,3 +740,27 @@ fn a_dialog_owns_every_key() {
     b.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
     assert!(b.quit);
 }
+
+#[test]
+fn retry_follows_the_error_class() {
+    use brandlink::setup::ErrorClass;
+    // An unreachable author is read again by itself.
+    let mut a = app(false);
+    let fx = a.on_msg(Msg::Loaded(Err(UiError {
+        class: ErrorClass::Transient,
+        message: "cannot reach AEM".into(),
+    })));
+    assert!(matches!(fx.as_slice(), [Effect::LoadLater(_)]));
+    // Rejected credentials are not: lockout policies count every try.
+    let mut b = app(false);
+    let fx = b.on_msg(Msg::Loaded(Err(UiError {
+        class: ErrorClass::Auth,
+        message: "AEM rejected the credentials for user admin (401)".into(),
+    })));
+    assert!(fx.is_empty(), "{fx:?}");
+    assert!(render(&b).contains("credentials rejected (r retries)"));
+    assert!(matches!(
+        b.on_key(key('r')).as_slice(),
+        [Effect::Load, Effect::MonitorRefresh]
+    ));
+}

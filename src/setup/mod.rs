@@ -9,6 +9,9 @@ pub mod snapshot;
 pub mod steps;
 pub mod upgrade;
 
+/// The AEM data the front ends show, as the setup service hands it out.
+pub use crate::aem::agents::{AgentInfo, LogLine, TestResult};
+pub use crate::aem::queue::QueueState;
 pub use error::{ErrorClass, SetupError};
 pub use service::{ImsEndpoint, Setup};
 pub use snapshot::Integration;

@@ -221,3 +221,14 @@ impl Integration {
         self.agents.iter().filter(|a| a.info.enabled).count()
     }
 }
+
+/// Whole days from `now` (epoch seconds) until a keystore date (`not_after` as AEM writes it);
+/// negative once expired.
+pub fn days_until(not_after: &str, now: i64) -> Option<i64> {
+    parse_java_date(not_after).map(|t| (t - now).div_euclid(86_400))
+}
+
+/// The Service URL check the cloud configuration step makes (a tenant URL, never an alias).
+pub fn check_service_url(url: &str) -> Result<(), String> {
+    crate::aem::cloud::validate_tenant_url(url).map(|_| ())
+}

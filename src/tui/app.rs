@@ -8,7 +8,7 @@ use super::keymap::{Key, Keymap, Scope};
 use super::modal::{Modal, ModalOut};
 use super::state::{HeaderInfo, Shared};
 use super::tabs::{Clicks, Component, Hint, Out, Tab, Tabs};
-use crate::setup::StepStatus;
+use crate::setup::{ErrorClass, StepStatus};
 use crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::layout::Rect;
 
@@ -333,9 +333,15 @@ impl App {
                 vec![]
             }
             Err(e) => {
+                let auth = e.class == ErrorClass::Auth;
                 cx.load_error = Some(e);
-                // Try again by itself, backing off up to a minute.
                 self.load_failures = self.load_failures.saturating_add(1);
+                // Rejected credentials are never retried by themselves (lockout policies):
+                // the operator fixes them and presses r.
+                if auth {
+                    return vec![];
+                }
+                // Anything else: try again, backing off up to a minute.
                 let secs = (2u64 << self.load_failures.min(5)).min(60);
                 cx.loading = true;
                 vec![Effect::LoadLater(std::time::Duration::from_secs(secs))]

@@ -2,12 +2,11 @@
 //! for, [`Msg`]s are the results that come back. Errors keep their class, so the screen can
 //! decide (retry, wording) without reading messages.
 
-use crate::aem::agents::{LogLine, TestResult};
 use crate::monitor::Snapshot;
 use crate::setup::actions::{AccountOutcome, AccountSpec, CloudOutcome, HealthReport};
 use crate::setup::console::ConsoleCreds;
 use crate::setup::service::{CertDone, QueueOp, UpgradeDone, UpgradePreview};
-use crate::setup::{ErrorClass, Integration, SetupError};
+use crate::setup::{ErrorClass, Integration, LogLine, SetupError, TestResult};
 use secrecy::{SecretSlice, SecretString};
 use std::time::Duration;
 

@@ -2,6 +2,7 @@
 //! errors. The Certificate, Account and Cloud Service tabs each own one; which items show is
 //! the tab's decision (passed in as `items`), so a field can come and go without losing input.
 
+use super::action::Action;
 use super::theme::Theme;
 use super::widgets::{TextInput, fit};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -153,6 +154,21 @@ impl<I: FormItem> Form<I> {
                 None
             }
         }
+    }
+
+    /// Moving around and Enter, as every form tab handles them; Enter on a choice or a button
+    /// comes back for the tab to act on.
+    pub fn navigate(&mut self, action: Action, items: &[I]) -> Option<Activation<I>> {
+        match action {
+            Action::Up => self.move_focus(items, -1),
+            Action::Down => self.move_focus(items, 1),
+            Action::NextField => self.next_field(items, 1),
+            Action::PrevField => self.next_field(items, -1),
+            Action::Back => self.stop_editing(),
+            Action::Activate => return self.activate(items),
+            _ => {}
+        }
+        None
     }
 
     /// A key typed while editing.

@@ -8,7 +8,7 @@ use super::state::Shared;
 use super::tabs::Hint;
 use super::theme::Theme;
 use super::widgets::{centered, spinner};
-use crate::aem::agents::LogLine;
+use crate::setup::LogLine;
 use crate::setup::service::{QueueOp, UpgradePreview};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;

@@ -5,6 +5,7 @@ use super::app::{App, ClickMap};
 use super::tabs::Tab;
 use super::theme::Theme;
 use super::widgets::{spinner, status_mark};
+use crate::setup::ErrorClass;
 use crate::tui::state::NoticeKind;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -79,7 +80,12 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let cx = &app.shared;
     let h = &cx.header;
     let stale;
+    let rejected = cx
+        .load_error
+        .as_ref()
+        .is_some_and(|e| e.class == ErrorClass::Auth);
     let (conn, style) = match (&cx.load_error, &cx.snapshot) {
+        (Some(_), _) if rejected => ("✗ credentials rejected (r retries)", theme.error),
         (Some(_), Some(s)) => {
             let t = chrono::DateTime::from_timestamp(s.read_at, 0)
                 .map(|d| {

@@ -1,12 +1,12 @@
 //! `brandlink queues [--watch]`: the Brand Portal queues through the same monitor model as the
 //! Replication tab (history, change markers, alerts).
 
-use crate::aem::queue::QueueState;
 use crate::cli::args::QueuesArgs;
 use crate::cli::context::Context;
 use crate::cli::output::{CliError, Report};
 use crate::monitor::model::AgentHistory;
 use crate::monitor::{Alert, AlertRules, MonitorModel, poll_cycle};
+use crate::setup::QueueState;
 use serde::Serialize;
 use std::time::Duration;
 

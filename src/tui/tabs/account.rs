@@ -312,30 +312,23 @@ impl Component for AccountTab {
     fn on_action(&mut self, action: Action, cx: &mut Shared) -> Vec<Out> {
         let items = self.items(cx);
         match action {
-            Action::Up => self.form.move_focus(&items, -1),
-            Action::Down => self.form.move_focus(&items, 1),
-            Action::NextField => self.form.next_field(&items, 1),
-            Action::PrevField => self.form.next_field(&items, -1),
-            Action::Back => self.form.stop_editing(),
             Action::FetchConsole => return self.fetch_console(cx),
             Action::CheckHealth => return self.check_health(cx),
-            Action::Activate => match self.form.activate(&items) {
-                Some(Activation::Choice(AccountField::AuthType)) => {
-                    self.auth_type = match self.auth_type {
-                        AuthType::Jwt => AuthType::OauthServerToServer,
-                        AuthType::OauthServerToServer => AuthType::Jwt,
-                    };
-                    self.fill_from_console();
-                }
-                Some(Activation::Button(AccountField::Create)) => return self.create(cx),
-                Some(Activation::Button(AccountField::CheckHealth)) => {
-                    return self.check_health(cx);
-                }
-                _ => {}
-            },
             _ => {}
         }
-        vec![]
+        match self.form.navigate(action, &items) {
+            Some(Activation::Choice(AccountField::AuthType)) => {
+                self.auth_type = match self.auth_type {
+                    AuthType::Jwt => AuthType::OauthServerToServer,
+                    AuthType::OauthServerToServer => AuthType::Jwt,
+                };
+                self.fill_from_console();
+                vec![]
+            }
+            Some(Activation::Button(AccountField::Create)) => self.create(cx),
+            Some(Activation::Button(AccountField::CheckHealth)) => self.check_health(cx),
+            _ => vec![],
+        }
     }
 
     fn on_text(&mut self, ev: KeyEvent, cx: &Shared) {

@@ -1,8 +1,8 @@
 //! Certificate: the keystore of `brandportal-imsconfig-service`, and "Create new certificate".
 
 use super::{Clicks, Component, Hint, Out, Tab};
-use crate::aem::keystore::parse_java_date;
 use crate::setup::service::CertDone;
+use crate::setup::snapshot::days_until;
 use crate::tui::action::Action;
 use crate::tui::effect::{Effect, UiResult};
 use crate::tui::form::{Activation, Form, FormItem, Kind};
@@ -220,20 +220,10 @@ impl Component for CertificateTab {
 
     fn on_action(&mut self, action: Action, cx: &mut Shared) -> Vec<Out> {
         let items = self.items(cx);
-        match action {
-            Action::Up => self.form.move_focus(&items, -1),
-            Action::Down => self.form.move_focus(&items, 1),
-            Action::NextField => self.form.next_field(&items, 1),
-            Action::PrevField => self.form.next_field(&items, -1),
-            Action::Back => self.form.stop_editing(),
-            Action::Activate => {
-                if let Some(Activation::Button(CertField::Create)) = self.form.activate(&items) {
-                    return self.create(cx);
-                }
-            }
-            _ => {}
+        match self.form.navigate(action, &items) {
+            Some(Activation::Button(CertField::Create)) => self.create(cx),
+            _ => vec![],
         }
-        vec![]
     }
 
     fn on_text(&mut self, ev: KeyEvent, cx: &Shared) {
@@ -275,9 +265,7 @@ impl Component for CertificateTab {
                 }
                 for a in &s.keystore.aliases {
                     let leaf = a.chain.first();
-                    let days = leaf
-                        .and_then(|c| parse_java_date(&c.not_after))
-                        .map(|t| (t - s.read_at).div_euclid(86_400));
+                    let days = leaf.and_then(|c| days_until(&c.not_after, s.read_at));
                     let (mark, style) = match days {
                         Some(d) if d < 0 => ("✗ expired".to_string(), theme.error),
                         Some(d) if d < 30 => (format!("! {d} days left"), theme.warn),

@@ -89,7 +89,7 @@ impl CloudTab {
         if title.is_empty() {
             errors.push("the title is empty".to_string());
         }
-        if let Err(e) = crate::aem::cloud::validate_tenant_url(&url) {
+        if let Err(e) = crate::setup::snapshot::check_service_url(&url) {
             errors.push(e);
         }
         let ims = cx
@@ -165,29 +165,23 @@ impl Component for CloudTab {
     }
 
     fn on_action(&mut self, action: Action, cx: &mut Shared) -> Vec<Out> {
-        match action {
-            Action::Up => self.form.move_focus(&ITEMS, -1),
-            Action::Down => self.form.move_focus(&ITEMS, 1),
-            Action::NextField => self.form.next_field(&ITEMS, 1),
-            Action::PrevField => self.form.next_field(&ITEMS, -1),
-            Action::Back => self.form.stop_editing(),
-            Action::Upgrade => return self.upgrade(cx),
-            Action::Activate => match self.form.activate(&ITEMS) {
-                Some(Activation::Choice(CloudField::Ims)) => {
-                    let n = cx
-                        .snapshot
-                        .as_ref()
-                        .map(|s| s.ims_configs.len())
-                        .unwrap_or(0)
-                        .max(1);
-                    self.ims_choice = (self.ims_choice + 1) % n;
-                }
-                Some(Activation::Button(CloudField::Create)) => return self.create(cx),
-                _ => {}
-            },
-            _ => {}
+        if action == Action::Upgrade {
+            return self.upgrade(cx);
         }
-        vec![]
+        match self.form.navigate(action, &ITEMS) {
+            Some(Activation::Choice(CloudField::Ims)) => {
+                let n = cx
+                    .snapshot
+                    .as_ref()
+                    .map(|s| s.ims_configs.len())
+                    .unwrap_or(0)
+                    .max(1);
+                self.ims_choice = (self.ims_choice + 1) % n;
+                vec![]
+            }
+            Some(Activation::Button(CloudField::Create)) => self.create(cx),
+            _ => vec![],
+        }
     }
 
     fn on_text(&mut self, ev: KeyEvent, _cx: &Shared) {

@@ -2,12 +2,11 @@
 //! balance, the selected agent's queue items, Test Connection and the queue actions.
 
 use super::{Clicks, Component, Hint, Out, Tab};
-use crate::aem::agents::TestResult;
-use crate::aem::queue::QueueState;
 use crate::monitor::model::AgentHistory;
 use crate::monitor::{AlertKind, AlertRules, MonitorModel, Snapshot};
 use crate::setup::Integration;
 use crate::setup::service::QueueOp;
+use crate::setup::{QueueState, TestResult};
 use crate::tui::action::Action;
 use crate::tui::effect::{Effect, UiError, UiResult};
 use crate::tui::keymap::Scope;
