@@ -2,7 +2,7 @@
 //! `transportUri`, Test Connection with its verdict, and the agent log.
 
 use super::client::AemClient;
-use super::error::{AemError, strip_tags};
+use super::error::AemError;
 use super::nodes::{child_names, flag, text};
 use futures::future::try_join_all;
 use serde::Serialize;
@@ -137,18 +137,8 @@ impl AemClient {
 }
 
 fn text_lines(html: &str) -> Vec<String> {
-    let with_breaks = html
-        .replace("<br>", "\n")
-        .replace("<br/>", "\n")
-        .replace("<br />", "\n")
-        .replace("</div>", "\n")
-        .replace("</strong>", "\n");
-    strip_tags(&with_breaks)
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_string)
-        .collect()
+    // Test Connection writes its headings in <strong> and its log lines with <br>.
+    super::html::lines(html, &["strong"])
 }
 
 /// Success iff `Replication test succeeded` appears; otherwise the first line naming
@@ -218,12 +208,8 @@ fn strip_timestamp(line: &str) -> String {
 }
 
 pub fn parse_log(html: &str) -> Vec<LogLine> {
-    let body = match (html.find("<pre"), html.rfind("</pre>")) {
-        (Some(s), Some(e)) if s < e => &html[s..e],
-        _ => html,
-    };
-    strip_tags(body)
-        .lines()
+    let body = super::html::pre_text(html).unwrap_or_else(|| super::html::text(html));
+    body.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .map(|l| {

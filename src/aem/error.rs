@@ -63,16 +63,10 @@ impl AemError {
 
 /// The text of an HTML error page or Sling response, shortened for a message.
 pub fn html_summary(body: &str) -> String {
-    if let Some(start) = body.find("id=\"Message\">") {
-        let rest = &body[start + "id=\"Message\">".len()..];
-        if let Some(end) = rest.find('<') {
-            let m = decode_entities(rest[..end].trim());
-            if !m.is_empty() {
-                return m;
-            }
-        }
+    if let Some(m) = super::html::text_by_id(body, "Message").filter(|m| !m.is_empty()) {
+        return m;
     }
-    let text = strip_tags(body);
+    let text = super::html::text(body);
     let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     truncate(&text, 200)
 }
@@ -83,30 +77,6 @@ pub fn truncate(s: &str, max: usize) -> String {
     } else {
         format!("{}…", s.chars().take(max).collect::<String>())
     }
-}
-
-/// Removes tags and decodes the common entities.
-pub fn strip_tags(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    decode_entities(&out)
-}
-
-pub fn decode_entities(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&")
 }
 
 #[cfg(test)]

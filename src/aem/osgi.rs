@@ -85,10 +85,13 @@ pub fn parse_configs(text: &str) -> Result<Vec<OsgiConfig>, String> {
 
 /// Scrapes `configData = {…};` from the console page (fallback listing).
 pub fn parse_config_data(html: &str) -> Vec<(String, Option<String>)> {
-    let Some(start) = html.find("configData = ") else {
+    let Some(script) = super::html::script_containing(html, "configData = ") else {
         return vec![];
     };
-    let rest = &html[start + "configData = ".len()..];
+    let Some(start) = script.find("configData = ") else {
+        return vec![];
+    };
+    let rest = &script[start + "configData = ".len()..];
     let end = rest.find("};").map(|e| e + 1).unwrap_or(rest.len());
     let Ok(v) = serde_json::from_str::<Value>(&rest[..end]) else {
         return vec![];

@@ -2,7 +2,7 @@
 
 use super::agents::agent_path;
 use super::client::{AemClient, form};
-use super::error::{AemError, strip_tags};
+use super::error::AemError;
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -160,18 +160,11 @@ pub struct JmxAgent {
     pub queue_num_entries: Option<u64>,
 }
 
-/// Reads name/value pairs from the JMX console's attribute table.
+/// Reads name/value pairs from the JMX console's attribute table (a writable attribute's value
+/// sits in a form field).
 pub fn parse_jmx(html: &str) -> JmxAgent {
     let mut out = JmxAgent::default();
-    for row in html.split("<tr").skip(1) {
-        let cells: Vec<String> = row
-            .split("<td")
-            .skip(1)
-            .map(|c| strip_tags(&format!("<td{c}")).trim().to_string())
-            .collect();
-        let (Some(name), Some(value)) = (cells.first(), cells.last()) else {
-            continue;
-        };
+    for (name, value) in super::html::name_value_rows(html) {
         let b = || value.parse::<bool>().ok();
         match name.as_str() {
             "Enabled" => out.enabled = b(),
@@ -187,7 +180,7 @@ pub fn parse_jmx(html: &str) -> JmxAgent {
 
 /// `N pending` from the agent page's queue line.
 pub fn parse_pending_from_page(html: &str) -> Option<u64> {
-    let text = strip_tags(html);
+    let text = super::html::text(html);
     let i = text.find(" pending")?;
     text[..i]
         .split(|c: char| !c.is_ascii_digit())

@@ -689,9 +689,19 @@ pub fn jmx(w: &mut World, req: &Request) -> Response {
             ];
             let mut table = String::new();
             for (n, t, a, v) in rows {
-                table.push_str(&format!(
-                    "<tr><td class=\"name\">{n}</td><td class=\"type\">{t}</td><td class=\"access\">{a}</td><td class=\"value\">{}</td></tr>\n",
+                // A writable attribute's value sits in a form that posts it back, as the
+                // console's editable rows do.
+                let value = if a == "rw" {
+                    format!(
+                        "<form method=\"post\" action=\"/system/console/jmx/{}/a/{n}\"><input type=\"text\" name=\"value\" value=\"{}\"/><input type=\"submit\" value=\"Save\"/></form>",
+                        escape(name),
+                        escape(&v)
+                    )
+                } else {
                     escape(&v)
+                };
+                table.push_str(&format!(
+                    "<tr><td class=\"name\">{n}</td><td class=\"type\">{t}</td><td class=\"access\">{a}</td><td class=\"value\">{value}</td></tr>\n"
                 ));
             }
             http::html(
