@@ -1,0 +1,95 @@
+//! The invariants ARCHITECTURE.md states, checked on the source: the sandbox imports nothing
+//! from the rest of the crate; the front ends reach AEM only through the setup service (the
+//! client is built in one place); the TUI's state never awaits; no TUI file grows past ~600
+//! lines.
+
+use std::path::{Path, PathBuf};
+
+fn files(dir: &str) -> Vec<PathBuf> {
+    fn walk(p: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(p).unwrap().flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|x| x == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), &mut out);
+    out.sort();
+    out
+}
+
+fn code_lines(path: &Path) -> Vec<(usize, String)> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim_start().starts_with("//"))
+        .map(|(i, l)| (i + 1, l.to_string()))
+        .collect()
+}
+
+#[test]
+fn the_sandbox_stands_apart() {
+    for f in files("src/sandbox") {
+        for (n, l) in code_lines(&f) {
+            let mut rest = l.as_str();
+            while let Some(i) = rest.find("crate::") {
+                let after = &rest[i + "crate::".len()..];
+                assert!(
+                    after.starts_with("sandbox"),
+                    "{}:{n} reaches outside the sandbox: {l}",
+                    f.display()
+                );
+                rest = after;
+            }
+        }
+    }
+}
+
+#[test]
+fn front_ends_go_through_the_setup_service() {
+    // Building the client (and turning its errors into exit codes) is the only AEM contact.
+    let allowed = ["cli/context.rs", "cli/output.rs", "cli/cmd/sandbox.rs"];
+    for dir in ["src/tui", "src/cli"] {
+        for f in files(dir) {
+            let shown = f.display().to_string();
+            if allowed.iter().any(|a| shown.ends_with(a)) {
+                continue;
+            }
+            for (n, l) in code_lines(&f) {
+                assert!(
+                    !l.contains("crate::aem"),
+                    "{shown}:{n} uses the AEM client directly: {l}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_tui_state_never_awaits() {
+    for f in files("src/tui") {
+        let shown = f.display().to_string();
+        if shown.ends_with("tui/mod.rs") || shown.ends_with("tui/runtime.rs") {
+            continue;
+        }
+        for (n, l) in code_lines(&f) {
+            assert!(
+                !l.contains(".await") && !l.contains("async fn"),
+                "{shown}:{n} awaits: {l}"
+            );
+        }
+    }
+}
+
+#[test]
+fn tui_files_stay_small() {
+    for f in files("src/tui") {
+        let n = std::fs::read_to_string(&f).unwrap().lines().count();
+        assert!(n <= 650, "{} has {n} lines", f.display());
+    }
+}
