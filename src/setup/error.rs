@@ -47,7 +47,9 @@ pub enum ErrorClass {
 impl SetupError {
     pub fn class(&self) -> ErrorClass {
         match self {
-            SetupError::Invalid(_) | SetupError::Aem(AemError::Invalid(_)) => ErrorClass::Usage,
+            SetupError::Invalid(_)
+            | SetupError::Aem(AemError::Invalid(_))
+            | SetupError::Cert(CertError::Validity(_)) => ErrorClass::Usage,
             SetupError::Aem(AemError::Unauthorized { .. } | AemError::Forbidden { .. }) => {
                 ErrorClass::Auth
             }
@@ -83,5 +85,10 @@ mod tests {
             ErrorClass::Usage
         );
         assert_eq!(SetupError::Refused("no".into()).class(), ErrorClass::Failed);
+        assert_eq!(
+            SetupError::Cert(CertError::Validity(999)).class(),
+            ErrorClass::Usage,
+            "a validity out of range is bad input"
+        );
     }
 }

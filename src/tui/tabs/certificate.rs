@@ -9,7 +9,7 @@ use crate::tui::form::{Activation, Form, FormItem, Kind};
 use crate::tui::keymap::Scope;
 use crate::tui::state::{Generated, Shared};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{error_lines, kv, para, step_lines};
+use crate::tui::widgets::{error_lines, kv, para, step_lines, wrapped_height};
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -287,7 +287,7 @@ impl Component for CertificateTab {
                 }
             }
         }
-        let top = lines.len() as u16 + 1;
+        let top = wrapped_height(&lines, area.width) + 1;
         let [info, form, result] = Layout::vertical([
             Constraint::Length(top),
             Constraint::Length(5),

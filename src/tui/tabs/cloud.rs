@@ -11,7 +11,7 @@ use crate::tui::keymap::Scope;
 use crate::tui::modal::{Modal, UpgradeDialog};
 use crate::tui::state::Shared;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{error_lines, para, step_lines};
+use crate::tui::widgets::{error_lines, para, step_lines, wrapped_height};
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -242,7 +242,7 @@ impl Component for CloudTab {
                 }
             )));
         }
-        let top = lines.len() as u16 + 1;
+        let top = wrapped_height(&lines, area.width) + 1;
         let [info, title, form, result] = Layout::vertical([
             Constraint::Length(top),
             Constraint::Length(1),

@@ -13,7 +13,7 @@ use crate::tui::keymap::Scope;
 use crate::tui::modal::{ClearConfirm, LogPane, Modal};
 use crate::tui::state::Shared;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{para, spinner, step_lines};
+use crate::tui::widgets::{para, spinner, step_lines, wrapped_height};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -296,7 +296,7 @@ impl ReplicationTab {
                 theme.error,
             ));
         }
-        let top = lines.len() as u16 + 1;
+        let top = wrapped_height(&lines, area.width) + 1;
         let [info, table_area, detail] = Layout::vertical([
             Constraint::Length(top),
             Constraint::Length(s.agents.len() as u16 + 2),
