@@ -31,6 +31,7 @@ impl Run {
             .args(args);
         c.env("AEM_PASSWORD", ADMIN_PW)
             .env("XDG_CONFIG_HOME", self.xdg.path())
+            .env("XDG_STATE_HOME", self.xdg.path())
             .env_remove("BRANDLINK_CLIENT_SECRET")
             .env_remove("BRANDLINK_KEYSTORE_PASSWORD");
         for (k, v) in env {

@@ -100,7 +100,10 @@ fn first_time_setup_by_keystrokes_in_a_real_terminal() {
         tmux.keys(&["Down"]);
     }
     tmux.keys(&["Enter"]);
-    tmux.wait_for("IMS configuration (Adobe allows exactly one)", 30);
+    tmux.wait_for(
+        "Brand Portal IMS configuration (Adobe allows one for Brand Portal)",
+        30,
+    );
     tmux.keys(&["c"]);
     tmux.wait_for("Token retrieved successfully", 30);
     // 3. Cloud service (the demo fills in the tenant URL).

@@ -6,6 +6,7 @@ use brandlink::aem::agents::TestResult;
 use brandlink::aem::queue::{Depth, DepthSource, QueueItem};
 use brandlink::ims::certificate::CertInfo;
 use brandlink::setup::Integration;
+use brandlink::setup::account::{Verdict, VerdictState};
 use brandlink::setup::actions::{CertificateOutcome, HealthReport};
 use brandlink::setup::console::ConsoleCreds;
 use brandlink::setup::service::{CertDone, QueueOp};
@@ -78,6 +79,17 @@ fn health(healthy: bool, message: &str, expires: Option<u64>) -> HealthReport {
         message: message.into(),
         expires_in_secs: expires,
         method: "oauth-client-credentials".into(),
+        ims: Verdict {
+            state: if healthy {
+                VerdictState::Ok
+            } else {
+                VerdictState::Failed
+            },
+            message: message.into(),
+            method: "oauth-client-credentials".into(),
+            expires_in_secs: expires,
+        },
+        aem: Verdict::skipped("aem-test-connection", "not yet"),
         agent_tests: vec![],
     }
 }
@@ -167,7 +179,7 @@ fn account_tab_states() {
     a.tabs.account.form.focus_on(&items, AccountField::Create);
     let fx = a.on_action(Action::Activate);
     assert!(
-        matches!(fx.as_slice(), [Effect::CreateAccount(f)] if f.api_key == "0123456789abcdef0123456789abcdef")
+        matches!(fx.as_slice(), [Effect::CreateAccount { spec, .. }] if spec.api_key == "0123456789abcdef0123456789abcdef")
     );
     a.shared.busy = None;
     // A payload mistake is shown inline and nothing is sent.

@@ -116,6 +116,13 @@ pub struct AccountCreate {
     /// IMS organization id (…@AdobeOrg), for OAuth.
     #[arg(long)]
     pub org_id: Option<String>,
+    /// JWT: the private key (saved by `cert create --save-key`) to get a token with before
+    /// anything is stored.
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+    /// Store without asking IMS for a token first (offline authors); says what was skipped.
+    #[arg(long)]
+    pub no_verify: bool,
 }
 
 #[derive(Debug, Args)]
@@ -129,6 +136,9 @@ pub struct AccountCheck {
     /// Brand Portal tenant URL (for the AEM-side check).
     #[arg(long)]
     pub tenant: Option<String>,
+    /// The Brand Portal IMS configuration (PID or name), where the author does not tell.
+    #[arg(long, value_name = "PID")]
+    pub ims: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -264,4 +274,11 @@ pub struct WorldArgs {
     /// Seed for names and ids, for reproducible runs.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Other Adobe integrations already set up: Smart Tags and Adobe Stock IMS configurations
+    /// and the Stock cloud configuration (brandlink must leave them alone).
+    #[arg(long)]
+    pub lived_in: bool,
+    /// The AEM version the author reports (OAuth Server-to-Server needs 6.5.21.0 or later).
+    #[arg(long, default_value = "6.5.21.0", value_name = "VERSION")]
+    pub product_version: String,
 }

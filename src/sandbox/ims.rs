@@ -586,7 +586,12 @@ pub fn console(w: &mut World, req: &Request) -> Response {
                     json!({
                         "project": c.project,
                         "clientId": c.client_id,
-                        "credential": if c.jwt { "jwt" } else { "oauth-server-to-server" },
+                        "credential": match (c.jwt, c.oauth) {
+                            (true, true) => "oauth-server-to-server (converted from JWT)",
+                            (true, false) => "jwt",
+                            _ => "oauth-server-to-server",
+                        },
+                        "scopes": c.oauth.then(|| c.scopes.join(",")),
                         "technicalAccountId": c.technical_account_id,
                         "certificates": c.certificates.iter().map(|b| json!({"fingerprint": b.fingerprint, "notAfter": b.not_after})).collect::<Vec<_>>(),
                     })

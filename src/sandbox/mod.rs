@@ -204,7 +204,7 @@ pub fn banner(sb: &Sandbox) -> String {
     let url = sb.url();
     format!(
         "brandlink sandbox — AEM 6.5 author, Adobe IMS and Brand Portal emulator\n\
-         scenario      {:?}\n\
+         scenario      {:?}{}\n\
          author        {url}   (user admin, password from the sandbox: '{}')\n\
          IMS           {url}   (use --ims-url {url})\n\
          tenant        {}\n\
@@ -212,7 +212,14 @@ pub fn banner(sb: &Sandbox) -> String {
          publish       {url}/sandbox/publish             (sandbox only: Publish to Brand Portal)\n\
          faults        {url}/sandbox/control/faults\n\
          Press Ctrl-C to stop.",
-        w.cfg.scenario, w.cfg.admin_password, w.tenant.url
+        w.cfg.scenario,
+        if w.cfg.lived_in {
+            " (lived-in: Smart Tags and Adobe Stock already set up)"
+        } else {
+            ""
+        },
+        w.cfg.admin_password,
+        w.tenant.url
     )
 }
 

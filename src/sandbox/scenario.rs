@@ -25,6 +25,13 @@ pub fn build(w: &mut World) -> Result<(), String> {
             enqueue(w, 600);
         }
         Scenario::Legacy => legacy(w)?,
+        Scenario::JwtRetired => {
+            configured(w)?;
+            jwt_retired(w);
+        }
+    }
+    if w.cfg.lived_in {
+        lived_in(w);
     }
     w.bump();
     Ok(())
@@ -391,6 +398,121 @@ fn legacy(w: &mut World) -> Result<(), String> {
     }
     ensure_agents(w, &tenant_url);
     Ok(())
+}
+
+/// After 2026-03-01: IMS refuses JWT; Adobe converted the credential to OAuth Server-to-Server
+/// in place (same client id and secret, the Brand Portal scopes); a dozen assets wait.
+fn jwt_retired(w: &mut World) {
+    w.faults.jwt_end_of_life = true;
+    for c in w.ims.clients.values_mut().filter(|c| c.jwt) {
+        c.oauth = true;
+        c.scopes = ims::BP_OAUTH_SCOPES.iter().map(|s| s.to_string()).collect();
+    }
+    enqueue(w, 12);
+}
+
+/// One IMS configuration (provider + paired customizer) of another Adobe integration.
+fn other_ims(w: &mut World, name: &str, title: &str, scope: &str) -> String {
+    let s = |v: &str| OsgiValue {
+        ty: felix_type::STRING,
+        multi: false,
+        values: vec![v.to_string()],
+    };
+    let customizer_type = format!("{name}-customizer");
+    let pid = format!("{PROVIDER_FACTORY}.{}", uuid::Uuid::new_v4());
+    let client_id = w.hex(32);
+    let org = w.ims.org_id.clone();
+    w.osgi.insert(
+        pid.clone(),
+        OsgiConfig {
+            pid: pid.clone(),
+            factory_pid: Some(PROVIDER_FACTORY.into()),
+            props: IndexMap::from([
+                ("name".to_string(), s(name)),
+                ("auth.token.provider.title".to_string(), s(title)),
+                (
+                    "auth.token.provider.default.claims".to_string(),
+                    OsgiValue {
+                        ty: felix_type::STRING,
+                        multi: true,
+                        values: vec![format!("\"iss\" : \"{org}\"")],
+                    },
+                ),
+                ("auth.token.provider.endpoint".to_string(), s(IMS_HOST)),
+                (
+                    "auth.access.token.request".to_string(),
+                    s(&format!("{IMS_HOST}/ims/token/v3")),
+                ),
+                ("auth.token.provider.client.id".to_string(), s(&client_id)),
+                (
+                    "auth.token.provider.authorization.grants".to_string(),
+                    s("client_credentials"),
+                ),
+                ("auth.token.provider.orgId".to_string(), s(&org)),
+                ("auth.token.provider.scope".to_string(), s(scope)),
+                ("auth.token.validator.type".to_string(), s(name)),
+                (
+                    "token.request.customizer.type".to_string(),
+                    s(&customizer_type),
+                ),
+            ]),
+        },
+    );
+    let cpid = format!("{CUSTOMIZER_FACTORY}.{}", uuid::Uuid::new_v4());
+    let secret = format!("p8e-{}", w.hex(32));
+    w.osgi.insert(
+        cpid.clone(),
+        OsgiConfig {
+            pid: cpid,
+            factory_pid: Some(CUSTOMIZER_FACTORY.into()),
+            props: IndexMap::from([
+                ("customizer.type".to_string(), s(&customizer_type)),
+                (
+                    "auth.ims.client.secret".to_string(),
+                    OsgiValue {
+                        ty: felix_type::PASSWORD,
+                        multi: false,
+                        values: vec![secret],
+                    },
+                ),
+            ]),
+        },
+    );
+    pid
+}
+
+/// Smart Tags and Adobe Stock, set up before Brand Portal: two more IMS configurations with
+/// their customizers, and the Stock cloud configuration beside `mediaportal`.
+fn lived_in(w: &mut World) {
+    other_ims(
+        w,
+        "adobe-ims-similaritysearch",
+        "Smart Tags",
+        "openid,AdobeID,read_organizations,additional_info.projectedProductContext",
+    );
+    let stock = other_ims(
+        w,
+        "adobe-ims-stock",
+        "Adobe Stock",
+        "openid,AdobeID,read_organizations",
+    );
+    let root = "/conf/global/settings/cloudconfigs/stock";
+    folder(w, root, "sling:Folder");
+    let path = format!("{root}/adobe-stock");
+    let content = format!("{path}/jcr:content");
+    w.repo.ensure(&path, "cq:Page", "sling:Folder");
+    w.repo.ensure(&content, "cq:PageContent", "nt:unstructured");
+    for (k, v) in [
+        ("jcr:title", Prop::str("Adobe Stock")),
+        ("imsConfig", Prop::str(&stock)),
+        ("locale", Prop::str("en_US")),
+        (
+            "sling:resourceType",
+            Prop::str("dam/gui/components/admin/adobestock/configuration"),
+        ),
+    ] {
+        w.repo.set(&content, k, v);
+    }
 }
 
 /// Puts `n` activations on the tenant's agents, round-robin.

@@ -187,11 +187,11 @@ pub fn bundles(w: &World) -> Response {
     )
 }
 
-pub fn product_info() -> Response {
+pub fn product_info(version: &str) -> Response {
     http::json(
         200,
         &json!([
-            "Adobe Experience Manager (6.5.21.0)",
+            format!("Adobe Experience Manager ({version})"),
             "Apache Sling",
             "Apache Jackrabbit Oak 1.22.15"
         ]),

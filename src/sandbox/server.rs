@@ -204,7 +204,9 @@ fn route(w: &mut World, req: &mut Request) -> Response {
     match path.as_str() {
         "/libs/granite/csrf/token.json" if is_get => return security::csrf_token(w),
         "/system/console/bundles.json" if is_get => return security::bundles(w),
-        "/system/console/status-productinfo.json" if is_get => return security::product_info(),
+        "/system/console/status-productinfo.json" if is_get => {
+            return security::product_info(&w.cfg.product_version);
+        }
         "/bin/querybuilder.json" if is_get => return security::querybuilder(w, req),
         "/libs/granite/security/post/authorizables" if is_post => {
             return security::authorizables(w, req);

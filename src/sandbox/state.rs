@@ -33,6 +33,9 @@ pub enum Scenario {
     Legacy,
     /// Configured, with a few hundred assets on their way through the four queues.
     Busy,
+    /// A configured JWT integration after 2026-03-01: Adobe converted the credential to OAuth
+    /// Server-to-Server (same client id and secret), IMS refuses the JWT, the queues block.
+    JwtRetired,
 }
 
 /// Settings of one sandbox instance.
@@ -54,6 +57,11 @@ pub struct SandboxConfig {
     pub retry_delay_ms: i64,
     pub seed: Option<u64>,
     pub faults: Faults,
+    /// Other Adobe integrations already on the author: Smart Tags and Adobe Stock IMS
+    /// configurations (with their customizers) and an Adobe Stock cloud configuration.
+    pub lived_in: bool,
+    /// What `status-productinfo.json` reports, e.g. `6.5.21.0`.
+    pub product_version: String,
 }
 
 impl Default for SandboxConfig {
@@ -69,6 +77,8 @@ impl Default for SandboxConfig {
             retry_delay_ms: 30_000,
             seed: None,
             faults: Faults::default(),
+            lived_in: false,
+            product_version: "6.5.21.0".into(),
         }
     }
 }

@@ -1,7 +1,9 @@
 //! The integration as data: a snapshot read from AEM, the procedure as ordered steps, idempotent
 //! actions, the upgrade plan, and the [`Setup`] service that the TUI and the CLI both call.
 
+pub mod account;
 pub mod actions;
+pub mod checks;
 pub mod console;
 pub mod error;
 pub mod service;

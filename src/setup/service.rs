@@ -3,16 +3,18 @@
 //! building the client, so a workflow (what to check first, what to write where, what to do
 //! when it fails) exists once.
 
+use super::account::{self, ImsTarget, VerdictState};
 use super::actions::{
     self, AccountOutcome, AccountSpec, CertificateOutcome, CloudOutcome, HealthReport, KeySource,
 };
+use super::checks;
 use super::console::ConsoleCreds;
 use super::error::SetupError;
-use super::snapshot::{AuthType, ImsConfig, Integration};
+use super::snapshot::read_ims_configs;
+use super::snapshot::{ImsConfig, Integration};
 use super::upgrade::{self as up, BusyAgent, Journal, Plan, RestoreReport, StepState, Target};
 use crate::aem::AemClient;
 use crate::aem::agents::{AgentInfo, LogLine, TestResult};
-use crate::aem::osgi::{CUSTOMIZER_FACTORY, PROVIDER_FACTORY};
 use crate::ims::certificate::CertInfo;
 use secrecy::{SecretSlice, SecretString};
 use serde::Serialize;
@@ -32,6 +34,9 @@ pub struct ImsEndpoint {
 pub struct Setup {
     client: AemClient,
     ims: ImsEndpoint,
+    /// The operator's choice of the Brand Portal IMS configuration (PID or name), for authors
+    /// where nothing else tells which it is.
+    ims_choice: Option<String>,
 }
 
 /// Where `cert create` writes the public certificate.
@@ -163,7 +168,24 @@ pub struct UpgradeDone {
 
 impl Setup {
     pub fn new(client: AemClient, ims: ImsEndpoint) -> Self {
-        Setup { client, ims }
+        Setup {
+            client,
+            ims,
+            ims_choice: None,
+        }
+    }
+
+    /// Names the Brand Portal IMS configuration (`--ims PID`).
+    pub fn with_ims_choice(mut self, pid: Option<String>) -> Self {
+        self.ims_choice = pid;
+        self
+    }
+
+    fn ims_target(&self) -> ImsTarget<'_> {
+        ImsTarget {
+            http: &self.ims.http,
+            url: &self.ims.url,
+        }
     }
 
     /// The AEM client, for the monitor's pollers (which only read).
@@ -179,7 +201,10 @@ impl Setup {
 
     /// The whole integration, read in one go.
     pub async fn snapshot(&self, tenant: Option<&str>) -> Result<Integration, SetupError> {
-        Ok(Integration::read(&self.client, tenant).await?)
+        let mut i =
+            Integration::read_with(&self.client, tenant, self.ims_choice.as_deref()).await?;
+        i.last_aem_check = checks::load(self.aem_url());
+        Ok(i)
     }
 
     /// The tenant to work on: the one given, else the cloud configuration's (6.5 first).
@@ -262,54 +287,69 @@ impl Setup {
 
     // ---- Step 2: the IMS configuration ---------------------------------------------------
 
-    pub async fn create_account(&self, spec: &AccountSpec) -> Result<AccountOutcome, SetupError> {
-        actions::create_account(&self.client, spec).await
+    /// Creates the Brand Portal IMS configuration. With `verify`, IMS must first give a token
+    /// for the values (OAuth; JWT when `key` is the private key in hand); what it rejects is
+    /// not written.
+    pub async fn create_account(
+        &self,
+        spec: &AccountSpec,
+        verify: bool,
+        key: Option<SecretSlice<u8>>,
+    ) -> Result<AccountOutcome, SetupError> {
+        let ims = self.ims_target();
+        account::create_account(&self.client, spec, verify.then_some(&ims), key.as_ref()).await
     }
 
-    /// The IMS configuration as AEM holds it (the first one), if any.
+    /// The Brand Portal IMS configuration as AEM holds it, if any.
     pub async fn ims_config(&self) -> Result<Option<ImsConfig>, SetupError> {
-        let providers = self.client.factory_configs(PROVIDER_FACTORY).await?;
-        let customizers = self.client.factory_configs(CUSTOMIZER_FACTORY).await?;
-        Ok(providers
-            .first()
-            .map(|p| ImsConfig::from_osgi(p, &customizers)))
+        Ok(read_ims_configs(&self.client, self.ims_choice.as_deref())
+            .await?
+            .into_iter()
+            .find(|c| c.is_brand_portal()))
     }
 
-    /// Check Health. With a key or for OAuth, brandlink makes the token exchange itself and
-    /// asks `secret` for the client secret; otherwise (or without a secret) AEM is asked (Test
-    /// Connection on the tenant's agents).
+    /// Check Health, two verdicts: IMS accepts the credentials given here (asked through
+    /// `secret`), and AEM obtains a token with what it stores (Test Connection of one Brand
+    /// Portal agent of the tenant). The AEM verdict is remembered for `status`.
     pub async fn check_account(
         &self,
         key: KeySource,
         secret: impl FnOnce() -> Result<Option<SecretString>, SetupError>,
         tenant: Option<&str>,
     ) -> Result<HealthReport, SetupError> {
-        let oauth = self
-            .ims_config()
-            .await?
-            .is_some_and(|c| c.auth_type == AuthType::OauthServerToServer);
-        let direct = oauth || !matches!(key, KeySource::AemSide);
-        let secret = if direct { secret()? } else { None };
         let tenant = match tenant {
             Some(t) => Some(t.to_string()),
-            None if !direct => self
-                .client
-                .cloud_configs()
-                .await?
-                .into_iter()
-                .next()
-                .map(|c| c.tenant_url),
-            None => None,
+            None => {
+                let clouds = self.client.cloud_configs().await?;
+                clouds
+                    .iter()
+                    .find(|c| !c.legacy)
+                    .or(clouds.first())
+                    .map(|c| c.tenant_url.clone())
+            }
         };
-        actions::check_account(
+        let ims = self.ims_target();
+        let r = account::check_account(
             &self.client,
-            &self.ims.http,
-            &self.ims.url,
+            &ims,
+            self.ims_choice.as_deref(),
             key,
             secret,
             tenant.as_deref(),
         )
-        .await
+        .await?;
+        if r.aem.state != VerdictState::Skipped {
+            checks::save(
+                self.aem_url(),
+                &checks::LastCheck {
+                    pid: r.pid.clone(),
+                    ok: r.aem.ok(),
+                    at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    message: r.aem.message.clone(),
+                },
+            );
+        }
+        Ok(r)
     }
 
     // ---- Step 3: the cloud configuration -------------------------------------------------
@@ -321,6 +361,7 @@ impl Setup {
         ims: Option<&str>,
         wait: Duration,
     ) -> Result<CloudOutcome, SetupError> {
+        let ims = ims.or(self.ims_choice.as_deref());
         actions::create_cloud(&self.client, title, service_url, ims, wait).await
     }
 

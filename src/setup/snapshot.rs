@@ -42,6 +42,71 @@ pub struct ImsConfig {
     pub org_id: Option<String>,
     /// A customizer holding the client secret is configured for it.
     pub has_secret: bool,
+    /// Why this configuration is Brand Portal's; `None` for another integration's (Smart Tags,
+    /// Adobe Stock, …), which brandlink shows at most and never changes.
+    pub brand_portal: Option<BpEvidence>,
+}
+
+/// What marks an IMS configuration as Brand Portal's.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum BpEvidence {
+    /// The operator named it (`--ims`).
+    Chosen,
+    /// A Brand Portal cloud configuration names it in `imsConfig`.
+    CloudConfiguration,
+    /// Its JWT claims carry the `ent_brand_portal_sdk` metascope.
+    Metascope,
+    /// Its name or title says Brand Portal (as brandlink and Adobe's wizard write it).
+    Name,
+}
+
+/// The Brand Portal metascope in JWT claims.
+pub const BP_METASCOPE: &str = "ent_brand_portal_sdk";
+
+/// Marks which IMS configurations are Brand Portal's: the one the operator chose, else those a
+/// Brand Portal cloud configuration names, carry the Brand Portal metascope, or are named so.
+pub fn mark_brand_portal(configs: &mut [ImsConfig], clouds: &[CloudConfig], chosen: Option<&str>) {
+    for c in configs.iter_mut() {
+        c.brand_portal = if let Some(id) = chosen {
+            c.is(id).then_some(BpEvidence::Chosen)
+        } else if clouds
+            .iter()
+            .filter_map(|cc| cc.ims_config.as_deref())
+            .any(|id| c.is(id))
+        {
+            Some(BpEvidence::CloudConfiguration)
+        } else if c.claims.iter().any(|l| l.contains(BP_METASCOPE)) {
+            Some(BpEvidence::Metascope)
+        } else if c
+            .name
+            .as_deref()
+            .is_some_and(|n| n.to_ascii_lowercase().starts_with("brandportal"))
+            || c.title.to_ascii_lowercase().contains("brand portal")
+        {
+            Some(BpEvidence::Name)
+        } else {
+            None
+        };
+    }
+}
+
+/// Every IMS configuration on the author, Brand Portal's marked.
+pub async fn read_ims_configs(
+    client: &AemClient,
+    chosen: Option<&str>,
+) -> Result<Vec<ImsConfig>, AemError> {
+    let (providers, customizers, clouds) = tokio::try_join!(
+        client.factory_configs(PROVIDER_FACTORY),
+        client.factory_configs(CUSTOMIZER_FACTORY),
+        client.cloud_configs(),
+    )?;
+    let mut configs: Vec<ImsConfig> = providers
+        .iter()
+        .map(|p| ImsConfig::from_osgi(p, &customizers))
+        .collect();
+    mark_brand_portal(&mut configs, &clouds, chosen);
+    Ok(configs)
 }
 
 impl ImsConfig {
@@ -81,11 +146,22 @@ impl ImsConfig {
             ),
             org_id: c.get("auth.token.provider.orgId").map(str::to_string),
             has_secret,
+            brand_portal: None,
         }
     }
     /// Whether `id` (a cloud configuration's `imsConfig`) names this configuration.
     pub fn is(&self, id: &str) -> bool {
         self.pid == id || self.name.as_deref() == Some(id)
+    }
+    pub fn is_brand_portal(&self) -> bool {
+        self.brand_portal.is_some()
+    }
+    /// How it is shown: title, and name when it differs.
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(n) if *n != self.title => format!("{} ({n})", self.title),
+            _ => self.title.clone(),
+        }
     }
 }
 
@@ -125,12 +201,24 @@ pub struct Integration {
     pub tenant_url: Option<String>,
     pub agents: Vec<AgentState>,
     pub mac_users: Vec<UserRef>,
+    /// The last AEM-side Check Health recorded on this machine (see `setup::checks`).
+    pub last_aem_check: Option<super::checks::LastCheck>,
 }
 
 impl Integration {
     /// Reads everything the integration consists of. `tenant` overrides the tenant URL taken
     /// from the cloud configuration.
     pub async fn read(client: &AemClient, tenant: Option<&str>) -> Result<Integration, AemError> {
+        Self::read_with(client, tenant, None).await
+    }
+
+    /// As [`Integration::read`], with the operator's choice of the Brand Portal IMS
+    /// configuration (PID or name), for authors where nothing else tells which it is.
+    pub async fn read_with(
+        client: &AemClient,
+        tenant: Option<&str>,
+        ims: Option<&str>,
+    ) -> Result<Integration, AemError> {
         // Readiness first: it tells "not an AEM" and bad credentials apart from the rest.
         let readiness = client.readiness().await?;
         let (user, providers, customizers, clouds) = tokio::try_join!(
@@ -146,11 +234,15 @@ impl Integration {
                 aliases: vec![],
             },
         };
-        let ims_configs: Vec<ImsConfig> = providers
+        let mut ims_configs: Vec<ImsConfig> = providers
             .iter()
             .map(|p| ImsConfig::from_osgi(p, &customizers))
             .collect();
-        let wanted_alias = ims_configs.iter().find_map(|c| c.keypair_alias.clone());
+        mark_brand_portal(&mut ims_configs, &clouds, ims);
+        let wanted_alias = ims_configs
+            .iter()
+            .filter(|c| c.is_brand_portal())
+            .find_map(|c| c.keypair_alias.clone());
         let alias = wanted_alias
             .as_deref()
             .and_then(|a| keystore.alias(a))
@@ -214,11 +306,33 @@ impl Integration {
             tenant_url,
             agents,
             mac_users,
+            last_aem_check: None,
         })
     }
 
     pub fn enabled_agents(&self) -> usize {
         self.agents.iter().filter(|a| a.info.enabled).count()
+    }
+
+    /// The Brand Portal IMS configurations (Adobe allows one).
+    pub fn bp_ims(&self) -> Vec<&ImsConfig> {
+        self.ims_configs
+            .iter()
+            .filter(|c| c.is_brand_portal())
+            .collect()
+    }
+
+    /// The Brand Portal IMS configuration, when there is one.
+    pub fn bp_ims_config(&self) -> Option<&ImsConfig> {
+        self.ims_configs.iter().find(|c| c.is_brand_portal())
+    }
+
+    /// Other integrations' IMS configurations (shown, never touched).
+    pub fn other_ims(&self) -> Vec<&ImsConfig> {
+        self.ims_configs
+            .iter()
+            .filter(|c| !c.is_brand_portal())
+            .collect()
     }
 }
 
@@ -231,4 +345,68 @@ pub fn days_until(not_after: &str, now: i64) -> Option<i64> {
 /// The Service URL check the cloud configuration step makes (a tenant URL, never an alias).
 pub fn check_service_url(url: &str) -> Result<(), String> {
     crate::aem::cloud::validate_tenant_url(url).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(pid: &str, name: &str, title: &str, claims: &[&str]) -> ImsConfig {
+        ImsConfig {
+            pid: pid.into(),
+            title: title.into(),
+            name: Some(name.into()),
+            auth_type: AuthType::OauthServerToServer,
+            client_id: "c".into(),
+            endpoint: None,
+            keypair_alias: None,
+            claims: claims.iter().map(|c| c.to_string()).collect(),
+            scopes: vec![],
+            org_id: None,
+            has_secret: true,
+            brand_portal: None,
+        }
+    }
+
+    #[test]
+    fn brand_portal_is_told_from_other_integrations() {
+        let mut list = vec![
+            cfg("p1", "adobe-ims-similaritysearch", "Smart Tags", &[]),
+            cfg("p2", "adobe-ims-stock", "Adobe Stock", &[]),
+            cfg(
+                "p3",
+                "x",
+                "IMS",
+                &["\"https://ims-na1.adobelogin.com/s/ent_brand_portal_sdk\" : true"],
+            ),
+            cfg("p4", "brandportal-1a2b", "BP", &[]),
+            cfg("p5", "y", "Target", &[]),
+        ];
+        let clouds = vec![CloudConfig {
+            path: "/conf/global/settings/cloudconfigs/mediaportal/bp".into(),
+            title: "BP".into(),
+            tenant_url: "https://wknd.brand-portal.adobe.com".into(),
+            ims_config: Some("y".into()),
+            legacy: false,
+        }];
+        mark_brand_portal(&mut list, &clouds, None);
+        let marks: Vec<_> = list.iter().map(|c| c.brand_portal).collect();
+        assert_eq!(
+            marks,
+            vec![
+                None,
+                None,
+                Some(BpEvidence::Metascope),
+                Some(BpEvidence::Name),
+                Some(BpEvidence::CloudConfiguration)
+            ]
+        );
+        mark_brand_portal(&mut list, &clouds, Some("adobe-ims-stock"));
+        assert_eq!(
+            list.iter().filter(|c| c.is_brand_portal()).count(),
+            1,
+            "the operator's choice alone"
+        );
+        assert_eq!(list[1].brand_portal, Some(BpEvidence::Chosen));
+    }
 }

@@ -72,8 +72,7 @@ impl Integration {
     pub fn step(&self, id: StepId) -> StepReport {
         let mut warnings = Vec::new();
         let oauth = self
-            .ims_configs
-            .first()
+            .bp_ims_config()
             .is_some_and(|c| c.auth_type == AuthType::OauthServerToServer);
         let (status, detail) = match id {
             StepId::Certificate => match (&self.service_user, &self.certificate) {
@@ -97,34 +96,62 @@ impl Integration {
                     }
                 }
             },
-            StepId::Account => match self.ims_configs.as_slice() {
-                [] => (StepStatus::Pending("no IMS configuration".into()), String::new()),
-                [c] => {
-                    let detail = format!("{} ({}, client {})", c.title, c.auth_type, c.client_id);
-                    if c.auth_type == AuthType::Jwt {
-                        warnings.push("JWT credentials reached end of life in 2025–2026: migrate to OAuth Server-to-Server".into());
-                    }
-                    if !c.has_secret {
-                        (StepStatus::Failing("the IMS configuration has no client secret".into()), detail)
-                    } else if c.auth_type == AuthType::Jwt
-                        && c.keypair_alias.as_deref().is_some_and(|a| self.keystore.alias(a).is_none())
-                    {
-                        (
-                            StepStatus::Failing(format!(
-                                "it uses key alias '{}', which is not in the keystore",
-                                c.keypair_alias.clone().unwrap_or_default()
-                            )),
-                            detail,
-                        )
-                    } else {
-                        (StepStatus::Done, detail)
-                    }
+            StepId::Account => {
+                let others = self.other_ims();
+                let mut detail_others = String::new();
+                if !others.is_empty() {
+                    detail_others = format!(
+                        "; other integrations, left alone: {}",
+                        others.iter().map(|c| c.label()).collect::<Vec<_>>().join(", ")
+                    );
                 }
-                many => (
-                    StepStatus::Failing(format!("{} IMS configurations exist; Adobe requires exactly one", many.len())),
-                    many.iter().map(|c| c.pid.as_str()).collect::<Vec<_>>().join(", "),
-                ),
-            },
+                match self.bp_ims().as_slice() {
+                    [] => (
+                        StepStatus::Pending("no Brand Portal IMS configuration".into()),
+                        detail_others.trim_start_matches("; ").to_string(),
+                    ),
+                    [c] => {
+                        let detail = format!("{} ({}, client {}){detail_others}", c.title, c.auth_type, c.client_id);
+                        if c.auth_type == AuthType::Jwt {
+                            warnings.push("JWT credentials reached end of life in 2025–2026: migrate to OAuth Server-to-Server".into());
+                        }
+                        let failed_check = self
+                            .last_aem_check
+                            .as_ref()
+                            .filter(|l| l.pid == c.pid && !l.ok);
+                        if !c.has_secret {
+                            (StepStatus::Failing("the IMS configuration has no client secret".into()), detail)
+                        } else if c.auth_type == AuthType::Jwt
+                            && c.keypair_alias.as_deref().is_some_and(|a| self.keystore.alias(a).is_none())
+                        {
+                            (
+                                StepStatus::Failing(format!(
+                                    "it uses key alias '{}', which is not in the keystore",
+                                    c.keypair_alias.clone().unwrap_or_default()
+                                )),
+                                detail,
+                            )
+                        } else if let Some(l) = failed_check {
+                            (
+                                StepStatus::Failing(format!(
+                                    "the last check ({}) found that AEM cannot obtain a token with what it stores: {}",
+                                    l.at, l.message
+                                )),
+                                detail,
+                            )
+                        } else {
+                            (StepStatus::Done, detail)
+                        }
+                    }
+                    many => (
+                        StepStatus::Failing(format!(
+                            "{} Brand Portal IMS configurations exist; Adobe allows exactly one for Brand Portal",
+                            many.len()
+                        )),
+                        many.iter().map(|c| c.pid.as_str()).collect::<Vec<_>>().join(", "),
+                    ),
+                }
+            }
             StepId::CloudService => {
                 let modern: Vec<_> = self.cloud_configs.iter().filter(|c| !c.legacy).collect();
                 let legacy = self.cloud_configs.iter().any(|c| c.legacy);

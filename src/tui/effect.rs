@@ -74,7 +74,11 @@ pub enum Effect {
     FetchConsole {
         cert_pem: String,
     },
-    CreateAccount(Box<AccountSpec>),
+    CreateAccount {
+        spec: Box<AccountSpec>,
+        /// The key pair created in this session, for the JWT pre-flight.
+        key: Option<SecretSlice<u8>>,
+    },
     CheckHealth {
         key: Option<SecretSlice<u8>>,
         secret: Option<SecretString>,

@@ -174,9 +174,9 @@ impl Runtime {
                     let _ = tx.send(Msg::ConsoleFetched(r));
                 });
             }
-            Effect::CreateAccount(spec) => {
+            Effect::CreateAccount { spec, key } => {
                 self.spawn_op(async move {
-                    let r = ui(setup.create_account(&spec).await);
+                    let r = ui(setup.create_account(&spec, true, key).await);
                     let _ = tx.send(Msg::AccountCreated(r));
                 });
             }

@@ -7,7 +7,7 @@ use brandlink::aem::keystore::{CertSummary, KeyAlias, KeystoreInfo};
 use brandlink::aem::queue::{Depth, DepthSource, QueueItem, QueueStatus};
 use brandlink::aem::readiness::Readiness;
 use brandlink::setup::Integration;
-use brandlink::setup::snapshot::{AgentState, AuthType, CertificateState, ImsConfig};
+use brandlink::setup::snapshot::{AgentState, AuthType, BpEvidence, CertificateState, ImsConfig};
 
 pub const TENANT: &str = "https://wknd.brand-portal.adobe.com";
 
@@ -33,6 +33,7 @@ pub fn fresh() -> Integration {
         tenant_url: None,
         agents: vec![],
         mac_users: vec![],
+        last_aem_check: None,
     }
 }
 
@@ -111,6 +112,7 @@ pub fn configured() -> Integration {
         scopes: vec!["openid".into()],
         org_id: Some("ABC@AdobeOrg".into()),
         has_secret: true,
+        brand_portal: Some(BpEvidence::CloudConfiguration),
     }];
     i.cloud_configs = vec![CloudConfig {
         path: "/conf/global/settings/cloudconfigs/mediaportal/brand-portal".into(),

@@ -173,3 +173,76 @@ pub fn closed_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
 }
+
+/// The real binary against one sandbox, with private config and state folders; every output
+/// kept so a test can search it for secrets.
+pub struct Cli {
+    pub base: String,
+    pub admin_password: String,
+    pub xdg: tempfile::TempDir,
+    pub transcript: std::sync::Mutex<String>,
+}
+
+impl Cli {
+    pub fn new(e: &Env) -> Self {
+        Cli {
+            base: e.base.clone(),
+            admin_password: e.sb.admin_password(),
+            xdg: tempfile::tempdir().expect("tempdir"),
+            transcript: Default::default(),
+        }
+    }
+
+    pub async fn run(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+        let mut c = assert_cmd::Command::cargo_bin("brandlink").expect("binary");
+        c.args(["--url", &self.base, "--ims-url", &self.base])
+            .args(args)
+            .env("AEM_PASSWORD", &self.admin_password)
+            .env("XDG_CONFIG_HOME", self.xdg.path())
+            .env("XDG_STATE_HOME", self.xdg.path())
+            .env_remove("BRANDLINK_CLIENT_SECRET")
+            .env_remove("BRANDLINK_KEYSTORE_PASSWORD");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let out = tokio::task::spawn_blocking(move || c.output().expect("runs"))
+            .await
+            .expect("joins");
+        let mut t = self.transcript.lock().expect("lock");
+        t.push_str(&String::from_utf8_lossy(&out.stdout));
+        t.push_str(&String::from_utf8_lossy(&out.stderr));
+        out
+    }
+
+    /// Runs with `--json`: the exit code and the parsed output.
+    pub async fn json(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, Value) {
+        let mut a = args.to_vec();
+        a.push("--json");
+        let out = self.run(&a, env).await;
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+            panic!(
+                "{args:?}: not JSON\nstdout: {}\nstderr: {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (out.status.code().unwrap_or(-1), v)
+    }
+}
+
+/// Uploads a certificate to the sandbox's Developer Console; returns its credentials.
+pub async fn console_project(e: &Env, cert_pem: &[u8]) -> Value {
+    let form = reqwest::multipart::Form::new().part(
+        "certificate",
+        reqwest::multipart::Part::bytes(cert_pem.to_vec()).file_name("AEM-Adobe-IMS.crt"),
+    );
+    e.http
+        .post(e.url("/sandbox/console/projects"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("console")
+        .json()
+        .await
+        .expect("console JSON")
+}

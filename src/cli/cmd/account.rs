@@ -5,6 +5,7 @@ use crate::cli::context::{Context, secret_from_env_or_prompt};
 use crate::cli::output::{CliError, Report, refuse_if_read_only};
 use crate::ims::payload::PROD_IMS;
 use crate::setup::SetupError;
+use crate::setup::account::VerdictState;
 use crate::setup::actions::{AccountKind, AccountOutcome, AccountSpec, HealthReport, KeySource};
 use secrecy::SecretString;
 use serde::Serialize;
@@ -34,6 +35,17 @@ fn read_payload(arg: &str) -> Result<String, CliError> {
     }
     std::fs::read_to_string(path)
         .map_err(|e| CliError::Usage(format!("cannot read the payload file {path}: {e}")))
+}
+
+/// The client secret for a check: from the environment or a prompt, or none (then IMS is not
+/// asked directly and AEM's verdict decides).
+fn optional_client_secret() -> Option<SecretString> {
+    secret_from_env_or_prompt(
+        "BRANDLINK_CLIENT_SECRET",
+        "Client secret (from the Developer Console; empty to let AEM's check decide): ",
+        "set BRANDLINK_CLIENT_SECRET",
+    )
+    .ok()
 }
 
 fn client_secret() -> Result<SecretString, SetupError> {
@@ -66,12 +78,32 @@ pub async fn create(ctx: &Context, a: &AccountCreate) -> Result<Report, CliError
         client_secret: client_secret()?,
         kind,
     };
-    let out = setup.create_account(&spec).await?;
+    let key = match &a.key_file {
+        Some(p) => Some(
+            crate::ims::keyfile::load_private_key(p).map_err(|e| CliError::Usage(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let out = setup.create_account(&spec, !a.no_verify, key).await?;
     let text = if out.changed {
-        format!(
-            "Created IMS configuration {} ({}). Next: `brandlink account check`.\n",
+        let mut t = format!(
+            "Created the Brand Portal IMS configuration {} ({}).\n",
             out.pid, out.auth_type
-        )
+        );
+        t.push_str(&match out.preflight.state {
+            VerdictState::Ok => {
+                "  IMS gave a token for these values before they were stored.\n".to_string()
+            }
+            _ => format!("  ! {}\n", out.preflight.message),
+        });
+        if !out.other_integrations.is_empty() {
+            t.push_str(&format!(
+                "  Other integrations' IMS configurations were left alone: {}\n",
+                out.other_integrations.join(", ")
+            ));
+        }
+        t.push_str("Next: `brandlink cloud create`, then `brandlink account check`.\n");
+        t
     } else {
         format!(
             "IMS configuration {} already exists with this API key; nothing changed.\n",
@@ -89,7 +121,7 @@ pub async fn create(ctx: &Context, a: &AccountCreate) -> Result<Report, CliError
 }
 
 pub async fn check(ctx: &Context, a: &AccountCheck) -> Result<Report, CliError> {
-    let setup = ctx.setup()?;
+    let setup = ctx.setup()?.with_ims_choice(a.ims.clone());
     let key = if let Some(p) = &a.key_file {
         KeySource::File(p.clone())
     } else if a.keystore {
@@ -103,18 +135,31 @@ pub async fn check(ctx: &Context, a: &AccountCheck) -> Result<Report, CliError> 
     };
     let tenant = ctx.tenant_or(&a.tenant);
     let r = setup
-        .check_account(key, || client_secret().map(Some), tenant.as_deref())
+        .check_account(key, || Ok(optional_client_secret()), tenant.as_deref())
         .await?;
     let mut text = format!("{} {}\n", if r.healthy { "✓" } else { "✗" }, r.message);
+    for (what, v) in [
+        ("IMS accepts the credentials given here", &r.ims),
+        ("AEM obtains a token with what it stores", &r.aem),
+    ] {
+        let mark = match v.state {
+            VerdictState::Ok => "✓",
+            VerdictState::Failed => "✗",
+            VerdictState::Skipped => "–",
+        };
+        text.push_str(&format!("  {mark} {what}: {}\n", v.message));
+    }
     if let Some(s) = r.expires_in_secs {
         text.push_str(&format!(
-            "  token valid for {} h {} min\n",
+            "    token valid for {} h {} min\n",
             s / 3600,
             (s % 3600) / 60
         ));
     }
-    for t in &r.agent_tests {
-        text.push_str(&format!("  {:<24} {}\n", t.agent, t.summary));
+    for t in r.agent_tests.iter().filter(|t| !t.success) {
+        for l in &t.explanation {
+            text.push_str(&format!("    {l}\n"));
+        }
     }
     if ctx.ims_url != PROD_IMS {
         text.push_str(&format!("  (IMS at {})\n", ctx.ims_url));

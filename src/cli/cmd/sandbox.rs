@@ -35,6 +35,17 @@ impl WorldArgs {
         if !label_ok {
             return Err(format!("--tenant '{}' is not a DNS label", self.tenant));
         }
+        let version_ok = !self.product_version.is_empty()
+            && self
+                .product_version
+                .split('.')
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+        if !version_ok {
+            return Err(format!(
+                "--product-version '{}' must look like 6.5.21.0",
+                self.product_version
+            ));
+        }
         Ok(SandboxConfig {
             scenario: self.scenario,
             tenant: self.tenant.to_ascii_lowercase(),
@@ -42,6 +53,8 @@ impl WorldArgs {
             bp_agent_count: usize::from(self.agents),
             seed: self.seed,
             faults,
+            lived_in: self.lived_in,
+            product_version: self.product_version.clone(),
             ..SandboxConfig::default()
         })
     }

@@ -94,10 +94,11 @@ impl Default for AccountTab {
     }
 }
 
+/// A Brand Portal IMS configuration exists (other integrations' do not count).
 fn existing(cx: &Shared) -> bool {
     cx.snapshot
         .as_ref()
-        .is_some_and(|s| !s.ims_configs.is_empty())
+        .is_some_and(|s| s.bp_ims_config().is_some())
 }
 
 impl AccountTab {
@@ -162,7 +163,16 @@ impl AccountTab {
             return vec![];
         }
         self.form.errors.clear();
-        vec![Out::Effect(Effect::CreateAccount(Box::new(spec)))]
+        let key = match (&spec.kind, &cx.generated) {
+            (AccountKind::Jwt { alias, .. }, Some(g)) if g.alias == alias.trim() => {
+                Some(g.private_key.clone())
+            }
+            _ => None,
+        };
+        vec![Out::Effect(Effect::CreateAccount {
+            spec: Box::new(spec),
+            key,
+        })]
     }
 
     fn fetch_console(&mut self, cx: &mut Shared) -> Vec<Out> {
@@ -190,7 +200,7 @@ impl AccountTab {
         let cfg_alias = cx
             .snapshot
             .as_ref()
-            .and_then(|s| s.ims_configs.first())
+            .and_then(|s| s.bp_ims_config())
             .and_then(|c| c.keypair_alias.clone());
         let key = match (&cx.generated, cfg_alias) {
             (Some(g), Some(a)) if g.alias == a => Some(g.private_key.clone()),
@@ -347,9 +357,9 @@ impl Component for AccountTab {
         };
         let mut lines = step_lines(s.step(Tab::Account.step()), theme);
         lines.push(Line::raw(""));
-        if let Some(c) = s.ims_configs.first() {
+        if let Some(c) = s.bp_ims_config() {
             lines.push(Line::styled(
-                "IMS configuration (Adobe allows exactly one)",
+                "Brand Portal IMS configuration (Adobe allows one for Brand Portal)",
                 theme.title,
             ));
             lines.push(kv("  title", c.title.clone(), theme));
@@ -385,6 +395,20 @@ impl Component for AccountTab {
                 lines.push(Line::styled(
                     "Sandbox: f uploads the certificate to the emulated Console and fills the form.",
                     theme.warn,
+                ));
+            }
+        }
+        let others = s.other_ims();
+        if !others.is_empty() {
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                "Other integrations on this author (left alone)",
+                theme.dim,
+            ));
+            for o in others {
+                lines.push(Line::styled(
+                    format!("  {} — {}, client {}", o.label(), o.auth_type, o.client_id),
+                    theme.dim,
                 ));
             }
         }

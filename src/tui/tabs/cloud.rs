@@ -4,6 +4,7 @@
 use super::{Clicks, Component, Hint, Out, Tab};
 use crate::setup::Integration;
 use crate::setup::actions::CloudOutcome;
+use crate::setup::snapshot::ImsConfig;
 use crate::tui::action::Action;
 use crate::tui::effect::{Effect, UiResult};
 use crate::tui::form::{Activation, Form, FormItem, Kind};
@@ -69,6 +70,13 @@ impl Default for CloudTab {
     }
 }
 
+/// The IMS configurations to choose from: Brand Portal's first.
+fn ims_choices(s: &Integration) -> Vec<&ImsConfig> {
+    let mut v = s.bp_ims();
+    v.extend(s.other_ims());
+    v
+}
+
 impl CloudTab {
     /// A new read: the tenant's URL becomes the Service URL's default.
     pub fn on_snapshot(&mut self, s: &Integration) {
@@ -95,8 +103,7 @@ impl CloudTab {
         let ims = cx
             .snapshot
             .as_ref()
-            .and_then(|s| s.ims_configs.get(self.ims_choice))
-            .map(|c| c.pid.clone());
+            .and_then(|s| ims_choices(s).get(self.ims_choice).map(|c| c.pid.clone()));
         if ims.is_none() {
             errors
                 .push("there is no IMS configuration yet: complete the Account step first".into());
@@ -258,14 +265,19 @@ impl Component for CloudTab {
             )]),
             title,
         );
-        let configs = &s.ims_configs;
+        let configs = ims_choices(s);
         let choice = self.ims_choice;
         self.form.draw(f, form, &ITEMS, theme, &|_| {
             if configs.is_empty() {
                 "(none yet: create it on the Account tab)".into()
             } else {
-                let c = &configs[choice.min(configs.len() - 1)];
-                format!("‹ {} — {} ›", c.title, c.pid)
+                let c = configs[choice.min(configs.len() - 1)];
+                let whose = if c.is_brand_portal() {
+                    ""
+                } else {
+                    " (another integration's)"
+                };
+                format!("‹ {}{whose} — {} ›", c.title, c.pid)
             }
         });
         f.render_widget(para(error_lines(&self.form.errors, theme)), result);

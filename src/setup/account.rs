@@ -1,0 +1,583 @@
+//! The Brand Portal IMS configuration: creating it (after IMS has accepted the values), and
+//! Check Health with two verdicts — IMS accepts the credentials given here, and AEM obtains a
+//! token with what it stores. Other integrations' configurations on the same factory are left
+//! alone and never counted against Adobe's "only one" rule.
+
+use super::actions::service_user;
+use super::error::SetupError;
+use super::snapshot::{AuthType, ImsConfig, read_ims_configs};
+use crate::aem::AemClient;
+use crate::aem::agents::TestResult;
+use crate::aem::osgi::{CUSTOMIZER_FACTORY, PROVIDER_FACTORY};
+use crate::ims::payload::{self, PROD_IMS};
+use crate::ims::token::{self, ImsError, Token};
+use secrecy::{ExposeSecret, SecretSlice, SecretString};
+use serde::Serialize;
+
+/// What the operator copies from the Developer Console.
+#[derive(Debug)]
+pub struct AccountSpec {
+    pub title: String,
+    pub api_key: String,
+    pub client_secret: SecretString,
+    pub kind: AccountKind,
+}
+
+#[derive(Debug)]
+pub enum AccountKind {
+    Jwt {
+        auth_server: String,
+        payload: String,
+        alias: String,
+    },
+    Oauth {
+        scopes: Vec<String>,
+        org_id: String,
+    },
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountOutcome {
+    pub pid: String,
+    pub changed: bool,
+    pub auth_type: AuthType,
+    /// The token IMS gave for these values before anything was written (or why there was none).
+    pub preflight: Verdict,
+    /// Other integrations' IMS configurations, left alone.
+    pub other_integrations: Vec<String>,
+}
+
+/// Validates every field the way AEM's form would need it; all problems at once.
+pub fn validate_account(spec: &AccountSpec) -> Result<Option<payload::Payload>, SetupError> {
+    let mut problems = Vec::new();
+    if spec.title.trim().is_empty() {
+        problems.push("the title is empty".to_string());
+    }
+    let key = spec.api_key.trim();
+    if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric()) {
+        problems
+            .push("the API key (client id) must be the Console's alphanumeric client id".into());
+    }
+    let secret = spec.client_secret.expose_secret();
+    if secret.trim().is_empty() {
+        problems.push("the client secret is empty".into());
+    } else if secret.trim() == key {
+        problems.push("the client secret equals the API key: paste the secret from \"Retrieve Client Secret\"".into());
+    }
+    let payload = match &spec.kind {
+        AccountKind::Jwt {
+            auth_server,
+            payload,
+            alias,
+        } => {
+            if alias.trim().is_empty() {
+                problems.push("the key alias is empty".into());
+            }
+            match payload::validate_auth_server(auth_server) {
+                Err(e) => {
+                    problems.push(e.to_string());
+                    None
+                }
+                Ok(server) => match payload::validate_payload(payload, key, &server) {
+                    Ok(p) => Some(p),
+                    Err(errs) => {
+                        problems.extend(errs.iter().map(|e| e.to_string()));
+                        None
+                    }
+                },
+            }
+        }
+        AccountKind::Oauth { scopes, org_id } => {
+            if scopes.is_empty() {
+                problems
+                    .push("OAuth Server-to-Server needs the scopes shown in the Console".into());
+            }
+            if !org_id.ends_with("@AdobeOrg") {
+                problems.push(format!(
+                    "the organization id '{org_id}' must end with @AdobeOrg"
+                ));
+            }
+            None
+        }
+    };
+    if problems.is_empty() {
+        Ok(payload)
+    } else {
+        Err(SetupError::Invalid(problems))
+    }
+}
+
+/// One check's outcome, in the operator's words.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Verdict {
+    /// `ok`, `failed`, or `skipped`.
+    pub state: VerdictState,
+    pub message: String,
+    /// How it was made: `oauth-client-credentials`, `jwt-exchange`, `aem-test-connection`.
+    pub method: String,
+    /// Token lifetime in seconds, when one was retrieved.
+    pub expires_in_secs: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum VerdictState {
+    Ok,
+    Failed,
+    Skipped,
+}
+
+impl Verdict {
+    pub fn ok(&self) -> bool {
+        self.state == VerdictState::Ok
+    }
+    pub fn skipped(method: &str, why: impl Into<String>) -> Verdict {
+        Verdict {
+            state: VerdictState::Skipped,
+            message: why.into(),
+            method: method.into(),
+            expires_in_secs: None,
+        }
+    }
+}
+
+/// What IMS is asked with, for a pre-flight or the first Check Health verdict.
+pub struct ImsTarget<'a> {
+    pub http: &'a reqwest::Client,
+    pub url: &'a str,
+}
+
+/// Which field an IMS refusal points at.
+fn field_of(e: &ImsError) -> &'static str {
+    match e {
+        ImsError::Rejected { error, status, .. } => match (error.as_str(), status) {
+            ("invalid_client", 401) => "the client secret",
+            ("invalid_client", _) => "the API key (client id)",
+            ("invalid_scope", _) => "the scopes",
+            ("invalid_token", _) => "the JWT payload or the key pair",
+            ("bad_request", _) => "the JWT payload (iss/sub)",
+            _ => "the credentials",
+        },
+        _ => "the credentials",
+    }
+}
+
+fn token_verdict(method: &str, r: Result<Token, ImsError>) -> Result<Verdict, SetupError> {
+    match r {
+        Ok(t) => Ok(Verdict {
+            state: VerdictState::Ok,
+            message: "Token retrieved successfully".into(),
+            method: method.into(),
+            expires_in_secs: Some(t.expires_in.as_secs()),
+        }),
+        Err(e @ ImsError::Rejected { .. }) => Ok(Verdict {
+            state: VerdictState::Failed,
+            message: format!("{e} (IMS rejected {})", field_of(&e)),
+            method: method.into(),
+            expires_in_secs: None,
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Asks IMS for a token with OAuth client credentials.
+pub async fn oauth_verdict(
+    ims: &ImsTarget<'_>,
+    client_id: &str,
+    secret: &SecretString,
+    scopes: &[String],
+) -> Result<Verdict, SetupError> {
+    let r = token::client_credentials(ims.http, ims.url, client_id, secret, scopes).await;
+    token_verdict("oauth-client-credentials", r)
+}
+
+/// Asks IMS for a token with a JWT signed by `key` from these claims.
+pub async fn jwt_verdict(
+    ims: &ImsTarget<'_>,
+    client_id: &str,
+    secret: &SecretString,
+    claims: serde_json::Map<String, serde_json::Value>,
+    key: &SecretSlice<u8>,
+) -> Result<Verdict, SetupError> {
+    let p = payload::Payload {
+        claims,
+        iss: String::new(),
+        sub: String::new(),
+        aud: String::new(),
+        metascopes: vec![],
+    };
+    let jwt = token::sign_jwt(&p, key.expose_secret(), token::JWT_LIFETIME)?;
+    let r = token::exchange_jwt(ims.http, ims.url, client_id, secret, &jwt).await;
+    token_verdict("jwt-exchange", r)
+}
+
+/// The pre-flight before anything is stored: a token from IMS with the values given (OAuth:
+/// client credentials; JWT: the key in hand). A refusal names the field and writes nothing.
+pub async fn preflight(
+    spec: &AccountSpec,
+    payload: Option<&payload::Payload>,
+    ims: Option<&ImsTarget<'_>>,
+    key: Option<&SecretSlice<u8>>,
+) -> Result<Verdict, SetupError> {
+    let Some(ims) = ims else {
+        return Ok(Verdict::skipped(
+            "none",
+            "not verified with IMS (--no-verify): the values were stored as given",
+        ));
+    };
+    let v = match (&spec.kind, payload, key) {
+        (AccountKind::Oauth { scopes, .. }, _, _) => {
+            oauth_verdict(ims, spec.api_key.trim(), &spec.client_secret, scopes).await?
+        }
+        (AccountKind::Jwt { .. }, Some(p), Some(k)) => {
+            jwt_verdict(
+                ims,
+                spec.api_key.trim(),
+                &spec.client_secret,
+                p.claims.clone(),
+                k,
+            )
+            .await?
+        }
+        (AccountKind::Jwt { .. }, _, _) => {
+            return Ok(Verdict::skipped(
+                "jwt-exchange",
+                "not verified with IMS: no private key here (pass --key-file); Check Health verifies it through AEM once the cloud configuration exists",
+            ));
+        }
+    };
+    if v.ok() {
+        Ok(v)
+    } else {
+        Err(SetupError::Refused(format!(
+            "{}; nothing was written to AEM",
+            v.message
+        )))
+    }
+}
+
+/// Creates the Brand Portal IMS configuration (provider + customizer holding the secret),
+/// once IMS has accepted the values. Refuses a second Brand Portal configuration (Adobe allows
+/// one); other integrations' configurations do not count and are left alone.
+pub async fn create_account(
+    client: &AemClient,
+    spec: &AccountSpec,
+    ims: Option<&ImsTarget<'_>>,
+    key: Option<&SecretSlice<u8>>,
+) -> Result<AccountOutcome, SetupError> {
+    let payload = validate_account(spec)?;
+    let configs = read_ims_configs(client, None).await?;
+    let auth_type = match spec.kind {
+        AccountKind::Jwt { .. } => AuthType::Jwt,
+        AccountKind::Oauth { .. } => AuthType::OauthServerToServer,
+    };
+    let other_integrations: Vec<String> = configs
+        .iter()
+        .filter(|c| !c.is_brand_portal())
+        .map(ImsConfig::label)
+        .collect();
+    let bp: Vec<&ImsConfig> = configs.iter().filter(|c| c.is_brand_portal()).collect();
+    if let Some(existing) = bp.first() {
+        if existing.client_id == spec.api_key.trim()
+            && existing.auth_type == auth_type
+            && bp.len() == 1
+        {
+            return Ok(AccountOutcome {
+                pid: existing.pid.clone(),
+                changed: false,
+                auth_type,
+                preflight: Verdict::skipped("none", "nothing to store: it exists already"),
+                other_integrations,
+            });
+        }
+        return Err(SetupError::Refused(format!(
+            "a Brand Portal IMS configuration already exists ({}, client {}); Adobe allows only one for Brand Portal: change it with `brandlink account update`, or migrate it with `brandlink account migrate`",
+            existing.pid, existing.client_id
+        )));
+    }
+    let preflight = preflight(spec, payload.as_ref(), ims, key).await?;
+    let customizer_type = format!(
+        "brandlink-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    let one = |v: &str| vec![v.to_string()];
+    let mut props: Vec<(String, Vec<String>)> = vec![
+        (
+            "name".into(),
+            one(&format!("brandportal-{}", &customizer_type[10..])),
+        ),
+        ("auth.token.provider.title".into(), one(spec.title.trim())),
+        (
+            "auth.token.provider.client.id".into(),
+            one(spec.api_key.trim()),
+        ),
+        ("auth.token.provider.reuse.access.token".into(), one("true")),
+        (
+            "token.request.customizer.type".into(),
+            one(&customizer_type),
+        ),
+    ];
+    match (&spec.kind, payload) {
+        (AccountKind::Jwt { alias, .. }, Some(p)) => {
+            props.push(("auth.token.provider.endpoint".into(), one(PROD_IMS)));
+            props.push((
+                "auth.access.token.request".into(),
+                one(&format!("{PROD_IMS}/ims/exchange/jwt")),
+            ));
+            props.push((
+                "auth.token.provider.keypair.alias".into(),
+                one(alias.trim()),
+            ));
+            props.push(("auth.token.provider.default.claims".into(), p.claim_lines()));
+        }
+        (AccountKind::Oauth { scopes, org_id }, _) => {
+            props.push(("auth.token.provider.endpoint".into(), one(PROD_IMS)));
+            props.push((
+                "auth.access.token.request".into(),
+                one(&format!("{PROD_IMS}/ims/token/v3")),
+            ));
+            props.push((
+                "auth.token.provider.authorization.grants".into(),
+                one("client_credentials"),
+            ));
+            props.push(("auth.token.provider.orgId".into(), one(org_id)));
+            props.push(("auth.token.provider.scope".into(), one(&scopes.join(","))));
+            props.push((
+                "auth.token.provider.default.claims".into(),
+                vec![format!("\"iss\" : \"{org_id}\"")],
+            ));
+        }
+        (AccountKind::Jwt { .. }, None) => {
+            return Err(SetupError::Invalid(vec![
+                "the JWT payload is missing".into(),
+            ]));
+        }
+    }
+    let pid = client
+        .create_factory_config(PROVIDER_FACTORY, &props)
+        .await?;
+    let secret_props = vec![
+        ("customizer.type".to_string(), one(&customizer_type)),
+        (
+            "auth.ims.client.secret".to_string(),
+            vec![spec.client_secret.expose_secret().to_string()],
+        ),
+    ];
+    if let Err(e) = client
+        .create_factory_config(CUSTOMIZER_FACTORY, &secret_props)
+        .await
+    {
+        // Do not leave half a configuration behind.
+        let _ = client.delete_config(&pid).await;
+        return Err(e.into());
+    }
+    Ok(AccountOutcome {
+        pid,
+        changed: true,
+        auth_type,
+        preflight,
+        other_integrations,
+    })
+}
+
+/// Where Check Health gets what a real token exchange needs.
+pub enum KeySource {
+    /// The key this process generated (the TUI right after "Create new certificate").
+    InMemory(SecretSlice<u8>),
+    /// A PKCS#8 file the operator saved with `cert create --save-key` (must be 0600).
+    File(std::path::PathBuf),
+    /// The service user's keystore, downloaded as PKCS#12 and opened with its password.
+    Keystore(SecretString),
+    /// No key here: ask AEM itself (Test Connection on the Brand Portal agents).
+    AemSide,
+}
+
+/// Check Health: two verdicts.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthReport {
+    pub pid: String,
+    pub auth_type: AuthType,
+    /// The overall verdict: AEM's whenever agents exist, else IMS's.
+    pub healthy: bool,
+    /// In a line: `Token retrieved successfully`, or what failed.
+    pub message: String,
+    /// Token lifetime in seconds, from the IMS verdict.
+    pub expires_in_secs: Option<u64>,
+    /// The method of the verdict that decided.
+    pub method: String,
+    /// IMS accepts the credentials given here.
+    pub ims: Verdict,
+    /// AEM obtains a token with what it stores (Test Connection of one Brand Portal agent).
+    pub aem: Verdict,
+    pub agent_tests: Vec<TestResult>,
+}
+
+/// Check Health of the Brand Portal IMS configuration (`chosen` names it where the author
+/// does not tell). `secret`: the client secret given here, if any.
+pub async fn check_account(
+    client: &AemClient,
+    ims: &ImsTarget<'_>,
+    chosen: Option<&str>,
+    key: KeySource,
+    secret: impl FnOnce() -> Result<Option<SecretString>, SetupError>,
+    tenant: Option<&str>,
+) -> Result<HealthReport, SetupError> {
+    let configs = read_ims_configs(client, chosen).await?;
+    let bp: Vec<&ImsConfig> = configs.iter().filter(|c| c.is_brand_portal()).collect();
+    let others = || {
+        let o: Vec<String> = configs
+            .iter()
+            .filter(|c| !c.is_brand_portal())
+            .map(|c| format!("{} ({})", c.label(), c.pid))
+            .collect();
+        if o.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; other integrations' configurations here: {}",
+                o.join(", ")
+            )
+        }
+    };
+    let cfg = match bp.as_slice() {
+        [] if chosen.is_some() => {
+            return Err(SetupError::Refused(format!(
+                "no IMS configuration '{}' on this author{}",
+                chosen.unwrap_or_default(),
+                others()
+            )));
+        }
+        [] => {
+            return Err(SetupError::Refused(format!(
+                "there is no Brand Portal IMS configuration to check: run `account create` first, or name it with --ims PID{}",
+                others()
+            )));
+        }
+        [one] => (*one).clone(),
+        many => {
+            return Err(SetupError::Refused(format!(
+                "{} Brand Portal IMS configurations exist ({}); Adobe allows one for Brand Portal: name the one to check with --ims PID",
+                many.len(),
+                many.iter()
+                    .map(|c| c.pid.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    };
+    // 1. IMS accepts the credentials given here (the secret is asked for only when it is used).
+    let usable =
+        cfg.auth_type == AuthType::OauthServerToServer || !matches!(key, KeySource::AemSide);
+    let secret = if usable { secret()? } else { None };
+    let ims_verdict = match (&secret, cfg.auth_type) {
+        (None, _) => Verdict::skipped(
+            "none",
+            "no client secret given here (BRANDLINK_CLIENT_SECRET): IMS not asked directly",
+        ),
+        (Some(s), AuthType::OauthServerToServer) => {
+            oauth_verdict(ims, &cfg.client_id, s, &cfg.scopes).await?
+        }
+        (Some(s), AuthType::Jwt) => {
+            let key = match key {
+                KeySource::InMemory(k) => Some(k),
+                KeySource::File(p) => Some(crate::ims::keyfile::load_private_key(&p)?),
+                KeySource::Keystore(pw) => {
+                    let user = service_user(client).await?;
+                    let p12 = client.download_keystore(&user).await?;
+                    let alias = cfg.keypair_alias.clone().unwrap_or_default();
+                    Some(crate::ims::keyfile::key_from_pkcs12(
+                        &p12,
+                        pw.expose_secret(),
+                        &alias,
+                    )?)
+                }
+                KeySource::AemSide => None,
+            };
+            match key {
+                Some(k) => {
+                    let claims = payload::payload_from_claim_lines(&cfg.claims);
+                    jwt_verdict(ims, &cfg.client_id, s, claims, &k).await?
+                }
+                None => Verdict::skipped(
+                    "jwt-exchange",
+                    "no private key here (--key-file or --keystore): IMS not asked directly",
+                ),
+            }
+        }
+    };
+    // 2. AEM obtains a token with what it stores: Test Connection of one Brand Portal agent.
+    let agents = match tenant {
+        Some(t) => client.brand_portal_agents(t).await?,
+        None => vec![],
+    };
+    let mut tests = Vec::new();
+    let aem_verdict = match agents.iter().find(|a| a.enabled).or(agents.first()) {
+        None => Verdict::skipped(
+            "aem-test-connection",
+            "AEM's side cannot be verified yet: it needs the Brand Portal cloud configuration and its agents",
+        ),
+        Some(a) => {
+            let t = client.test_connection(&a.id).await?;
+            let v = if t.success {
+                Verdict {
+                    state: VerdictState::Ok,
+                    message: format!(
+                        "Token retrieved successfully by AEM (Test Connection passed on {})",
+                        a.id
+                    ),
+                    method: "aem-test-connection".into(),
+                    expires_in_secs: None,
+                }
+            } else {
+                let why = t
+                    .explanation
+                    .iter()
+                    .find(|l| {
+                        l.contains("access token")
+                            || l.contains("401")
+                            || l.contains("invalid_client")
+                    })
+                    .cloned()
+                    .unwrap_or_else(|| t.summary.clone());
+                Verdict {
+                    state: VerdictState::Failed,
+                    message: format!("AEM could not deliver with what it stores: {}: {why}", a.id),
+                    method: "aem-test-connection".into(),
+                    expires_in_secs: None,
+                }
+            };
+            tests.push(t);
+            v
+        }
+    };
+    let ims_failed = ims_verdict.state == VerdictState::Failed;
+    let (healthy, decided) = match aem_verdict.state {
+        VerdictState::Skipped => (ims_verdict.ok(), &ims_verdict),
+        _ if ims_failed => (false, &ims_verdict),
+        _ => (aem_verdict.ok(), &aem_verdict),
+    };
+    let message = if decided.state == VerdictState::Skipped {
+        format!("nothing could be checked: {}", decided.message)
+    } else {
+        decided.message.clone()
+    };
+    let method = if ims_verdict.state != VerdictState::Skipped {
+        ims_verdict.method.clone()
+    } else {
+        aem_verdict.method.clone()
+    };
+    Ok(HealthReport {
+        pid: cfg.pid.clone(),
+        auth_type: cfg.auth_type,
+        healthy,
+        message,
+        expires_in_secs: ims_verdict.expires_in_secs,
+        method,
+        ims: ims_verdict,
+        aem: aem_verdict,
+        agent_tests: tests,
+    })
+}

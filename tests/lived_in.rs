@@ -1,0 +1,282 @@
+//! Authors that already run other Adobe integrations (Smart Tags, Adobe Stock), and "green
+//! means working": values IMS rejects are never stored, and Check Health fails while AEM cannot
+//! obtain a token with what it stores — whatever the operator's shell holds.
+
+mod common;
+
+use brandlink::sandbox::{SandboxConfig, Scenario};
+use common::{Cli, Env, console_project};
+use serde_json::Value;
+
+const PROVIDERS: &str = "/system/console/configMgr/(service.factoryPid=com.adobe.granite.auth.oauth.accesstoken.provider).json";
+const CUSTOMIZERS: &str = "/system/console/configMgr/(service.factoryPid=com.adobe.granite.auth.ims.impl.IMSAccessTokenRequestCustomizerImpl).json";
+const STOCK: &str = "/conf/global/settings/cloudconfigs/stock/adobe-stock.infinity.json";
+
+fn lived_in() -> SandboxConfig {
+    SandboxConfig {
+        lived_in: true,
+        ..common::config(Scenario::Fresh)
+    }
+}
+
+fn pids(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["pid"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Every configuration and node of the other integrations, as AEM serves them.
+async fn neighbours(e: &Env, provider_pids: &[String], customizer_pids: &[String]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for pid in provider_pids.iter().chain(customizer_pids) {
+        out.push(
+            e.json(&format!("/system/console/configMgr/{pid}.json"))
+                .await,
+        );
+    }
+    out.push(e.json(STOCK).await);
+    out
+}
+
+async fn certificate_pem() -> Vec<u8> {
+    brandlink::ims::certificate::generate("lived-in", 30)
+        .unwrap()
+        .cert_pem
+        .into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oauth_setup_on_a_lived_in_author_leaves_the_neighbours_alone() {
+    let e = common::start_with(lived_in()).await;
+    let cli = Cli::new(&e);
+    let provider_pids = pids(&e.json(PROVIDERS).await);
+    let customizer_pids = pids(&e.json(CUSTOMIZERS).await);
+    assert_eq!(provider_pids.len(), 2, "Smart Tags and Stock");
+    let before = neighbours(&e, &provider_pids, &customizer_pids).await;
+
+    // Nothing of Brand Portal yet: the neighbours are not mistaken for it.
+    let (code, st) = cli.json(&["status"], &[]).await;
+    assert_eq!(code, 1);
+    let account = &st["steps"][1];
+    assert_eq!(account["status"]["state"], "pending", "{st}");
+    assert!(
+        account["detail"].as_str().unwrap().contains("Smart Tags"),
+        "{account}"
+    );
+
+    let creds = console_project(&e, &certificate_pem().await).await;
+    let id = creds["oauth"]["clientId"].as_str().unwrap().to_string();
+    let secret = creds["oauth"]["clientSecret"].as_str().unwrap().to_string();
+    let scopes = creds["oauth"]["scopes"].as_str().unwrap().to_string();
+    let org = creds["orgId"].as_str().unwrap().to_string();
+    let create = [
+        "account",
+        "create",
+        "--title",
+        "Brand Portal",
+        "--api-key",
+        &id,
+        "--oauth",
+        "--scopes",
+        &scopes,
+        "--org-id",
+        &org,
+    ];
+
+    // A mistyped secret is refused before anything is written.
+    let (code, v) = cli
+        .json(&create, &[("BRANDLINK_CLIENT_SECRET", "p8e-mistyped")])
+        .await;
+    assert_eq!(code, 1, "{v}");
+    let err = v["error"].as_str().unwrap();
+    assert!(err.contains("the client secret"), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+    assert_eq!(pids(&e.json(PROVIDERS).await), provider_pids);
+
+    // The right one: created beside the neighbours, "only one" counts Brand Portal's alone.
+    let (code, v) = cli
+        .json(&create, &[("BRANDLINK_CLIENT_SECRET", &secret)])
+        .await;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["preflight"]["state"], "ok", "{v}");
+    assert_eq!(v["otherIntegrations"].as_array().unwrap().len(), 2, "{v}");
+    let (code, v) = cli
+        .json(&create, &[("BRANDLINK_CLIENT_SECRET", &secret)])
+        .await;
+    assert_eq!((code, &v["changed"]), (0, &Value::Bool(false)), "{v}");
+
+    // Check Health before the cloud configuration: IMS yes, AEM not yet verifiable.
+    let (code, v) = cli
+        .json(
+            &["account", "check"],
+            &[("BRANDLINK_CLIENT_SECRET", &secret)],
+        )
+        .await;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["health"]["ims"]["state"], "ok");
+    assert_eq!(v["health"]["aem"]["state"], "skipped");
+
+    // The cloud configuration picks Brand Portal's IMS configuration by itself.
+    let tenant = e.sb.tenant_url();
+    let (code, v) = cli
+        .json(
+            &["cloud", "create", "--title", "BP", "--service-url", &tenant],
+            &[],
+        )
+        .await;
+    assert_eq!(code, 0, "{v}");
+    let (code, v) = cli.json(&["agents", "--test"], &[]).await;
+    assert_eq!(code, 0, "{v}");
+    let (code, v) = cli
+        .json(
+            &["account", "check"],
+            &[("BRANDLINK_CLIENT_SECRET", &secret)],
+        )
+        .await;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["health"]["aem"]["state"], "ok", "{v}");
+    let (code, st) = cli.json(&["status"], &[]).await;
+    assert_eq!(code, 0, "{st}");
+
+    // The upgrade plan names nothing of the neighbours.
+    let (code, v) = cli.json(&["upgrade", "--dry-run"], &[]).await;
+    assert_eq!(code, 0, "{v}");
+    let plan = v["plan"].to_string();
+    assert!(
+        !plan.contains("stock") && !plan.contains("accesstoken"),
+        "{plan}"
+    );
+
+    let after = neighbours(&e, &provider_pids, &customizer_pids).await;
+    assert_eq!(before, after, "the other integrations are byte-identical");
+    let transcript = cli.transcript.lock().unwrap().clone();
+    assert!(!transcript.contains(&secret));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jwt_setup_on_a_lived_in_author() {
+    let e = common::start_with(lived_in()).await;
+    let cli = Cli::new(&e);
+    let dir = tempfile::tempdir().unwrap();
+    let crt = dir.path().join("AEM-Adobe-IMS.crt");
+    let key = dir.path().join("key.pem");
+    let (crt_s, key_s) = (crt.to_str().unwrap(), key.to_str().unwrap());
+    let (code, v) = cli
+        .json(
+            &["cert", "create", "--out", crt_s, "--save-key", key_s],
+            &[("BRANDLINK_KEYSTORE_PASSWORD", "changeit")],
+        )
+        .await;
+    assert_eq!(code, 0, "{v}");
+    let creds = console_project(&e, &std::fs::read(&crt).unwrap()).await;
+    let payload = dir.path().join("payload.json");
+    std::fs::write(&payload, creds["jwtPayload"].to_string()).unwrap();
+    let secret = creds["clientSecret"].as_str().unwrap().to_string();
+    let (code, v) = cli
+        .json(
+            &[
+                "account",
+                "create",
+                "--title",
+                "Brand Portal",
+                "--api-key",
+                creds["apiKey"].as_str().unwrap(),
+                "--payload",
+                payload.to_str().unwrap(),
+                "--key-file",
+                key_s,
+            ],
+            &[("BRANDLINK_CLIENT_SECRET", &secret)],
+        )
+        .await;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["preflight"]["method"], "jwt-exchange");
+    assert_eq!(v["preflight"]["state"], "ok");
+    let tenant = e.sb.tenant_url();
+    let (code, v) = cli
+        .json(
+            &["cloud", "create", "--title", "BP", "--service-url", &tenant],
+            &[],
+        )
+        .await;
+    assert_eq!(code, 0, "{v}");
+    // Without key or secret here, AEM's own token decides.
+    let (code, v) = cli.json(&["account", "check"], &[]).await;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["health"]["ims"]["state"], "skipped");
+    assert_eq!(v["health"]["aem"]["state"], "ok");
+    let (code, st) = cli.json(&["status"], &[]).await;
+    assert_eq!(code, 0, "{st}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_health_fails_while_aem_holds_a_wrong_secret() {
+    let e = common::start(Scenario::Fresh).await;
+    let cli = Cli::new(&e);
+    let creds = console_project(&e, &certificate_pem().await).await;
+    let id = creds["oauth"]["clientId"].as_str().unwrap().to_string();
+    let secret = creds["oauth"]["clientSecret"].as_str().unwrap().to_string();
+    let scopes = creds["oauth"]["scopes"].as_str().unwrap().to_string();
+    let org = creds["orgId"].as_str().unwrap().to_string();
+    // Offline author: stored without asking IMS, with a mistyped secret.
+    let (code, v) = cli
+        .json(
+            &[
+                "account",
+                "create",
+                "--title",
+                "Brand Portal",
+                "--api-key",
+                &id,
+                "--oauth",
+                "--scopes",
+                &scopes,
+                "--org-id",
+                &org,
+                "--no-verify",
+            ],
+            &[("BRANDLINK_CLIENT_SECRET", "p8e-mistyped")],
+        )
+        .await;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["preflight"]["state"], "skipped");
+    let tenant = e.sb.tenant_url();
+    let (code, v) = cli
+        .json(
+            &["cloud", "create", "--title", "BP", "--service-url", &tenant],
+            &[],
+        )
+        .await;
+    assert_eq!(code, 0, "{v}");
+    // The right secret in the shell does not make it green: AEM holds the wrong one.
+    let (code, v) = cli
+        .json(
+            &["account", "check"],
+            &[("BRANDLINK_CLIENT_SECRET", &secret)],
+        )
+        .await;
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["health"]["ims"]["state"], "ok");
+    assert_eq!(v["health"]["aem"]["state"], "failed");
+    assert!(
+        v["health"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("AEM could not deliver"),
+        "{v}"
+    );
+    // And status, in a new process, remembers it.
+    let (code, st) = cli.json(&["status"], &[]).await;
+    assert_eq!(code, 1, "{st}");
+    let account = &st["steps"][1];
+    assert_eq!(account["status"]["state"], "failing", "{st}");
+    assert!(
+        account["status"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("cannot obtain a token"),
+        "{account}"
+    );
+}
