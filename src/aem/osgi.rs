@@ -37,6 +37,12 @@ impl OsgiConfig {
     }
 }
 
+/// Properties that hold a secret: never written to a backup, a log or the screen.
+pub fn is_secret_property(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.contains("secret") || n.contains("password")
+}
+
 fn scalar(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
@@ -185,6 +191,35 @@ impl AemClient {
             }
         }
         Ok(out)
+    }
+
+    /// Updates a configuration in place (same PID): sets `props`, removes `remove`; every other
+    /// property is left as it is.
+    pub async fn update_config(
+        &self,
+        pid: &str,
+        props: &[(String, Vec<String>)],
+        remove: &[String],
+    ) -> Result<(), AemError> {
+        let path = format!("/system/console/configMgr/{pid}");
+        let names: Vec<&str> = props
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .chain(remove.iter().map(String::as_str))
+            .collect();
+        let mut f: Vec<(String, String)> = vec![
+            ("apply".into(), "true".into()),
+            ("action".into(), "ajaxConfigManager".into()),
+            ("propertylist".into(), names.join(",")),
+        ];
+        for (k, vs) in props {
+            for v in vs {
+                f.push((k.clone(), v.clone()));
+            }
+        }
+        self.send(Method::POST, &path, &[302, 200], |b| b.form(&f))
+            .await?;
+        Ok(())
     }
 
     pub async fn delete_config(&self, pid: &str) -> Result<(), AemError> {

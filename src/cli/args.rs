@@ -88,8 +88,40 @@ pub struct CertCreate {
 pub enum AccountCommand {
     /// Create the IMS technical account configuration (only one may exist).
     Create(AccountCreate),
-    /// Check Health: a real token exchange with the configured credentials.
+    /// Check Health: IMS accepts the credentials given here, and AEM obtains a token with what
+    /// it stores.
     Check(AccountCheck),
+    /// Convert the Brand Portal IMS configuration from JWT to OAuth Server-to-Server in place
+    /// (same PID): pre-flight, the changes shown, backup, update, Test Connection.
+    Migrate(AccountMigrate),
+}
+
+#[derive(Debug, Args)]
+pub struct AccountMigrate {
+    /// OAuth scopes as the Console shows them (comma-separated).
+    #[arg(long)]
+    pub scopes: String,
+    /// IMS organization id (…@AdobeOrg).
+    #[arg(long)]
+    pub org_id: String,
+    /// Client id of the OAuth credential [default: the current one, as Adobe's conversion keeps it].
+    #[arg(long)]
+    pub api_key: Option<String>,
+    /// The Brand Portal IMS configuration (PID or name), where the author does not tell.
+    #[arg(long, value_name = "PID")]
+    pub ims: Option<String>,
+    /// Show the changes and stop (IMS is still asked, nothing is written).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Go ahead without the typed confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// Where the backup goes [default: $XDG_STATE_HOME/brandlink/backups].
+    #[arg(long, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
+    /// Do not ask IMS for a token first (offline authors).
+    #[arg(long)]
+    pub no_verify: bool,
 }
 
 #[derive(Debug, Args)]

@@ -633,6 +633,25 @@ pub fn console(w: &mut World, req: &Request) -> Response {
             w.bump();
             http::json(201, &json!({"clientId": id, "fingerprint": fp}))
         }
+        // "Retrieve client secret" and the OAuth Server-to-Server values of one credential.
+        ("GET", ["projects", id]) => {
+            let Some(c) = w.ims.clients.get(*id).filter(|c| c.jwt || c.oauth) else {
+                return http::json(404, &json!({"error": "no credential with that client id"}));
+            };
+            http::json(
+                200,
+                &json!({
+                    "project": c.project,
+                    "clientId": c.client_id,
+                    "clientSecret": c.client_secret,
+                    "orgId": c.org_id,
+                    "technicalAccountId": c.technical_account_id,
+                    "jwt": c.jwt,
+                    "oauth": c.oauth,
+                    "scopes": c.oauth.then(|| c.scopes.join(",")),
+                }),
+            )
+        }
         ("DELETE", ["projects", id, "certificates", fp]) => {
             let Some(client) = w.ims.clients.get_mut(*id) else {
                 return http::json(404, &json!({"error": "no credential with that client id"}));

@@ -10,6 +10,7 @@ use super::actions::{
 use super::checks;
 use super::console::ConsoleCreds;
 use super::error::SetupError;
+use super::migrate::{self, MigrateRequest, MigrationDone, MigrationPlan};
 use super::snapshot::read_ims_configs;
 use super::snapshot::{ImsConfig, Integration};
 use super::upgrade::{self as up, BusyAgent, Journal, Plan, RestoreReport, StepState, Target};
@@ -352,6 +353,27 @@ impl Setup {
         Ok(r)
     }
 
+    /// JWT → OAuth Server-to-Server in place: the plan, with IMS asked first. Nothing is
+    /// written.
+    pub async fn migration_plan(
+        &self,
+        req: &MigrateRequest,
+        secret: &SecretString,
+    ) -> Result<MigrationPlan, SetupError> {
+        let ims = self.ims_target();
+        migrate::plan(&self.client, &ims, self.ims_choice.as_deref(), req, secret).await
+    }
+
+    /// Carries out a confirmed migration plan: backup, update in place, Test Connection.
+    pub async fn migrate(
+        &self,
+        plan: MigrationPlan,
+        secret: &SecretString,
+        backup_root: &Path,
+    ) -> Result<MigrationDone, SetupError> {
+        migrate::execute(&self.client, plan, secret, backup_root).await
+    }
+
     // ---- Step 3: the cloud configuration -------------------------------------------------
 
     pub async fn create_cloud(
@@ -530,9 +552,15 @@ impl Setup {
         }
     }
 
-    /// Re-creates what an upgrade backup holds (nothing with `dry_run`).
-    pub async fn restore(&self, dir: &Path, dry_run: bool) -> Result<RestoreReport, SetupError> {
-        Ok(up::restore(&self.client, dir, dry_run).await?)
+    /// Re-creates what a backup holds (nothing with `dry_run`); `secret` restores a client
+    /// secret that backups never hold.
+    pub async fn restore(
+        &self,
+        dir: &Path,
+        dry_run: bool,
+        secret: Option<&SecretString>,
+    ) -> Result<RestoreReport, SetupError> {
+        Ok(up::restore(&self.client, dir, dry_run, secret).await?)
     }
 }
 

@@ -168,7 +168,74 @@ pub struct Manifest {
     pub tenant_url: String,
     pub nodes: Vec<BackupNode>,
     pub users: Vec<BackupUser>,
+    /// OSGi configurations (the Brand Portal IMS provider and its customizer), secrets left out.
+    #[serde(default)]
+    pub osgi: Vec<BackupOsgi>,
     pub note: String,
+}
+
+/// An OSGi configuration as it was, without its secret properties.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupOsgi {
+    pub pid: String,
+    pub factory_pid: Option<String>,
+    pub properties: Vec<(String, Vec<String>)>,
+    /// Names of secret properties that were not written (the restore asks for them).
+    pub secrets_left_out: Vec<String>,
+}
+
+impl BackupOsgi {
+    pub fn of(c: &crate::aem::osgi::OsgiConfig) -> BackupOsgi {
+        let (secret, plain): (Vec<_>, Vec<_>) = c
+            .properties
+            .iter()
+            .cloned()
+            .partition(|(k, _)| crate::aem::osgi::is_secret_property(k));
+        BackupOsgi {
+            pid: c.pid.clone(),
+            factory_pid: c.factory_pid.clone(),
+            properties: plain,
+            secrets_left_out: secret.into_iter().map(|(k, _)| k).collect(),
+        }
+    }
+}
+
+/// Writes a backup of OSGi configurations alone (the migration's): a manifest in `dir`.
+pub fn backup_osgi(
+    aem_url: &str,
+    tenant_url: &str,
+    configs: &[crate::aem::osgi::OsgiConfig],
+    dir: &Path,
+) -> Result<Manifest, UpgradeError> {
+    let fail = |detail: String| UpgradeError::Backup {
+        path: dir.display().to_string(),
+        detail,
+    };
+    private_dir(dir).map_err(|e| fail(e.to_string()))?;
+    let manifest = Manifest {
+        version: 1,
+        created_at: chrono::Utc::now().to_rfc3339(),
+        aem_url: aem_url.to_string(),
+        tenant_url: tenant_url.to_string(),
+        nodes: vec![],
+        users: vec![],
+        osgi: configs.iter().map(BackupOsgi::of).collect(),
+        note: "OSGi configurations as the Felix console shows them. Secrets (the client secret) are not written: `brandlink restore` takes them from BRANDLINK_CLIENT_SECRET or a prompt, or leaves the current one.".into(),
+    };
+    write_atomic(&dir.join("manifest.json"), &manifest).map_err(fail)?;
+    Ok(manifest)
+}
+
+/// Creates a folder only its owner can read.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -281,6 +348,7 @@ pub async fn backup(client: &AemClient, plan: &Plan, dir: &Path) -> Result<Manif
         tenant_url: plan.tenant_url.clone(),
         nodes,
         users,
+        osgi: vec![],
         note: "Nodes as AEM renders them over HTTP (Sling JSON, full depth); values AEM stores encrypted stay encrypted ({…}). User passwords are not exported: a restored MAC user gets a new random password, and AEM re-creates its own on the next cloud configuration save.".into(),
     };
     write_atomic(&dir.join("manifest.json"), &manifest).map_err(fail)?;
@@ -418,6 +486,12 @@ pub struct RestoreReport {
     pub already_present: Vec<String>,
     pub users: Vec<String>,
     pub skipped: Vec<String>,
+    /// OSGi configurations put back as they were (same PID).
+    #[serde(default)]
+    pub configurations: Vec<String>,
+    /// What the restore could not do and why.
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 pub fn read_manifest(dir: &Path) -> Result<Manifest, UpgradeError> {
@@ -437,6 +511,7 @@ pub async fn restore(
     client: &AemClient,
     dir: &Path,
     dry_run: bool,
+    secret: Option<&secrecy::SecretString>,
 ) -> Result<RestoreReport, UpgradeError> {
     let m = read_manifest(dir)?;
     let mut report = RestoreReport {
@@ -444,7 +519,12 @@ pub async fn restore(
         already_present: vec![],
         users: vec![],
         skipped: vec![],
+        configurations: vec![],
+        notes: vec![],
     };
+    for o in &m.osgi {
+        restore_osgi(client, o, dry_run, secret, &mut report).await?;
+    }
     for n in &m.nodes {
         if client.exists(&n.path).await? {
             report.already_present.push(n.path.clone());
@@ -477,6 +557,49 @@ pub async fn restore(
         report.users.push(u.id.clone());
     }
     Ok(report)
+}
+
+/// Puts one configuration back exactly: its properties as backed up, properties added since
+/// removed, the secret from the operator (or left as it is).
+async fn restore_osgi(
+    client: &AemClient,
+    o: &BackupOsgi,
+    dry_run: bool,
+    secret: Option<&secrecy::SecretString>,
+    report: &mut RestoreReport,
+) -> Result<(), UpgradeError> {
+    use secrecy::ExposeSecret;
+    let Some(current) = client.config(&o.pid).await? else {
+        report.notes.push(format!(
+            "{} no longer exists; re-create it from the backup by hand (a new one would get a new PID)",
+            o.pid
+        ));
+        return Ok(());
+    };
+    let mut props = o.properties.clone();
+    let mut remove: Vec<String> = current
+        .properties
+        .iter()
+        .map(|(k, _)| k.clone())
+        .filter(|k| {
+            !o.properties.iter().any(|(n, _)| n == k) && !crate::aem::osgi::is_secret_property(k)
+        })
+        .collect();
+    remove.sort();
+    for name in &o.secrets_left_out {
+        match secret {
+            Some(s) => props.push((name.clone(), vec![s.expose_secret().to_string()])),
+            None => report.notes.push(format!(
+                "{}: {name} was left as it is (not in the backup; set BRANDLINK_CLIENT_SECRET to restore it)",
+                o.pid
+            )),
+        }
+    }
+    if !dry_run {
+        client.update_config(&o.pid, &props, &remove).await?;
+    }
+    report.configurations.push(o.pid.clone());
+    Ok(())
 }
 
 /// Backs up `plan` into a new folder under `root`, then deletes, journaled. Returns the folder.

@@ -1,12 +1,13 @@
 //! `brandlink account create|check`: step 2, the IMS technical account configuration.
 
-use crate::cli::args::{AccountCheck, AccountCreate};
+use crate::cli::args::{AccountCheck, AccountCreate, AccountMigrate};
 use crate::cli::context::{Context, secret_from_env_or_prompt};
-use crate::cli::output::{CliError, Report, refuse_if_read_only};
+use crate::cli::output::{CliError, Report, confirm, refuse_if_read_only};
 use crate::ims::payload::PROD_IMS;
 use crate::setup::SetupError;
 use crate::setup::account::VerdictState;
 use crate::setup::actions::{AccountKind, AccountOutcome, AccountSpec, HealthReport, KeySource};
+use crate::setup::migrate::{MigrateRequest, MigrationPlan};
 use secrecy::SecretString;
 use serde::Serialize;
 
@@ -166,4 +167,118 @@ pub async fn check(ctx: &Context, a: &AccountCheck) -> Result<Report, CliError> 
     }
     let ok = r.healthy;
     Ok(Report::new(ok, text, &HealthCheckReport { ok, health: r }))
+}
+
+/// `account migrate --json`: `ok`, `dryRun`, `plan{pid,title,customizerPid,clientId,changes[],
+/// preflight,tenantUrl}`, `backupDir`, `tests[]`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MigrateReport {
+    pub ok: bool,
+    pub dry_run: bool,
+    pub plan: MigrationPlan,
+    pub backup_dir: Option<std::path::PathBuf>,
+    pub tests: Vec<crate::setup::TestResult>,
+    /// Blocked queues told to retry now.
+    pub retried: Vec<String>,
+}
+
+fn show_values(v: &Option<Vec<String>>) -> String {
+    match v {
+        None => "(none)".into(),
+        Some(v) => v.join(" | "),
+    }
+}
+
+pub async fn migrate(ctx: &Context, a: &AccountMigrate) -> Result<Report, CliError> {
+    if ctx.read_only && !a.dry_run {
+        return Err(CliError::Usage(
+            "--read-only: the migration changes AEM; only --dry-run is allowed".into(),
+        ));
+    }
+    let setup = ctx.setup()?.with_ims_choice(a.ims.clone());
+    let secret = client_secret()?;
+    let req = MigrateRequest {
+        api_key: a.api_key.clone(),
+        scopes: crate::ims::token::split_scopes(&a.scopes),
+        org_id: a.org_id.trim().to_string(),
+        verify: !a.no_verify,
+    };
+    let plan = setup.migration_plan(&req, &secret).await?;
+    let mut text = format!(
+        "Migrate {} ({}) from JWT to OAuth Server-to-Server, in place (same PID):\n",
+        plan.title, plan.pid
+    );
+    for c in &plan.changes {
+        text.push_str(&format!(
+            "  {:<10} {:<42} {} → {}\n",
+            c.on,
+            c.name,
+            show_values(&c.before),
+            show_values(&c.after)
+        ));
+    }
+    text.push_str(&match plan.preflight.state {
+        VerdictState::Ok => "  IMS gives a token for the new values.\n".to_string(),
+        _ => format!("  ! {}\n", plan.preflight.message),
+    });
+    if a.dry_run {
+        text.push_str("Dry run: nothing was backed up or changed.\n");
+        let body = MigrateReport {
+            ok: true,
+            dry_run: true,
+            plan,
+            backup_dir: None,
+            tests: vec![],
+            retried: vec![],
+        };
+        return Ok(Report::new(true, text, &body));
+    }
+    if !ctx.json {
+        eprint!("{text}");
+    }
+    confirm(
+        a.yes,
+        "migrate",
+        "This changes the IMS configuration and its customizer after backing them up",
+    )?;
+    let root = a
+        .backup_dir
+        .clone()
+        .unwrap_or_else(crate::setup::upgrade::default_backup_root);
+    let done = setup.migrate(plan, &secret, &root).await?;
+    let mut text = format!(
+        "Migrated {} to OAuth Server-to-Server (backup: {}).\n",
+        done.plan.pid,
+        done.backup_dir.display()
+    );
+    for t in &done.tests {
+        text.push_str(&format!(
+            "  {} {:<24} {}\n",
+            if t.success { "✓" } else { "✗" },
+            t.agent,
+            t.summary
+        ));
+    }
+    if !done.retried.is_empty() {
+        text.push_str(&format!(
+            "  Blocked queues told to retry now: {}\n",
+            done.retried.join(", ")
+        ));
+    }
+    if done.tests.is_empty() {
+        text.push_str("  No Brand Portal agents to test yet.\n");
+    } else if !done.ok {
+        text.push_str("Test Connection failed: `brandlink restore --from <backup>` puts the JWT configuration back.\n");
+    }
+    let ok = done.ok || done.tests.is_empty();
+    let body = MigrateReport {
+        ok,
+        dry_run: false,
+        backup_dir: Some(done.backup_dir),
+        tests: done.tests,
+        retried: done.retried,
+        plan: done.plan,
+    };
+    Ok(Report::new(ok, text, &body))
 }

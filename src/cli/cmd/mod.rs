@@ -24,6 +24,7 @@ pub async fn run(ctx: &Context, command: Command) -> Result<Report, CliError> {
         Command::Cert(CertCommand::Create(a)) => cert::create(ctx, &a).await,
         Command::Account(AccountCommand::Create(a)) => account::create(ctx, &a).await,
         Command::Account(AccountCommand::Check(a)) => account::check(ctx, &a).await,
+        Command::Account(AccountCommand::Migrate(a)) => account::migrate(ctx, &a).await,
         Command::Cloud(CloudCommand::Create(a)) => cloud::create(ctx, &a).await,
         Command::Agents(a) => agents::run(ctx, &a).await,
         Command::Queues(a) => queues::run(ctx, &a).await,

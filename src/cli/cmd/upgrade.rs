@@ -139,14 +139,27 @@ pub async fn restore(ctx: &Context, a: &RestoreArgs) -> Result<Report, CliError>
             a.yes,
             "restore",
             &format!(
-                "Re-create {} nodes and {} users from {}",
+                "Re-create {} nodes and {} users, and put back {} configurations, from {}",
                 m.nodes.len(),
                 m.users.len(),
+                m.osgi.len(),
                 a.from.display()
             ),
         )?;
     }
-    let r = setup.restore(&a.from, a.dry_run).await?;
+    // Backups never hold a secret: a configuration that had one asks for it (or keeps AEM's).
+    let wants_secret = m.osgi.iter().any(|o| !o.secrets_left_out.is_empty());
+    let secret = if wants_secret && !a.dry_run {
+        crate::cli::context::secret_from_env_or_prompt(
+            "BRANDLINK_CLIENT_SECRET",
+            "Client secret to put back (empty keeps the one AEM holds): ",
+            "set BRANDLINK_CLIENT_SECRET",
+        )
+        .ok()
+    } else {
+        None
+    };
+    let r = setup.restore(&a.from, a.dry_run, secret.as_ref()).await?;
     let mut text = format!(
         "{} {} node(s), {} user(s) from {}\n",
         if a.dry_run {
@@ -166,6 +179,12 @@ pub async fn restore(ctx: &Context, a: &RestoreArgs) -> Result<Report, CliError>
     }
     for s in &r.skipped {
         text.push_str(&format!("  ! not restorable over HTTP: {s}\n"));
+    }
+    for c in &r.configurations {
+        text.push_str(&format!("  ~ {c} (configuration put back as it was)\n"));
+    }
+    for n in &r.notes {
+        text.push_str(&format!("  ! {n}\n"));
     }
     Ok(Report::new(
         true,

@@ -1,0 +1,335 @@
+//! JWT → OAuth Server-to-Server, in place, as Adobe's procedure does it: the Brand Portal IMS
+//! configuration keeps its PID (so the cloud configuration that names it keeps working) and
+//! changes type. Plan (with an IMS pre-flight) → the exact property changes → backup of the
+//! provider and its customizer → update both → Test Connection on the tenant's agents.
+//! It works while the queues are blocked by the dead JWT: that is when it is needed.
+
+use super::account::{ImsTarget, Verdict, oauth_verdict};
+use super::error::SetupError;
+use super::snapshot::{AuthType, read_ims_configs};
+use super::upgrade;
+use crate::aem::AemClient;
+use crate::aem::agents::TestResult;
+use crate::aem::cloud::tenant_label;
+use crate::aem::osgi::{CUSTOMIZER_FACTORY, OsgiConfig, PROVIDER_FACTORY};
+use crate::ims::payload::PROD_IMS;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// What the operator copies from the Console's OAuth Server-to-Server credential.
+#[derive(Clone, Debug)]
+pub struct MigrateRequest {
+    /// Client id; `None` keeps the current one (Adobe's conversion keeps it).
+    pub api_key: Option<String>,
+    pub scopes: Vec<String>,
+    pub org_id: String,
+    /// Ask IMS for a token with these values first.
+    pub verify: bool,
+}
+
+/// One property that changes.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct PropertyChange {
+    /// `provider` or `customizer`.
+    pub on: &'static str,
+    pub name: String,
+    /// Absent before; never a secret's value.
+    pub before: Option<Vec<String>>,
+    /// Absent after (removed); never a secret's value.
+    pub after: Option<Vec<String>>,
+}
+
+/// The migration as it would run.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MigrationPlan {
+    pub pid: String,
+    pub title: String,
+    pub customizer_pid: Option<String>,
+    pub client_id: String,
+    pub changes: Vec<PropertyChange>,
+    /// IMS's answer for the new values (or why it was not asked).
+    pub preflight: Verdict,
+    /// The tenant whose agents are tested afterwards.
+    pub tenant_url: Option<String>,
+    #[serde(skip)]
+    provider: Option<OsgiConfig>,
+    #[serde(skip)]
+    customizer: Option<OsgiConfig>,
+}
+
+/// What the migration did.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MigrationDone {
+    pub plan: MigrationPlan,
+    pub backup_dir: PathBuf,
+    /// Test Connection of the tenant's agents after the change.
+    pub tests: Vec<TestResult>,
+    /// Every agent's Test Connection passed.
+    pub ok: bool,
+    /// Blocked queues told to retry now (once the tests passed), so they drain without waiting
+    /// for their retry delay.
+    pub retried: Vec<String>,
+}
+
+fn one(v: &str) -> Vec<String> {
+    vec![v.to_string()]
+}
+
+/// Works out the change and asks IMS for a token with the new values (unless `verify` is off).
+/// Nothing is written.
+pub async fn plan(
+    client: &AemClient,
+    ims: &ImsTarget<'_>,
+    chosen: Option<&str>,
+    req: &MigrateRequest,
+    secret: &SecretString,
+) -> Result<MigrationPlan, SetupError> {
+    let mut problems = Vec::new();
+    if req.scopes.is_empty() {
+        problems.push(
+            "the scopes are empty: copy them from the Console's OAuth Server-to-Server credential"
+                .to_string(),
+        );
+    }
+    if !req.org_id.ends_with("@AdobeOrg") {
+        problems.push(format!(
+            "the organization id '{}' must end with @AdobeOrg",
+            req.org_id
+        ));
+    }
+    if let Some(k) = &req.api_key
+        && (k.trim().is_empty() || !k.trim().chars().all(|c| c.is_ascii_alphanumeric()))
+    {
+        problems
+            .push("the API key (client id) must be the Console's alphanumeric client id".into());
+    }
+    if secret.expose_secret().trim().is_empty() {
+        problems.push("the client secret is empty".into());
+    }
+    if !problems.is_empty() {
+        return Err(SetupError::Invalid(problems));
+    }
+    let configs = read_ims_configs(client, chosen).await?;
+    let bp: Vec<_> = configs.iter().filter(|c| c.is_brand_portal()).collect();
+    let cfg = match bp.as_slice() {
+        [] => {
+            return Err(SetupError::Refused(
+                "there is no Brand Portal IMS configuration to migrate (name it with --ims PID if brandlink cannot tell which it is)".into(),
+            ));
+        }
+        [one] => (*one).clone(),
+        many => {
+            return Err(SetupError::Refused(format!(
+                "{} Brand Portal IMS configurations exist ({}): name the one to migrate with --ims PID",
+                many.len(),
+                many.iter()
+                    .map(|c| c.pid.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    };
+    if cfg.auth_type == AuthType::OauthServerToServer {
+        return Err(SetupError::Refused(format!(
+            "{} already uses OAuth Server-to-Server: nothing to migrate (rotate its secret with `brandlink account update`)",
+            cfg.pid
+        )));
+    }
+    let provider = client
+        .config(&cfg.pid)
+        .await?
+        .ok_or_else(|| SetupError::Refused(format!("{} disappeared while it was read", cfg.pid)))?;
+    let ctype = provider
+        .get("token.request.customizer.type")
+        .map(str::to_string);
+    let customizer = client
+        .factory_configs(CUSTOMIZER_FACTORY)
+        .await?
+        .into_iter()
+        .find(|c| ctype.is_some() && c.get("customizer.type") == ctype.as_deref());
+    let api_key = req
+        .api_key
+        .clone()
+        .map(|k| k.trim().to_string())
+        .unwrap_or_else(|| cfg.client_id.clone());
+    let endpoint = provider
+        .get("auth.token.provider.endpoint")
+        .unwrap_or(PROD_IMS)
+        .trim_end_matches('/')
+        .to_string();
+    let wanted: Vec<(&str, Vec<String>)> = vec![
+        ("auth.token.provider.client.id", one(&api_key)),
+        (
+            "auth.token.provider.authorization.grants",
+            one("client_credentials"),
+        ),
+        ("auth.token.provider.orgId", one(&req.org_id)),
+        ("auth.token.provider.scope", one(&req.scopes.join(","))),
+        (
+            "auth.token.provider.default.claims",
+            vec![format!("\"iss\" : \"{}\"", req.org_id)],
+        ),
+        (
+            "auth.access.token.request",
+            one(&format!("{endpoint}/ims/token/v3")),
+        ),
+    ];
+    let mut changes = Vec::new();
+    for (name, after) in wanted {
+        let before = provider
+            .properties
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone());
+        if before.as_ref() != Some(&after) {
+            changes.push(PropertyChange {
+                on: "provider",
+                name: name.to_string(),
+                before,
+                after: Some(after),
+            });
+        }
+    }
+    changes.push(PropertyChange {
+        on: "customizer",
+        name: "auth.ims.client.secret".into(),
+        before: customizer.as_ref().map(|_| one("(the current secret)")),
+        after: Some(one("(the secret given)")),
+    });
+    let preflight = if req.verify {
+        let v = oauth_verdict(ims, &api_key, secret, &req.scopes).await?;
+        if !v.ok() {
+            return Err(SetupError::Refused(format!(
+                "{}; nothing was changed",
+                v.message
+            )));
+        }
+        v
+    } else {
+        Verdict::skipped(
+            "none",
+            "not verified with IMS (--no-verify): the values are stored as given",
+        )
+    };
+    let clouds = client.cloud_configs().await?;
+    let tenant_url = clouds
+        .iter()
+        .find(|c| c.ims_config.as_deref().is_some_and(|id| cfg.is(id)))
+        .or(clouds.iter().find(|c| !c.legacy))
+        .map(|c| c.tenant_url.trim_end_matches('/').to_string());
+    Ok(MigrationPlan {
+        pid: cfg.pid.clone(),
+        title: cfg.title.clone(),
+        customizer_pid: customizer.as_ref().map(|c| c.pid.clone()),
+        client_id: api_key,
+        changes,
+        preflight,
+        tenant_url,
+        provider: Some(provider),
+        customizer,
+    })
+}
+
+/// Backs up the provider and its customizer, changes both in place, and runs Test
+/// Connection on the tenant's agents.
+pub async fn execute(
+    client: &AemClient,
+    plan: MigrationPlan,
+    secret: &SecretString,
+    backup_root: &Path,
+) -> Result<MigrationDone, SetupError> {
+    let provider = plan
+        .provider
+        .clone()
+        .ok_or_else(|| SetupError::Refused("the plan holds no configuration".into()))?;
+    let label = plan
+        .tenant_url
+        .as_deref()
+        .map(tenant_label)
+        .unwrap_or_else(|| "ims".into());
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+    let dir = backup_root.join(format!("{stamp}-migrate-{label}"));
+    let mut saved = vec![provider.clone()];
+    saved.extend(plan.customizer.clone());
+    upgrade::backup_osgi(
+        client.base_url(),
+        plan.tenant_url.as_deref().unwrap_or(""),
+        &saved,
+        &dir,
+    )?;
+    let props: Vec<(String, Vec<String>)> = plan
+        .changes
+        .iter()
+        .filter(|c| c.on == "provider")
+        .filter_map(|c| c.after.clone().map(|a| (c.name.clone(), a)))
+        .collect();
+    client.update_config(&plan.pid, &props, &[]).await?;
+    let secret_prop = (
+        "auth.ims.client.secret".to_string(),
+        vec![secret.expose_secret().to_string()],
+    );
+    match &plan.customizer {
+        Some(c) => client.update_config(&c.pid, &[secret_prop], &[]).await?,
+        None => {
+            // A JWT configuration without a customizer had no secret at all: give it one,
+            // paired by a new customizer type.
+            let ctype = format!(
+                "brandlink-{}",
+                &uuid::Uuid::new_v4().simple().to_string()[..8]
+            );
+            client
+                .create_factory_config(
+                    CUSTOMIZER_FACTORY,
+                    &[("customizer.type".to_string(), one(&ctype)), secret_prop],
+                )
+                .await?;
+            client
+                .update_config(
+                    &plan.pid,
+                    &[("token.request.customizer.type".to_string(), one(&ctype))],
+                    &[],
+                )
+                .await?;
+        }
+    }
+    debug_assert!(provider.factory_pid.as_deref() == Some(PROVIDER_FACTORY));
+    let mut tests = Vec::new();
+    if let Some(t) = &plan.tenant_url {
+        let ids: Vec<String> = client
+            .brand_portal_agents(t)
+            .await?
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
+        for (id, r) in client.test_connections(&ids).await {
+            tests.push(r.unwrap_or_else(|e| TestResult {
+                agent: id,
+                success: false,
+                summary: e.to_string(),
+                explanation: vec![],
+                transcript: vec![],
+            }));
+        }
+    }
+    let ok = !tests.is_empty() && tests.iter().all(|t| t.success);
+    let mut retried = Vec::new();
+    if ok {
+        for t in &tests {
+            let blocked = client.queue(&t.agent).await.is_ok_and(|q| q.blocked);
+            if blocked && client.force_retry(&t.agent).await.is_ok() {
+                retried.push(t.agent.clone());
+            }
+        }
+    }
+    Ok(MigrationDone {
+        plan,
+        backup_dir: dir,
+        tests,
+        ok,
+        retried,
+    })
+}

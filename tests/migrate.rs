@@ -1,0 +1,200 @@
+//! JWT → OAuth Server-to-Server in place on a `jwt-retired` author that also runs Smart Tags
+//! and Adobe Stock: the dry run changes nothing, a wrong secret is refused before anything is
+//! written, the migration keeps the PID, the four Test Connections pass and the blocked queues
+//! drain, the neighbours are untouched, and the backup puts the JWT configuration back exactly.
+
+mod common;
+
+use brandlink::sandbox::{SandboxConfig, Scenario};
+use common::{Cli, Env};
+use serde_json::Value;
+use std::time::Duration;
+
+fn args(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+const PROVIDERS: &str = "/system/console/configMgr/(service.factoryPid=com.adobe.granite.auth.oauth.accesstoken.provider).json";
+const CUSTOMIZERS: &str = "/system/console/configMgr/(service.factoryPid=com.adobe.granite.auth.ims.impl.IMSAccessTokenRequestCustomizerImpl).json";
+
+fn all_configs(list: &Value) -> Vec<Value> {
+    list.as_array().unwrap().clone()
+}
+
+async fn console_credential(e: &Env) -> Value {
+    let list = e.json("/sandbox/console/projects").await;
+    let id = list["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["credential"].as_str().unwrap().contains("converted"))
+        .map(|p| p["clientId"].as_str().unwrap().to_string())
+        .expect("the converted credential");
+    e.json(&format!("/sandbox/console/projects/{id}")).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retired_jwt_integration_is_migrated_in_place() {
+    let e = common::start_with(SandboxConfig {
+        lived_in: true,
+        ..common::config(Scenario::JwtRetired)
+    })
+    .await;
+    let cli = Cli::new(&e);
+    let before_providers = all_configs(&e.json(PROVIDERS).await);
+    let before_customizers = all_configs(&e.json(CUSTOMIZERS).await);
+    // The engine soon tries to deliver with the dead JWT and the queues block.
+    let mut st = Value::Null;
+    for _ in 0..40 {
+        let (code, s) = cli.json(&["status"], &[]).await;
+        st = s;
+        if code == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(st["steps"][3]["status"]["state"], "failing", "{st}");
+    let bp = st["integration"]["imsConfigs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| !c["brandPortal"].is_null())
+        .unwrap()["pid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cred = console_credential(&e).await;
+    let secret = cred["clientSecret"].as_str().unwrap().to_string();
+    let scopes = cred["scopes"].as_str().unwrap().to_string();
+    let org = cred["orgId"].as_str().unwrap().to_string();
+    let bdir = tempfile::tempdir().unwrap();
+    let bdir_s = bdir.path().to_str().unwrap();
+    let migrate = |extra: &'static [&'static str]| {
+        let mut a = vec![
+            "account",
+            "migrate",
+            "--scopes",
+            scopes.as_str(),
+            "--org-id",
+            org.as_str(),
+            "--backup-dir",
+            bdir_s,
+        ];
+        a.extend_from_slice(extra);
+        a.into_iter().map(str::to_string).collect::<Vec<_>>()
+    };
+
+    // Dry run: the changes, IMS asked, nothing written.
+    let dry = migrate(&["--dry-run"]);
+    let (code, v) = cli
+        .json(&args(&dry), &[("BRANDLINK_CLIENT_SECRET", &secret)])
+        .await;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["plan"]["pid"], bp.as_str());
+    assert_eq!(v["plan"]["preflight"]["state"], "ok");
+    let names: Vec<&str> = v["plan"]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"auth.token.provider.authorization.grants"),
+        "{names:?}"
+    );
+    assert!(names.contains(&"auth.access.token.request"));
+    assert!(!v.to_string().contains(&secret), "no secret in the plan");
+    assert_eq!(all_configs(&e.json(PROVIDERS).await), before_providers);
+    assert_eq!(
+        std::fs::read_dir(bdir.path()).unwrap().count(),
+        0,
+        "no backup on a dry run"
+    );
+
+    // A wrong secret: refused before anything is written.
+    let go = migrate(&["--yes"]);
+    let (code, v) = cli
+        .json(&args(&go), &[("BRANDLINK_CLIENT_SECRET", "p8e-wrong")])
+        .await;
+    assert_eq!(code, 1, "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("nothing was changed"),
+        "{v}"
+    );
+    assert_eq!(all_configs(&e.json(PROVIDERS).await), before_providers);
+
+    // The migration: same PID, OAuth, four Test Connections, queues drain.
+    let (code, v) = cli
+        .json(&args(&go), &[("BRANDLINK_CLIENT_SECRET", &secret)])
+        .await;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["tests"].as_array().unwrap().len(), 4);
+    assert!(
+        v["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["success"] == true)
+    );
+    let backup = v["backupDir"].as_str().unwrap().to_string();
+    let (_, st) = cli.json(&["status"], &[]).await;
+    let cfg = st["integration"]["imsConfigs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["pid"] == bp.as_str())
+        .cloned()
+        .expect("same PID");
+    assert_eq!(cfg["authType"], "oauth-server-to-server");
+    let mut drained = false;
+    for _ in 0..60 {
+        let (_, q) = cli.json(&["queues"], &[]).await;
+        if q["totalPending"] == 0 && q["ok"] == true {
+            drained = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(drained, "the blocked queues drained after the migration");
+    let (code, v) = cli
+        .json(
+            &["account", "check"],
+            &[("BRANDLINK_CLIENT_SECRET", &secret)],
+        )
+        .await;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["health"]["aem"]["state"], "ok");
+
+    // The other integrations were not touched.
+    let after_providers = all_configs(&e.json(PROVIDERS).await);
+    for c in before_providers.iter().filter(|c| c["pid"] != bp.as_str()) {
+        assert!(after_providers.contains(c), "{c} changed");
+    }
+    let after_customizers = all_configs(&e.json(CUSTOMIZERS).await);
+    assert_eq!(after_customizers.len(), before_customizers.len());
+
+    // The backup holds no secret, and only its owner can read it.
+    for f in std::fs::read_dir(&backup).unwrap().flatten() {
+        let text = std::fs::read_to_string(f.path()).unwrap();
+        assert!(!text.contains(&secret), "{}", f.path().display());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&backup).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "backup folder mode {mode:o}");
+    }
+
+    // Restore: the JWT configuration exactly as it was (the secret given back too).
+    let (code, v) = cli
+        .json(
+            &["restore", "--from", &backup, "--yes"],
+            &[("BRANDLINK_CLIENT_SECRET", &secret)],
+        )
+        .await;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(all_configs(&e.json(PROVIDERS).await), before_providers);
+    assert_eq!(all_configs(&e.json(CUSTOMIZERS).await), before_customizers);
+    let transcript = cli.transcript.lock().unwrap().clone();
+    assert!(!transcript.contains(&secret));
+}
