@@ -51,7 +51,12 @@ impl Tmux {
         let tmux = Tmux {
             socket: format!("{name}-{}", std::process::id()),
         };
-        let cmd = format!("{} {args}", env!("CARGO_BIN_EXE_brandlink"));
+        // State (backups, checks) stays in the test's folder.
+        let cmd = format!(
+            "env XDG_STATE_HOME={} {} {args}",
+            dir.path().display(),
+            env!("CARGO_BIN_EXE_brandlink")
+        );
         let (w, h) = (width.to_string(), height.to_string());
         tmux.run(&[
             "-f",
@@ -246,6 +251,55 @@ fn sigterm_restores_the_terminal() {
         !end.contains("Create new certificate"),
         "the alternate screen was left: {end}"
     );
+}
+
+#[test]
+fn a_retired_jwt_integration_is_migrated_by_keys() {
+    if !have_tools() {
+        return;
+    }
+    let (tmux, dir) = Tmux::demo(
+        "brandlink-migrate",
+        120,
+        40,
+        "demo --scenario jwt-retired --lived-in; echo EXIT=$?; sleep 60",
+    );
+    let screen = tmux.wait_for("● connected", 30);
+    let url = screen
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .expect("the header shows the sandbox URL")
+        .to_string();
+    let before: serde_json::Value = curl_json(&format!("{url}/sandbox/control/state"));
+    tmux.keys(&["2"]);
+    tmux.wait_for("press m to migrate", 30);
+    tmux.keys(&["m"]);
+    // The sandbox's Console fills the OAuth values in.
+    tmux.wait_for("@AdobeOrg", 30);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Type migrate", 30);
+    tmux.text("migrate");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("Test Connection 4/4 ok", 60);
+    assert!(screen.contains("OAuth Server-to-Server"), "{screen}");
+    // The same PID, now OAuth; the queues drain; the other integrations are still there.
+    let after: serde_json::Value = curl_json(&format!("{url}/sandbox/control/state"));
+    assert_eq!(
+        before["imsConfigs"], after["imsConfigs"],
+        "same PIDs, none added"
+    );
+    tmux.keys(&["4"]);
+    tmux.wait_for("total pending 0", 30);
+    assert!(
+        std::fs::read_dir(dir.path().join("brandlink").join("backups"))
+            .unwrap()
+            .flatten()
+            .any(|d| d.file_name().to_string_lossy().contains("-migrate-")),
+        "the backup is in the state folder"
+    );
+    tmux.keys(&["q"]);
+    let end = tmux.wait_for("EXIT=", 15);
+    assert!(end.contains("EXIT=0"), "{end}");
 }
 
 /// tmux, curl and pgrep drive these tests; CI installs them, elsewhere the tests say SKIPPED.

@@ -776,3 +776,82 @@ fn retry_follows_the_error_class() {
         [Effect::Load, Effect::MonitorRefresh]
     ));
 }
+
+#[test]
+fn migrate_from_the_account_tab() {
+    use brandlink::setup::migrate::MigrationPlan;
+    let mut i = configured();
+    i.ims_configs[0].auth_type = AuthType::Jwt;
+    i.ims_configs[0].keypair_alias = Some("brandportal".into());
+    let mut a = loaded(i.clone(), true);
+    a.on_action(Action::GotoAccount);
+    assert!(
+        render(&a).contains("m migrate JWT → OAuth…"),
+        "offered for JWT"
+    );
+    let fx = a.on_key(key('m'));
+    assert!(
+        matches!(fx.as_slice(), [Effect::FetchCredential { client_id }] if client_id == "0123456789abcdef"),
+        "the sandbox fills the values: {fx:?}"
+    );
+    assert!(matches!(a.modal, Some(Modal::Migrate(_))));
+    // Tab moves between the dialog's fields; nothing reaches the tab behind.
+    a.on_key(code(KeyCode::Tab));
+    for c in "openid".chars() {
+        a.on_key(key(c));
+    }
+    let fx = a.on_key(code(KeyCode::Enter));
+    let [Effect::PlanMigration { req, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(req.scopes, vec!["openid".to_string()]);
+    assert_eq!(req.api_key.as_deref(), Some("0123456789abcdef"));
+    // IMS said no: the values stay for another try.
+    a.on_msg(Msg::MigrationPlanned(Err(UiError::failed(
+        "IMS refused the token request (401 invalid_client) (IMS rejected the client secret); nothing was changed",
+    ))));
+    assert!(render(&a).contains("IMS rejected the client secret"));
+    assert!(matches!(
+        a.on_key(code(KeyCode::Enter)).as_slice(),
+        [Effect::PlanMigration { .. }]
+    ));
+    // The plan: typed word, then the run.
+    let plan: MigrationPlan = test_plan();
+    a.on_msg(Msg::MigrationPlanned(Ok(plan)));
+    assert!(render(&a).contains("Type migrate"));
+    for c in "migrat".chars() {
+        a.on_key(key(c));
+    }
+    assert!(
+        a.on_key(code(KeyCode::Enter)).is_empty(),
+        "only the whole word"
+    );
+    a.on_key(key('e'));
+    let fx = a.on_key(code(KeyCode::Enter));
+    assert!(
+        matches!(fx.as_slice(), [Effect::RunMigration { .. }]),
+        "{fx:?}"
+    );
+    assert!(a.modal.is_none());
+    assert!(a.shared.busy.is_some());
+    // Read-only: no migration.
+    let mut b = loaded(i, true);
+    b.shared.read_only = true;
+    b.on_action(Action::GotoAccount);
+    assert!(b.on_key(key('m')).is_empty());
+    assert!(b.modal.is_none());
+}
+
+/// A migration plan as the setup service would return it.
+fn test_plan() -> brandlink::setup::migrate::MigrationPlan {
+    brandlink::setup::migrate::MigrationPlan::for_display(
+        "com.adobe.granite.auth.oauth.accesstoken.provider.1234",
+        "Brand Portal",
+        vec![brandlink::setup::migrate::PropertyChange {
+            on: "provider",
+            name: "auth.token.provider.authorization.grants".into(),
+            before: None,
+            after: Some(vec!["client_credentials".into()]),
+        }],
+    )
+}

@@ -66,3 +66,42 @@ pub async fn fetch(
     }
     Ok(creds)
 }
+
+/// One credential of the sandbox Console: what the operator copies for the migration.
+#[derive(Clone, Debug)]
+pub struct ConsoleCredential {
+    pub client_id: String,
+    pub client_secret: SecretString,
+    pub org_id: String,
+    pub scopes: String,
+}
+
+/// The sandbox Console's values for the credential with this client id.
+pub async fn fetch_credential(
+    http: &reqwest::Client,
+    base: &str,
+    client_id: &str,
+) -> Result<ConsoleCredential, SetupError> {
+    let resp = http
+        .get(format!("{base}/sandbox/console/projects/{client_id}"))
+        .send()
+        .await
+        .map_err(|e| SetupError::Refused(format!("cannot reach the sandbox Console: {e}")))?;
+    if !resp.status().is_success() {
+        return Err(SetupError::Refused(format!(
+            "the sandbox Console has no credential {client_id} ({})",
+            resp.status()
+        )));
+    }
+    let v: serde_json::Value = resp
+        .json()
+        .await
+        .map_err(|e| SetupError::Refused(format!("unexpected Console answer: {e}")))?;
+    let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
+    Ok(ConsoleCredential {
+        client_id: s("clientId"),
+        client_secret: SecretString::from(s("clientSecret")),
+        org_id: s("orgId"),
+        scopes: s("scopes"),
+    })
+}

@@ -75,6 +75,23 @@ pub struct MigrationDone {
     pub retried: Vec<String>,
 }
 
+impl MigrationPlan {
+    /// A plan to show (and to test screens with): nothing to execute behind it.
+    pub fn for_display(pid: &str, title: &str, changes: Vec<PropertyChange>) -> Self {
+        MigrationPlan {
+            pid: pid.into(),
+            title: title.into(),
+            customizer_pid: None,
+            client_id: String::new(),
+            changes,
+            preflight: Verdict::skipped("none", "not asked"),
+            tenant_url: None,
+            provider: None,
+            customizer: None,
+        }
+    }
+}
+
 fn one(v: &str) -> Vec<String> {
     vec![v.to_string()]
 }

@@ -8,7 +8,7 @@ use super::actions::{
     self, AccountOutcome, AccountSpec, CertificateOutcome, CloudOutcome, HealthReport, KeySource,
 };
 use super::checks;
-use super::console::ConsoleCreds;
+use super::console::{ConsoleCredential, ConsoleCreds};
 use super::error::SetupError;
 use super::migrate::{self, MigrateRequest, MigrationDone, MigrationPlan};
 use super::snapshot::read_ims_configs;
@@ -468,6 +468,15 @@ impl Setup {
         cert_pem: &str,
     ) -> Result<ConsoleCreds, SetupError> {
         super::console::fetch(&self.ims.http, sandbox_url, cert_pem).await
+    }
+
+    /// The sandbox Console's values of one credential (the migration's `f`).
+    pub async fn sandbox_credential(
+        &self,
+        sandbox_url: &str,
+        client_id: &str,
+    ) -> Result<ConsoleCredential, SetupError> {
+        super::console::fetch_credential(&self.ims.http, sandbox_url, client_id).await
     }
 
     // ---- Upgrade and restore -------------------------------------------------------------

@@ -255,6 +255,7 @@ impl App {
                 | Msg::CloudCreated(_)
                 | Msg::QueueDone(..)
                 | Msg::UpgradeDone(_)
+                | Msg::Migrated(_)
         ) {
             cx.busy = None;
         }
@@ -290,6 +291,44 @@ impl App {
                         Err(e) => u.error = Some(e),
                     }
                 }
+            }
+            Msg::CredentialFetched(r) => {
+                if let Some(Modal::Migrate(d)) = &mut self.modal {
+                    match r {
+                        Ok(c) => d.fill(&c),
+                        Err(e) => d.error = Some(e),
+                    }
+                }
+            }
+            Msg::MigrationPlanned(r) => {
+                if let Some(Modal::Migrate(d)) = &mut self.modal {
+                    d.planned(r);
+                }
+            }
+            Msg::Migrated(r) => {
+                match r {
+                    Ok(done) => {
+                        let passed = done.tests.iter().filter(|t| t.success).count();
+                        let text = format!(
+                            "migrated to OAuth Server-to-Server (same PID); Test Connection {passed}/{} ok; backup at {}",
+                            done.tests.len(),
+                            done.backup_dir.display()
+                        );
+                        if done.ok {
+                            cx.success(text);
+                        } else {
+                            cx.error(text);
+                        }
+                    }
+                    Err(e) => cx.error(e.message),
+                }
+                cx.loading = true;
+                // Read again once the retried queues had a moment to drain.
+                return vec![
+                    Effect::Load,
+                    Effect::MonitorRefresh,
+                    Effect::LoadLater(std::time::Duration::from_secs(3)),
+                ];
             }
             Msg::UpgradeDone(r) => {
                 if matches!(self.modal, Some(Modal::Upgrade(_))) {

@@ -4,7 +4,8 @@
 
 use crate::monitor::Snapshot;
 use crate::setup::actions::{AccountOutcome, AccountSpec, CloudOutcome, HealthReport};
-use crate::setup::console::ConsoleCreds;
+use crate::setup::console::{ConsoleCredential, ConsoleCreds};
+use crate::setup::migrate::{MigrateRequest, MigrationDone, MigrationPlan};
 use crate::setup::service::{CertDone, QueueOp, UpgradeDone, UpgradePreview};
 use crate::setup::{ErrorClass, Integration, LogLine, SetupError, TestResult};
 use secrecy::{SecretSlice, SecretString};
@@ -57,6 +58,9 @@ pub enum Msg {
     Log(String, UiResult<Vec<LogLine>>),
     QueueDone(String, QueueOp, UiResult<()>),
     UpgradePlanned(UiResult<UpgradePreview>),
+    CredentialFetched(UiResult<ConsoleCredential>),
+    MigrationPlanned(UiResult<MigrationPlan>),
+    Migrated(UiResult<Box<MigrationDone>>),
     UpgradeDone(UiResult<Box<UpgradeDone>>),
 }
 
@@ -95,6 +99,18 @@ pub enum Effect {
     FetchLog(String),
     Queue(String, QueueOp),
     PlanUpgrade,
+    /// The sandbox Console's values of this credential (for the migration dialog).
+    FetchCredential {
+        client_id: String,
+    },
+    PlanMigration {
+        req: MigrateRequest,
+        secret: SecretString,
+    },
+    RunMigration {
+        plan: Box<MigrationPlan>,
+        secret: SecretString,
+    },
     /// Carry out the upgrade the operator confirmed.
     RunUpgrade(Box<UpgradePreview>),
     Cancel,

@@ -15,6 +15,7 @@ pub mod app;
 pub mod effect;
 pub mod form;
 pub mod keymap;
+pub mod migrate;
 pub mod modal;
 pub mod runtime;
 pub mod state;

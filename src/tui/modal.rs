@@ -4,6 +4,7 @@
 use super::action::Action;
 use super::effect::{Effect, UiError, UiResult};
 use super::keymap::{Keymap, Scope};
+use super::migrate::MigrateDialog;
 use super::state::Shared;
 use super::tabs::Hint;
 use super::theme::Theme;
@@ -28,6 +29,8 @@ pub enum Modal {
     Upgrade(UpgradeDialog),
     /// An agent's log.
     Log(LogPane),
+    /// JWT → OAuth Server-to-Server.
+    Migrate(Box<MigrateDialog>),
 }
 
 #[derive(Clone, Debug)]
@@ -79,6 +82,7 @@ impl Modal {
             Modal::ConfirmQuit => vec![Scope::Global],
             Modal::ClearQueue(_) | Modal::Upgrade(_) => vec![Scope::Global, Scope::Editing],
             Modal::Log(_) => vec![Scope::Global, Scope::Pane],
+            Modal::Migrate(d) => d.scopes(),
         }
     }
 
@@ -96,6 +100,7 @@ impl Modal {
             Modal::ClearQueue(_) | Modal::Upgrade(_) => {
                 vec![Hint::on(Action::Activate), Hint::on(Action::Back)]
             }
+            Modal::Migrate(d) => d.hints(),
         }
     }
 
@@ -107,6 +112,17 @@ impl Modal {
         cx: &mut Shared,
     ) -> (ModalOut, Vec<Effect>) {
         match self {
+            Modal::Migrate(d) => {
+                let (close, effects) = d.on_key(ev, action, cx);
+                (
+                    if close {
+                        ModalOut::Close
+                    } else {
+                        ModalOut::Keep
+                    },
+                    effects,
+                )
+            }
             Modal::ConfirmQuit => match ev.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => (ModalOut::Quit, vec![]),
                 _ => (ModalOut::Close, vec![]),
@@ -187,6 +203,7 @@ impl Modal {
             Modal::Log(l) => draw_log(f, area, l, cx.tick, theme),
             Modal::ClearQueue(c) => draw_clear(f, area, c, theme),
             Modal::Upgrade(u) => draw_upgrade(f, area, u, cx.tick, theme),
+            Modal::Migrate(d) => d.draw(f, area, cx, theme),
         }
     }
 }

@@ -128,6 +128,28 @@ impl Runtime {
                     let _ = tx.send(Msg::UpgradeDone(r));
                 });
             }
+            Effect::FetchCredential { client_id } => {
+                let Some(base) = self.sandbox_url.clone() else {
+                    return;
+                };
+                tokio::spawn(async move {
+                    let r = ui(setup.sandbox_credential(&base, &client_id).await);
+                    let _ = tx.send(Msg::CredentialFetched(r));
+                });
+            }
+            Effect::PlanMigration { req, secret } => {
+                tokio::spawn(async move {
+                    let r = ui(setup.migration_plan(&req, &secret).await);
+                    let _ = tx.send(Msg::MigrationPlanned(r));
+                });
+            }
+            Effect::RunMigration { plan, secret } => {
+                let root = upgrade::default_backup_root();
+                self.spawn_op(async move {
+                    let r = ui(setup.migrate(*plan, &secret, &root).await).map(Box::new);
+                    let _ = tx.send(Msg::Migrated(r));
+                });
+            }
             Effect::FetchLog(agent) => {
                 tokio::spawn(async move {
                     let r = ui(setup.agent_log(&agent).await);

@@ -11,6 +11,8 @@ use crate::tui::action::Action;
 use crate::tui::effect::{Effect, UiResult};
 use crate::tui::form::{Activation, Form, FormItem, Kind};
 use crate::tui::keymap::Scope;
+use crate::tui::migrate::MigrateDialog;
+use crate::tui::modal::Modal;
 use crate::tui::state::Shared;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{error_lines, kv, para, step_lines, wrapped_height};
@@ -92,6 +94,14 @@ impl Default for AccountTab {
             health: None,
         }
     }
+}
+
+/// The Brand Portal IMS configuration still uses JWT.
+fn jwt(cx: &Shared) -> bool {
+    cx.snapshot
+        .as_ref()
+        .and_then(|s| s.bp_ims_config())
+        .is_some_and(|c| c.auth_type == AuthType::Jwt)
 }
 
 /// A Brand Portal IMS configuration exists (other integrations' do not count).
@@ -220,6 +230,35 @@ impl AccountTab {
         })]
     }
 
+    fn migrate(&mut self, cx: &mut Shared) -> Vec<Out> {
+        if cx.refuse_read_only("the migration is off") {
+            return vec![];
+        }
+        let Some(c) = cx
+            .snapshot
+            .as_ref()
+            .and_then(|s| s.bp_ims_config())
+            .cloned()
+        else {
+            cx.error("there is no Brand Portal IMS configuration to migrate");
+            return vec![];
+        };
+        if c.auth_type != AuthType::Jwt {
+            cx.info("the Brand Portal IMS configuration already uses OAuth Server-to-Server");
+            return vec![];
+        }
+        let mut out = vec![Out::Open(Modal::Migrate(Box::new(MigrateDialog::new(
+            &c.pid,
+            &c.client_id,
+        ))))];
+        if cx.header.sandbox {
+            out.push(Out::Effect(Effect::FetchCredential {
+                client_id: c.client_id.clone(),
+            }));
+        }
+        out
+    }
+
     fn fill_from_console(&mut self) {
         let Some(c) = self.console.clone() else {
             return;
@@ -324,6 +363,7 @@ impl Component for AccountTab {
         match action {
             Action::FetchConsole => return self.fetch_console(cx),
             Action::CheckHealth => return self.check_health(cx),
+            Action::Migrate => return self.migrate(cx),
             _ => {}
         }
         match self.form.navigate(action, &items) {
@@ -379,7 +419,7 @@ impl Component for AccountTab {
                 theme,
             ));
             if c.auth_type == AuthType::Jwt {
-                lines.push(Line::styled("  JWT credentials are end of life at Adobe: plan the move to OAuth Server-to-Server.", theme.warn));
+                lines.push(Line::styled("  JWT credentials are retired at Adobe: press m to migrate this configuration to OAuth Server-to-Server in place.", theme.warn));
             }
             lines.push(Line::raw(""));
             lines.push(Line::styled(
@@ -432,9 +472,14 @@ impl Component for AccountTab {
     }
 
     fn hints(&self, cx: &Shared) -> Vec<Hint> {
-        vec![
+        let mut v = vec![
             Hint::when(Action::FetchConsole, cx.header.sandbox),
             Hint::when(Action::CheckHealth, existing(cx)),
-        ]
+        ];
+        if jwt(cx) {
+            // Offered only where there is something to migrate.
+            v.insert(0, Hint::when(Action::Migrate, !cx.read_only));
+        }
+        v
     }
 }
