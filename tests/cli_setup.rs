@@ -86,7 +86,12 @@ async fn console(e: &common::Env, cert: &Path) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_time_setup_through_the_cli_jwt() {
-    let e = common::start_with(sandbox_cfg()).await;
+    // The documented JWT procedure, on an author from before OAuth Server-to-Server.
+    let e = common::start_with(SandboxConfig {
+        product_version: "6.5.17.0".into(),
+        ..sandbox_cfg()
+    })
+    .await;
     let run = Run::new(&e.base);
     let dir = tempfile::tempdir().unwrap();
     let crt = dir.path().join("AEM-Adobe-IMS.crt");
@@ -385,6 +390,17 @@ async fn first_time_setup_through_the_cli_jwt() {
 async fn oauth_server_to_server_setup() {
     let e = common::start_with(sandbox_cfg()).await;
     let run = Run::new(&e.base);
+    // On 6.5.21+ the retired JWT certificate is not a step of its own.
+    let (_, st) = run.json(&["status"], &[]).await;
+    assert_eq!(st["steps"][0]["status"]["state"], "done", "{st}");
+    assert!(
+        st["steps"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not needed with OAuth"),
+        "{st}"
+    );
+    assert_eq!(st["integration"]["oauthSupport"], "yes");
     let dir = tempfile::tempdir().unwrap();
     let crt = dir.path().join("c.crt");
     // The Console still needs a certificate for the project in the sandbox; OAuth itself does not.

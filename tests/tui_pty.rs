@@ -90,7 +90,13 @@ fn first_time_setup_by_keystrokes_in_a_real_terminal() {
     if !have_tools() {
         return;
     }
-    let (tmux, dir) = Tmux::demo("brandlink-test", 120, 40, "demo; echo EXIT=$?; sleep 60");
+    // The documented JWT procedure, on an author from before OAuth Server-to-Server.
+    let (tmux, dir) = Tmux::demo(
+        "brandlink-test",
+        120,
+        40,
+        "demo --product-version 6.5.17.0; echo EXIT=$?; sleep 60",
+    );
     // 1. Certificate: alias and validity as given, a keystore password, create.
     tmux.wait_for("Create new certificate", 30);
     tmux.keys(&["Down", "Down", "Enter"]);
@@ -226,7 +232,7 @@ fn sigterm_restores_the_terminal() {
             "demo --seed {seed}; echo EXIT=$?; if stty -a | grep -q -- '-icanon'; then echo RAW; else echo COOKED; fi; echo CHECKED; sleep 60"
         ),
     );
-    tmux.wait_for("Create new certificate", 30);
+    tmux.wait_for("Create the IMS technical account configuration", 30);
     let pid = Command::new("pgrep")
         .args(["-f", &format!("^{bin} demo --seed {seed}")])
         .output()
@@ -251,6 +257,33 @@ fn sigterm_restores_the_terminal() {
         !end.contains("Create new certificate"),
         "the alternate screen was left: {end}"
     );
+}
+
+#[test]
+fn oauth_first_time_setup_by_keys() {
+    if !have_tools() {
+        return;
+    }
+    // The 2026 path on a 6.5.21 author: no certificate, OAuth Server-to-Server.
+    let (tmux, _dir) = Tmux::demo("brandlink-oauth", 120, 40, "demo; echo EXIT=$?; sleep 60");
+    let screen = tmux.wait_for("Create the IMS technical account configuration", 30);
+    assert!(screen.contains("‹ OAuth Server-to-Server ›"), "{screen}");
+    assert!(screen.contains("1 ✓ Certificate"), "{screen}");
+    tmux.keys(&["f"]);
+    tmux.wait_for("Console credentials filled in: client id", 30);
+    tmux.keys(&["Up", "Up", "Enter"]);
+    tmux.wait_for("IMS configuration created", 30);
+    tmux.keys(&["Tab", "Down", "Down", "Down", "Enter"]);
+    tmux.wait_for("AEM created 4 agents", 60);
+    tmux.keys(&["Tab", "T"]);
+    tmux.wait_for("Test Connection succeeded", 30);
+    // Check Health without the secret here: AEM's own token decides.
+    tmux.keys(&["2", "c"]);
+    let screen = tmux.wait_for("Token retrieved successfully by AEM", 30);
+    assert!(screen.contains("2 ✓ Account"), "{screen}");
+    tmux.keys(&["q"]);
+    let end = tmux.wait_for("EXIT=", 15);
+    assert!(end.contains("EXIT=0"), "{end}");
 }
 
 #[test]

@@ -110,7 +110,7 @@ fn code(c: KeyCode) -> KeyEvent {
 
 #[test]
 fn certificate_tab_states() {
-    let mut a = loaded(fresh(), true);
+    let mut a = loaded(fresh_jwt_era(), true);
     assert_eq!(
         a.tab,
         Tab::Certificate,
@@ -154,7 +154,7 @@ fn certificate_tab_states() {
 
 #[test]
 fn account_tab_states() {
-    let mut a = loaded(fresh(), true);
+    let mut a = loaded(fresh_jwt_era(), true);
     a.on_action(Action::GotoAccount);
     insta::assert_snapshot!("account_empty", render(&a));
     // Filled from the sandbox Console.
@@ -323,7 +323,7 @@ fn no_color_keeps_selection_visible() {
 
 #[test]
 fn keys_and_transitions() {
-    let mut a = loaded(fresh(), true);
+    let mut a = loaded(fresh_jwt_era(), true);
     // Typing into a field.
     a.on_key(code(KeyCode::Enter));
     assert!(a.editing());
@@ -707,11 +707,11 @@ fn upgrade_from_the_cloud_tab() {
             .text
             .contains("/tmp/backup")
     );
-    // The next read opens the first step again.
+    // The next read opens the first step again: on 6.5.21+ that is the Account (OAuth).
     let mut fresh_state = fresh();
     fresh_state.read_at = 1_798_761_600;
     a.on_msg(Msg::Loaded(Ok(Box::new(fresh_state))));
-    assert_eq!(a.tab, Tab::Certificate);
+    assert_eq!(a.tab, Tab::Account);
     // Read-only: no upgrade.
     let mut b = loaded(configured(), false);
     b.shared.read_only = true;
@@ -854,4 +854,30 @@ fn test_plan() -> brandlink::setup::migrate::MigrationPlan {
             after: Some(vec!["client_credentials".into()]),
         }],
     )
+}
+
+#[test]
+fn oauth_first_on_a_current_author() {
+    // 6.5.21+: the certificate is not needed, the Account step opens with OAuth selected.
+    let mut a = loaded(fresh(), true);
+    assert_eq!(
+        a.tab,
+        Tab::Account,
+        "guided mode skips the retired JWT certificate"
+    );
+    assert_eq!(a.tabs.account.auth_type, AuthType::OauthServerToServer);
+    let screen = render(&a);
+    assert!(screen.contains("‹ OAuth Server-to-Server ›"), "{screen}");
+    assert!(screen.contains("No certificate"), "{screen}");
+    insta::assert_snapshot!("account_oauth_first", screen);
+    // The sandbox Console makes an OAuth credential without a certificate.
+    let fx = a.on_key(key('f'));
+    assert!(
+        matches!(fx.as_slice(), [Effect::FetchConsole { cert_pem: None }]),
+        "{fx:?}"
+    );
+    // An older author keeps JWT and says what OAuth would need.
+    let b = loaded(fresh_jwt_era(), false);
+    assert_eq!(b.tab, Tab::Certificate);
+    assert_eq!(b.tabs.account.auth_type, AuthType::Jwt);
 }

@@ -498,6 +498,42 @@ fn bind(der: &[u8]) -> Result<BoundCertificate, String> {
     })
 }
 
+/// Creates a project with the AEM Brand Portal API and an OAuth Server-to-Server credential
+/// only (no certificate, no JWT). `apiKey`/`clientSecret` are that credential's.
+pub fn create_oauth_project(w: &mut World, name: &str) -> ConsoleProject {
+    let tech = format!("{}@techacct.adobe.com", upper_hex(&mut w.rng, 24));
+    let client = ImsClient {
+        client_id: w.hex(32),
+        client_secret: format!("p8e-{}", w.hex(32)),
+        org_id: w.ims.org_id.clone(),
+        technical_account_id: tech,
+        project: name.to_string(),
+        jwt: false,
+        oauth: true,
+        legacy: false,
+        metascopes: vec![],
+        scopes: BP_OAUTH_SCOPES.iter().map(|s| s.to_string()).collect(),
+        certificates: vec![],
+    };
+    let project = ConsoleProject {
+        project: name.to_string(),
+        org_id: client.org_id.clone(),
+        technical_account_id: client.technical_account_id.clone(),
+        api_key: client.client_id.clone(),
+        client_secret: client.client_secret.clone(),
+        certificate_fingerprint: String::new(),
+        jwt_payload: Json::Null,
+        oauth: ConsoleOAuth {
+            client_id: client.client_id.clone(),
+            client_secret: client.client_secret.clone(),
+            scopes: client.scopes.join(","),
+        },
+        ims_host: IMS_HOST.into(),
+    };
+    w.ims.clients.insert(client.client_id.clone(), client);
+    project
+}
+
 /// Creates a project with the AEM Brand Portal API: a Service Account (JWT) credential bound
 /// to the certificate, and an OAuth Server-to-Server credential.
 pub fn create_project(w: &mut World, cert: &[u8], name: &str) -> Result<ConsoleProject, String> {
@@ -600,13 +636,15 @@ pub fn console(w: &mut World, req: &Request) -> Response {
             http::json(200, &json!({"orgId": w.ims.org_id, "projects": list}))
         }
         ("POST", ["projects"]) => {
-            let Some(cert) = certificate_param(req) else {
-                return bad("upload the public certificate as the `certificate` field");
-            };
             let name = req
                 .params
                 .get("name")
                 .unwrap_or_else(|| "AEM Brand Portal".into());
+            // Without a certificate: the 2026 way, an OAuth Server-to-Server credential only.
+            let Some(cert) = certificate_param(req) else {
+                let p = create_oauth_project(w, &name);
+                return http::json(201, &serde_json::to_value(p).unwrap_or_default());
+            };
             match create_project(w, &cert, &name) {
                 Ok(p) => http::json(201, &serde_json::to_value(p).unwrap_or_default()),
                 Err(e) => bad(&e),

@@ -17,16 +17,20 @@ pub struct ConsoleCreds {
     pub org_id: String,
 }
 
+/// Creates a Console project: with the certificate, a JWT credential bound to it and an
+/// OAuth Server-to-Server one; without, OAuth Server-to-Server only.
 pub async fn fetch(
     http: &reqwest::Client,
     base: &str,
-    cert_pem: &str,
+    cert_pem: Option<&str>,
 ) -> Result<ConsoleCreds, SetupError> {
-    let form = reqwest::multipart::Form::new().part(
-        "certificate",
-        reqwest::multipart::Part::bytes(cert_pem.as_bytes().to_vec())
-            .file_name("AEM-Adobe-IMS.crt"),
-    );
+    let form = match cert_pem {
+        Some(pem) => reqwest::multipart::Form::new().part(
+            "certificate",
+            reqwest::multipart::Part::bytes(pem.as_bytes().to_vec()).file_name("AEM-Adobe-IMS.crt"),
+        ),
+        None => reqwest::multipart::Form::new().text("name", "AEM Brand Portal"),
+    };
     let resp = http
         .post(format!("{base}/sandbox/console/projects"))
         .multipart(form)
@@ -53,7 +57,11 @@ pub async fn fetch(
     let creds = ConsoleCreds {
         api_key: s(&["apiKey"]),
         client_secret: SecretString::from(s(&["clientSecret"])),
-        payload: serde_json::to_string_pretty(&v["jwtPayload"]).unwrap_or_default(),
+        payload: if v["jwtPayload"].is_null() {
+            String::new()
+        } else {
+            serde_json::to_string_pretty(&v["jwtPayload"]).unwrap_or_default()
+        },
         oauth_client_id: s(&["oauth", "clientId"]),
         oauth_secret: SecretString::from(s(&["oauth", "clientSecret"])),
         scopes: s(&["oauth", "scopes"]),

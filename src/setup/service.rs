@@ -465,7 +465,7 @@ impl Setup {
     pub async fn sandbox_console(
         &self,
         sandbox_url: &str,
-        cert_pem: &str,
+        cert_pem: Option<&str>,
     ) -> Result<ConsoleCreds, SetupError> {
         super::console::fetch(&self.ims.http, sandbox_url, cert_pem).await
     }

@@ -61,6 +61,66 @@ pub enum BpEvidence {
     Name,
 }
 
+/// Whether the author can use OAuth Server-to-Server for its IMS configurations.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum OauthSupport {
+    /// AEM 6.5.21.0 (SP21) or later.
+    Yes,
+    /// 6.5 SP11–SP20: with the hotfix `ims-jwt-compatibility-package-6.5-1.0` only.
+    WithHotfix,
+    /// Older than 6.5 SP11 (or 6.4): JWT only.
+    No,
+    /// The product version could not be read.
+    Unknown,
+}
+
+impl OauthSupport {
+    /// From the product string, e.g. `Adobe Experience Manager (6.5.21.0)`.
+    pub fn of(product: Option<&str>) -> OauthSupport {
+        let Some(p) = product else {
+            return OauthSupport::Unknown;
+        };
+        let version = p
+            .rsplit_once('(')
+            .map(|(_, v)| v.trim_end_matches(')'))
+            .unwrap_or(p);
+        let parts: Vec<u32> = version
+            .split('.')
+            .map_while(|x| x.trim().parse().ok())
+            .collect();
+        match parts.as_slice() {
+            [major, ..] if *major > 6 => OauthSupport::Yes,
+            [6, minor, ..] if *minor > 5 => OauthSupport::Yes,
+            [6, 5, sp, ..] if *sp >= 21 => OauthSupport::Yes,
+            [6, 5, sp, ..] if *sp >= 11 => OauthSupport::WithHotfix,
+            [6, _, ..] => OauthSupport::No,
+            _ => OauthSupport::Unknown,
+        }
+    }
+
+    /// New setups use OAuth Server-to-Server here.
+    pub fn oauth_first(self) -> bool {
+        matches!(self, OauthSupport::Yes)
+    }
+
+    /// What the operator needs to know, when OAuth is not simply there.
+    pub fn advice(self) -> Option<&'static str> {
+        match self {
+            OauthSupport::Yes => None,
+            OauthSupport::WithHotfix => Some(
+                "OAuth Server-to-Server needs AEM 6.5.21 (SP21), or the hotfix ims-jwt-compatibility-package-6.5-1.0 on SP11–SP20 (then adobeims.core 1.1.26)",
+            ),
+            OauthSupport::No => Some(
+                "this author predates OAuth Server-to-Server (AEM 6.5.21, or SP11–SP20 with the ims-jwt-compatibility hotfix): JWT is the only way here, and Adobe has retired it",
+            ),
+            OauthSupport::Unknown => Some(
+                "the AEM version could not be read: OAuth Server-to-Server needs 6.5.21 (SP21), or SP11–SP20 with the ims-jwt-compatibility hotfix",
+            ),
+        }
+    }
+}
+
 /// The Brand Portal metascope in JWT claims.
 pub const BP_METASCOPE: &str = "ent_brand_portal_sdk";
 
@@ -201,6 +261,8 @@ pub struct Integration {
     pub tenant_url: Option<String>,
     pub agents: Vec<AgentState>,
     pub mac_users: Vec<UserRef>,
+    /// Whether this author can use OAuth Server-to-Server (from its product version).
+    pub oauth_support: OauthSupport,
     /// The last AEM-side Check Health recorded on this machine (see `setup::checks`).
     pub last_aem_check: Option<super::checks::LastCheck>,
 }
@@ -221,6 +283,7 @@ impl Integration {
     ) -> Result<Integration, AemError> {
         // Readiness first: it tells "not an AEM" and bad credentials apart from the rest.
         let readiness = client.readiness().await?;
+        let readiness_product = readiness.product.clone();
         let (user, providers, customizers, clouds) = tokio::try_join!(
             client.find_user(BP_SERVICE_USER),
             client.factory_configs(PROVIDER_FACTORY),
@@ -306,6 +369,7 @@ impl Integration {
             tenant_url,
             agents,
             mac_users,
+            oauth_support: OauthSupport::of(readiness_product.as_deref()),
             last_aem_check: None,
         })
     }
@@ -366,6 +430,26 @@ mod tests {
             has_secret: true,
             brand_portal: None,
         }
+    }
+
+    #[test]
+    fn oauth_support_from_the_product_version() {
+        let of = |p: &str| OauthSupport::of(Some(p));
+        assert_eq!(of("Adobe Experience Manager (6.5.21.0)"), OauthSupport::Yes);
+        assert_eq!(of("Adobe Experience Manager (6.5.22.0)"), OauthSupport::Yes);
+        assert_eq!(
+            of("Adobe Experience Manager (6.5.20.0)"),
+            OauthSupport::WithHotfix
+        );
+        assert_eq!(
+            of("Adobe Experience Manager (6.5.11.0)"),
+            OauthSupport::WithHotfix
+        );
+        assert_eq!(of("Adobe Experience Manager (6.5.10.0)"), OauthSupport::No);
+        assert_eq!(of("Adobe Experience Manager (6.4.8.0)"), OauthSupport::No);
+        assert_eq!(of("Adobe Experience Manager"), OauthSupport::Unknown);
+        assert_eq!(OauthSupport::of(None), OauthSupport::Unknown);
+        assert!(OauthSupport::Yes.advice().is_none());
     }
 
     #[test]

@@ -81,6 +81,10 @@ impl Integration {
                     String::new(),
                 ),
                 (Some(_), None) if oauth => (StepStatus::Done, "not needed: the IMS configuration uses OAuth Server-to-Server".into()),
+                (Some(_), None) if self.bp_ims_config().is_none() && self.oauth_support.oauth_first() => (
+                    StepStatus::Done,
+                    "not needed with OAuth Server-to-Server (AEM 6.5.21+): JWT and its certificate are retired at Adobe".into(),
+                ),
                 (Some(_), None) => (StepStatus::Pending("no key pair in the keystore of brandportal-imsconfig-service".into()), String::new()),
                 (Some(_), Some(c)) => {
                     let detail = format!("alias {} ({}), expires {}", c.alias, c.subject, c.not_after);
@@ -106,10 +110,19 @@ impl Integration {
                     );
                 }
                 match self.bp_ims().as_slice() {
-                    [] => (
-                        StepStatus::Pending("no Brand Portal IMS configuration".into()),
-                        detail_others.trim_start_matches("; ").to_string(),
-                    ),
+                    [] => {
+                        if let Some(a) = self.oauth_support.advice() {
+                            warnings.push(a.to_string());
+                        }
+                        (
+                            StepStatus::Pending(if self.oauth_support.oauth_first() {
+                                "no Brand Portal IMS configuration: create one with OAuth Server-to-Server".into()
+                            } else {
+                                "no Brand Portal IMS configuration".into()
+                            }),
+                            detail_others.trim_start_matches("; ").to_string(),
+                        )
+                    }
                     [c] => {
                         let detail = format!("{} ({}, client {}){detail_others}", c.title, c.auth_type, c.client_id);
                         if c.auth_type == AuthType::Jwt {

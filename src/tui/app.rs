@@ -363,6 +363,7 @@ impl App {
                 self.load_failures = 0;
                 self.tabs.replication.on_snapshot(&s);
                 self.tabs.cloud.on_snapshot(&s);
+                self.tabs.account.on_snapshot(&s);
                 let first = s.first_incomplete();
                 cx.snapshot = Some(*s);
                 if self.guided {

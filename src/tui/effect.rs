@@ -75,8 +75,9 @@ pub enum Effect {
         days: u32,
         keystore_password: Option<SecretString>,
     },
+    /// The sandbox Console: a project for this certificate (JWT + OAuth), or OAuth only.
     FetchConsole {
-        cert_pem: String,
+        cert_pem: Option<String>,
     },
     CreateAccount {
         spec: Box<AccountSpec>,

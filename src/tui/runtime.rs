@@ -192,7 +192,7 @@ impl Runtime {
                     return;
                 };
                 self.spawn_op(async move {
-                    let r = ui(setup.sandbox_console(&base, &cert_pem).await);
+                    let r = ui(setup.sandbox_console(&base, cert_pem.as_deref()).await);
                     let _ = tx.send(Msg::ConsoleFetched(r));
                 });
             }

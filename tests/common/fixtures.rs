@@ -7,7 +7,9 @@ use brandlink::aem::keystore::{CertSummary, KeyAlias, KeystoreInfo};
 use brandlink::aem::queue::{Depth, DepthSource, QueueItem, QueueStatus};
 use brandlink::aem::readiness::Readiness;
 use brandlink::setup::Integration;
-use brandlink::setup::snapshot::{AgentState, AuthType, BpEvidence, CertificateState, ImsConfig};
+use brandlink::setup::snapshot::{
+    AgentState, AuthType, BpEvidence, CertificateState, ImsConfig, OauthSupport,
+};
 
 pub const TENANT: &str = "https://wknd.brand-portal.adobe.com";
 
@@ -33,8 +35,17 @@ pub fn fresh() -> Integration {
         tenant_url: None,
         agents: vec![],
         mac_users: vec![],
+        oauth_support: OauthSupport::Yes,
         last_aem_check: None,
     }
+}
+
+/// A fresh author from before OAuth Server-to-Server (the documented JWT procedure).
+pub fn fresh_jwt_era() -> Integration {
+    let mut i = fresh();
+    i.readiness.product = Some("Adobe Experience Manager (6.5.17.0)".into());
+    i.oauth_support = OauthSupport::WithHotfix;
+    i
 }
 
 pub fn agent(id: &str, enabled: bool, blocked: bool, pending: u64) -> AgentState {

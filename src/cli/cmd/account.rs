@@ -103,6 +103,9 @@ pub async fn create(ctx: &Context, a: &AccountCreate) -> Result<Report, CliError
                 out.other_integrations.join(", ")
             ));
         }
+        if out.auth_type == crate::setup::snapshot::AuthType::Jwt {
+            t.push_str("  ! JWT credentials are retired at Adobe: on AEM 6.5.21+ (or SP11–SP20 with the hotfix) move to OAuth with `brandlink account migrate`.\n");
+        }
         t.push_str("Next: `brandlink cloud create`, then `brandlink account check`.\n");
         t
     } else {

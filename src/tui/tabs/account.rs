@@ -42,7 +42,7 @@ impl FormItem for AccountField {
         match self {
             AccountField::Title => "Title",
             AccountField::AuthType => "Authentication",
-            AccountField::ApiKey => "API key",
+            AccountField::ApiKey => "API key (client id)",
             AccountField::Secret => "Client secret",
             AccountField::AuthServer => "Authorization Server",
             AccountField::Payload => "JWT payload",
@@ -72,6 +72,8 @@ pub struct AccountTab {
     pub console: Option<ConsoleCreds>,
     /// The last Check Health.
     pub health: Option<HealthReport>,
+    /// The operator picked the authentication type (else it follows the author's version).
+    pub auth_chosen: bool,
 }
 
 impl Default for AccountTab {
@@ -92,6 +94,7 @@ impl Default for AccountTab {
             auth_type: crate::setup::snapshot::AuthType::Jwt,
             console: None,
             health: None,
+            auth_chosen: false,
         }
     }
 }
@@ -190,13 +193,17 @@ impl AccountTab {
             cx.info("the Console step is done in the Adobe Developer Console; this key only works in the sandbox");
             return vec![];
         }
-        let Some(pem) = cx.generated.as_ref().map(|g| g.cert_pem.clone()) else {
-            cx.error(
-                "create a certificate first (Certificate tab): the Console needs AEM-Adobe-IMS.crt",
-            );
+        let pem = cx.generated.as_ref().map(|g| g.cert_pem.clone());
+        if pem.is_none() && self.auth_type == AuthType::Jwt {
+            cx.error("create a certificate first (Certificate tab): a JWT credential needs AEM-Adobe-IMS.crt; OAuth Server-to-Server needs none");
             return vec![];
+        }
+        let label = if pem.is_some() {
+            "uploading the certificate to the Console"
+        } else {
+            "creating the OAuth Server-to-Server credential in the Console"
         };
-        if !cx.begin("uploading the certificate to the Console") {
+        if !cx.begin(label) {
             return vec![];
         }
         vec![Out::Effect(Effect::FetchConsole { cert_pem: pem })]
@@ -228,6 +235,18 @@ impl AccountTab {
             secret,
             tenant,
         })]
+    }
+
+    /// A new read: the authentication type follows the author (OAuth Server-to-Server on
+    /// 6.5.21+) until the operator picks one.
+    pub fn on_snapshot(&mut self, s: &crate::setup::Integration) {
+        if !self.auth_chosen && !self.form.dirty() {
+            self.auth_type = if s.oauth_support.oauth_first() {
+                AuthType::OauthServerToServer
+            } else {
+                AuthType::Jwt
+            };
+        }
     }
 
     fn migrate(&mut self, cx: &mut Shared) -> Vec<Out> {
@@ -279,7 +298,12 @@ impl AccountTab {
             Ok(c) => {
                 self.console = Some(c);
                 self.fill_from_console();
-                cx.success("Console credentials filled in: API key, client secret, payload");
+                cx.success(match self.auth_type {
+                    AuthType::Jwt => "Console credentials filled in: API key, client secret, payload",
+                    AuthType::OauthServerToServer => {
+                        "Console credentials filled in: client id, client secret, scopes, organization id"
+                    }
+                });
                 vec![Out::Goto(Tab::Account)]
             }
             Err(e) => {
@@ -368,6 +392,7 @@ impl Component for AccountTab {
         }
         match self.form.navigate(action, &items) {
             Some(Activation::Choice(AccountField::AuthType)) => {
+                self.auth_chosen = true;
                 self.auth_type = match self.auth_type {
                     AuthType::Jwt => AuthType::OauthServerToServer,
                     AuthType::OauthServerToServer => AuthType::Jwt,
@@ -431,11 +456,28 @@ impl Component for AccountTab {
                 "Create the IMS technical account configuration",
                 theme.title,
             ));
-            if cx.header.sandbox {
-                lines.push(Line::styled(
-                    "Sandbox: f uploads the certificate to the emulated Console and fills the form.",
-                    theme.warn,
-                ));
+            if let Some(a) = s.oauth_support.advice() {
+                lines.push(Line::styled(format!("! {a}"), theme.warn));
+            }
+            match self.auth_type {
+                AuthType::OauthServerToServer => {
+                    lines.push(Line::raw("In the Adobe Developer Console (the Brand Portal tenant's organization): create a project, add the API \"AEM Brand Portal\" with OAuth Server-to-Server, pick the product profile \"Assets Brand Portal\", then copy the client id, client secret, scopes and organization id below. No certificate is needed."));
+                    if cx.header.sandbox {
+                        lines.push(Line::styled(
+                            "Sandbox: f creates the credential in the emulated Console and fills the form.",
+                            theme.warn,
+                        ));
+                    }
+                }
+                AuthType::Jwt => {
+                    lines.push(Line::styled("JWT is Adobe's documented 6.4/6.5 procedure, retired since 2025–2026 (no new credentials): use it only where the author cannot do OAuth.", theme.warn));
+                    if cx.header.sandbox {
+                        lines.push(Line::styled(
+                            "Sandbox: f uploads the certificate to the emulated Console and fills the form.",
+                            theme.warn,
+                        ));
+                    }
+                }
             }
         }
         let others = s.other_ims();
