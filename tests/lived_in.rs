@@ -140,6 +140,34 @@ async fn oauth_setup_on_a_lived_in_author_leaves_the_neighbours_alone() {
     let (code, st) = cli.json(&["status"], &[]).await;
     assert_eq!(code, 0, "{st}");
 
+    // Rotating the secret: IMS is asked first, a wrong one never reaches AEM.
+    let (code, v) = cli
+        .json(
+            &["account", "update", "--secret", "--yes"],
+            &[("BRANDLINK_CLIENT_SECRET", "p8e-wrong")],
+        )
+        .await;
+    assert_eq!(code, 1, "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("nothing was changed"),
+        "{v}"
+    );
+    let (code, v) = cli
+        .json(
+            &["account", "update", "--secret", "--yes"],
+            &[("BRANDLINK_CLIENT_SECRET", &secret)],
+        )
+        .await;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["plan"]["preflight"]["state"], "ok");
+    assert!(
+        v["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["success"] == true)
+    );
+
     // The upgrade plan names nothing of the neighbours.
     let (code, v) = cli.json(&["upgrade", "--dry-run"], &[]).await;
     assert_eq!(code, 0, "{v}");
@@ -278,5 +306,174 @@ async fn check_health_fails_while_aem_holds_a_wrong_secret() {
             .unwrap()
             .contains("cannot obtain a token"),
         "{account}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_jwt_configurations_whole_life_on_a_lived_in_author() {
+    let e = common::start_with(SandboxConfig {
+        lived_in: true,
+        ..common::config(Scenario::Configured)
+    })
+    .await;
+    let cli = Cli::new(&e);
+    let provider_pids = pids(&e.json(PROVIDERS).await);
+    let bp_pid = e.json("/sandbox/control/state").await["cloudConfigs"][0]["imsConfig"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let others: Vec<String> = provider_pids
+        .iter()
+        .filter(|p| **p != bp_pid)
+        .cloned()
+        .collect();
+    let other_customizers: Vec<String> = {
+        let list = e.json(CUSTOMIZERS).await;
+        list.as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| !c.to_string().contains("brandportal"))
+            .map(|c| c["pid"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(others.len(), 2);
+    let before = neighbours(&e, &others, &other_customizers).await;
+    let bp_before = e
+        .json(&format!("/system/console/configMgr/{bp_pid}.json"))
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let bk = dir.path().join("backups");
+    let bk_s = bk.to_str().unwrap();
+
+    // Certificate rotation: a new alias beside the current one.
+    let (code, _) = cli
+        .json(&["cert", "rotate", "--alias", "brandportal"], &[])
+        .await;
+    assert_eq!(code, 2, "the alias in use is refused");
+    let crt = dir.path().join("next.crt");
+    let (code, v) = cli
+        .json(
+            &[
+                "cert",
+                "rotate",
+                "--alias",
+                "bp-next",
+                "--out",
+                crt.to_str().unwrap(),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(code, 0, "{v}");
+    // Repointing before the Console knows the certificate: Test Connection says no; the
+    // backup puts the old alias back exactly.
+    let (code, v) = cli
+        .json(
+            &[
+                "account",
+                "update",
+                "--key-alias",
+                "bp-next",
+                "--yes",
+                "--backup-dir",
+                bk_s,
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(code, 1, "{v}");
+    let backup = v["backupDir"].as_str().unwrap().to_string();
+    let (code, v) = cli
+        .json(&["restore", "--from", &backup, "--yes"], &[])
+        .await;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(
+        e.json(&format!("/system/console/configMgr/{bp_pid}.json"))
+            .await,
+        bp_before
+    );
+    // With the certificate uploaded to the Console credential, it works.
+    let list = e.json("/sandbox/console/projects").await;
+    let jwt_client = list["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["credential"] == "jwt")
+        .unwrap()["clientId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let form = reqwest::multipart::Form::new().part(
+        "certificate",
+        reqwest::multipart::Part::bytes(std::fs::read(&crt).unwrap()).file_name("next.crt"),
+    );
+    let r = e
+        .http
+        .post(e.url(&format!(
+            "/sandbox/console/projects/{jwt_client}/certificates"
+        )))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let (code, v) = cli
+        .json(
+            &[
+                "account",
+                "update",
+                "--key-alias",
+                "bp-next",
+                "--yes",
+                "--backup-dir",
+                bk_s,
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(code, 0, "{v}");
+
+    // Delete is refused while the cloud configuration names it.
+    let (code, v) = cli
+        .json(&["account", "delete", "--yes", "--backup-dir", bk_s], &[])
+        .await;
+    assert_eq!(code, 1, "{v}");
+    assert!(pids(&e.json(PROVIDERS).await).contains(&bp_pid));
+
+    // The upgrade can take Brand Portal's IMS configuration along, never the neighbours'.
+    let (code, v) = cli
+        .json(&["upgrade", "--include-ims", "--dry-run"], &[])
+        .await;
+    assert_eq!(code, 0, "{v}");
+    let plan = v["plan"].as_array().unwrap();
+    assert!(
+        plan.iter()
+            .any(|t| t["kind"] == "ims-config" && t["path"] == bp_pid.as_str())
+    );
+    assert!(plan.iter().any(|t| t["kind"] == "ims-customizer"));
+    for o in others.iter().chain(&other_customizers) {
+        assert!(!v.to_string().contains(o.as_str()), "{o} in the plan");
+    }
+    let (code, v) = cli
+        .json(
+            &["upgrade", "--include-ims", "--yes", "--backup-dir", bk_s],
+            &[],
+        )
+        .await;
+    assert_eq!(code, 0, "{v}");
+    let now: Vec<String> = pids(&e.json(PROVIDERS).await);
+    assert_eq!(now, others, "only Brand Portal's went");
+    let after = neighbours(&e, &others, &other_customizers).await;
+    assert_eq!(before, after, "the neighbours are byte-identical");
+    // Restore brings it back (as a new PID, said so).
+    let backup = v["backupDir"].as_str().unwrap().to_string();
+    let (code, v) = cli
+        .json(&["restore", "--from", &backup, "--yes"], &[])
+        .await;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(pids(&e.json(PROVIDERS).await).len(), 3);
+    assert!(
+        v["report"]["notes"].to_string().contains("re-created as"),
+        "{v}"
     );
 }

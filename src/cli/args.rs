@@ -63,6 +63,9 @@ pub struct StatusArgs {
 pub enum CertCommand {
     /// Generate the key pair and AEM-Adobe-IMS.crt, upload the key to the service user's keystore.
     Create(CertCreate),
+    /// JWT: a new key pair under a new alias before the old certificate expires; then upload
+    /// the certificate to the Console and run `account update --key-alias ALIAS`.
+    Rotate(CertCreate),
 }
 
 #[derive(Debug, Args)]
@@ -94,6 +97,61 @@ pub enum AccountCommand {
     /// Convert the Brand Portal IMS configuration from JWT to OAuth Server-to-Server in place
     /// (same PID): pre-flight, the changes shown, backup, update, Test Connection.
     Migrate(AccountMigrate),
+    /// Change the Brand Portal IMS configuration in place: rotate the client secret, repoint
+    /// the key alias after a certificate rotation, fix a value. Backed up, then tested.
+    Update(AccountUpdate),
+    /// Delete the Brand Portal IMS configuration and its customizer (backed up first; refused
+    /// while a cloud configuration names it, unless --force).
+    Delete(AccountDelete),
+}
+
+#[derive(Debug, Args)]
+pub struct AccountUpdate {
+    /// Set a new client secret (from BRANDLINK_CLIENT_SECRET or a prompt).
+    #[arg(long)]
+    pub secret: bool,
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Client id.
+    #[arg(long)]
+    pub api_key: Option<String>,
+    /// OAuth scopes (comma-separated).
+    #[arg(long)]
+    pub scopes: Option<String>,
+    /// OAuth organization id (…@AdobeOrg).
+    #[arg(long)]
+    pub org_id: Option<String>,
+    /// JWT: the key pair alias to use (after `cert rotate`).
+    #[arg(long, value_name = "ALIAS")]
+    pub key_alias: Option<String>,
+    /// The Brand Portal IMS configuration (PID or name), where the author does not tell.
+    #[arg(long, value_name = "PID")]
+    pub ims: Option<String>,
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long)]
+    pub yes: bool,
+    #[arg(long, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
+    /// Do not ask IMS for a token first.
+    #[arg(long)]
+    pub no_verify: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AccountDelete {
+    /// The Brand Portal IMS configuration (PID or name), where the author does not tell.
+    #[arg(long, value_name = "PID")]
+    pub ims: Option<String>,
+    /// Delete even though a cloud configuration names it (publishing then stops).
+    #[arg(long)]
+    pub force: bool,
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long)]
+    pub yes: bool,
+    #[arg(long, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -232,6 +290,10 @@ pub struct UpgradeArgs {
     /// Wait up to this many seconds for busy queues to become idle.
     #[arg(long, default_value_t = 0)]
     pub wait: u64,
+    /// Also remove the Brand Portal IMS configuration (and its customizer) that the tenant's
+    /// cloud configuration names; other integrations' are never included.
+    #[arg(long)]
+    pub include_ims: bool,
     /// Where backups go [default: $XDG_STATE_HOME/brandlink/backups].
     #[arg(long, value_name = "DIR")]
     pub backup_dir: Option<PathBuf>,

@@ -6,11 +6,10 @@
 
 use super::account::{ImsTarget, Verdict, oauth_verdict};
 use super::error::SetupError;
-use super::snapshot::{AuthType, read_ims_configs};
-use super::upgrade;
+use super::lifecycle::{BpConfig, backup, find_bp, test_tenant};
+use super::snapshot::AuthType;
 use crate::aem::AemClient;
 use crate::aem::agents::TestResult;
-use crate::aem::cloud::tenant_label;
 use crate::aem::osgi::{CUSTOMIZER_FACTORY, OsgiConfig, PROVIDER_FACTORY};
 use crate::ims::payload::PROD_IMS;
 use secrecy::{ExposeSecret, SecretString};
@@ -130,44 +129,16 @@ pub async fn plan(
     if !problems.is_empty() {
         return Err(SetupError::Invalid(problems));
     }
-    let configs = read_ims_configs(client, chosen).await?;
-    let bp: Vec<_> = configs.iter().filter(|c| c.is_brand_portal()).collect();
-    let cfg = match bp.as_slice() {
-        [] => {
-            return Err(SetupError::Refused(
-                "there is no Brand Portal IMS configuration to migrate (name it with --ims PID if brandlink cannot tell which it is)".into(),
-            ));
-        }
-        [one] => (*one).clone(),
-        many => {
-            return Err(SetupError::Refused(format!(
-                "{} Brand Portal IMS configurations exist ({}): name the one to migrate with --ims PID",
-                many.len(),
-                many.iter()
-                    .map(|c| c.pid.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
-    };
+    let bp = find_bp(client, chosen).await?;
+    let cfg = bp.info.clone();
     if cfg.auth_type == AuthType::OauthServerToServer {
         return Err(SetupError::Refused(format!(
-            "{} already uses OAuth Server-to-Server: nothing to migrate (rotate its secret with `brandlink account update`)",
+            "{} already uses OAuth Server-to-Server: nothing to migrate (rotate its secret with `brandlink account update --secret`)",
             cfg.pid
         )));
     }
-    let provider = client
-        .config(&cfg.pid)
-        .await?
-        .ok_or_else(|| SetupError::Refused(format!("{} disappeared while it was read", cfg.pid)))?;
-    let ctype = provider
-        .get("token.request.customizer.type")
-        .map(str::to_string);
-    let customizer = client
-        .factory_configs(CUSTOMIZER_FACTORY)
-        .await?
-        .into_iter()
-        .find(|c| ctype.is_some() && c.get("customizer.type") == ctype.as_deref());
+    let provider = bp.provider;
+    let customizer = bp.customizer;
     let api_key = req
         .api_key
         .clone()
@@ -263,20 +234,17 @@ pub async fn execute(
         .provider
         .clone()
         .ok_or_else(|| SetupError::Refused("the plan holds no configuration".into()))?;
-    let label = plan
-        .tenant_url
-        .as_deref()
-        .map(tenant_label)
-        .unwrap_or_else(|| "ims".into());
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-    let dir = backup_root.join(format!("{stamp}-migrate-{label}"));
-    let mut saved = vec![provider.clone()];
-    saved.extend(plan.customizer.clone());
-    upgrade::backup_osgi(
-        client.base_url(),
-        plan.tenant_url.as_deref().unwrap_or(""),
-        &saved,
-        &dir,
+    let bp = BpConfig {
+        info: find_bp(client, Some(&plan.pid)).await?.info,
+        provider: provider.clone(),
+        customizer: plan.customizer.clone(),
+    };
+    let dir = backup(
+        client,
+        &bp,
+        plan.tenant_url.as_deref(),
+        "migrate",
+        backup_root,
     )?;
     let props: Vec<(String, Vec<String>)> = plan
         .changes
@@ -314,24 +282,7 @@ pub async fn execute(
         }
     }
     debug_assert!(provider.factory_pid.as_deref() == Some(PROVIDER_FACTORY));
-    let mut tests = Vec::new();
-    if let Some(t) = &plan.tenant_url {
-        let ids: Vec<String> = client
-            .brand_portal_agents(t)
-            .await?
-            .into_iter()
-            .map(|a| a.id)
-            .collect();
-        for (id, r) in client.test_connections(&ids).await {
-            tests.push(r.unwrap_or_else(|e| TestResult {
-                agent: id,
-                success: false,
-                summary: e.to_string(),
-                explanation: vec![],
-                transcript: vec![],
-            }));
-        }
-    }
+    let tests = test_tenant(client, plan.tenant_url.as_deref()).await?;
     let ok = !tests.is_empty() && tests.iter().all(|t| t.success);
     let mut retried = Vec::new();
     if ok {

@@ -10,6 +10,7 @@ use super::actions::{
 use super::checks;
 use super::console::{ConsoleCredential, ConsoleCreds};
 use super::error::SetupError;
+use super::lifecycle::{self, ChangeDone, DeletePlan, UpdatePlan, UpdateRequest};
 use super::migrate::{self, MigrateRequest, MigrationDone, MigrationPlan};
 use super::snapshot::read_ims_configs;
 use super::snapshot::{ImsConfig, Integration};
@@ -374,6 +375,55 @@ impl Setup {
         migrate::execute(&self.client, plan, secret, backup_root).await
     }
 
+    /// An update of the Brand Portal IMS configuration, IMS asked first when `secret` is given.
+    pub async fn update_plan(
+        &self,
+        req: &UpdateRequest,
+        secret: Option<&SecretString>,
+    ) -> Result<UpdatePlan, SetupError> {
+        let ims = self.ims_target();
+        lifecycle::plan_update(&self.client, &ims, self.ims_choice.as_deref(), req, secret).await
+    }
+
+    /// Carries out a confirmed update: backup, change in place, Test Connection.
+    pub async fn update_account(
+        &self,
+        plan: &UpdatePlan,
+        secret: Option<&SecretString>,
+        backup_root: &Path,
+    ) -> Result<ChangeDone, SetupError> {
+        lifecycle::update(
+            &self.client,
+            self.ims_choice.as_deref(),
+            plan,
+            secret,
+            backup_root,
+        )
+        .await
+    }
+
+    pub async fn delete_plan(&self) -> Result<DeletePlan, SetupError> {
+        lifecycle::plan_delete(&self.client, self.ims_choice.as_deref()).await
+    }
+
+    /// Backs up and deletes the Brand Portal IMS configuration (refused while a cloud
+    /// configuration names it, unless `force`).
+    pub async fn delete_account(
+        &self,
+        plan: &DeletePlan,
+        force: bool,
+        backup_root: &Path,
+    ) -> Result<ChangeDone, SetupError> {
+        lifecycle::delete(
+            &self.client,
+            self.ims_choice.as_deref(),
+            plan,
+            force,
+            backup_root,
+        )
+        .await
+    }
+
     // ---- Step 3: the cloud configuration -------------------------------------------------
 
     pub async fn create_cloud(
@@ -486,6 +536,7 @@ impl Setup {
         &self,
         tenant: Option<&str>,
         backup_root: &Path,
+        include_ims: bool,
     ) -> Result<UpgradePreview, SetupError> {
         if let Some((dir, journal)) = up::find_unfinished(backup_root, self.aem_url(), tenant) {
             let pending = journal
@@ -500,7 +551,7 @@ impl Setup {
                 pending,
             });
         }
-        let plan = up::plan(&self.client, tenant).await?;
+        let plan = up::plan_with(&self.client, tenant, include_ims).await?;
         let busy = up::busy_agents(&self.client, &plan.targets).await?;
         Ok(UpgradePreview::Fresh { plan, busy })
     }

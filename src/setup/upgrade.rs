@@ -33,6 +33,10 @@ pub enum TargetKind {
     Agent,
     CloudConfig,
     MacUser,
+    /// The Brand Portal IMS configuration (path = its PID), with `--include-ims`.
+    ImsConfig,
+    /// Its paired customizer (path = its PID).
+    ImsCustomizer,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -62,6 +66,16 @@ pub struct BusyAgent {
 /// Finds what the upgrade removes: the tenant's agents (by transportUri), its cloud
 /// configurations (both locations) and its MAC users.
 pub async fn plan(client: &AemClient, tenant: Option<&str>) -> Result<Plan, UpgradeError> {
+    plan_with(client, tenant, false).await
+}
+
+/// As [`plan`]; with `include_ims`, the Brand Portal IMS configuration named by the tenant's
+/// cloud configuration (and its customizer) goes too — never another integration's.
+pub async fn plan_with(
+    client: &AemClient,
+    tenant: Option<&str>,
+    include_ims: bool,
+) -> Result<Plan, UpgradeError> {
     let clouds = client.cloud_configs().await?;
     let tenant_url = match tenant {
         Some(t) => t.trim_end_matches('/').to_string(),
@@ -101,6 +115,45 @@ pub async fn plan(client: &AemClient, tenant: Option<&str>) -> Result<Plan, Upgr
             path,
             id: Some(id),
         });
+    }
+    if include_ims {
+        let named: Vec<String> = clouds
+            .iter()
+            .filter(|c| {
+                c.tenant_url
+                    .trim_end_matches('/')
+                    .eq_ignore_ascii_case(&tenant_url)
+            })
+            .filter_map(|c| c.ims_config.clone())
+            .collect();
+        let providers = client
+            .factory_configs(crate::aem::osgi::PROVIDER_FACTORY)
+            .await?;
+        let customizers = client
+            .factory_configs(crate::aem::osgi::CUSTOMIZER_FACTORY)
+            .await?;
+        for p in providers.iter().filter(|p| {
+            named
+                .iter()
+                .any(|n| *n == p.pid || p.get("name") == Some(n))
+        }) {
+            targets.push(Target {
+                kind: TargetKind::ImsConfig,
+                path: p.pid.clone(),
+                id: None,
+            });
+            if let Some(ctype) = p.get("token.request.customizer.type")
+                && let Some(c) = customizers
+                    .iter()
+                    .find(|c| c.get("customizer.type") == Some(ctype))
+            {
+                targets.push(Target {
+                    kind: TargetKind::ImsCustomizer,
+                    path: c.pid.clone(),
+                    id: None,
+                });
+            }
+        }
     }
     if targets.is_empty() {
         return Err(UpgradeError::Refused(format!(
@@ -311,8 +364,14 @@ pub async fn backup(client: &AemClient, plan: &Plan, dir: &Path) -> Result<Manif
     std::fs::create_dir_all(dir.join("users")).map_err(|e| fail(e.to_string()))?;
     let mut nodes = Vec::new();
     let mut users = Vec::new();
+    let mut osgi = Vec::new();
     for (i, t) in plan.targets.iter().enumerate() {
         match t.kind {
+            TargetKind::ImsConfig | TargetKind::ImsCustomizer => {
+                if let Some(c) = client.config(&t.path).await? {
+                    osgi.push(BackupOsgi::of(&c));
+                }
+            }
             TargetKind::MacUser => {
                 let node = client.node(&t.path, 0).await?;
                 let file = format!("users/{i:03}.json");
@@ -348,7 +407,7 @@ pub async fn backup(client: &AemClient, plan: &Plan, dir: &Path) -> Result<Manif
         tenant_url: plan.tenant_url.clone(),
         nodes,
         users,
-        osgi: vec![],
+        osgi,
         note: "Nodes as AEM renders them over HTTP (Sling JSON, full depth); values AEM stores encrypted stay encrypted ({…}). User passwords are not exported: a restored MAC user gets a new random password, and AEM re-creates its own on the next cloud configuration save.".into(),
     };
     write_atomic(&dir.join("manifest.json"), &manifest).map_err(fail)?;
@@ -397,6 +456,14 @@ pub async fn delete_all(
             TargetKind::MacUser => {
                 if client.exists(&t.path).await? {
                     client.delete_user(&t.path).await?;
+                    StepState::Deleted
+                } else {
+                    StepState::AlreadyGone
+                }
+            }
+            TargetKind::ImsConfig | TargetKind::ImsCustomizer => {
+                if client.config(&t.path).await?.is_some() {
+                    client.delete_config(&t.path).await?;
                     StepState::Deleted
                 } else {
                     StepState::AlreadyGone
@@ -570,10 +637,34 @@ async fn restore_osgi(
 ) -> Result<(), UpgradeError> {
     use secrecy::ExposeSecret;
     let Some(current) = client.config(&o.pid).await? else {
+        // Deleted since: create it again from the backup. AEM gives it a new PID.
+        let Some(factory) = o.factory_pid.as_deref() else {
+            report.notes.push(format!(
+                "{} no longer exists and is not a factory configuration: re-create it by hand",
+                o.pid
+            ));
+            return Ok(());
+        };
+        let mut props = o.properties.clone();
+        for name in &o.secrets_left_out {
+            match secret {
+                Some(s) => props.push((name.clone(), vec![s.expose_secret().to_string()])),
+                None => report.notes.push(format!(
+                    "{}: re-created without {name} (set BRANDLINK_CLIENT_SECRET to restore it)",
+                    o.pid
+                )),
+            }
+        }
+        if dry_run {
+            report.configurations.push(o.pid.clone());
+            return Ok(());
+        }
+        let new_pid = client.create_factory_config(factory, &props).await?;
         report.notes.push(format!(
-            "{} no longer exists; re-create it from the backup by hand (a new one would get a new PID)",
+            "{} was deleted and is re-created as {new_pid}; a cloud configuration that named the old PID must name the new one",
             o.pid
         ));
+        report.configurations.push(new_pid);
         return Ok(());
     };
     let mut props = o.properties.clone();

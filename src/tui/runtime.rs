@@ -117,7 +117,7 @@ impl Runtime {
             Effect::PlanUpgrade => {
                 let root = upgrade::default_backup_root();
                 tokio::spawn(async move {
-                    let r = ui(setup.upgrade_preview(None, &root).await);
+                    let r = ui(setup.upgrade_preview(None, &root, false).await);
                     let _ = tx.send(Msg::UpgradePlanned(r));
                 });
             }

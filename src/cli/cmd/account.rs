@@ -1,12 +1,13 @@
 //! `brandlink account create|check`: step 2, the IMS technical account configuration.
 
-use crate::cli::args::{AccountCheck, AccountCreate, AccountMigrate};
+use crate::cli::args::{AccountCheck, AccountCreate, AccountDelete, AccountMigrate, AccountUpdate};
 use crate::cli::context::{Context, secret_from_env_or_prompt};
 use crate::cli::output::{CliError, Report, confirm, refuse_if_read_only};
 use crate::ims::payload::PROD_IMS;
 use crate::setup::SetupError;
 use crate::setup::account::VerdictState;
 use crate::setup::actions::{AccountKind, AccountOutcome, AccountSpec, HealthReport, KeySource};
+use crate::setup::lifecycle::UpdateRequest;
 use crate::setup::migrate::{MigrateRequest, MigrationPlan};
 use secrecy::SecretString;
 use serde::Serialize;
@@ -284,4 +285,201 @@ pub async fn migrate(ctx: &Context, a: &AccountMigrate) -> Result<Report, CliErr
         plan: done.plan,
     };
     Ok(Report::new(ok, text, &body))
+}
+
+/// `account update --json` / `account delete --json`: `ok`, `dryRun`, `plan`, `backupDir`,
+/// `tests[]`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeReport<P: Serialize> {
+    pub ok: bool,
+    pub dry_run: bool,
+    pub plan: P,
+    pub backup_dir: Option<std::path::PathBuf>,
+    pub tests: Vec<crate::setup::TestResult>,
+}
+
+fn changes_text(changes: &[crate::setup::migrate::PropertyChange]) -> String {
+    changes
+        .iter()
+        .map(|c| {
+            format!(
+                "  {:<10} {:<42} {} → {}\n",
+                c.on,
+                c.name,
+                show_values(&c.before),
+                show_values(&c.after)
+            )
+        })
+        .collect()
+}
+
+fn tests_text(tests: &[crate::setup::TestResult]) -> String {
+    tests
+        .iter()
+        .map(|t| {
+            format!(
+                "  {} {:<24} {}\n",
+                if t.success { "✓" } else { "✗" },
+                t.agent,
+                t.summary
+            )
+        })
+        .collect()
+}
+
+pub async fn update(ctx: &Context, a: &AccountUpdate) -> Result<Report, CliError> {
+    if ctx.read_only && !a.dry_run {
+        return Err(CliError::Usage(
+            "--read-only: the update changes AEM; only --dry-run is allowed".into(),
+        ));
+    }
+    let setup = ctx.setup()?.with_ims_choice(a.ims.clone());
+    // A new secret is required with --secret; otherwise the current one, if given, lets IMS
+    // check the other new values.
+    let secret = if a.secret {
+        Some(client_secret()?)
+    } else {
+        std::env::var("BRANDLINK_CLIENT_SECRET")
+            .ok()
+            .filter(|s| !s.is_empty())
+            .map(SecretString::from)
+    };
+    let req = UpdateRequest {
+        title: a.title.clone(),
+        api_key: a.api_key.as_ref().map(|k| k.trim().to_string()),
+        scopes: a.scopes.as_deref().map(crate::ims::token::split_scopes),
+        org_id: a.org_id.as_ref().map(|o| o.trim().to_string()),
+        key_alias: a.key_alias.clone(),
+        verify: !a.no_verify,
+    };
+    let plan = setup.update_plan(&req, secret.as_ref()).await?;
+    let mut text = format!(
+        "Update {} in place:\n{}",
+        plan.pid,
+        changes_text(&plan.changes)
+    );
+    text.push_str(&match plan.preflight.state {
+        VerdictState::Ok => "  IMS gives a token for the new values.\n".to_string(),
+        _ => format!("  ! {}\n", plan.preflight.message),
+    });
+    if a.dry_run {
+        text.push_str("Dry run: nothing was backed up or changed.\n");
+        let body = ChangeReport {
+            ok: true,
+            dry_run: true,
+            plan,
+            backup_dir: None,
+            tests: vec![],
+        };
+        return Ok(Report::new(true, text, &body));
+    }
+    if !ctx.json {
+        eprint!("{text}");
+    }
+    confirm(
+        a.yes,
+        "update",
+        "This changes the IMS configuration after backing it up",
+    )?;
+    let root = a
+        .backup_dir
+        .clone()
+        .unwrap_or_else(crate::setup::upgrade::default_backup_root);
+    let secret_to_store = if a.secret { secret.as_ref() } else { None };
+    let done = setup.update_account(&plan, secret_to_store, &root).await?;
+    let mut text = format!(
+        "Updated {} (backup: {}).\n{}",
+        done.pid,
+        done.backup_dir.display(),
+        tests_text(&done.tests)
+    );
+    if !done.ok {
+        text.push_str(&format!(
+            "Test Connection failed: `brandlink restore --from {}` puts the previous values back.\n",
+            done.backup_dir.display()
+        ));
+    }
+    let body = ChangeReport {
+        ok: done.ok,
+        dry_run: false,
+        plan,
+        backup_dir: Some(done.backup_dir),
+        tests: done.tests,
+    };
+    Ok(Report::new(body.ok, text, &body))
+}
+
+pub async fn delete(ctx: &Context, a: &AccountDelete) -> Result<Report, CliError> {
+    if ctx.read_only && !a.dry_run {
+        return Err(CliError::Usage(
+            "--read-only: the delete changes AEM; only --dry-run is allowed".into(),
+        ));
+    }
+    let setup = ctx.setup()?.with_ims_choice(a.ims.clone());
+    let plan = setup.delete_plan().await?;
+    let mut text = format!(
+        "Delete the Brand Portal IMS configuration {} ({}){}.\n",
+        plan.title,
+        plan.pid,
+        plan.customizer_pid
+            .as_ref()
+            .map(|c| format!(" and its customizer {c}"))
+            .unwrap_or_default()
+    );
+    if !plan.named_by.is_empty() {
+        text.push_str(&format!(
+            "  ! named by {}: Brand Portal publishing stops without it{}\n",
+            plan.named_by.join(", "),
+            if a.force {
+                ""
+            } else {
+                " (refused without --force)"
+            }
+        ));
+    }
+    if a.dry_run {
+        text.push_str("Dry run: nothing was backed up or deleted.\n");
+        let body = ChangeReport {
+            ok: true,
+            dry_run: true,
+            plan,
+            backup_dir: None,
+            tests: vec![],
+        };
+        return Ok(Report::new(true, text, &body));
+    }
+    if !plan.named_by.is_empty() && !a.force {
+        // The service refuses too; say it before asking anything.
+        setup
+            .delete_account(&plan, false, std::path::Path::new(""))
+            .await?;
+    }
+    if !ctx.json {
+        eprint!("{text}");
+    }
+    confirm(
+        a.yes,
+        "delete",
+        "This deletes the IMS configuration after backing it up",
+    )?;
+    let root = a
+        .backup_dir
+        .clone()
+        .unwrap_or_else(crate::setup::upgrade::default_backup_root);
+    let done = setup.delete_account(&plan, a.force, &root).await?;
+    let text = format!(
+        "Deleted {} (backup: {}); `brandlink restore --from {}` re-creates it.\n",
+        done.pid,
+        done.backup_dir.display(),
+        done.backup_dir.display()
+    );
+    let body = ChangeReport {
+        ok: true,
+        dry_run: false,
+        plan,
+        backup_dir: Some(done.backup_dir),
+        tests: vec![],
+    };
+    Ok(Report::new(true, text, &body))
 }

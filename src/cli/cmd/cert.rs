@@ -77,3 +77,43 @@ pub async fn create(ctx: &Context, a: &CertCreate) -> Result<Report, CliError> {
     }
     Ok(Report::new(true, text, &CertReport { ok: true, done }))
 }
+
+/// `cert rotate`: a new key pair beside the current one (the current keeps working until the
+/// configuration is repointed).
+pub async fn rotate(ctx: &Context, a: &CertCreate) -> Result<Report, CliError> {
+    refuse_if_read_only(ctx.read_only, "this command changes AEM")?;
+    let setup = ctx.setup()?;
+    let current = setup.ims_config().await?;
+    if let Some(c) = &current
+        && c.auth_type == crate::setup::snapshot::AuthType::OauthServerToServer
+    {
+        return Err(CliError::Usage(
+            "the Brand Portal IMS configuration uses OAuth Server-to-Server, which needs no certificate: nothing to rotate".into(),
+        ));
+    }
+    if let Some(c) = &current
+        && c.keypair_alias.as_deref() == Some(a.alias.as_str())
+    {
+        return Err(CliError::Usage(format!(
+            "'{}' is the alias in use; rotate to a new one, e.g. --alias {}-{}",
+            a.alias,
+            a.alias,
+            chrono::Utc::now().format("%Y")
+        )));
+    }
+    let mut report = create(ctx, a).await?;
+    if report.ok && report.json["changed"] == true {
+        report.text = report.text.replace(
+            "Next, in the Adobe Developer Console (Brand Portal tenant's organization): create a project, add the\n\
+             AEM Brand Portal API, upload this certificate, then copy API key, client secret and JWT payload.\n",
+            "",
+        );
+        report.text.push_str(&format!(
+            "Next: upload {} to the same Console project's credential (it holds both certificates meanwhile),\n\
+             then repoint AEM: `brandlink account update --key-alias {}` (backed up and tested).\n",
+            a.out.display(),
+            a.alias
+        ));
+    }
+    Ok(report)
+}

@@ -55,7 +55,9 @@ pub async fn upgrade(ctx: &Context, a: &UpgradeArgs) -> Result<Report, CliError>
     }
     let setup = ctx.setup()?;
     let root = a.backup_dir.clone().unwrap_or_else(up::default_backup_root);
-    let preview = setup.upgrade_preview(a.tenant.as_deref(), &root).await?;
+    let preview = setup
+        .upgrade_preview(a.tenant.as_deref(), &root, a.include_ims)
+        .await?;
     let preview = setup
         .wait_idle(preview, Duration::from_secs(a.wait))
         .await?;

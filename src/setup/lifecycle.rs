@@ -1,0 +1,422 @@
+//! The rest of the Brand Portal IMS configuration's life: `update` (rotate the client secret,
+//! repoint the key alias after a certificate rotation, fix a value) and `delete`. Both show the
+//! exact change, back up the provider and its customizer first (no secrets), and only ever touch
+//! Brand Portal's configuration and the customizer paired with it.
+
+use super::account::{ImsTarget, Verdict, VerdictState, oauth_verdict};
+use super::error::SetupError;
+use super::migrate::PropertyChange;
+use super::snapshot::{AuthType, ImsConfig, read_ims_configs};
+use super::upgrade;
+use crate::aem::AemClient;
+use crate::aem::agents::TestResult;
+use crate::aem::cloud::tenant_label;
+use crate::aem::osgi::{CUSTOMIZER_FACTORY, OsgiConfig};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// Brand Portal's IMS configuration with its raw provider and paired customizer.
+pub struct BpConfig {
+    pub info: ImsConfig,
+    pub provider: OsgiConfig,
+    pub customizer: Option<OsgiConfig>,
+}
+
+/// Finds the one Brand Portal IMS configuration (`chosen` names it where the author does not
+/// tell), with its provider and the customizer paired by `customizer.type`.
+pub async fn find_bp(client: &AemClient, chosen: Option<&str>) -> Result<BpConfig, SetupError> {
+    let configs = read_ims_configs(client, chosen).await?;
+    let bp: Vec<&ImsConfig> = configs.iter().filter(|c| c.is_brand_portal()).collect();
+    let info = match bp.as_slice() {
+        [] => {
+            return Err(SetupError::Refused(
+                "there is no Brand Portal IMS configuration (name it with --ims PID if brandlink cannot tell which it is)".into(),
+            ));
+        }
+        [one] => (*one).clone(),
+        many => {
+            return Err(SetupError::Refused(format!(
+                "{} Brand Portal IMS configurations exist ({}): name one with --ims PID",
+                many.len(),
+                many.iter()
+                    .map(|c| c.pid.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    };
+    let provider = client.config(&info.pid).await?.ok_or_else(|| {
+        SetupError::Refused(format!("{} disappeared while it was read", info.pid))
+    })?;
+    let ctype = provider
+        .get("token.request.customizer.type")
+        .map(str::to_string);
+    let customizer = match ctype {
+        Some(t) => client
+            .factory_configs(CUSTOMIZER_FACTORY)
+            .await?
+            .into_iter()
+            .find(|c| c.get("customizer.type") == Some(t.as_str())),
+        None => None,
+    };
+    Ok(BpConfig {
+        info,
+        provider,
+        customizer,
+    })
+}
+
+/// Backs up a provider and its customizer into a new folder under `root`.
+pub fn backup(
+    client: &AemClient,
+    bp: &BpConfig,
+    tenant_url: Option<&str>,
+    what: &str,
+    root: &Path,
+) -> Result<PathBuf, SetupError> {
+    let label = tenant_url.map(tenant_label).unwrap_or_else(|| "ims".into());
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+    let dir = root.join(format!("{stamp}-{what}-{label}"));
+    let mut saved = vec![bp.provider.clone()];
+    saved.extend(bp.customizer.clone());
+    upgrade::backup_osgi(client.base_url(), tenant_url.unwrap_or(""), &saved, &dir)?;
+    Ok(dir)
+}
+
+/// The tenant of the cloud configuration that names `cfg`, if any.
+async fn tenant_of(client: &AemClient, cfg: &ImsConfig) -> Result<Option<String>, SetupError> {
+    Ok(client
+        .cloud_configs()
+        .await?
+        .into_iter()
+        .find(|c| c.ims_config.as_deref().is_some_and(|id| cfg.is(id)))
+        .map(|c| c.tenant_url.trim_end_matches('/').to_string()))
+}
+
+/// Test Connection of the tenant's agents.
+pub async fn test_tenant(
+    client: &AemClient,
+    tenant: Option<&str>,
+) -> Result<Vec<TestResult>, SetupError> {
+    let Some(t) = tenant else {
+        return Ok(vec![]);
+    };
+    let ids: Vec<String> = client
+        .brand_portal_agents(t)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    Ok(client
+        .test_connections(&ids)
+        .await
+        .into_iter()
+        .map(|(id, r)| {
+            r.unwrap_or_else(|e| TestResult {
+                agent: id,
+                success: false,
+                summary: e.to_string(),
+                explanation: vec![],
+                transcript: vec![],
+            })
+        })
+        .collect())
+}
+
+/// What `account update` may change.
+#[derive(Clone, Debug, Default)]
+pub struct UpdateRequest {
+    pub title: Option<String>,
+    pub api_key: Option<String>,
+    /// OAuth: the scopes.
+    pub scopes: Option<Vec<String>>,
+    /// OAuth: the organization id.
+    pub org_id: Option<String>,
+    /// JWT: the key pair alias (after a certificate rotation).
+    pub key_alias: Option<String>,
+    /// Ask IMS for a token with the new values first (needs the secret; OAuth).
+    pub verify: bool,
+}
+
+/// An update as it would run.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdatePlan {
+    pub pid: String,
+    pub auth_type: AuthType,
+    pub changes: Vec<PropertyChange>,
+    pub preflight: Verdict,
+    pub tenant_url: Option<String>,
+}
+
+/// What an update or delete did.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeDone {
+    pub pid: String,
+    pub backup_dir: PathBuf,
+    pub tests: Vec<TestResult>,
+    /// Every Test Connection passed (true when there was none to run).
+    pub ok: bool,
+}
+
+fn one(v: &str) -> Vec<String> {
+    vec![v.to_string()]
+}
+
+/// Works out an update; with `secret` (a new or the current client secret) IMS is asked for a
+/// token with the new values. Nothing is written.
+pub async fn plan_update(
+    client: &AemClient,
+    ims: &ImsTarget<'_>,
+    chosen: Option<&str>,
+    req: &UpdateRequest,
+    secret: Option<&SecretString>,
+) -> Result<UpdatePlan, SetupError> {
+    let bp = find_bp(client, chosen).await?;
+    let cfg = &bp.info;
+    let mut problems = Vec::new();
+    let oauth = cfg.auth_type == AuthType::OauthServerToServer;
+    if !oauth && (req.scopes.is_some() || req.org_id.is_some()) {
+        problems.push("scopes and organization id belong to OAuth Server-to-Server: migrate first (`brandlink account migrate`)".to_string());
+    }
+    if oauth && req.key_alias.is_some() {
+        problems.push("OAuth Server-to-Server uses no key pair: --key-alias is for JWT".into());
+    }
+    if let Some(o) = &req.org_id
+        && !o.ends_with("@AdobeOrg")
+    {
+        problems.push(format!("the organization id '{o}' must end with @AdobeOrg"));
+    }
+    if let Some(k) = &req.api_key
+        && (k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric()))
+    {
+        problems
+            .push("the API key (client id) must be the Console's alphanumeric client id".into());
+    }
+    if !problems.is_empty() {
+        return Err(SetupError::Invalid(problems));
+    }
+    let mut wanted: Vec<(&str, Vec<String>)> = Vec::new();
+    if let Some(t) = &req.title {
+        wanted.push(("auth.token.provider.title", one(t.trim())));
+    }
+    if let Some(k) = &req.api_key {
+        wanted.push(("auth.token.provider.client.id", one(k)));
+    }
+    if let Some(s) = &req.scopes {
+        wanted.push(("auth.token.provider.scope", one(&s.join(","))));
+    }
+    if let Some(o) = &req.org_id {
+        wanted.push(("auth.token.provider.orgId", one(o)));
+        wanted.push((
+            "auth.token.provider.default.claims",
+            vec![format!("\"iss\" : \"{o}\"")],
+        ));
+    }
+    if let Some(a) = &req.key_alias {
+        let user = super::actions::service_user(client).await?;
+        if client.keystore(&user).await?.alias(a).is_none() {
+            return Err(SetupError::Refused(format!(
+                "alias '{a}' is not in the keystore of brandportal-imsconfig-service: create it with `brandlink cert rotate --alias {a}` first"
+            )));
+        }
+        wanted.push(("auth.token.provider.keypair.alias", one(a)));
+    }
+    let mut changes = Vec::new();
+    for (name, after) in wanted {
+        let before = bp
+            .provider
+            .properties
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone());
+        if before.as_ref() != Some(&after) {
+            changes.push(PropertyChange {
+                on: "provider",
+                name: name.to_string(),
+                before,
+                after: Some(after),
+            });
+        }
+    }
+    if secret.is_some() {
+        changes.push(PropertyChange {
+            on: "customizer",
+            name: "auth.ims.client.secret".into(),
+            before: bp.customizer.as_ref().map(|_| one("(the current secret)")),
+            after: Some(one("(the secret given)")),
+        });
+    }
+    if changes.is_empty() {
+        return Err(SetupError::Refused(
+            "nothing to change: the configuration already holds these values".into(),
+        ));
+    }
+    let preflight = match (oauth, secret, req.verify) {
+        (_, _, false) => Verdict::skipped("none", "not verified with IMS (--no-verify)"),
+        (true, Some(s), true) => {
+            let id = req.api_key.clone().unwrap_or_else(|| cfg.client_id.clone());
+            let scopes = req.scopes.clone().unwrap_or_else(|| cfg.scopes.clone());
+            let v = oauth_verdict(ims, &id, s, &scopes).await?;
+            if !v.ok() {
+                return Err(SetupError::Refused(format!(
+                    "{}; nothing was changed",
+                    v.message
+                )));
+            }
+            v
+        }
+        (true, None, true) => Verdict::skipped(
+            "oauth-client-credentials",
+            "not verified with IMS: give the client secret (BRANDLINK_CLIENT_SECRET) to have it asked; Test Connection checks the result",
+        ),
+        (false, _, true) => Verdict::skipped(
+            "jwt-exchange",
+            "JWT: Test Connection after the change shows whether AEM obtains a token",
+        ),
+    };
+    let tenant_url = tenant_of(client, cfg).await?;
+    Ok(UpdatePlan {
+        pid: cfg.pid.clone(),
+        auth_type: cfg.auth_type,
+        changes,
+        preflight,
+        tenant_url,
+    })
+}
+
+/// Backs up, changes the configuration in place, and runs Test Connection on the tenant's
+/// agents.
+pub async fn update(
+    client: &AemClient,
+    chosen: Option<&str>,
+    plan: &UpdatePlan,
+    secret: Option<&SecretString>,
+    root: &Path,
+) -> Result<ChangeDone, SetupError> {
+    let bp = find_bp(client, chosen).await?;
+    if bp.info.pid != plan.pid {
+        return Err(SetupError::Refused(
+            "the Brand Portal IMS configuration changed since the plan was made; run again".into(),
+        ));
+    }
+    let dir = backup(client, &bp, plan.tenant_url.as_deref(), "update", root)?;
+    let props: Vec<(String, Vec<String>)> = plan
+        .changes
+        .iter()
+        .filter(|c| c.on == "provider")
+        .filter_map(|c| c.after.clone().map(|a| (c.name.clone(), a)))
+        .collect();
+    if !props.is_empty() {
+        client.update_config(&plan.pid, &props, &[]).await?;
+    }
+    if let Some(s) = secret {
+        let prop = (
+            "auth.ims.client.secret".to_string(),
+            vec![s.expose_secret().to_string()],
+        );
+        match &bp.customizer {
+            Some(c) => client.update_config(&c.pid, &[prop], &[]).await?,
+            None => {
+                let ctype = format!(
+                    "brandlink-{}",
+                    &uuid::Uuid::new_v4().simple().to_string()[..8]
+                );
+                client
+                    .create_factory_config(
+                        CUSTOMIZER_FACTORY,
+                        &[("customizer.type".to_string(), one(&ctype)), prop],
+                    )
+                    .await?;
+                client
+                    .update_config(
+                        &plan.pid,
+                        &[("token.request.customizer.type".to_string(), one(&ctype))],
+                        &[],
+                    )
+                    .await?;
+            }
+        }
+    }
+    let tests = test_tenant(client, plan.tenant_url.as_deref()).await?;
+    let ok = tests.iter().all(|t| t.success);
+    Ok(ChangeDone {
+        pid: plan.pid.clone(),
+        backup_dir: dir,
+        tests,
+        ok,
+    })
+}
+
+/// A delete as it would run.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletePlan {
+    pub pid: String,
+    pub title: String,
+    pub customizer_pid: Option<String>,
+    /// Cloud configurations that name it (they stop working without it).
+    pub named_by: Vec<String>,
+}
+
+pub async fn plan_delete(
+    client: &AemClient,
+    chosen: Option<&str>,
+) -> Result<DeletePlan, SetupError> {
+    let bp = find_bp(client, chosen).await?;
+    let named_by = client
+        .cloud_configs()
+        .await?
+        .into_iter()
+        .filter(|c| c.ims_config.as_deref().is_some_and(|id| bp.info.is(id)))
+        .map(|c| c.path)
+        .collect();
+    Ok(DeletePlan {
+        pid: bp.info.pid.clone(),
+        title: bp.info.title.clone(),
+        customizer_pid: bp.customizer.as_ref().map(|c| c.pid.clone()),
+        named_by,
+    })
+}
+
+/// Backs up and deletes the Brand Portal IMS configuration and its customizer; refused while a
+/// cloud configuration names it, unless `force`.
+pub async fn delete(
+    client: &AemClient,
+    chosen: Option<&str>,
+    plan: &DeletePlan,
+    force: bool,
+    root: &Path,
+) -> Result<ChangeDone, SetupError> {
+    if !plan.named_by.is_empty() && !force {
+        return Err(SetupError::Refused(format!(
+            "{} names this IMS configuration: without it Brand Portal publishing stops. Remove the integration with `brandlink upgrade` (which can include it with --include-ims), or pass --force",
+            plan.named_by.join(", ")
+        )));
+    }
+    let bp = find_bp(client, chosen).await?;
+    if bp.info.pid != plan.pid {
+        return Err(SetupError::Refused(
+            "the Brand Portal IMS configuration changed since the plan was made; run again".into(),
+        ));
+    }
+    let dir = backup(client, &bp, None, "delete", root)?;
+    if let Some(c) = &bp.customizer {
+        client.delete_config(&c.pid).await?;
+    }
+    client.delete_config(&plan.pid).await?;
+    Ok(ChangeDone {
+        pid: plan.pid.clone(),
+        backup_dir: dir,
+        tests: vec![],
+        ok: true,
+    })
+}
+
+impl UpdatePlan {
+    pub fn verified(&self) -> bool {
+        self.preflight.state == VerdictState::Ok
+    }
+}
