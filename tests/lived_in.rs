@@ -477,3 +477,49 @@ async fn the_jwt_configurations_whole_life_on_a_lived_in_author() {
         "{v}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_tenant_is_never_added_by_accident() {
+    let e = common::start(Scenario::Configured).await;
+    let cli = Cli::new(&e);
+    let other = "https://other.brand-portal.adobe.com";
+    let create = ["cloud", "create", "--title", "BP", "--service-url", other];
+    let (code, v) = cli.json(&create, &[]).await;
+    assert_eq!(code, 1, "{v}");
+    let err = v["error"].as_str().unwrap();
+    assert!(
+        err.contains("one author serves one tenant") && err.contains("--repoint"),
+        "{err}"
+    );
+    assert_eq!(
+        e.json("/sandbox/control/state").await["cloudConfigs"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // Without a terminal the word must be given as --yes.
+    let mut repoint = create.to_vec();
+    repoint.push("--repoint");
+    let (code, _) = cli.json(&repoint, &[]).await;
+    assert_eq!(code, 2);
+    repoint.push("--yes");
+    let (code, v) = cli.json(&repoint, &[]).await;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["replaced"], e.sb.tenant_url());
+    assert_eq!(v["agents"].as_array().unwrap().len(), 4);
+    assert!(
+        v["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("upgrade --tenant"),
+        "{v}"
+    );
+    let state = e.json("/sandbox/control/state").await;
+    assert_eq!(
+        state["cloudConfigs"].as_array().unwrap().len(),
+        1,
+        "repointed, not added"
+    );
+    assert_eq!(state["cloudConfigs"][0]["tenantUrl"], other);
+}

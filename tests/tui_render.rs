@@ -881,3 +881,90 @@ fn oauth_first_on_a_current_author() {
     assert_eq!(b.tab, Tab::Certificate);
     assert_eq!(b.tabs.account.auth_type, AuthType::Jwt);
 }
+
+#[test]
+fn changes_that_need_a_typed_word() {
+    // Another tenant's Service URL on the Cloud tab: what a repoint does, then the word.
+    let mut a = loaded(configured(), false);
+    a.on_action(Action::GotoCloud);
+    a.tabs.cloud.form.set(
+        CloudField::ServiceUrl,
+        "https://other.brand-portal.adobe.com",
+    );
+    a.tabs.cloud.form.focus_on(
+        &[
+            CloudField::Title,
+            CloudField::Ims,
+            CloudField::ServiceUrl,
+            CloudField::Create,
+        ],
+        CloudField::Create,
+    );
+    assert!(a.on_key(code(KeyCode::Enter)).is_empty());
+    assert!(matches!(a.modal, Some(Modal::Confirm(_))));
+    let screen = render(&a);
+    assert!(
+        screen.contains("AEM creates four agents and a MAC user"),
+        "{screen}"
+    );
+    for c in "repoin".chars() {
+        a.on_key(key(c));
+    }
+    assert!(
+        a.on_key(code(KeyCode::Enter)).is_empty(),
+        "only the whole word"
+    );
+    a.on_key(key('t'));
+    let fx = a.on_key(code(KeyCode::Enter));
+    assert!(
+        matches!(
+            fx.as_slice(),
+            [Effect::CreateCloud {
+                mode: brandlink::setup::actions::CloudMode::Repoint,
+                ..
+            }]
+        ),
+        "{fx:?}"
+    );
+    // Delete is refused while the cloud configuration names the IMS configuration.
+    let mut b = loaded(configured(), false);
+    b.on_action(Action::GotoAccount);
+    assert!(b.on_key(key('x')).is_empty());
+    assert!(b.modal.is_none());
+    assert!(b.shared.notice.as_ref().unwrap().text.contains("names it"));
+    // Without a cloud configuration: the dialog, then the delete.
+    let mut i = configured();
+    i.cloud_configs.clear();
+    let mut c = loaded(i, false);
+    c.on_action(Action::GotoAccount);
+    c.on_key(key('x'));
+    assert!(matches!(c.modal, Some(Modal::Confirm(_))));
+    for ch in "delete".chars() {
+        c.on_key(key(ch));
+    }
+    assert!(matches!(
+        c.on_key(code(KeyCode::Enter)).as_slice(),
+        [Effect::DeleteAccount]
+    ));
+    // Rotating the secret: typed into the field, IMS asked first.
+    let mut d = loaded(configured(), false);
+    d.on_action(Action::GotoAccount);
+    let items = d.tabs.account.items(&d.shared);
+    d.tabs
+        .account
+        .form
+        .set(AccountField::Secret, "p8e-new-secret");
+    d.tabs
+        .account
+        .form
+        .focus_on(&items, AccountField::RotateSecret);
+    let fx = d.on_key(code(KeyCode::Enter));
+    assert!(
+        matches!(fx.as_slice(), [Effect::PlanSecretRotation { .. }]),
+        "{fx:?}"
+    );
+    assert!(
+        !format!("{fx:?}").contains("p8e-new-secret"),
+        "Debug hides it"
+    );
+}

@@ -55,8 +55,21 @@ impl AemClient {
         tenant_url: &str,
         ims_config: &str,
     ) -> Result<(), AemError> {
+        self.save_cloud_config(None, title, tenant_url, ims_config)
+            .await
+    }
+
+    /// Saves the Brand Portal configuration as the dialog does: a new one, or (`item`) the one
+    /// at that path.
+    pub async fn save_cloud_config(
+        &self,
+        item: Option<&str>,
+        title: &str,
+        tenant_url: &str,
+        ims_config: &str,
+    ) -> Result<(), AemError> {
         let f = form([
-            ("item", ""),
+            ("item", item.unwrap_or("")),
             ("name", title),
             ("tenantURL", tenant_url),
             ("pubFolder", ""),

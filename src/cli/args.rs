@@ -250,6 +250,15 @@ pub struct CloudCreate {
     /// Seconds to wait for the agents.
     #[arg(long, default_value_t = 30)]
     pub wait: u64,
+    /// Another tenant's configuration exists: change its Service URL to this one.
+    #[arg(long, conflicts_with = "new")]
+    pub repoint: bool,
+    /// Another tenant's configuration exists: add a second configuration.
+    #[arg(long)]
+    pub new: bool,
+    /// Go ahead with --repoint / --new without the typed confirmation.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

@@ -99,6 +99,21 @@ pub struct CloudOutcome {
     pub tenant_url: String,
     pub changed: bool,
     pub agents: Vec<String>,
+    /// The tenant the configuration pointed to before a repoint.
+    pub replaced: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+/// What `cloud create` may do when another tenant's configuration exists.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CloudMode {
+    /// Refuse, saying what the two choices do.
+    #[default]
+    Create,
+    /// Change the existing configuration's Service URL.
+    Repoint,
+    /// Add a second configuration.
+    New,
 }
 
 /// Creates the Brand Portal cloud configuration and waits until AEM has created the agents.
@@ -108,6 +123,7 @@ pub async fn create_cloud(
     service_url: &str,
     ims: Option<&str>,
     wait: Duration,
+    mode: CloudMode,
 ) -> Result<CloudOutcome, SetupError> {
     let mut problems = Vec::new();
     if title.trim().is_empty() {
@@ -176,6 +192,8 @@ pub async fn create_cloud(
             tenant_url: tenant,
             changed: false,
             agents,
+            replaced: None,
+            warnings: vec![],
         });
     }
     if let Some(c) = existing.iter().find(|c| c.legacy) {
@@ -184,8 +202,36 @@ pub async fn create_cloud(
             c.path, c.tenant_url
         )));
     }
+    // Another tenant's configuration: one author serves one tenant.
+    let mut warnings = Vec::new();
+    let mut replaced = None;
+    let other = existing.iter().find(|c| !c.legacy);
+    let item = match (other, mode) {
+        (None, _) => None,
+        (Some(c), CloudMode::Create) => {
+            return Err(SetupError::Refused(format!(
+                "a Brand Portal configuration for {} already exists at {}; one author serves one tenant. Changing its Service URL repoints the live integration: AEM creates four agents and a MAC user for {tenant}, and those of {} stay until `brandlink upgrade --tenant {}`. Pass --repoint to do that, or --new to add a second configuration",
+                c.tenant_url, c.path, c.tenant_url, c.tenant_url
+            )));
+        }
+        (Some(c), CloudMode::Repoint) => {
+            warnings.push(format!(
+                "{} now points to {tenant}; the agents and MAC user of {} stay until `brandlink upgrade --tenant {}`",
+                c.path, c.tenant_url, c.tenant_url
+            ));
+            replaced = Some(c.tenant_url.clone());
+            Some(c.path.clone())
+        }
+        (Some(c), CloudMode::New) => {
+            warnings.push(format!(
+                "this author now serves two tenants ({} and {tenant}); Adobe pairs one tenant with one author, and Asset Sourcing breaks otherwise",
+                c.tenant_url
+            ));
+            None
+        }
+    };
     client
-        .create_cloud_config(title.trim(), &tenant, &ims_id)
+        .save_cloud_config(item.as_deref(), title.trim(), &tenant, &ims_id)
         .await?;
     let deadline = tokio::time::Instant::now() + wait;
     loop {
@@ -219,6 +265,8 @@ pub async fn create_cloud(
                 tenant_url: tenant,
                 changed: true,
                 agents: agents.into_iter().map(|a| a.id).collect(),
+                replaced,
+                warnings,
             });
         }
         tokio::time::sleep(Duration::from_millis(250)).await;

@@ -432,9 +432,10 @@ impl Setup {
         service_url: &str,
         ims: Option<&str>,
         wait: Duration,
+        mode: actions::CloudMode,
     ) -> Result<CloudOutcome, SetupError> {
         let ims = ims.or(self.ims_choice.as_deref());
-        actions::create_cloud(&self.client, title, service_url, ims, wait).await
+        actions::create_cloud(&self.client, title, service_url, ims, wait, mode).await
     }
 
     // ---- Step 4: agents and queues -------------------------------------------------------

@@ -256,6 +256,7 @@ impl App {
                 | Msg::QueueDone(..)
                 | Msg::UpgradeDone(_)
                 | Msg::Migrated(_)
+                | Msg::AccountChanged(..)
         ) {
             cx.busy = None;
         }
@@ -304,6 +305,16 @@ impl App {
                 if let Some(Modal::Migrate(d)) = &mut self.modal {
                     d.planned(r);
                 }
+            }
+            Msg::UpdatePlanned(r, secret) => {
+                cx.busy = None;
+                let outs = self.tabs.account.on_update_planned(r, secret, cx);
+                return self.apply(outs);
+            }
+            Msg::AccountChanged(r, what) => {
+                self.tabs.account.on_changed(r, what, cx);
+                cx.loading = true;
+                return vec![Effect::Load];
             }
             Msg::Migrated(r) => {
                 match r {

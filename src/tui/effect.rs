@@ -3,8 +3,9 @@
 //! decide (retry, wording) without reading messages.
 
 use crate::monitor::Snapshot;
-use crate::setup::actions::{AccountOutcome, AccountSpec, CloudOutcome, HealthReport};
+use crate::setup::actions::{AccountOutcome, AccountSpec, CloudMode, CloudOutcome, HealthReport};
 use crate::setup::console::{ConsoleCredential, ConsoleCreds};
+use crate::setup::lifecycle::{ChangeDone, UpdatePlan};
 use crate::setup::migrate::{MigrateRequest, MigrationDone, MigrationPlan};
 use crate::setup::service::{CertDone, QueueOp, UpgradeDone, UpgradePreview};
 use crate::setup::{ErrorClass, Integration, LogLine, SetupError, TestResult};
@@ -61,6 +62,8 @@ pub enum Msg {
     CredentialFetched(UiResult<ConsoleCredential>),
     MigrationPlanned(UiResult<MigrationPlan>),
     Migrated(UiResult<Box<MigrationDone>>),
+    UpdatePlanned(UiResult<UpdatePlan>, SecretString),
+    AccountChanged(UiResult<ChangeDone>, &'static str),
     UpgradeDone(UiResult<Box<UpgradeDone>>),
 }
 
@@ -93,6 +96,7 @@ pub enum Effect {
         title: String,
         service_url: String,
         ims: Option<String>,
+        mode: CloudMode,
     },
     Test(Vec<String>),
     /// Poll now.
@@ -112,6 +116,15 @@ pub enum Effect {
         plan: Box<MigrationPlan>,
         secret: SecretString,
     },
+    /// Rotate the client secret: IMS asked first, then the changes shown.
+    PlanSecretRotation {
+        secret: SecretString,
+    },
+    RunUpdate {
+        plan: Box<UpdatePlan>,
+        secret: SecretString,
+    },
+    DeleteAccount,
     /// Carry out the upgrade the operator confirmed.
     RunUpgrade(Box<UpgradePreview>),
     Cancel,

@@ -187,6 +187,7 @@ impl Default for Keymap {
                 b(Scope::Account, &[Key::ch('f')], FetchConsole, true),
                 b(Scope::Account, &[Key::ch('c')], CheckHealth, true),
                 b(Scope::Account, &[Key::ch('m')], Migrate, true),
+                b(Scope::Account, &[Key::ch('x')], DeleteAccount, false),
                 b(Scope::Replication, &[Key::ch('t')], TestSelected, true),
                 b(Scope::Replication, &[Key::ch('T')], TestAll, true),
                 b(Scope::Replication, &[Key::ch('L')], ShowLog, true),

@@ -31,6 +31,40 @@ pub enum Modal {
     Log(LogPane),
     /// JWT → OAuth Server-to-Server.
     Migrate(Box<MigrateDialog>),
+    /// Any other change that needs a typed word: what happens, then the effect.
+    Confirm(Box<ConfirmDialog>),
+}
+
+/// A change that needs a typed word before it runs.
+#[derive(Debug)]
+pub struct ConfirmDialog {
+    pub title: String,
+    /// What will happen, line by line.
+    pub lines: Vec<String>,
+    pub word: &'static str,
+    pub typed: String,
+    /// The status line while it runs.
+    pub busy: String,
+    pub effect: Option<Effect>,
+}
+
+impl ConfirmDialog {
+    pub fn new(
+        title: &str,
+        lines: Vec<String>,
+        word: &'static str,
+        busy: &str,
+        effect: Effect,
+    ) -> Self {
+        ConfirmDialog {
+            title: title.into(),
+            lines,
+            word,
+            typed: String::new(),
+            busy: busy.into(),
+            effect: Some(effect),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -83,6 +117,7 @@ impl Modal {
             Modal::ClearQueue(_) | Modal::Upgrade(_) => vec![Scope::Global, Scope::Editing],
             Modal::Log(_) => vec![Scope::Global, Scope::Pane],
             Modal::Migrate(d) => d.scopes(),
+            Modal::Confirm(_) => vec![Scope::Global, Scope::Editing],
         }
     }
 
@@ -97,7 +132,7 @@ impl Modal {
                 ]
             }
             Modal::ConfirmQuit => vec![],
-            Modal::ClearQueue(_) | Modal::Upgrade(_) => {
+            Modal::ClearQueue(_) | Modal::Upgrade(_) | Modal::Confirm(_) => {
                 vec![Hint::on(Action::Activate), Hint::on(Action::Back)]
             }
             Modal::Migrate(d) => d.hints(),
@@ -123,6 +158,20 @@ impl Modal {
                     effects,
                 )
             }
+            Modal::Confirm(c) => match action {
+                Some(Action::Back) => (ModalOut::Close, vec![]),
+                Some(Action::Activate) if c.typed == c.word => {
+                    if !cx.begin(&c.busy) {
+                        return (ModalOut::Keep, vec![]);
+                    }
+                    (ModalOut::Close, c.effect.take().into_iter().collect())
+                }
+                Some(_) => (ModalOut::Keep, vec![]),
+                None => {
+                    typed_key(&mut c.typed, ev);
+                    (ModalOut::Keep, vec![])
+                }
+            },
             Modal::ConfirmQuit => match ev.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => (ModalOut::Quit, vec![]),
                 _ => (ModalOut::Close, vec![]),
@@ -204,6 +253,7 @@ impl Modal {
             Modal::ClearQueue(c) => draw_clear(f, area, c, theme),
             Modal::Upgrade(u) => draw_upgrade(f, area, u, cx.tick, theme),
             Modal::Migrate(d) => d.draw(f, area, cx, theme),
+            Modal::Confirm(c) => draw_confirm_change(f, area, c, theme),
         }
     }
 }
@@ -418,6 +468,27 @@ fn draw_upgrade(f: &mut Frame, area: Rect, u: &UpgradeDialog, tick: u64, theme: 
     let p = Paragraph::new(lines).wrap(Wrap { trim: false }).block(
         Block::bordered()
             .title(" Upgrade ")
+            .border_style(theme.warn),
+    );
+    f.render_widget(p, r);
+}
+
+fn draw_confirm_change(f: &mut Frame, area: Rect, c: &ConfirmDialog, theme: &Theme) {
+    let r = centered(area, 90, (c.lines.len() as u16 + 8).min(area.height));
+    f.render_widget(Clear, r);
+    let mut lines: Vec<Line> = c.lines.iter().map(|l| Line::raw(l.clone())).collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::raw(format!(
+        "Type {} and ⏎ to go ahead (esc cancels):",
+        c.word
+    )));
+    lines.push(Line::from(vec![
+        Span::raw("> "),
+        Span::styled(c.typed.clone(), theme.editing),
+    ]));
+    let p = Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+        Block::bordered()
+            .title(format!(" {} ", c.title))
             .border_style(theme.warn),
     );
     f.render_widget(p, r);

@@ -6,6 +6,7 @@ use super::effect::{Effect, Msg, UiError};
 use crate::monitor::{PollConfig, Pollers};
 use crate::setup::Setup;
 use crate::setup::actions::KeySource;
+use crate::setup::lifecycle::UpdateRequest;
 use crate::setup::service::{CertFile, CertRequest};
 use crate::setup::{SetupError, upgrade};
 use std::path::PathBuf;
@@ -150,6 +151,33 @@ impl Runtime {
                     let _ = tx.send(Msg::Migrated(r));
                 });
             }
+            Effect::PlanSecretRotation { secret } => {
+                tokio::spawn(async move {
+                    let req = UpdateRequest {
+                        verify: true,
+                        ..UpdateRequest::default()
+                    };
+                    let r = ui(setup.update_plan(&req, Some(&secret)).await);
+                    let _ = tx.send(Msg::UpdatePlanned(r, secret));
+                });
+            }
+            Effect::RunUpdate { plan, secret } => {
+                let root = upgrade::default_backup_root();
+                self.spawn_op(async move {
+                    let r = ui(setup.update_account(&plan, Some(&secret), &root).await);
+                    let _ = tx.send(Msg::AccountChanged(r, "updated"));
+                });
+            }
+            Effect::DeleteAccount => {
+                let root = upgrade::default_backup_root();
+                self.spawn_op(async move {
+                    let r = match setup.delete_plan().await {
+                        Ok(plan) => setup.delete_account(&plan, false, &root).await,
+                        Err(e) => Err(e),
+                    };
+                    let _ = tx.send(Msg::AccountChanged(ui(r), "deleted"));
+                });
+            }
             Effect::FetchLog(agent) => {
                 tokio::spawn(async move {
                     let r = ui(setup.agent_log(&agent).await);
@@ -222,6 +250,7 @@ impl Runtime {
                 title,
                 service_url,
                 ims,
+                mode,
             } => {
                 self.spawn_op(async move {
                     let r = setup
@@ -230,6 +259,7 @@ impl Runtime {
                             &service_url,
                             ims.as_deref(),
                             Duration::from_secs(30),
+                            mode,
                         )
                         .await;
                     let _ = tx.send(Msg::CloudCreated(ui(r)));

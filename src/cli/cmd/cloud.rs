@@ -2,8 +2,8 @@
 
 use crate::cli::args::CloudCreate;
 use crate::cli::context::Context;
-use crate::cli::output::{CliError, Report, refuse_if_read_only};
-use crate::setup::actions::CloudOutcome;
+use crate::cli::output::{CliError, Report, confirm, refuse_if_read_only};
+use crate::setup::actions::{CloudMode, CloudOutcome};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -18,12 +18,35 @@ pub struct CloudReport {
 pub async fn create(ctx: &Context, a: &CloudCreate) -> Result<Report, CliError> {
     refuse_if_read_only(ctx.read_only, "this command changes AEM")?;
     let setup = ctx.setup()?;
+    let mode = match (a.repoint, a.new) {
+        (true, _) => CloudMode::Repoint,
+        (_, true) => CloudMode::New,
+        _ => CloudMode::Create,
+    };
+    if mode != CloudMode::Create {
+        confirm(
+            a.yes,
+            if a.repoint { "repoint" } else { "new" },
+            &if a.repoint {
+                format!(
+                    "This repoints the existing Brand Portal configuration to {}; AEM creates four agents and a MAC user for it",
+                    a.service_url
+                )
+            } else {
+                format!(
+                    "This adds a second Brand Portal configuration for {}; one author should serve one tenant",
+                    a.service_url
+                )
+            },
+        )?;
+    }
     let out = setup
         .create_cloud(
             &a.title,
             &a.service_url,
             a.ims.as_deref(),
             Duration::from_secs(a.wait),
+            mode,
         )
         .await?;
     let text = format!(
@@ -37,6 +60,7 @@ pub async fn create(ctx: &Context, a: &CloudCreate) -> Result<Report, CliError> 
         out.tenant_url,
         out.agents.join(", ")
     );
+    let text = out.warnings.iter().fold(text, |t, w| format!("{t}! {w}\n"));
     Ok(Report::new(
         true,
         text,

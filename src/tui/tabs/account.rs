@@ -11,8 +11,6 @@ use crate::tui::action::Action;
 use crate::tui::effect::{Effect, UiResult};
 use crate::tui::form::{Activation, Form, FormItem, Kind};
 use crate::tui::keymap::Scope;
-use crate::tui::migrate::MigrateDialog;
-use crate::tui::modal::Modal;
 use crate::tui::state::Shared;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{error_lines, kv, para, step_lines, wrapped_height};
@@ -35,6 +33,7 @@ pub enum AccountField {
     OrgId,
     Create,
     CheckHealth,
+    RotateSecret,
 }
 
 impl FormItem for AccountField {
@@ -51,6 +50,7 @@ impl FormItem for AccountField {
             AccountField::OrgId => "Organization id",
             AccountField::Create => "Create",
             AccountField::CheckHealth => "Check Health",
+            AccountField::RotateSecret => "Store this secret (rotate)",
         }
     }
     fn kind(self) -> Kind {
@@ -58,7 +58,9 @@ impl FormItem for AccountField {
             AccountField::AuthType => Kind::Choice,
             AccountField::Secret => Kind::Masked,
             AccountField::Payload => Kind::Multiline,
-            AccountField::Create | AccountField::CheckHealth => Kind::Button,
+            AccountField::Create | AccountField::CheckHealth | AccountField::RotateSecret => {
+                Kind::Button
+            }
             _ => Kind::Text,
         }
     }
@@ -118,7 +120,7 @@ impl AccountTab {
     pub fn items(&self, cx: &Shared) -> Vec<AccountField> {
         use AccountField::*;
         if existing(cx) {
-            return vec![Secret, CheckHealth];
+            return vec![Secret, CheckHealth, RotateSecret];
         }
         let mut v = vec![Title, AuthType, ApiKey, Secret];
         match self.auth_type {
@@ -249,35 +251,6 @@ impl AccountTab {
         }
     }
 
-    fn migrate(&mut self, cx: &mut Shared) -> Vec<Out> {
-        if cx.refuse_read_only("the migration is off") {
-            return vec![];
-        }
-        let Some(c) = cx
-            .snapshot
-            .as_ref()
-            .and_then(|s| s.bp_ims_config())
-            .cloned()
-        else {
-            cx.error("there is no Brand Portal IMS configuration to migrate");
-            return vec![];
-        };
-        if c.auth_type != AuthType::Jwt {
-            cx.info("the Brand Portal IMS configuration already uses OAuth Server-to-Server");
-            return vec![];
-        }
-        let mut out = vec![Out::Open(Modal::Migrate(Box::new(MigrateDialog::new(
-            &c.pid,
-            &c.client_id,
-        ))))];
-        if cx.header.sandbox {
-            out.push(Out::Effect(Effect::FetchCredential {
-                client_id: c.client_id.clone(),
-            }));
-        }
-        out
-    }
-
     fn fill_from_console(&mut self) {
         let Some(c) = self.console.clone() else {
             return;
@@ -388,6 +361,7 @@ impl Component for AccountTab {
             Action::FetchConsole => return self.fetch_console(cx),
             Action::CheckHealth => return self.check_health(cx),
             Action::Migrate => return self.migrate(cx),
+            Action::DeleteAccount => return self.delete(cx),
             _ => {}
         }
         match self.form.navigate(action, &items) {
@@ -402,6 +376,7 @@ impl Component for AccountTab {
             }
             Some(Activation::Button(AccountField::Create)) => self.create(cx),
             Some(Activation::Button(AccountField::CheckHealth)) => self.check_health(cx),
+            Some(Activation::Button(AccountField::RotateSecret)) => self.rotate_secret(cx),
             _ => vec![],
         }
     }

@@ -3,13 +3,13 @@
 
 use super::{Clicks, Component, Hint, Out, Tab};
 use crate::setup::Integration;
-use crate::setup::actions::CloudOutcome;
+use crate::setup::actions::{CloudMode, CloudOutcome};
 use crate::setup::snapshot::ImsConfig;
 use crate::tui::action::Action;
 use crate::tui::effect::{Effect, UiResult};
 use crate::tui::form::{Activation, Form, FormItem, Kind};
 use crate::tui::keymap::Scope;
-use crate::tui::modal::{Modal, UpgradeDialog};
+use crate::tui::modal::{ConfirmDialog, Modal, UpgradeDialog};
 use crate::tui::state::Shared;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{error_lines, para, step_lines, wrapped_height};
@@ -112,14 +112,55 @@ impl CloudTab {
             self.form.errors = errors;
             return vec![];
         }
+        self.form.errors.clear();
+        // Another tenant's configuration: say what a repoint does and ask for the word.
+        let other = cx.snapshot.as_ref().and_then(|s| {
+            s.cloud_configs
+                .iter()
+                .find(|c| !c.legacy)
+                .filter(|c| {
+                    !c.tenant_url
+                        .trim_end_matches('/')
+                        .eq_ignore_ascii_case(url.trim_end_matches('/'))
+                })
+                .cloned()
+        });
+        if let Some(c) = other {
+            let lines = vec![
+                format!("{} serves {} today.", c.path, c.tenant_url),
+                format!(
+                    "Its Service URL becomes {url}: the live integration moves to that tenant."
+                ),
+                format!(
+                    "AEM creates four agents and a MAC user for it; those of {} stay until `brandlink upgrade --tenant {}`.",
+                    c.tenant_url, c.tenant_url
+                ),
+                "Adobe pairs one tenant with one author (Asset Sourcing breaks otherwise).".into(),
+                "For a second tenant on purpose, use `brandlink cloud create --new` instead."
+                    .into(),
+            ];
+            let effect = Effect::CreateCloud {
+                title,
+                service_url: url,
+                ims,
+                mode: CloudMode::Repoint,
+            };
+            return vec![Out::Open(Modal::Confirm(Box::new(ConfirmDialog::new(
+                "Repoint the Brand Portal configuration",
+                lines,
+                "repoint",
+                "repointing the cloud configuration and waiting for the agents",
+                effect,
+            ))))];
+        }
         if !cx.begin("creating the cloud configuration and waiting for the agents") {
             return vec![];
         }
-        self.form.errors.clear();
         vec![Out::Effect(Effect::CreateCloud {
             title,
             service_url: url,
             ims,
+            mode: CloudMode::Create,
         })]
     }
 
@@ -143,11 +184,19 @@ impl CloudTab {
             Ok(o) => {
                 self.form.mark_clean();
                 let path = o.path.unwrap_or_default();
-                cx.success(if o.changed {
+                let mut text = if o.changed {
                     format!("created {path}; AEM created {} agents", o.agents.len())
                 } else {
                     format!("{path} already exists; nothing changed")
-                });
+                };
+                if let Some(old) = &o.replaced {
+                    text = format!(
+                        "{path} now points to {}; AEM created {} agents (those of {old} stay until an upgrade of that tenant)",
+                        o.tenant_url,
+                        o.agents.len()
+                    );
+                }
+                cx.success(text);
             }
             Err(e) => cx.error(e.message),
         }
