@@ -19,6 +19,8 @@ pub struct AgentInfo {
     pub transport_uri: String,
     pub retry_delay_ms: Option<u64>,
     pub close_connection: bool,
+    /// The user the agent publishes as (`transportUser`, else `userId`): the MAC user.
+    pub transport_user: Option<String>,
 }
 
 impl AgentInfo {
@@ -30,6 +32,9 @@ impl AgentInfo {
             transport_uri: text(c, "transportUri").unwrap_or_default(),
             retry_delay_ms: text(c, "retryDelay").and_then(|r| r.trim().parse().ok()),
             close_connection: flag(c, "protocolHTTPConnectionClose").unwrap_or(false),
+            transport_user: text(c, "transportUser")
+                .or_else(|| text(c, "userId"))
+                .filter(|u| !u.trim().is_empty()),
         }
     }
 }

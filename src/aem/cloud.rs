@@ -6,6 +6,7 @@ use super::error::AemError;
 use super::nodes::{child_names, text};
 use reqwest::Method;
 use serde::Serialize;
+use serde_json::Value;
 
 pub const CLOUD_ROOT: &str = "/conf/global/settings/cloudconfigs/mediaportal";
 pub const LEGACY_ROOT: &str = "/etc/cloudservices/mediaportal";
@@ -22,28 +23,54 @@ pub struct CloudConfig {
 }
 
 impl AemClient {
-    /// Every Brand Portal cloud configuration on the author.
+    /// Every Brand Portal cloud configuration on the author: querybuilder under both roots
+    /// (`tenantURL` on the configuration node or on its `jcr:content`), else a listing of the
+    /// roots' children.
     pub async fn cloud_configs(&self) -> Result<Vec<CloudConfig>, AemError> {
         let mut out = Vec::new();
         for (root, legacy) in [(CLOUD_ROOT, false), (LEGACY_ROOT, true)] {
-            let node = match self.node(root, 2).await {
-                Ok(n) => n,
-                Err(AemError::NotFound { .. }) => continue,
-                Err(e) => return Err(e),
-            };
-            for name in child_names(&node) {
-                let content = &node[&name]["jcr:content"];
-                let Some(tenant) = text(content, "tenantURL") else {
-                    continue;
-                };
-                out.push(CloudConfig {
-                    path: format!("{root}/{name}"),
-                    title: text(content, "jcr:title").unwrap_or_else(|| name.clone()),
-                    tenant_url: tenant,
-                    ims_config: text(content, "imsConfig"),
-                    legacy,
-                });
+            let q = format!(
+                "/bin/querybuilder.json?path={root}&property=tenantURL&property.operation=exists&p.hits=full&p.limit=-1"
+            );
+            match self.get_json::<Value>(&q).await {
+                Ok(v) => out.extend(configs_from_hits(&v, legacy)),
+                Err(AemError::NotFound { .. }) => {}
+                Err(_) => out.extend(self.cloud_configs_listed(root, legacy).await?),
             }
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        out.dedup_by(|a, b| a.path == b.path);
+        Ok(out)
+    }
+
+    /// The fallback: the root's children, two levels deep.
+    async fn cloud_configs_listed(
+        &self,
+        root: &str,
+        legacy: bool,
+    ) -> Result<Vec<CloudConfig>, AemError> {
+        let node = match self.node(root, 2).await {
+            Ok(n) => n,
+            Err(AemError::NotFound { .. }) => return Ok(vec![]),
+            Err(e) => return Err(e),
+        };
+        let mut out = Vec::new();
+        for name in child_names(&node) {
+            let page = &node[&name];
+            let content = &page["jcr:content"];
+            let Some(tenant) = text(content, "tenantURL").or_else(|| text(page, "tenantURL"))
+            else {
+                continue;
+            };
+            out.push(CloudConfig {
+                path: format!("{root}/{name}"),
+                title: text(content, "jcr:title")
+                    .or_else(|| text(page, "jcr:title"))
+                    .unwrap_or_else(|| name.clone()),
+                tenant_url: tenant,
+                ims_config: text(content, "imsConfig").or_else(|| text(page, "imsConfig")),
+                legacy,
+            });
         }
         Ok(out)
     }
@@ -98,6 +125,31 @@ impl AemClient {
     }
 }
 
+/// Configurations from querybuilder hits: a hit on `…/jcr:content` stands for its page.
+pub fn configs_from_hits(v: &Value, legacy: bool) -> Vec<CloudConfig> {
+    v["hits"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|h| {
+            let hit_path = h["jcr:path"].as_str()?;
+            let tenant = text(h, "tenantURL")?;
+            let path = hit_path
+                .strip_suffix("/jcr:content")
+                .unwrap_or(hit_path)
+                .to_string();
+            let name = path.rsplit('/').next().unwrap_or("").to_string();
+            Some(CloudConfig {
+                title: text(h, "jcr:title").unwrap_or(name),
+                path,
+                tenant_url: tenant,
+                ims_config: text(h, "imsConfig"),
+                legacy,
+            })
+        })
+        .collect()
+}
+
 /// Validates a Brand Portal tenant URL: `https://<tenant>.brand-portal.adobe.com`, no path.
 /// Returns the normalised URL (no trailing slash) and the tenant id.
 pub fn validate_tenant_url(input: &str) -> Result<(String, String), String> {
@@ -131,10 +183,10 @@ pub fn validate_tenant_url(input: &str) -> Result<(String, String), String> {
                 .into(),
         );
     }
-    if label.len() > 32 {
-        return Err(format!(
-            "tenant id '{label}' is longer than 32 characters: such tenants are reached through an alias, which AEM must not use; use the tenant-id URL from the Admin Console"
-        ));
+    // A tenant id longer than 32 characters is fine here: people reach such tenants through an
+    // alias, but AEM takes only the tenant-id URL — which is this one.
+    if label.len() > 63 {
+        return Err(format!("'{label}' is longer than a DNS label can be"));
     }
     Ok((format!("https://{host}"), label.to_string()))
 }
@@ -171,5 +223,26 @@ mod tests {
         assert!(validate_tenant_url("https://downloads-na1.brand-portal.adobe.com").is_err());
         assert!(validate_tenant_url("wknd").is_err());
         assert_eq!(tenant_label("https://wknd.brand-portal.adobe.com"), "wknd");
+        // A long tenant id is the tenant-id URL AEM needs (only an alias would be wrong).
+        let long = format!("https://{}.brand-portal.adobe.com", "a".repeat(40));
+        assert!(validate_tenant_url(&long).is_ok());
+    }
+
+    #[test]
+    fn hits_on_the_node_or_its_content() {
+        let v: Value = serde_json::from_str(
+            r#"{"hits":[
+              {"jcr:path":"/conf/global/settings/cloudconfigs/mediaportal/bp/jcr:content","tenantURL":"https://a.brand-portal.adobe.com","jcr:title":"BP","imsConfig":"x"},
+              {"jcr:path":"/conf/global/settings/cloudconfigs/mediaportal/flat","tenantURL":"https://b.brand-portal.adobe.com"},
+              {"jcr:path":"/conf/global/settings/cloudconfigs/mediaportal/none"}
+            ]}"#,
+        )
+        .unwrap();
+        let c = configs_from_hits(&v, false);
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].path, "/conf/global/settings/cloudconfigs/mediaportal/bp");
+        assert_eq!(c[0].ims_config.as_deref(), Some("x"));
+        assert_eq!(c[1].title, "flat");
+        assert_eq!(c[1].tenant_url, "https://b.brand-portal.adobe.com");
     }
 }

@@ -57,10 +57,16 @@ impl AemClient {
             .collect())
     }
 
-    /// `POST <U>` with `deleteAuthorizable=`.
+    /// `POST <U>` with `deleteAuthorizable=`; any 2xx, then confirmed by reading the user again.
     pub async fn delete_user(&self, path: &str) -> Result<(), AemError> {
-        self.post_form(path, &form([("deleteAuthorizable", "")]), &[200])
+        self.post_form(path, &form([("deleteAuthorizable", "")]), &[200, 201, 204])
             .await?;
+        if self.exists(path).await? {
+            return Err(AemError::UnexpectedBody {
+                path: path.to_string(),
+                detail: "AEM answered the delete, but the user is still there".into(),
+            });
+        }
         Ok(())
     }
 

@@ -91,7 +91,8 @@ pub async fn plan_with(
             })?,
     };
     let mut targets = Vec::new();
-    for a in client.brand_portal_agents(&tenant_url).await? {
+    let agents = client.brand_portal_agents(&tenant_url).await?;
+    for a in &agents {
         targets.push(Target {
             kind: TargetKind::Agent,
             path: agent_path(&a.id),
@@ -109,7 +110,26 @@ pub async fn plan_with(
             id: None,
         });
     }
-    for UserRef { id, path } in client.mac_users(&tenant_label(&tenant_url)).await? {
+    // The MAC user is the one the agents publish as; the id pattern finds what is left.
+    let mut macs: Vec<UserRef> = Vec::new();
+    let mut named: Vec<String> = agents
+        .iter()
+        .filter_map(|a| a.transport_user.clone())
+        .filter(|u| u.starts_with("mac-"))
+        .collect();
+    named.sort();
+    named.dedup();
+    for id in named {
+        if let Some(path) = client.find_user(&id).await? {
+            macs.push(UserRef { id, path });
+        }
+    }
+    for u in client.mac_users(&tenant_label(&tenant_url)).await? {
+        if !macs.iter().any(|m| m.path == u.path) {
+            macs.push(u);
+        }
+    }
+    for UserRef { id, path } in macs {
         targets.push(Target {
             kind: TargetKind::MacUser,
             path,
@@ -622,6 +642,37 @@ pub async fn restore(
             client.create_user(&u.id, Some(&pw), &u.folder).await?;
         }
         report.users.push(u.id.clone());
+    }
+    // Writing a cloud configuration may make AEM provision the tenant's agents again: those
+    // not in the backup are reported and, with empty queues, removed, so the result equals it.
+    let wrote_config = m.nodes.iter().any(|n| n.kind == TargetKind::CloudConfig);
+    if wrote_config && !m.tenant_url.is_empty() && !dry_run {
+        let backed: Vec<&str> = m
+            .nodes
+            .iter()
+            .filter(|n| n.kind == TargetKind::Agent)
+            .map(|n| n.path.as_str())
+            .collect();
+        for a in client.brand_portal_agents(&m.tenant_url).await? {
+            let path = agent_path(&a.id);
+            if backed.contains(&path.as_str()) {
+                continue;
+            }
+            let empty = client
+                .queue(&a.id)
+                .await
+                .is_ok_and(|q| q.items.is_empty() && !q.blocked);
+            if empty {
+                client.delete_node(&path).await?;
+                report.notes.push(format!(
+                    "removed {path}: AEM provisioned it when the configuration was written, and the backup does not hold it"
+                ));
+            } else {
+                report.notes.push(format!(
+                    "{path} is not in the backup but its queue holds items: left alone"
+                ));
+            }
+        }
     }
     Ok(report)
 }

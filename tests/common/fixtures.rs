@@ -68,6 +68,7 @@ pub fn agent(id: &str, enabled: bool, blocked: bool, pending: u64) -> AgentState
             transport_uri: format!("{TENANT}/bin/receive"),
             retry_delay_ms: Some(60000),
             close_connection: false,
+            transport_user: Some("mac-wknd-replication".into()),
         },
         queue: Some(QueueStatus {
             agent_id: id.into(),
