@@ -523,3 +523,35 @@ async fn a_second_tenant_is_never_added_by_accident() {
     );
     assert_eq!(state["cloudConfigs"][0]["tenantUrl"], other);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oauth_support_follows_the_version_and_the_hotfix() {
+    for (version, hotfix, want, certificate) in [
+        ("6.5.21.0", false, "yes", "done"),
+        ("6.5.17.0", false, "with-hotfix", "pending"),
+        ("6.5.17.0", true, "yes", "done"),
+        ("6.5.9.0", false, "no", "pending"),
+    ] {
+        let e = common::start_with(SandboxConfig {
+            product_version: version.into(),
+            ims_hotfix: hotfix,
+            ..common::config(Scenario::Fresh)
+        })
+        .await;
+        let cli = Cli::new(&e);
+        let (_, st) = cli.json(&["status"], &[]).await;
+        assert_eq!(
+            st["integration"]["oauthSupport"], want,
+            "{version} {hotfix}"
+        );
+        assert_eq!(
+            st["steps"][0]["status"]["state"], certificate,
+            "{version} {hotfix}"
+        );
+        if want != "yes" {
+            let w = st["steps"][1]["warnings"].to_string();
+            assert!(w.contains("6.5.21"), "what OAuth needs is said: {w}");
+        }
+        e.sb.shutdown().await;
+    }
+}

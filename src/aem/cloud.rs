@@ -240,7 +240,10 @@ mod tests {
         .unwrap();
         let c = configs_from_hits(&v, false);
         assert_eq!(c.len(), 2);
-        assert_eq!(c[0].path, "/conf/global/settings/cloudconfigs/mediaportal/bp");
+        assert_eq!(
+            c[0].path,
+            "/conf/global/settings/cloudconfigs/mediaportal/bp"
+        );
         assert_eq!(c[0].ims_config.as_deref(), Some("x"));
         assert_eq!(c[1].title, "flat");
         assert_eq!(c[1].tenant_url, "https://b.brand-portal.adobe.com");

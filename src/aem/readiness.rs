@@ -13,6 +13,10 @@ pub struct Readiness {
     /// Non-fragment bundles that are not Active (names).
     pub not_active: Vec<String>,
     pub product: Option<String>,
+    /// Version of the Adobe IMS core bundle (`…adobeims.core`), which reaches 1.1.26 with
+    /// OAuth Server-to-Server support (SP21, or the compatibility hotfix).
+    #[serde(default)]
+    pub ims_core: Option<String>,
 }
 
 impl Readiness {
@@ -33,6 +37,10 @@ struct Bundles {
 struct Bundle {
     #[serde(default)]
     name: String,
+    #[serde(default, rename = "symbolicName")]
+    symbolic_name: String,
+    #[serde(default)]
+    version: String,
     #[serde(default)]
     state: String,
     #[serde(default)]
@@ -82,12 +90,22 @@ impl AemClient {
                 .and_then(|v| v.into_iter().find(|s| s.contains("Experience Manager"))),
             Err(_) => None,
         };
+        let ims_core = bundles
+            .data
+            .iter()
+            .find(|b| {
+                b.symbolic_name
+                    .to_ascii_lowercase()
+                    .ends_with("adobeims.core")
+            })
+            .map(|b| b.version.clone());
         Ok(Readiness {
             login_page,
             bundles_total: bundles.data.len(),
             bundles_active: active,
             not_active,
             product,
+            ims_core,
         })
     }
 }

@@ -384,4 +384,7 @@ pub struct WorldArgs {
     /// The AEM version the author reports (OAuth Server-to-Server needs 6.5.21.0 or later).
     #[arg(long, default_value = "6.5.21.0", value_name = "VERSION")]
     pub product_version: String,
+    /// The ims-jwt-compatibility hotfix is installed (OAuth Server-to-Server on SP11–SP20).
+    #[arg(long)]
+    pub ims_hotfix: bool,
 }

@@ -157,6 +157,19 @@ const BUNDLES: &[(&str, &str, &str)] = &[
 
 /// `GET /system/console/bundles.json`.
 pub fn bundles(w: &World) -> Response {
+    // Adobe IMS support: adobeims.core reaches 1.1.26 with SP21 or the compatibility hotfix.
+    let current = w
+        .cfg
+        .product_version
+        .split('.')
+        .map_while(|p| p.parse::<u32>().ok())
+        .collect::<Vec<_>>()
+        >= vec![6, 5, 21];
+    let ims_version = if current || w.cfg.ims_hotfix {
+        "1.1.26"
+    } else {
+        "1.1.18"
+    };
     let starting = w.faults.unavailable;
     let data: Vec<Json> = BUNDLES
         .iter()
@@ -166,6 +179,11 @@ pub fn bundles(w: &World) -> Response {
                 (4, "Resolved")
             } else {
                 (32, "Active")
+            };
+            let ver = if *sym == "com.adobe.cq.adobeims.core" {
+                ims_version
+            } else {
+                ver
             };
             json!({"id": i, "name": name, "fragment": false, "stateRaw": raw, "state": state,
                    "version": ver, "symbolicName": sym, "category": ""})

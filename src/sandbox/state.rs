@@ -62,6 +62,8 @@ pub struct SandboxConfig {
     pub lived_in: bool,
     /// What `status-productinfo.json` reports, e.g. `6.5.21.0`.
     pub product_version: String,
+    /// The `ims-jwt-compatibility-package` hotfix is installed (OAuth on SP11–SP20).
+    pub ims_hotfix: bool,
 }
 
 impl Default for SandboxConfig {
@@ -79,6 +81,7 @@ impl Default for SandboxConfig {
             faults: Faults::default(),
             lived_in: false,
             product_version: "6.5.21.0".into(),
+            ims_hotfix: false,
         }
     }
 }

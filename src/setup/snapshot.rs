@@ -76,6 +76,22 @@ pub enum OauthSupport {
 }
 
 impl OauthSupport {
+    /// From the readiness: the product version, and on SP11–SP20 whether the compatibility
+    /// hotfix brought `adobeims.core` to 1.1.26.
+    pub fn detect(r: &Readiness) -> OauthSupport {
+        let by_version = OauthSupport::of(r.product.as_deref());
+        let hotfix = r.ims_core.as_deref().is_some_and(|v| {
+            v.split('.')
+                .map_while(|p| p.parse::<u32>().ok())
+                .collect::<Vec<_>>()
+                >= vec![1, 1, 26]
+        });
+        match by_version {
+            OauthSupport::WithHotfix if hotfix => OauthSupport::Yes,
+            other => other,
+        }
+    }
+
     /// From the product string, e.g. `Adobe Experience Manager (6.5.21.0)`.
     pub fn of(product: Option<&str>) -> OauthSupport {
         let Some(p) = product else {
@@ -283,7 +299,7 @@ impl Integration {
     ) -> Result<Integration, AemError> {
         // Readiness first: it tells "not an AEM" and bad credentials apart from the rest.
         let readiness = client.readiness().await?;
-        let readiness_product = readiness.product.clone();
+        let oauth_support = OauthSupport::detect(&readiness);
         let (user, providers, customizers, clouds) = tokio::try_join!(
             client.find_user(BP_SERVICE_USER),
             client.factory_configs(PROVIDER_FACTORY),
@@ -369,7 +385,7 @@ impl Integration {
             tenant_url,
             agents,
             mac_users,
-            oauth_support: OauthSupport::of(readiness_product.as_deref()),
+            oauth_support,
             last_aem_check: None,
         })
     }
@@ -450,6 +466,21 @@ mod tests {
         assert_eq!(of("Adobe Experience Manager"), OauthSupport::Unknown);
         assert_eq!(OauthSupport::of(None), OauthSupport::Unknown);
         assert!(OauthSupport::Yes.advice().is_none());
+        let mut r = Readiness {
+            login_page: true,
+            bundles_total: 1,
+            bundles_active: 1,
+            not_active: vec![],
+            product: Some("Adobe Experience Manager (6.5.17.0)".into()),
+            ims_core: Some("1.1.18".into()),
+        };
+        assert_eq!(OauthSupport::detect(&r), OauthSupport::WithHotfix);
+        r.ims_core = Some("1.1.26".into());
+        assert_eq!(
+            OauthSupport::detect(&r),
+            OauthSupport::Yes,
+            "the hotfix is there"
+        );
     }
 
     #[test]

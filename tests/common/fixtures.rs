@@ -23,6 +23,7 @@ pub fn fresh() -> Integration {
             bundles_active: 15,
             not_active: vec![],
             product: Some("Adobe Experience Manager (6.5.21.0)".into()),
+            ims_core: Some("1.1.26".into()),
         },
         service_user: Some("/home/users/system/cq/abc/def".into()),
         keystore: KeystoreInfo {

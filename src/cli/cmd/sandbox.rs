@@ -55,6 +55,7 @@ impl WorldArgs {
             faults,
             lived_in: self.lived_in,
             product_version: self.product_version.clone(),
+            ims_hotfix: self.ims_hotfix,
             ..SandboxConfig::default()
         })
     }
