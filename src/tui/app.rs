@@ -268,7 +268,17 @@ impl App {
                 return self.apply(outs);
             }
             Msg::AccountCreated(r) => return self.tabs.account.on_created(r, cx),
-            Msg::Health(r) => self.tabs.account.on_health(r, cx),
+            Msg::Health(r) => {
+                let aem_checked = r
+                    .as_ref()
+                    .is_ok_and(|h| h.aem.state != crate::setup::account::VerdictState::Skipped);
+                self.tabs.account.on_health(r, cx);
+                // AEM's verdict is remembered: read again so the tab bar shows it.
+                if aem_checked {
+                    cx.loading = true;
+                    return vec![Effect::Load];
+                }
+            }
             Msg::CloudCreated(r) => return self.tabs.cloud.on_created(r, cx),
             Msg::Tested(id, r) => return self.tabs.replication.on_tested(id, r, cx),
             Msg::Monitor(s) => {

@@ -216,7 +216,8 @@ pub fn status_mark(s: Option<&StepStatus>, theme: &Theme) -> Span<'static> {
     }
 }
 
-/// The step's verdict and reason, as the first lines of a tab.
+/// The step's verdict and reason, as the first lines of a tab: what to do (or what fails)
+/// first, then what exists.
 pub fn step_lines(r: StepReport, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![];
     let (word, reason) = match &r.status {
@@ -224,20 +225,15 @@ pub fn step_lines(r: StepReport, theme: &Theme) -> Vec<Line<'static>> {
         StepStatus::Pending(x) => ("To do", Some(x.clone())),
         StepStatus::Failing(x) => ("Failing", Some(x.clone())),
     };
-    let mut head = vec![Span::styled(
-        format!("{word}: "),
-        style_for(&r.status, theme),
-    )];
-    head.push(Span::raw(if r.detail.is_empty() {
-        reason.clone().unwrap_or_default()
-    } else {
-        r.detail.clone()
-    }));
-    lines.push(Line::from(head));
-    if let Some(reason) = reason.filter(|_| !r.detail.is_empty()) {
+    let head = reason.clone().unwrap_or_else(|| r.detail.clone());
+    lines.push(Line::from(vec![
+        Span::styled(format!("{word}: "), style_for(&r.status, theme)),
+        Span::raw(head),
+    ]));
+    if reason.is_some() && !r.detail.is_empty() {
         lines.push(Line::from(vec![
-            Span::styled("  → ", theme.dim),
-            Span::raw(reason),
+            Span::styled("  · ", theme.dim),
+            Span::styled(r.detail.clone(), theme.dim),
         ]));
     }
     for w in r.warnings {

@@ -404,7 +404,7 @@ impl Component for AccountTab {
             ));
             lines.push(kv("  title", c.title.clone(), theme));
             lines.push(kv("  authentication", c.auth_type.to_string(), theme));
-            lines.push(kv("  API key", c.client_id.clone(), theme));
+            lines.push(kv("  client id", c.client_id.clone(), theme));
             lines.push(kv("  PID", c.pid.clone(), theme));
             if let Some(a) = &c.keypair_alias {
                 lines.push(kv("  key alias", a.clone(), theme));
@@ -423,7 +423,7 @@ impl Component for AccountTab {
             }
             lines.push(Line::raw(""));
             lines.push(Line::styled(
-                "Check Health exchanges a token: with the key created in this session (or AEM's own, via Test Connection) and the secret below.",
+                "Check Health: IMS with the secret below (if typed), and AEM with what it stores.",
                 theme.dim,
             ));
         } else {
