@@ -89,7 +89,8 @@ pub struct CertCreate {
 
 #[derive(Debug, Subcommand)]
 pub enum AccountCommand {
-    /// Create the IMS technical account configuration (only one may exist).
+    /// Create the Brand Portal IMS configuration (OAuth Server-to-Server first; one for Brand
+    /// Portal, other integrations' are left alone), after IMS accepted the values.
     Create(AccountCreate),
     /// Check Health: IMS accepts the credentials given here, and AEM obtains a token with what
     /// it stores.
