@@ -946,10 +946,19 @@ fn changes_that_need_a_typed_word() {
         c.on_key(code(KeyCode::Enter)).as_slice(),
         [Effect::DeleteAccount]
     ));
-    // Rotating the secret: typed into the field, IMS asked first.
+    // Changing the configuration: its values fill the form; nothing changed, nothing to save;
+    // a new secret (and a changed value) go to IMS first.
     let mut d = loaded(configured(), false);
     d.on_action(Action::GotoAccount);
+    assert_eq!(
+        d.tabs.account.form.value(AccountField::ApiKey),
+        "0123456789abcdef"
+    );
+    assert_eq!(d.tabs.account.form.value(AccountField::Scopes), "openid");
     let items = d.tabs.account.items(&d.shared);
+    d.tabs.account.form.focus_on(&items, AccountField::Save);
+    assert!(d.on_key(code(KeyCode::Enter)).is_empty());
+    assert!(d.tabs.account.form.errors[0].contains("nothing to save"));
     d.tabs
         .account
         .form
@@ -957,14 +966,74 @@ fn changes_that_need_a_typed_word() {
     d.tabs
         .account
         .form
-        .focus_on(&items, AccountField::RotateSecret);
+        .set(AccountField::Scopes, "openid,AdobeID");
     let fx = d.on_key(code(KeyCode::Enter));
+    let [
+        Effect::PlanUpdate {
+            req,
+            secret: Some(_),
+        },
+    ] = fx.as_slice()
+    else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(
+        req.scopes.as_deref(),
+        Some(&["openid".to_string(), "AdobeID".to_string()][..])
+    );
     assert!(
-        matches!(fx.as_slice(), [Effect::PlanSecretRotation { .. }]),
-        "{fx:?}"
+        req.title.is_none() && req.api_key.is_none(),
+        "unchanged values stay out"
     );
     assert!(
         !format!("{fx:?}").contains("p8e-new-secret"),
         "Debug hides it"
     );
+}
+
+#[test]
+fn certificate_rotation_from_the_certificate_tab() {
+    use brandlink::setup::lifecycle::UpdatePlan;
+    use brandlink::setup::migrate::PropertyChange;
+    let mut i = configured();
+    i.ims_configs[0].auth_type = AuthType::Jwt;
+    i.ims_configs[0].keypair_alias = Some("brandportal".into());
+    let mut next = i.keystore.aliases[0].clone();
+    next.alias = "bp-next".into();
+    i.keystore.aliases.push(next);
+    let mut a = loaded(i, false);
+    a.on_action(Action::GotoCertificate);
+    assert!(render(&a).contains("a use the new key pair"), "offered");
+    let fx = a.on_key(key('a'));
+    let [Effect::PlanUpdate { req, secret: None }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(req.key_alias.as_deref(), Some("bp-next"));
+    a.on_msg(Msg::UpdatePlanned(
+        Ok(UpdatePlan {
+            pid: "com.adobe.granite.auth.oauth.accesstoken.provider.1234".into(),
+            auth_type: AuthType::Jwt,
+            changes: vec![PropertyChange {
+                on: "provider",
+                name: "auth.token.provider.keypair.alias".into(),
+                before: Some(vec!["brandportal".into()]),
+                after: Some(vec!["bp-next".into()]),
+            }],
+            preflight: Verdict::skipped("jwt-exchange", "Test Connection checks it"),
+            tenant_url: Some(TENANT.into()),
+        }),
+        None,
+    ));
+    assert!(render(&a).contains("brandportal → bp-next"));
+    for c in "update".chars() {
+        a.on_key(key(c));
+    }
+    assert!(matches!(
+        a.on_key(code(KeyCode::Enter)).as_slice(),
+        [Effect::RunUpdate { .. }]
+    ));
+    // An OAuth configuration has nothing to rotate.
+    let mut b = loaded(configured(), false);
+    b.on_action(Action::GotoCertificate);
+    assert!(b.on_key(key('a')).is_empty());
 }

@@ -318,11 +318,15 @@ impl App {
             }
             Msg::UpdatePlanned(r, secret) => {
                 cx.busy = None;
-                let outs = self.tabs.account.on_update_planned(r, secret, cx);
+                let outs = match self.tab {
+                    Tab::Certificate => self.tabs.certificate.on_update_planned(r, secret, cx),
+                    _ => self.tabs.account.on_update_planned(r, secret, cx),
+                };
                 return self.apply(outs);
             }
             Msg::AccountChanged(r, what) => {
                 self.tabs.account.on_changed(r, what, cx);
+                self.tabs.certificate.form.mark_clean();
                 cx.loading = true;
                 return vec![Effect::Load];
             }

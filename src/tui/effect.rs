@@ -5,7 +5,7 @@
 use crate::monitor::Snapshot;
 use crate::setup::actions::{AccountOutcome, AccountSpec, CloudMode, CloudOutcome, HealthReport};
 use crate::setup::console::{ConsoleCredential, ConsoleCreds};
-use crate::setup::lifecycle::{ChangeDone, UpdatePlan};
+use crate::setup::lifecycle::{ChangeDone, UpdatePlan, UpdateRequest};
 use crate::setup::migrate::{MigrateRequest, MigrationDone, MigrationPlan};
 use crate::setup::service::{CertDone, QueueOp, UpgradeDone, UpgradePreview};
 use crate::setup::{ErrorClass, Integration, LogLine, SetupError, TestResult};
@@ -62,7 +62,7 @@ pub enum Msg {
     CredentialFetched(UiResult<ConsoleCredential>),
     MigrationPlanned(UiResult<MigrationPlan>),
     Migrated(UiResult<Box<MigrationDone>>),
-    UpdatePlanned(UiResult<UpdatePlan>, SecretString),
+    UpdatePlanned(UiResult<UpdatePlan>, Option<SecretString>),
     AccountChanged(UiResult<ChangeDone>, &'static str),
     UpgradeDone(UiResult<Box<UpgradeDone>>),
 }
@@ -116,13 +116,15 @@ pub enum Effect {
         plan: Box<MigrationPlan>,
         secret: SecretString,
     },
-    /// Rotate the client secret: IMS asked first, then the changes shown.
-    PlanSecretRotation {
-        secret: SecretString,
+    /// Change the Brand Portal IMS configuration: IMS asked first (with a secret), then the
+    /// changes shown.
+    PlanUpdate {
+        req: Box<UpdateRequest>,
+        secret: Option<SecretString>,
     },
     RunUpdate {
         plan: Box<UpdatePlan>,
-        secret: SecretString,
+        secret: Option<SecretString>,
     },
     DeleteAccount,
     /// Carry out the upgrade the operator confirmed.

@@ -23,6 +23,8 @@ pub enum Scope {
     Pane,
     /// The Cloud Service tab, moving around.
     Cloud,
+    /// The Certificate tab, moving around.
+    Certificate,
 }
 
 impl Scope {
@@ -35,6 +37,7 @@ impl Scope {
             Scope::Replication => "Replication tab",
             Scope::Pane => "Log pane",
             Scope::Cloud => "Cloud Service tab",
+            Scope::Certificate => "Certificate tab",
         }
     }
 }
@@ -196,6 +199,7 @@ impl Default for Keymap {
                 b(Scope::Replication, &[Key::ch('C')], ClearQueue, false),
                 b(Scope::Replication, &[Key::ch('F')], Freeze, false),
                 b(Scope::Cloud, &[Key::ch('u')], Upgrade, true),
+                b(Scope::Certificate, &[Key::ch('a')], UseAlias, true),
                 b(Scope::Pane, &[Key::code(K::Up), Key::ch('k')], Up, true),
                 b(Scope::Pane, &[Key::code(K::Down), Key::ch('j')], Down, true),
                 b(Scope::Pane, &[Key::code(K::Esc), Key::ch('q')], Back, true),

@@ -6,7 +6,6 @@ use super::effect::{Effect, Msg, UiError};
 use crate::monitor::{PollConfig, Pollers};
 use crate::setup::Setup;
 use crate::setup::actions::KeySource;
-use crate::setup::lifecycle::UpdateRequest;
 use crate::setup::service::{CertFile, CertRequest};
 use crate::setup::{SetupError, upgrade};
 use std::path::PathBuf;
@@ -151,20 +150,16 @@ impl Runtime {
                     let _ = tx.send(Msg::Migrated(r));
                 });
             }
-            Effect::PlanSecretRotation { secret } => {
+            Effect::PlanUpdate { req, secret } => {
                 tokio::spawn(async move {
-                    let req = UpdateRequest {
-                        verify: true,
-                        ..UpdateRequest::default()
-                    };
-                    let r = ui(setup.update_plan(&req, Some(&secret)).await);
+                    let r = ui(setup.update_plan(&req, secret.as_ref()).await);
                     let _ = tx.send(Msg::UpdatePlanned(r, secret));
                 });
             }
             Effect::RunUpdate { plan, secret } => {
                 let root = upgrade::default_backup_root();
                 self.spawn_op(async move {
-                    let r = ui(setup.update_account(&plan, Some(&secret), &root).await);
+                    let r = ui(setup.update_account(&plan, secret.as_ref(), &root).await);
                     let _ = tx.send(Msg::AccountChanged(r, "updated"));
                 });
             }

@@ -33,7 +33,7 @@ pub enum AccountField {
     OrgId,
     Create,
     CheckHealth,
-    RotateSecret,
+    Save,
 }
 
 impl FormItem for AccountField {
@@ -50,7 +50,7 @@ impl FormItem for AccountField {
             AccountField::OrgId => "Organization id",
             AccountField::Create => "Create",
             AccountField::CheckHealth => "Check Health",
-            AccountField::RotateSecret => "Store this secret (rotate)",
+            AccountField::Save => "Save changes",
         }
     }
     fn kind(self) -> Kind {
@@ -58,9 +58,7 @@ impl FormItem for AccountField {
             AccountField::AuthType => Kind::Choice,
             AccountField::Secret => Kind::Masked,
             AccountField::Payload => Kind::Multiline,
-            AccountField::Create | AccountField::CheckHealth | AccountField::RotateSecret => {
-                Kind::Button
-            }
+            AccountField::Create | AccountField::CheckHealth | AccountField::Save => Kind::Button,
             _ => Kind::Text,
         }
     }
@@ -119,8 +117,15 @@ fn existing(cx: &Shared) -> bool {
 impl AccountTab {
     pub fn items(&self, cx: &Shared) -> Vec<AccountField> {
         use AccountField::*;
-        if existing(cx) {
-            return vec![Secret, CheckHealth, RotateSecret];
+        if let Some(c) = cx.snapshot.as_ref().and_then(|s| s.bp_ims_config()) {
+            // The configuration's values, to change in place; the secret field serves Check
+            // Health and, when saved, replaces the stored secret.
+            let mut v = vec![Title, ApiKey];
+            if c.auth_type == crate::setup::snapshot::AuthType::OauthServerToServer {
+                v.extend([Scopes, OrgId]);
+            }
+            v.extend([Secret, CheckHealth, Save]);
+            return v;
         }
         let mut v = vec![Title, AuthType, ApiKey, Secret];
         match self.auth_type {
@@ -240,8 +245,18 @@ impl AccountTab {
     }
 
     /// A new read: the authentication type follows the author (OAuth Server-to-Server on
-    /// 6.5.21+) until the operator picks one.
+    /// 6.5.21+) until the operator picks one; an existing configuration's values fill the form
+    /// unless the operator is changing them.
     pub fn on_snapshot(&mut self, s: &crate::setup::Integration) {
+        if let Some(c) = s.bp_ims_config()
+            && !self.form.dirty()
+        {
+            self.form.set(AccountField::Title, &c.title);
+            self.form.set(AccountField::ApiKey, &c.client_id);
+            self.form.set(AccountField::Scopes, &c.scopes.join(","));
+            self.form
+                .set(AccountField::OrgId, c.org_id.as_deref().unwrap_or(""));
+        }
         if !self.auth_chosen && !self.form.dirty() {
             self.auth_type = if s.oauth_support.oauth_first() {
                 AuthType::OauthServerToServer
@@ -376,7 +391,7 @@ impl Component for AccountTab {
             }
             Some(Activation::Button(AccountField::Create)) => self.create(cx),
             Some(Activation::Button(AccountField::CheckHealth)) => self.check_health(cx),
-            Some(Activation::Button(AccountField::RotateSecret)) => self.rotate_secret(cx),
+            Some(Activation::Button(AccountField::Save)) => self.save_changes(cx),
             _ => vec![],
         }
     }
@@ -402,9 +417,7 @@ impl Component for AccountTab {
                 "Brand Portal IMS configuration (Adobe allows one for Brand Portal)",
                 theme.title,
             ));
-            lines.push(kv("  title", c.title.clone(), theme));
             lines.push(kv("  authentication", c.auth_type.to_string(), theme));
-            lines.push(kv("  client id", c.client_id.clone(), theme));
             lines.push(kv("  PID", c.pid.clone(), theme));
             if let Some(a) = &c.keypair_alias {
                 lines.push(kv("  key alias", a.clone(), theme));
@@ -423,7 +436,7 @@ impl Component for AccountTab {
             }
             lines.push(Line::raw(""));
             lines.push(Line::styled(
-                "Check Health: IMS with the secret below (if typed), and AEM with what it stores.",
+                "Change a value below and Save (backed up, IMS asked, Test Connection after); Check Health asks IMS with the secret (if typed) and AEM with what it stores.",
                 theme.dim,
             ));
         } else {

@@ -4,6 +4,7 @@
 
 use super::Out;
 use super::account::{AccountField, AccountTab};
+use crate::setup::lifecycle::{UpdatePlan, UpdateRequest};
 use crate::setup::snapshot::AuthType;
 use crate::tui::effect::{Effect, UiResult};
 use crate::tui::migrate::MigrateDialog;
@@ -12,30 +13,62 @@ use crate::tui::state::Shared;
 use secrecy::SecretString;
 
 impl AccountTab {
-    pub(super) fn rotate_secret(&mut self, cx: &mut Shared) -> Vec<Out> {
-        if cx.refuse_read_only("the secret cannot be changed") {
+    /// "Save changes": what differs from the configuration (and a typed secret) becomes an
+    /// update; IMS is asked first when a secret was typed.
+    pub(super) fn save_changes(&mut self, cx: &mut Shared) -> Vec<Out> {
+        if cx.refuse_read_only("nothing can be changed") {
             return vec![];
         }
+        let Some(c) = cx
+            .snapshot
+            .as_ref()
+            .and_then(|s| s.bp_ims_config())
+            .cloned()
+        else {
+            return vec![];
+        };
+        let v = |f| self.form.value(f).trim().to_string();
+        let differs = |new: String, old: &str| (new != old && !new.is_empty()).then_some(new);
+        let oauth = c.auth_type == AuthType::OauthServerToServer;
+        let req = UpdateRequest {
+            title: differs(v(AccountField::Title), &c.title),
+            api_key: differs(v(AccountField::ApiKey), &c.client_id),
+            scopes: oauth
+                .then(|| differs(v(AccountField::Scopes), &c.scopes.join(",")))
+                .flatten()
+                .map(|s| crate::ims::token::split_scopes(&s)),
+            org_id: oauth
+                .then(|| differs(v(AccountField::OrgId), c.org_id.as_deref().unwrap_or("")))
+                .flatten(),
+            key_alias: None,
+            verify: true,
+        };
         let typed = self.form.value(AccountField::Secret).to_string();
-        if typed.trim().is_empty() {
-            self.form.errors =
-                vec!["type the new client secret first (Console → Retrieve client secret)".into()];
+        let secret = (!typed.trim().is_empty()).then(|| SecretString::from(typed));
+        let nothing = req.title.is_none()
+            && req.api_key.is_none()
+            && req.scopes.is_none()
+            && req.org_id.is_none()
+            && secret.is_none();
+        if nothing {
+            self.form.errors = vec!["nothing to save: change a value, or type the new client secret (Console → Retrieve client secret)".into()];
             return vec![];
         }
-        if !cx.begin("asking IMS with the new secret") {
+        if !cx.begin("asking IMS and working out the change") {
             return vec![];
         }
         self.form.errors.clear();
-        vec![Out::Effect(Effect::PlanSecretRotation {
-            secret: SecretString::from(typed),
+        vec![Out::Effect(Effect::PlanUpdate {
+            req: Box::new(req),
+            secret,
         })]
     }
 
-    /// The rotation's plan: show the change and ask for the word.
+    /// The update's plan: show the change and ask for the word.
     pub fn on_update_planned(
         &mut self,
         r: UiResult<crate::setup::lifecycle::UpdatePlan>,
-        secret: SecretString,
+        secret: Option<SecretString>,
         cx: &mut Shared,
     ) -> Vec<Out> {
         let plan = match r {
@@ -45,23 +78,8 @@ impl AccountTab {
                 return vec![];
             }
         };
-        let mut lines: Vec<String> = vec![format!("{} changes in place:", plan.pid)];
-        for c in &plan.changes {
-            lines.push(format!("  {} {}", c.on, c.name));
-        }
-        lines.push(plan.preflight.message.clone());
-        lines.push("The provider and its customizer are backed up first (without secrets); Test Connection runs afterwards.".into());
         let _ = cx;
-        vec![Out::Open(Modal::Confirm(Box::new(ConfirmDialog::new(
-            "Store the new client secret",
-            lines,
-            "rotate",
-            "storing the new client secret",
-            Effect::RunUpdate {
-                plan: Box::new(plan),
-                secret,
-            },
-        ))))]
+        vec![update_dialog(plan, secret)]
     }
 
     pub(super) fn delete(&mut self, cx: &mut Shared) -> Vec<Out> {
@@ -161,4 +179,34 @@ impl AccountTab {
         }
         out
     }
+}
+
+/// The typed-word dialog for an update plan (the Account and Certificate tabs share it).
+pub fn update_dialog(plan: UpdatePlan, secret: Option<SecretString>) -> Out {
+    let mut lines: Vec<String> = vec![format!("{} changes in place:", plan.pid)];
+    for c in &plan.changes {
+        let show = |v: &Option<Vec<String>>| match v {
+            None => "(none)".to_string(),
+            Some(v) => v.join(" | "),
+        };
+        lines.push(format!(
+            "  {} {}: {} → {}",
+            c.on,
+            c.name,
+            show(&c.before),
+            show(&c.after)
+        ));
+    }
+    lines.push(plan.preflight.message.clone());
+    lines.push("The provider and its customizer are backed up first (without secrets); Test Connection runs afterwards.".into());
+    Out::Open(Modal::Confirm(Box::new(ConfirmDialog::new(
+        "Change the Brand Portal IMS configuration",
+        lines,
+        "update",
+        "changing the IMS configuration",
+        Effect::RunUpdate {
+            plan: Box::new(plan),
+            secret,
+        },
+    ))))
 }

@@ -1,13 +1,16 @@
 //! Certificate: the keystore of `brandportal-imsconfig-service`, and "Create new certificate".
 
 use super::{Clicks, Component, Hint, Out, Tab};
+use crate::setup::lifecycle::UpdateRequest;
 use crate::setup::service::CertDone;
+use crate::setup::snapshot::AuthType;
 use crate::setup::snapshot::days_until;
 use crate::tui::action::Action;
 use crate::tui::effect::{Effect, UiResult};
 use crate::tui::form::{Activation, Form, FormItem, Kind};
 use crate::tui::keymap::Scope;
 use crate::tui::state::{Generated, Shared};
+use crate::tui::tabs::account_life::update_dialog;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{error_lines, kv, para, step_lines, wrapped_height};
 use crossterm::event::KeyEvent;
@@ -66,7 +69,70 @@ fn needs_keystore(cx: &Shared) -> bool {
     cx.snapshot.as_ref().is_some_and(|s| !s.keystore.exists)
 }
 
+/// The JWT configuration's alias and the key pair a rotation would move it to.
+fn rotation(tab: &CertificateTab, cx: &Shared) -> Option<(String, String)> {
+    let s = cx.snapshot.as_ref()?;
+    let c = s.bp_ims_config()?;
+    if c.auth_type != AuthType::Jwt {
+        return None;
+    }
+    let current = c.keypair_alias.clone()?;
+    let created = tab
+        .result
+        .as_ref()
+        .filter(|r| r.outcome.changed)
+        .map(|r| r.outcome.alias.clone());
+    let next = created
+        .filter(|a| *a != current && s.keystore.alias(a).is_some())
+        .or_else(|| {
+            s.keystore
+                .aliases
+                .iter()
+                .rev()
+                .map(|a| a.alias.clone())
+                .find(|a| *a != current)
+        })?;
+    Some((current, next))
+}
+
 impl CertificateTab {
+    fn use_alias(&mut self, cx: &mut Shared) -> Vec<Out> {
+        if cx.refuse_read_only("nothing can be changed") {
+            return vec![];
+        }
+        let Some((current, next)) = rotation(self, cx) else {
+            cx.info("nothing to rotate: create a new certificate under a new alias first (a JWT configuration only)");
+            return vec![];
+        };
+        if !cx.begin(&format!("working out the move from {current} to {next}")) {
+            return vec![];
+        }
+        vec![Out::Effect(Effect::PlanUpdate {
+            req: Box::new(UpdateRequest {
+                key_alias: Some(next),
+                verify: true,
+                ..UpdateRequest::default()
+            }),
+            secret: None,
+        })]
+    }
+
+    /// The repoint's plan: the typed-word dialog.
+    pub fn on_update_planned(
+        &mut self,
+        r: UiResult<crate::setup::lifecycle::UpdatePlan>,
+        secret: Option<SecretString>,
+        cx: &mut Shared,
+    ) -> Vec<Out> {
+        match r {
+            Ok(plan) => vec![update_dialog(plan, secret)],
+            Err(e) => {
+                cx.error(e.message);
+                vec![]
+            }
+        }
+    }
+
     pub fn items(&self, cx: &Shared) -> Vec<CertField> {
         let mut v = vec![CertField::Alias, CertField::Days];
         if needs_keystore(cx) {
@@ -171,6 +237,22 @@ impl CertificateTab {
                     theme,
                 ));
                 out.push(Line::raw(""));
+                if let Some((current, next)) =
+                    rotation(self, cx).filter(|(_, n)| *n == r.outcome.alias)
+                {
+                    out.push(Line::styled(
+                        "Next, to rotate (the JWT configuration uses alias ".to_string()
+                            + &current
+                            + "):",
+                        theme.title,
+                    ));
+                    out.push(Line::raw("  1. Developer Console → the project's Service Account credential → upload the file above"));
+                    out.push(Line::raw(
+                        "     (both certificates stay valid while AEM moves over).",
+                    ));
+                    out.push(Line::raw(format!("  2. Press a: the IMS configuration uses {next} (backed up first, Test Connection after).")));
+                    return out;
+                }
                 out.push(Line::styled(
                     "Next, in the Adobe Developer Console (the Brand Portal tenant's organization):",
                     theme.title,
@@ -205,7 +287,7 @@ impl CertificateTab {
 
 impl Component for CertificateTab {
     fn scope(&self) -> Option<Scope> {
-        None
+        Some(Scope::Certificate)
     }
     fn editing(&self) -> bool {
         self.form.editing()
@@ -219,6 +301,9 @@ impl Component for CertificateTab {
     }
 
     fn on_action(&mut self, action: Action, cx: &mut Shared) -> Vec<Out> {
+        if action == Action::UseAlias {
+            return self.use_alias(cx);
+        }
         let items = self.items(cx);
         match self.form.navigate(action, &items) {
             Some(Activation::Button(CertField::Create)) => self.create(cx),
@@ -315,7 +400,11 @@ impl Component for CertificateTab {
         Clicks::default()
     }
 
-    fn hints(&self, _cx: &Shared) -> Vec<Hint> {
-        vec![]
+    fn hints(&self, cx: &Shared) -> Vec<Hint> {
+        if rotation(self, cx).is_some() {
+            vec![Hint::when(Action::UseAlias, !cx.read_only)]
+        } else {
+            vec![]
+        }
     }
 }

@@ -4,7 +4,7 @@
 //! for the hint bar). Results of background work reach a tab through its own typed methods.
 
 pub mod account;
-mod account_life;
+pub mod account_life;
 pub mod certificate;
 pub mod cloud;
 pub mod replication;
