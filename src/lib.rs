@@ -9,3 +9,4 @@ pub mod monitor;
 pub mod sandbox;
 pub mod setup;
 pub mod tui;
+pub mod words;

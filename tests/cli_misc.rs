@@ -116,3 +116,59 @@ async fn ca_cert_problems_are_usage_errors() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach AEM"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_that_goes_away_ends_the_watch_quietly() {
+    let e = common::start(Scenario::Busy).await;
+    let bin = env!("CARGO_BIN_EXE_brandlink");
+    let script = format!(
+        "set -o pipefail; {bin} --url {} queues --watch --interval 1 --polls 4 | head -1",
+        e.base
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("bash")
+            .args(["-c", &script])
+            .env("AEM_PASSWORD", "admin")
+            .env("XDG_CONFIG_HOME", "/nonexistent-brandlink-test")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !err.contains("panicked") && !err.contains("Broken pipe"),
+        "{err}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_in_use_is_a_failure_not_a_usage_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let e = common::start(Scenario::Fresh).await;
+    for args in [
+        vec!["sandbox", "--listen", addr.as_str()],
+        vec![
+            "--url",
+            e.base.as_str(),
+            "exporter",
+            "--listen",
+            addr.as_str(),
+        ],
+    ] {
+        let mut c = cmd();
+        c.args(&args).timeout(std::time::Duration::from_secs(20));
+        let out = run(c).await;
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("cannot listen on"), "{err}");
+    }
+    // A remote address without --allow-remote stays a usage error.
+    let mut c = cmd();
+    c.args(["sandbox", "--listen", "0.0.0.0:0"]);
+    assert_eq!(run(c).await.status.code(), Some(2));
+    drop(taken);
+}

@@ -123,8 +123,18 @@ impl std::fmt::Debug for AemClient {
 
 impl AemClient {
     pub fn new(conn: &Connection) -> Result<Self, AemError> {
-        let url = reqwest::Url::parse(&conn.url)
-            .map_err(|e| AemError::Invalid(format!("--url '{}' is not a URL: {e}", conn.url)))?;
+        if !conn.url.contains("://") {
+            return Err(AemError::Invalid(format!(
+                "--url '{0}' has no scheme: use http://{0} (or https://{0} for TLS)",
+                conn.url.trim()
+            )));
+        }
+        let url = reqwest::Url::parse(&conn.url).map_err(|e| {
+            AemError::Invalid(format!(
+                "--url '{}' is not a URL ({e}); expected e.g. http://localhost:4502",
+                conn.url
+            ))
+        })?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(AemError::Invalid(format!(
                 "--url '{}' must start with http:// or https://",
@@ -349,6 +359,16 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_url_without_scheme_says_what_to_add() {
+        for u in ["127.0.0.1:4599", "localhost:4502", "author.example.com"] {
+            let conn = Connection::new(u, "admin", SecretString::from("x".to_string()));
+            let err = AemClient::new(&conn).unwrap_err().to_string();
+            assert!(err.contains(&format!("http://{u}")), "{err}");
+            assert!(!err.contains("relative URL"), "{err}");
+        }
+    }
 
     #[test]
     fn debug_output_holds_no_password() {

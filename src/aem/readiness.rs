@@ -5,6 +5,7 @@ use super::error::AemError;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
 pub struct Readiness {
     /// The anonymous login page answers with its marker.
     pub login_page: bool,

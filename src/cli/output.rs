@@ -74,19 +74,41 @@ struct ErrorReport<'a> {
     exit_code: u8,
 }
 
+/// Writes to stdout. A reader that went away (`brandlink … | head -1`) is not an error of
+/// brandlink's: the caller stops quietly.
+pub fn out(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    o.write_all(text.as_bytes())?;
+    o.flush()
+}
+
+/// Whether an output error means the reader has gone (broken pipe).
+pub fn reader_gone(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::BrokenPipe
+}
+
 /// Prints a command's outcome and turns it into the exit code.
 pub fn emit(json_mode: bool, result: Result<Report, CliError>) -> ExitCode {
     match result {
         Ok(r) => {
-            if json_mode {
-                if !r.json.is_null() {
-                    println!(
-                        "{}",
+            let written = if json_mode {
+                if r.json.is_null() {
+                    Ok(())
+                } else {
+                    out(&format!(
+                        "{}\n",
                         serde_json::to_string_pretty(&r.json).unwrap_or_default()
-                    );
+                    ))
                 }
             } else {
-                print!("{}", r.text);
+                out(&r.text)
+            };
+            if let Err(e) = written
+                && !reader_gone(&e)
+            {
+                eprintln!("error: cannot write the output: {e}");
+                return ExitCode::from(1);
             }
             ExitCode::from(if r.ok { 0 } else { 1 })
         }
@@ -102,7 +124,10 @@ pub fn emit(json_mode: bool, result: Result<Report, CliError>) -> ExitCode {
                     error: &msg,
                     exit_code: code,
                 };
-                println!("{}", serde_json::to_string(&body).unwrap_or_default());
+                let _ = out(&format!(
+                    "{}\n",
+                    serde_json::to_string(&body).unwrap_or_default()
+                ));
             }
             eprintln!("error: {e}");
             ExitCode::from(code)

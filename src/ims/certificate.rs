@@ -64,13 +64,16 @@ impl GeneratedCertificate {
     }
 }
 
-/// What brandlink shows about a certificate.
+/// What brandlink shows about a certificate. In JSON: camelCase, times in RFC 3339.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CertInfo {
     pub subject: String,
     pub issuer: String,
     /// Epoch seconds.
+    #[serde(serialize_with = "rfc3339")]
     pub not_before: i64,
+    #[serde(serialize_with = "rfc3339")]
     pub not_after: i64,
     /// Decimal; may exceed 64 bits.
     pub serial: String,
@@ -78,6 +81,13 @@ pub struct CertInfo {
     pub sha1_fingerprint: String,
     #[serde(skip)]
     pub rsa_public_key_pkcs1: Vec<u8>,
+}
+
+fn rfc3339<S: serde::Serializer>(secs: &i64, s: S) -> Result<S::Ok, S::Error> {
+    match chrono::DateTime::from_timestamp(*secs, 0) {
+        Some(t) => s.serialize_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        None => s.serialize_none(),
+    }
 }
 
 impl CertInfo {
@@ -260,6 +270,11 @@ mod tests {
         );
         assert_eq!(certificate_der(g.cert_pem.as_bytes()).unwrap(), g.cert_der);
         assert!(!format!("{g:?}").contains("PRIVATE"));
+        // JSON: camelCase, RFC 3339 times.
+        let j = serde_json::to_value(&g.info).unwrap();
+        assert!(j["notAfter"].as_str().unwrap().ends_with('Z'), "{j}");
+        assert_eq!(j["sha1Fingerprint"].as_str().unwrap().len(), 40);
+        assert!(j.get("not_after").is_none());
     }
 
     #[test]

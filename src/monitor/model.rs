@@ -315,7 +315,11 @@ impl MonitorModel {
                 out.push(Alert {
                     agent: a.clone(),
                     kind: AlertKind::Retries,
-                    message: format!("{id}: {} tried {} times", head.path, head.attempts),
+                    message: format!(
+                        "{id}: {} tried {}",
+                        head.path,
+                        crate::words::count(head.attempts, "time", "times")
+                    ),
                 });
             }
             if v.depth.count > 0

@@ -465,8 +465,8 @@ impl Setup {
         }
         if enabled < list.len() {
             warnings.push(format!(
-                "{} agent(s) disabled: all four must stay enabled or some assets fail",
-                list.len() - enabled
+                "{} disabled: all four must stay enabled or some assets fail",
+                crate::words::count((list.len() - enabled) as u64, "agent", "agents")
             ));
         }
         let mut tests = Vec::new();

@@ -375,8 +375,8 @@ fn draw_clear(f: &mut Frame, area: Rect, c: &ClearConfirm, theme: &Theme) {
         Line::styled(format!("Clear the queue of {}?", c.agent), theme.title),
         Line::styled(
             format!(
-                "{} item(s) will be dropped: those assets will not reach Brand Portal.",
-                c.pending
+                "{} will be dropped: those assets will not reach Brand Portal.",
+                crate::words::count(c.pending, "item", "items")
             ),
             theme.warn,
         ),

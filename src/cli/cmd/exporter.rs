@@ -41,16 +41,18 @@ pub async fn run(a: ExporterArgs, global: &GlobalArgs) -> ExitCode {
     match Exporter::start(instances, a.listen, every).await {
         Ok(x) => {
             println!(
-                "brandlink exporter: http://{}/metrics ({n} author(s), every {} s); Ctrl-C stops",
+                "brandlink exporter: http://{}/metrics ({}, every {} s); Ctrl-C stops",
                 x.addr,
+                crate::words::count(n as u64, "author", "authors"),
                 every.as_secs()
             );
             let _ = tokio::signal::ctrl_c().await;
             ExitCode::SUCCESS
         }
         Err(e) => {
+            // The address in use (or not ours) is a failure, not a usage mistake.
             eprintln!("error: cannot listen on {}: {e}", a.listen);
-            ExitCode::from(2)
+            ExitCode::from(1)
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::cli::args::QueuesArgs;
 use crate::cli::context::Context;
-use crate::cli::output::{CliError, Report};
+use crate::cli::output::{CliError, Report, out, reader_gone};
 use crate::monitor::model::AgentHistory;
 use crate::monitor::{Alert, AlertRules, MonitorModel, poll_cycle};
 use crate::setup::QueueState;
@@ -75,7 +75,13 @@ impl QueueRow {
         let head = self
             .head
             .as_ref()
-            .map(|h| format!(" head {} ({} attempts)", h.path, h.attempts))
+            .map(|h| {
+                format!(
+                    " head {} ({})",
+                    h.path,
+                    crate::words::count(h.attempts, "attempt", "attempts")
+                )
+            })
             .unwrap_or_default();
         match &self.error {
             Some(e) => format!("  {:<24} ERROR {e}", self.agent),
@@ -167,22 +173,29 @@ pub async fn run(ctx: &Context, a: &QueuesArgs) -> Result<Report, CliError> {
         let alerts = model.alerts(chrono::Utc::now().timestamp_millis());
         if queues != last {
             let now = chrono::Local::now().format("%H:%M:%S").to_string();
-            if ctx.json {
+            let text = if ctx.json {
                 let line = WatchLine {
                     time: now,
                     total_pending: model.total_pending(),
                     queues: &queues,
                     alerts: &alerts,
                 };
-                println!("{}", serde_json::to_string(&line).unwrap_or_default());
+                format!("{}\n", serde_json::to_string(&line).unwrap_or_default())
             } else {
-                println!("{now} total pending {}", model.total_pending());
+                let mut t = format!("{now} total pending {}\n", model.total_pending());
                 for r in &queues {
-                    println!("{}", r.line());
+                    t.push_str(&format!("{}\n", r.line()));
                 }
                 for al in &alerts {
-                    println!("  ⚠ {}", al.message);
+                    t.push_str(&format!("  ⚠ {}\n", al.message));
                 }
+                t
+            };
+            match out(&text) {
+                Ok(()) => {}
+                // The reader went away (`| head`): stop quietly.
+                Err(e) if reader_gone(&e) => break,
+                Err(e) => return Err(CliError::Failed(format!("cannot write the output: {e}"))),
             }
             last = queues;
         }

@@ -68,9 +68,12 @@ pub async fn serve(a: SandboxArgs) -> ExitCode {
     };
     match sandbox::run_foreground(cfg, a.listen, a.allow_remote).await {
         Ok(()) => ExitCode::SUCCESS,
+        // Asking for a remote address without --allow-remote is a usage error; a port in use
+        // or a scenario that cannot be built is a failure.
+        Err(e @ sandbox::SandboxError::NotLoopback(_)) => usage(&e.to_string()),
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(2)
+            ExitCode::from(1)
         }
     }
 }

@@ -163,14 +163,14 @@ pub async fn restore(ctx: &Context, a: &RestoreArgs) -> Result<Report, CliError>
     };
     let r = setup.restore(&a.from, a.dry_run, secret.as_ref()).await?;
     let mut text = format!(
-        "{} {} node(s), {} user(s) from {}\n",
+        "{} {}, {} from {}\n",
         if a.dry_run {
             "Would restore"
         } else {
             "Restored"
         },
-        r.restored.len(),
-        r.users.len(),
+        crate::words::count(r.restored.len() as u64, "node", "nodes"),
+        crate::words::count(r.users.len() as u64, "user", "users"),
         a.from.display()
     );
     for p in &r.restored {

@@ -206,7 +206,10 @@ impl ReplicationTab {
         if failed == 0 {
             cx.success("Test Connection succeeded");
         } else {
-            cx.error(format!("Test Connection failed on {failed} agent(s)"));
+            cx.error(format!(
+                "Test Connection failed on {}",
+                crate::words::count(failed as u64, "agent", "agents")
+            ));
         }
         cx.loading = true;
         vec![Effect::Load]
@@ -292,7 +295,10 @@ impl ReplicationTab {
         }
         if alerts.len() > 3 {
             lines.push(Line::styled(
-                format!("  … and {} more alerts", alerts.len() - 3),
+                format!(
+                    "  … and {}",
+                    crate::words::count((alerts.len() - 3) as u64, "more alert", "more alerts")
+                ),
                 theme.error,
             ));
         }
@@ -448,10 +454,10 @@ impl ReplicationTab {
                 }
                 if let Some(head) = v.head() {
                     parts.push(format!(
-                        "head {} {} ({} attempts, {} s old)",
+                        "head {} {} ({}, {} s old)",
                         head.action,
                         head.path,
-                        head.attempts,
+                        crate::words::count(head.attempts, "attempt", "attempts"),
                         (now.saturating_sub(head.time) / 1000).max(0)
                     ));
                 }
