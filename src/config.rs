@@ -151,7 +151,8 @@ impl Config {
             None => Ok(Profile::default()),
             Some(n) => match self.profiles.get(&n) {
                 Some(p) => Ok(p.clone()),
-                None if name.is_none() => Ok(Profile::default()),
+                // A default_profile that names nothing is a mistake in the file, not a reason
+                // to fall back to localhost silently.
                 None => Err(ConfigError::UnknownProfile {
                     name: n,
                     path: path
@@ -196,5 +197,8 @@ mod tests {
                 .to_string()
                 .contains("known: a")
         );
+        let c = parse("default_profile = \"prod\"\n[profiles.a]\n", "f").unwrap();
+        let e = c.profile(None, None).unwrap_err().to_string();
+        assert!(e.contains("prod") && e.contains("known: a"), "{e}");
     }
 }

@@ -172,3 +172,58 @@ async fn an_address_in_use_is_a_failure_not_a_usage_error() {
     assert_eq!(run(c).await.status.code(), Some(2));
     drop(taken);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queues_fail_while_an_agent_is_disabled() {
+    let e = common::start(Scenario::Configured).await;
+    let mut c = cmd();
+    c.args(["--url", &e.base, "queues"]);
+    assert_eq!(run(c).await.status.code(), Some(0));
+    let state = e.json("/sandbox/control/state").await;
+    let agent = state["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| {
+            a["transportUri"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with(&e.sb.tenant_url())
+        })
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = e
+        .post(&format!(
+            "/etc/replication/agents.author/{agent}/jcr:content"
+        ))
+        .form(&[("enabled", "false")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let mut c = cmd();
+    c.args(["--url", &e.base, "--json", "queues"]);
+    let out = run(c).await;
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[tokio::test]
+async fn the_sandbox_help_names_every_fault() {
+    let mut c = cmd();
+    c.args(["sandbox", "--help"]);
+    let out = run(c).await;
+    let help = String::from_utf8_lossy(&out.stdout).replace('\n', " ");
+    for name in brandlink::sandbox::Faults::names() {
+        assert!(
+            help.contains(name.as_str()),
+            "{name} missing from sandbox --help"
+        );
+    }
+}

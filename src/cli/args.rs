@@ -364,6 +364,12 @@ pub struct WorldArgs {
     #[arg(long, default_value_t = 0)]
     pub latency: u64,
     /// A fault to switch on: NAME or NAME=VALUE (repeatable), e.g. stale_key, error_rate=0.2.
+    ///
+    /// Rates (0–1): error_rate (500s), drop_rate (dropped connections), truncated_json_rate,
+    /// malformed_json_rate, html_for_json_rate. Switches: unavailable (AEM restarting, 503),
+    /// reject_auth (401 mid-session), tenant_outage (Brand Portal 503), stale_key (the Console
+    /// no longer holds AEM's certificate), reject_tokens, jwt_end_of_life (IMS refuses JWT),
+    /// ims_rate_limit (429). latency_ms=N as --latency.
     #[arg(long = "fault", value_name = "NAME[=VALUE]")]
     pub faults: Vec<String>,
     /// Tenant id (first DNS label of https://<tenant>.brand-portal.adobe.com).

@@ -141,7 +141,11 @@ pub async fn run(ctx: &Context, a: &QueuesArgs) -> Result<Report, CliError> {
         }
         let queues = rows(&model);
         let alerts = model.alerts(chrono::Utc::now().timestamp_millis());
-        let ok = !queues.is_empty() && queues.iter().all(|r| r.error.is_none() && !r.blocked);
+        // A disabled agent fails the check as in `status` and `agents`: its share never arrives.
+        let ok = !queues.is_empty()
+            && queues
+                .iter()
+                .all(|r| r.error.is_none() && !r.blocked && r.state != "disabled");
         let mut text = format!(
             "Queues for {tenant}:\n{}\n",
             queues
