@@ -173,6 +173,25 @@ async fn upgrade_legacy_end_to_end_and_restore() {
         }
         assert!(!text.contains("rep:password"));
     }
+    // Users too: no password hash; and only the owner can read the backup.
+    let users: Vec<_> = std::fs::read_dir(Path::new(&dir).join("users"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert!(!users.is_empty(), "the MAC user is backed up");
+    for entry in &users {
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        assert!(!text.contains("rep:password"), "{}", entry.path().display());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(Path::new(&dir)), 0o700);
+        assert_eq!(mode(&Path::new(&dir).join("users")), 0o700);
+        assert_eq!(mode(&Path::new(&dir).join("manifest.json")), 0o600);
+        assert_eq!(mode(&users[0].path()), 0o600);
+    }
     let s = state(&e).await;
     assert_eq!(bp_agents(&s), 0);
     assert_eq!(s["cloudConfigs"], json!([]));

@@ -11,13 +11,50 @@ pub const PROVIDER_FACTORY: &str = "com.adobe.granite.auth.oauth.accesstoken.pro
 pub const CUSTOMIZER_FACTORY: &str =
     "com.adobe.granite.auth.ims.impl.IMSAccessTokenRequestCustomizerImpl";
 
-/// One configuration, values as text (arrays kept as lists).
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
+/// One configuration, values as text (arrays kept as lists). `Debug` and `Serialize` show a
+/// secret property (the client secret) as `[redacted]`, never its value.
+#[derive(Clone, PartialEq, Eq)]
 pub struct OsgiConfig {
     pub pid: String,
     pub factory_pid: Option<String>,
     pub properties: Vec<(String, Vec<String>)>,
+}
+
+impl OsgiConfig {
+    fn shown(&self) -> Vec<(&str, Vec<&str>)> {
+        self.properties
+            .iter()
+            .map(|(k, v)| {
+                let vals = if is_secret_property(k) {
+                    vec!["[redacted]"]
+                } else {
+                    v.iter().map(String::as_str).collect()
+                };
+                (k.as_str(), vals)
+            })
+            .collect()
+    }
+}
+
+impl std::fmt::Debug for OsgiConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OsgiConfig")
+            .field("pid", &self.pid)
+            .field("factory_pid", &self.factory_pid)
+            .field("properties", &self.shown())
+            .finish()
+    }
+}
+
+impl Serialize for OsgiConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("OsgiConfig", 3)?;
+        st.serialize_field("pid", &self.pid)?;
+        st.serialize_field("factoryPid", &self.factory_pid)?;
+        st.serialize_field("properties", &self.shown())?;
+        st.end()
+    }
 }
 
 impl OsgiConfig {
@@ -228,5 +265,33 @@ impl AemClient {
         self.send(Method::POST, &path, &[200, 404], |b| b.form(&f))
             .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::*;
+
+    #[test]
+    fn a_client_secret_never_shows() {
+        let c = OsgiConfig {
+            pid: "p".into(),
+            factory_pid: Some(CUSTOMIZER_FACTORY.into()),
+            properties: vec![
+                ("customizer.type".into(), vec!["t".into()]),
+                (
+                    "auth.ims.client.secret".into(),
+                    vec!["p8e-TOP-SECRET".into()],
+                ),
+            ],
+        };
+        assert!(!format!("{c:?}").contains("TOP-SECRET"));
+        let j = serde_json::to_string(&c).unwrap();
+        assert!(!j.contains("TOP-SECRET") && j.contains("[redacted]"), "{j}");
+        assert_eq!(
+            c.get("auth.ims.client.secret"),
+            Some("p8e-TOP-SECRET"),
+            "usable inside"
+        );
     }
 }

@@ -336,11 +336,52 @@ pub struct Journal {
     pub complete: bool,
 }
 
+/// Writes a file only its owner can read (0600), atomically.
 fn write_atomic(path: &Path, value: &impl Serialize) -> Result<(), String> {
     let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text).map_err(|e| e.to_string())?;
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    {
+        use std::io::Write;
+        let mut f = opts.open(&tmp).map_err(|e| e.to_string())?;
+        f.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+        f.sync_all().map_err(|e| e.to_string())?;
+    }
     std::fs::rename(&tmp, path).map_err(|e| e.to_string())
+}
+
+/// Removes what a backup must never hold: password hashes (`rep:password`) and any secret
+/// property AEM does not keep encrypted (`{…}`). Returns the property paths removed.
+pub fn scrub(v: &mut Value, at: &str) -> Vec<String> {
+    let mut removed = Vec::new();
+    if let Value::Object(m) = v {
+        let doomed: Vec<String> = m
+            .iter()
+            .filter(|(k, val)| {
+                *k == "rep:password"
+                    || (crate::aem::osgi::is_secret_property(k)
+                        && !val
+                            .as_str()
+                            .is_some_and(|t| t.starts_with('{') && t.ends_with('}')))
+                        && !val.is_object()
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in doomed {
+            m.remove(&k);
+            removed.push(format!("{at}/{k}"));
+        }
+        for (k, child) in m.iter_mut() {
+            removed.extend(scrub(child, &format!("{at}/{k}")));
+        }
+    }
+    removed
 }
 
 /// `$XDG_STATE_HOME/brandlink/backups` (or the platform's equivalent).
@@ -380,8 +421,10 @@ pub async fn backup(client: &AemClient, plan: &Plan, dir: &Path) -> Result<Manif
         path: dir.display().to_string(),
         detail,
     };
-    std::fs::create_dir_all(dir.join("nodes")).map_err(|e| fail(e.to_string()))?;
-    std::fs::create_dir_all(dir.join("users")).map_err(|e| fail(e.to_string()))?;
+    private_dir(dir).map_err(|e| fail(e.to_string()))?;
+    private_dir(&dir.join("nodes")).map_err(|e| fail(e.to_string()))?;
+    private_dir(&dir.join("users")).map_err(|e| fail(e.to_string()))?;
+    let mut scrubbed = Vec::new();
     let mut nodes = Vec::new();
     let mut users = Vec::new();
     let mut osgi = Vec::new();
@@ -393,7 +436,8 @@ pub async fn backup(client: &AemClient, plan: &Plan, dir: &Path) -> Result<Manif
                 }
             }
             TargetKind::MacUser => {
-                let node = client.node(&t.path, 0).await?;
+                let mut node = client.node(&t.path, 0).await?;
+                scrubbed.extend(scrub(&mut node, &t.path));
                 let file = format!("users/{i:03}.json");
                 write_atomic(&dir.join(&file), &node).map_err(fail)?;
                 let folder = t
@@ -409,7 +453,8 @@ pub async fn backup(client: &AemClient, plan: &Plan, dir: &Path) -> Result<Manif
                 });
             }
             kind => {
-                let tree = client.export(&t.path).await?;
+                let mut tree = client.export(&t.path).await?;
+                scrubbed.extend(scrub(&mut tree, &t.path));
                 let file = format!("nodes/{i:03}.json");
                 write_atomic(&dir.join(&file), &tree).map_err(fail)?;
                 nodes.push(BackupNode {
@@ -428,7 +473,14 @@ pub async fn backup(client: &AemClient, plan: &Plan, dir: &Path) -> Result<Manif
         nodes,
         users,
         osgi,
-        note: "Nodes as AEM renders them over HTTP (Sling JSON, full depth); values AEM stores encrypted stay encrypted ({…}). User passwords are not exported: a restored MAC user gets a new random password, and AEM re-creates its own on the next cloud configuration save.".into(),
+        note: format!(
+            "Nodes as AEM renders them over HTTP (Sling JSON, full depth); values AEM stores encrypted stay encrypted ({{…}}). Password hashes and clear secrets are not written ({}): a restored MAC user gets a new random password, and AEM re-creates its own on the next cloud configuration save.",
+            if scrubbed.is_empty() {
+                "none was found".to_string()
+            } else {
+                format!("left out: {}", scrubbed.join(", "))
+            }
+        ),
     };
     write_atomic(&dir.join("manifest.json"), &manifest).map_err(fail)?;
     let journal = Journal {
@@ -777,6 +829,21 @@ pub async fn resume(client: &AemClient, dir: &Path) -> Result<Journal, UpgradeEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backups_never_hold_password_hashes_or_clear_secrets() {
+        let mut v: Value = serde_json::from_str(
+            r#"{"rep:password":"{SHA-256}abc","rep:authorizableId":"mac-x","jcr:content":{"clientSecret":"{0123abcd}","apiSecret":"plain","title":"t"}}"#,
+        )
+        .unwrap();
+        let removed = scrub(&mut v, "/u");
+        assert_eq!(removed, vec!["/u/rep:password", "/u/jcr:content/apiSecret"]);
+        assert_eq!(
+            v["jcr:content"]["clientSecret"], "{0123abcd}",
+            "AEM-encrypted stays"
+        );
+        assert_eq!(v["rep:authorizableId"], "mac-x");
+    }
 
     #[test]
     fn params_keep_types() {
