@@ -1,5 +1,8 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    brandlink::cli::run(brandlink::cli::Cli::parse())
+    match brandlink::cli::Cli::try_parse() {
+        Ok(cli) => brandlink::cli::run(cli),
+        Err(e) => brandlink::cli::output::argument_error(e),
+    }
 }

@@ -227,3 +227,50 @@ async fn the_sandbox_help_names_every_fault() {
         );
     }
 }
+
+#[tokio::test]
+async fn argument_errors_are_json_with_json() {
+    let mut c = cmd();
+    c.args(["--json", "status", "--no-such-flag"]);
+    let out = run(c).await;
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["exitCode"], 2);
+    assert!(
+        v["error"].as_str().unwrap().contains("--no-such-flag"),
+        "{v}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_web_server_that_is_not_aem_is_named_as_such() {
+    // A plain web server: 404 for everything.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for mut s in listener.incoming().flatten().take(64) {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(
+                b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found",
+            );
+        }
+    });
+    for args in [["agents"], ["queues"], ["status"]] {
+        let mut c = cmd();
+        c.args(["--url", url.as_str()]).args(args);
+        let out = run(c).await;
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("does not look like an AEM author"),
+            "{args:?}: {err}"
+        );
+        assert!(
+            !err.contains("create one"),
+            "{args:?}: no cloud advice: {err}"
+        );
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+    }
+}

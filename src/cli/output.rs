@@ -135,6 +135,34 @@ pub fn emit(json_mode: bool, result: Result<Report, CliError>) -> ExitCode {
     }
 }
 
+/// An argument clap refused: with `--json` anywhere on the command line the same JSON error
+/// object as every other failure (exit code 2); help and version print as usual.
+pub fn argument_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let wants_json = std::env::args().any(|a| a == "--json");
+    if !wants_json || matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    let first = text
+        .lines()
+        .next()
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ")
+        .to_string();
+    let body = ErrorReport {
+        ok: false,
+        error: &first,
+        exit_code: 2,
+    };
+    let _ = out(&format!(
+        "{}\n",
+        serde_json::to_string(&body).unwrap_or_default()
+    ));
+    eprint!("{text}");
+    ExitCode::from(2)
+}
+
 /// A usage error outside `emit` (exit code 2).
 pub fn usage(msg: &str) -> ExitCode {
     eprintln!("error: {msg}");

@@ -215,16 +215,15 @@ impl Setup {
             return Ok(t.to_string());
         }
         let clouds = self.client.cloud_configs().await?;
-        clouds
-            .iter()
-            .find(|c| !c.legacy)
-            .or(clouds.first())
-            .map(|c| c.tenant_url.clone())
-            .ok_or_else(|| {
-                SetupError::Refused(
-                    "no Brand Portal cloud configuration: create one (`brandlink cloud create`) or pass --tenant".into(),
-                )
-            })
+        if let Some(c) = clouds.iter().find(|c| !c.legacy).or(clouds.first()) {
+            return Ok(c.tenant_url.clone());
+        }
+        // Nothing found: first make sure this is an AEM author at all (a web server that
+        // answers 404 everywhere has no cloud configuration either).
+        self.client.readiness().await?;
+        Err(SetupError::Refused(
+            "no Brand Portal cloud configuration: create one (`brandlink cloud create`) or pass --tenant".into(),
+        ))
     }
 
     // ---- Step 1: certificate -------------------------------------------------------------
