@@ -47,13 +47,24 @@ impl Tmux {
 impl Tmux {
     /// A private tmux server running `brandlink <args>` in a fresh folder, a shell line after it.
     fn demo(name: &str, width: u16, height: u16, args: &str) -> (Tmux, tempfile::TempDir) {
+        Tmux::demo_env(name, width, height, "", args)
+    }
+
+    /// As `demo`, with extra `VAR=value` words for the environment.
+    fn demo_env(
+        name: &str,
+        width: u16,
+        height: u16,
+        env: &str,
+        args: &str,
+    ) -> (Tmux, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let tmux = Tmux {
             socket: format!("{name}-{}", std::process::id()),
         };
         // State (backups, checks) stays in the test's folder.
         let cmd = format!(
-            "env XDG_STATE_HOME={} {} {args}",
+            "env XDG_STATE_HOME={} {env} {} {args}",
             dir.path().display(),
             env!("CARGO_BIN_EXE_brandlink")
         );
@@ -333,6 +344,41 @@ fn a_retired_jwt_integration_is_migrated_by_keys() {
     tmux.keys(&["q"]);
     let end = tmux.wait_for("EXIT=", 15);
     assert!(end.contains("EXIT=0"), "{end}");
+}
+
+#[test]
+fn logs_never_reach_the_screen() {
+    if !have_tools() {
+        return;
+    }
+    // Debug logging of every crate, and an action that logs: the screen stays clean, the log
+    // goes to the state folder.
+    let (tmux, dir) = Tmux::demo_env(
+        "brandlink-logs",
+        100,
+        30,
+        "RUST_LOG=debug",
+        "demo; echo EXIT=$?; sleep 60",
+    );
+    tmux.wait_for("● connected", 30);
+    tmux.keys(&["f"]);
+    tmux.wait_for("Console credentials filled in", 30);
+    tmux.keys(&["r"]);
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let screen = tmux.screen();
+    for noise in ["DEBUG", " WARN ", "brandlink::", "hyper"] {
+        assert!(!screen.contains(noise), "«{noise}» on screen:\n{screen}");
+    }
+    let logs: Vec<_> = std::fs::read_dir(dir.path().join("brandlink"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("brandlink.log"))
+        .collect();
+    assert!(!logs.is_empty(), "a log file in the state folder");
+    let text = std::fs::read_to_string(logs[0].path()).unwrap();
+    assert!(text.contains("DEBUG"), "the debug lines went to the file");
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXIT=0", 15);
 }
 
 /// tmux, curl and pgrep drive these tests; CI installs them, elsewhere the tests say SKIPPED.

@@ -51,6 +51,10 @@ pub struct GlobalArgs {
     /// Terminal UI: ring the bell when a new queue alert appears
     #[arg(long, global = true)]
     pub bell: bool,
+    /// Write logs to this file (rotated daily) instead of stderr; the terminal UI always logs
+    /// to a file [default there: $XDG_STATE_HOME/brandlink/brandlink.log]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
     /// Terminal UI: seconds between queue polls on the Replication tab (at least 0.5)
     #[arg(long, global = true, value_name = "SECS", default_value_t = 2.0)]
     pub poll_interval: f64,

@@ -14,19 +14,52 @@ use context::Context;
 use output::{CliError, emit};
 use std::process::ExitCode;
 
-fn init_logging() {
-    // Logs go to stderr, warnings and up unless RUST_LOG says otherwise; never secrets.
+/// Logs: warnings and up unless `RUST_LOG` says otherwise; never secrets. The terminal UI
+/// logs to `$XDG_STATE_HOME/brandlink/brandlink.log.<date>` (rotated daily) so nothing is
+/// printed over the screen; the CLI to stderr, or to `--log-file`.
+fn init_logging(tui: bool, log_file: Option<&std::path::Path>) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+    let to_file = |dir: &std::path::Path, name: &str| {
+        let _ = std::fs::create_dir_all(dir);
+        tracing_appender::rolling::daily(dir, name)
+    };
+    let _ = match (tui, log_file) {
+        (_, Some(f)) => {
+            let dir = f.parent().filter(|d| !d.as_os_str().is_empty());
+            let dir = dir.unwrap_or(std::path::Path::new("."));
+            let name = f
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "brandlink.log".into());
+            tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_ansi(false)
+                .with_writer(to_file(dir, &name))
+                .try_init()
+        }
+        (true, None) => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(false)
+            .with_writer(to_file(&crate::setup::checks::state_dir(), "brandlink.log"))
+            .try_init(),
+        (false, None) => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init(),
+    };
 }
 
 pub fn run(cli: Cli) -> ExitCode {
-    init_logging();
+    #[cfg(feature = "sandbox")]
+    let demo = matches!(cli.command, Some(Command::Demo(_)));
+    #[cfg(not(feature = "sandbox"))]
+    let demo = false;
+    init_logging(
+        cli.command.is_none() || demo,
+        cli.global.log_file.as_deref(),
+    );
     if cli.print_default_config {
         print!("{}", crate::config::DEFAULT_CONFIG);
         return ExitCode::SUCCESS;
