@@ -274,3 +274,31 @@ async fn a_web_server_that_is_not_aem_is_named_as_such() {
         assert_eq!(out.status.code(), Some(1), "{args:?}");
     }
 }
+
+#[tokio::test]
+async fn terminal_ui_flags_belong_to_the_terminal_ui() {
+    let help = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_brandlink"))
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    for args in [
+        ["account", "--help"],
+        ["sandbox", "--help"],
+        ["exporter", "--help"],
+    ] {
+        let h = help(&args);
+        for flag in ["--mouse", "--bell", "--poll-interval"] {
+            assert!(!h.contains(flag), "{args:?} offers {flag}");
+        }
+    }
+    for args in [vec!["--help"], vec!["demo", "--help"]] {
+        let h = help(&args);
+        assert!(
+            h.contains("--mouse") && h.contains("--poll-interval"),
+            "{args:?}"
+        );
+    }
+}

@@ -17,6 +17,8 @@ pub struct Cli {
     /// Print a commented default configuration file and exit.
     #[arg(long)]
     pub print_default_config: bool,
+    #[command(flatten)]
+    pub tui: TuiArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -50,6 +52,20 @@ pub enum Command {
     /// Start the sandbox in-process and walk the integration against it.
     #[cfg(feature = "sandbox")]
     Demo(DemoArgs),
+}
+
+/// Options of the terminal UI (`brandlink` and `brandlink demo` only).
+#[derive(Debug, Args, Clone, Default)]
+pub struct TuiArgs {
+    /// Capture the mouse (click tabs and rows, scroll)
+    #[arg(long)]
+    pub mouse: bool,
+    /// Ring the bell when a new queue alert appears
+    #[arg(long)]
+    pub bell: bool,
+    /// Seconds between queue polls on the Replication tab (at least 0.5)
+    #[arg(long, value_name = "SECS", default_value_t = 2.0)]
+    pub poll_interval: f64,
 }
 
 #[derive(Debug, Args)]
@@ -351,6 +367,8 @@ pub struct SandboxArgs {
 pub struct DemoArgs {
     #[command(flatten)]
     pub world: WorldArgs,
+    #[command(flatten)]
+    pub tui: TuiArgs,
 }
 
 /// The sandbox's world: which author, how slow, which faults.

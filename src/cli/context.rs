@@ -42,22 +42,13 @@ pub struct GlobalArgs {
     /// Request timeout in seconds
     #[arg(long, global = true, value_name = "SECS")]
     pub timeout: Option<u64>,
-    /// Terminal UI: capture the mouse (click tabs and rows, scroll)
-    #[arg(long, global = true)]
-    pub mouse: bool,
     /// Refuse every action that changes AEM (monitoring only)
     #[arg(long, global = true)]
     pub read_only: bool,
-    /// Terminal UI: ring the bell when a new queue alert appears
-    #[arg(long, global = true)]
-    pub bell: bool,
     /// Write logs to this file (rotated daily) instead of stderr; the terminal UI always logs
     /// to a file [default there: $XDG_STATE_HOME/brandlink/brandlink.log]
     #[arg(long, global = true, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
-    /// Terminal UI: seconds between queue polls on the Replication tab (at least 0.5)
-    #[arg(long, global = true, value_name = "SECS", default_value_t = 2.0)]
-    pub poll_interval: f64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,10 +74,7 @@ pub struct Context {
     pub insecure: bool,
     pub json: bool,
     pub timeout: Duration,
-    pub mouse: bool,
     pub read_only: bool,
-    pub bell: bool,
-    pub poll_interval: Duration,
 }
 
 impl Context {
@@ -119,10 +107,7 @@ impl Context {
             ca_cert: g.ca_cert.clone().or(profile.ca_cert.clone()),
             insecure: g.insecure || profile.insecure.unwrap_or(false),
             json: g.json,
-            mouse: g.mouse,
             read_only: g.read_only,
-            bell: g.bell,
-            poll_interval: poll_interval(g.poll_interval),
             timeout: Duration::from_secs(g.timeout.or(profile.timeout_secs).unwrap_or(30).max(1)),
             profile,
         })

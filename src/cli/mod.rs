@@ -75,7 +75,7 @@ pub fn run(cli: Cli) -> ExitCode {
     rt.block_on(async move {
         let resolve = || Context::resolve(&cli.global).map_err(CliError::from);
         match cli.command {
-            None => cmd::tui::run(resolve()).await,
+            None => cmd::tui::run(resolve(), &cli.tui).await,
             Some(Command::Exporter(a)) => cmd::exporter::run(a, &cli.global).await,
             #[cfg(feature = "sandbox")]
             Some(Command::Sandbox(a)) => cmd::sandbox::serve(a).await,

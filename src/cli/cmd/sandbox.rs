@@ -129,10 +129,10 @@ pub async fn demo(a: DemoArgs, g: &GlobalArgs) -> ExitCode {
         cert_dir: std::env::current_dir().unwrap_or_default(),
         // The sandbox's tenant, so the Service URL is filled in for the demo.
         tenant: Some(sb.tenant_url()),
-        mouse: g.mouse,
-        poll_interval: poll_interval(g.poll_interval),
+        mouse: a.tui.mouse,
+        poll_interval: poll_interval(a.tui.poll_interval),
         read_only: g.read_only,
-        bell: g.bell,
+        bell: a.tui.bell,
     };
     let code = launch(setup, opts).await;
     sb.shutdown().await;

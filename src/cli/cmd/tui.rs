@@ -1,6 +1,7 @@
 //! `brandlink` with no command: the terminal UI against the configured author.
 
-use crate::cli::context::Context;
+use crate::cli::args::TuiArgs;
+use crate::cli::context::{Context, poll_interval};
 use crate::cli::output::{CliError, emit, usage};
 use crate::tui::{HeaderInfo, TuiOptions};
 use std::process::ExitCode;
@@ -38,7 +39,7 @@ pub async fn launch(setup: crate::setup::Setup, opts: TuiOptions) -> ExitCode {
     }
 }
 
-pub async fn run(ctx: Result<Context, CliError>) -> ExitCode {
+pub async fn run(ctx: Result<Context, CliError>, tui: &TuiArgs) -> ExitCode {
     if let Err(code) = require_terminal("brandlink") {
         return code;
     }
@@ -66,10 +67,10 @@ pub async fn run(ctx: Result<Context, CliError>) -> ExitCode {
         sandbox_url: None,
         cert_dir: std::env::current_dir().unwrap_or_default(),
         tenant: ctx.tenant.clone(),
-        mouse: ctx.mouse,
-        poll_interval: ctx.poll_interval,
+        mouse: tui.mouse,
+        poll_interval: poll_interval(tui.poll_interval),
         read_only: ctx.read_only,
-        bell: ctx.bell,
+        bell: tui.bell,
     };
     launch(setup, opts).await
 }
