@@ -124,6 +124,44 @@ pub async fn test_tenant(
         .collect())
 }
 
+/// Stores the client secret on the customizer paired with the provider `pid`; a provider
+/// without one (a JWT configuration that never had a secret) gets a new customizer, paired by
+/// a new customizer type.
+pub async fn store_secret(
+    client: &AemClient,
+    pid: &str,
+    customizer: Option<&OsgiConfig>,
+    secret: &SecretString,
+) -> Result<(), SetupError> {
+    let prop = (
+        "auth.ims.client.secret".to_string(),
+        vec![secret.expose_secret().to_string()],
+    );
+    match customizer {
+        Some(c) => client.update_config(&c.pid, &[prop], &[]).await?,
+        None => {
+            let ctype = format!(
+                "brandlink-{}",
+                &uuid::Uuid::new_v4().simple().to_string()[..8]
+            );
+            client
+                .create_factory_config(
+                    CUSTOMIZER_FACTORY,
+                    &[("customizer.type".to_string(), one(&ctype)), prop],
+                )
+                .await?;
+            client
+                .update_config(
+                    pid,
+                    &[("token.request.customizer.type".to_string(), one(&ctype))],
+                    &[],
+                )
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// What `account update` may change.
 #[derive(Clone, Debug, Default)]
 pub struct UpdateRequest {
@@ -313,32 +351,7 @@ pub async fn update(
         client.update_config(&plan.pid, &props, &[]).await?;
     }
     if let Some(s) = secret {
-        let prop = (
-            "auth.ims.client.secret".to_string(),
-            vec![s.expose_secret().to_string()],
-        );
-        match &bp.customizer {
-            Some(c) => client.update_config(&c.pid, &[prop], &[]).await?,
-            None => {
-                let ctype = format!(
-                    "brandlink-{}",
-                    &uuid::Uuid::new_v4().simple().to_string()[..8]
-                );
-                client
-                    .create_factory_config(
-                        CUSTOMIZER_FACTORY,
-                        &[("customizer.type".to_string(), one(&ctype)), prop],
-                    )
-                    .await?;
-                client
-                    .update_config(
-                        &plan.pid,
-                        &[("token.request.customizer.type".to_string(), one(&ctype))],
-                        &[],
-                    )
-                    .await?;
-            }
-        }
+        store_secret(client, &plan.pid, bp.customizer.as_ref(), s).await?;
     }
     let tests = test_tenant(client, plan.tenant_url.as_deref()).await?;
     let ok = tests.iter().all(|t| t.success);

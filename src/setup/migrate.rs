@@ -6,11 +6,11 @@
 
 use super::account::{ImsTarget, Verdict, oauth_verdict};
 use super::error::SetupError;
-use super::lifecycle::{BpConfig, backup, find_bp, test_tenant};
+use super::lifecycle::{BpConfig, backup, find_bp, store_secret, test_tenant};
 use super::snapshot::AuthType;
 use crate::aem::AemClient;
 use crate::aem::agents::TestResult;
-use crate::aem::osgi::{CUSTOMIZER_FACTORY, OsgiConfig, PROVIDER_FACTORY};
+use crate::aem::osgi::{OsgiConfig, PROVIDER_FACTORY};
 use crate::ims::payload::PROD_IMS;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -253,34 +253,7 @@ pub async fn execute(
         .filter_map(|c| c.after.clone().map(|a| (c.name.clone(), a)))
         .collect();
     client.update_config(&plan.pid, &props, &[]).await?;
-    let secret_prop = (
-        "auth.ims.client.secret".to_string(),
-        vec![secret.expose_secret().to_string()],
-    );
-    match &plan.customizer {
-        Some(c) => client.update_config(&c.pid, &[secret_prop], &[]).await?,
-        None => {
-            // A JWT configuration without a customizer had no secret at all: give it one,
-            // paired by a new customizer type.
-            let ctype = format!(
-                "brandlink-{}",
-                &uuid::Uuid::new_v4().simple().to_string()[..8]
-            );
-            client
-                .create_factory_config(
-                    CUSTOMIZER_FACTORY,
-                    &[("customizer.type".to_string(), one(&ctype)), secret_prop],
-                )
-                .await?;
-            client
-                .update_config(
-                    &plan.pid,
-                    &[("token.request.customizer.type".to_string(), one(&ctype))],
-                    &[],
-                )
-                .await?;
-        }
-    }
+    store_secret(client, &plan.pid, plan.customizer.as_ref(), secret).await?;
     debug_assert!(provider.factory_pid.as_deref() == Some(PROVIDER_FACTORY));
     let tests = test_tenant(client, plan.tenant_url.as_deref()).await?;
     let ok = !tests.is_empty() && tests.iter().all(|t| t.success);
