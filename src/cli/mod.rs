@@ -41,7 +41,7 @@ fn init_logging(tui: bool, log_file: Option<&std::path::Path>) {
         (true, None) => tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_ansi(false)
-            .with_writer(to_file(&crate::setup::checks::state_dir(), "brandlink.log"))
+            .with_writer(to_file(&crate::config::state_dir(), "brandlink.log"))
             .try_init(),
         (false, None) => tracing_subscriber::fmt()
             .with_env_filter(filter)

@@ -18,15 +18,7 @@ pub struct LastCheck {
     pub message: String,
 }
 
-/// `$XDG_STATE_HOME/brandlink` (or the platform's equivalent).
-pub fn state_dir() -> PathBuf {
-    if let Some(x) = std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
-        return PathBuf::from(x).join("brandlink");
-    }
-    directories::ProjectDirs::from("", "", "brandlink")
-        .map(|d| d.state_dir().unwrap_or(d.data_local_dir()).to_path_buf())
-        .unwrap_or_else(|| PathBuf::from("brandlink-state"))
-}
+use crate::config::state_dir;
 
 fn file() -> PathBuf {
     state_dir().join("checks.json")

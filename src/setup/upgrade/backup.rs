@@ -1,0 +1,275 @@
+//! The backup folder: a manifest, nodes and users as Sling JSON, OSGi configurations; never a
+//! password hash or a clear secret. Folders 0700, files 0600.
+
+use super::{Journal, JournalStep, Plan, StepState, TargetKind, UpgradeError};
+use crate::aem::AemClient;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupNode {
+    pub path: String,
+    pub kind: TargetKind,
+    pub file: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupUser {
+    pub id: String,
+    pub path: String,
+    pub folder: String,
+    pub file: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Manifest {
+    pub version: u32,
+    pub created_at: String,
+    pub aem_url: String,
+    pub tenant_url: String,
+    pub nodes: Vec<BackupNode>,
+    pub users: Vec<BackupUser>,
+    /// OSGi configurations (the Brand Portal IMS provider and its customizer), secrets left out.
+    #[serde(default)]
+    pub osgi: Vec<BackupOsgi>,
+    pub note: String,
+}
+
+/// An OSGi configuration as it was, without its secret properties.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupOsgi {
+    pub pid: String,
+    pub factory_pid: Option<String>,
+    pub properties: Vec<(String, Vec<String>)>,
+    /// Names of secret properties that were not written (the restore asks for them).
+    pub secrets_left_out: Vec<String>,
+}
+
+impl BackupOsgi {
+    pub fn of(c: &crate::aem::osgi::OsgiConfig) -> BackupOsgi {
+        let (secret, plain): (Vec<_>, Vec<_>) = c
+            .properties
+            .iter()
+            .cloned()
+            .partition(|(k, _)| crate::aem::osgi::is_secret_property(k));
+        BackupOsgi {
+            pid: c.pid.clone(),
+            factory_pid: c.factory_pid.clone(),
+            properties: plain,
+            secrets_left_out: secret.into_iter().map(|(k, _)| k).collect(),
+        }
+    }
+}
+
+/// Writes a backup of OSGi configurations alone (the migration's): a manifest in `dir`.
+pub fn backup_osgi(
+    aem_url: &str,
+    tenant_url: &str,
+    configs: &[crate::aem::osgi::OsgiConfig],
+    dir: &Path,
+) -> Result<Manifest, UpgradeError> {
+    let fail = |detail: String| UpgradeError::Backup {
+        path: dir.display().to_string(),
+        detail,
+    };
+    private_dir(dir).map_err(|e| fail(e.to_string()))?;
+    let manifest = Manifest {
+        version: 1,
+        created_at: chrono::Utc::now().to_rfc3339(),
+        aem_url: aem_url.to_string(),
+        tenant_url: tenant_url.to_string(),
+        nodes: vec![],
+        users: vec![],
+        osgi: configs.iter().map(BackupOsgi::of).collect(),
+        note: "OSGi configurations as the Felix console shows them. Secrets (the client secret) are not written: `brandlink restore` takes them from BRANDLINK_CLIENT_SECRET or a prompt, or leaves the current one.".into(),
+    };
+    write_atomic(&dir.join("manifest.json"), &manifest).map_err(fail)?;
+    Ok(manifest)
+}
+
+/// Creates a folder only its owner can read.
+pub(super) fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// Writes a file only its owner can read (0600), atomically.
+pub(super) fn write_atomic(path: &Path, value: &impl Serialize) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    {
+        use std::io::Write;
+        let mut f = opts.open(&tmp).map_err(|e| e.to_string())?;
+        f.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+        f.sync_all().map_err(|e| e.to_string())?;
+    }
+    std::fs::rename(&tmp, path).map_err(|e| e.to_string())
+}
+
+/// Removes what a backup must never hold: password hashes (`rep:password`) and any secret
+/// property AEM does not keep encrypted (`{…}`). Returns the property paths removed.
+pub fn scrub(v: &mut Value, at: &str) -> Vec<String> {
+    let mut removed = Vec::new();
+    if let Value::Object(m) = v {
+        let doomed: Vec<String> = m
+            .iter()
+            .filter(|(k, val)| {
+                *k == "rep:password"
+                    || (crate::aem::osgi::is_secret_property(k)
+                        && !val
+                            .as_str()
+                            .is_some_and(|t| t.starts_with('{') && t.ends_with('}')))
+                        && !val.is_object()
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in doomed {
+            m.remove(&k);
+            removed.push(format!("{at}/{k}"));
+        }
+        for (k, child) in m.iter_mut() {
+            removed.extend(scrub(child, &format!("{at}/{k}")));
+        }
+    }
+    removed
+}
+
+/// `$XDG_STATE_HOME/brandlink/backups` (or the platform's equivalent).
+pub fn default_backup_root() -> PathBuf {
+    crate::config::state_dir().join("backups")
+}
+
+/// Exports every target into `dir` (full depth, as JSON) and writes the manifest and the
+/// journal. Fails before anything is deleted if a file cannot be written.
+pub async fn backup(client: &AemClient, plan: &Plan, dir: &Path) -> Result<Manifest, UpgradeError> {
+    let fail = |detail: String| UpgradeError::Backup {
+        path: dir.display().to_string(),
+        detail,
+    };
+    private_dir(dir).map_err(|e| fail(e.to_string()))?;
+    private_dir(&dir.join("nodes")).map_err(|e| fail(e.to_string()))?;
+    private_dir(&dir.join("users")).map_err(|e| fail(e.to_string()))?;
+    let mut scrubbed = Vec::new();
+    let mut nodes = Vec::new();
+    let mut users = Vec::new();
+    let mut osgi = Vec::new();
+    for (i, t) in plan.targets.iter().enumerate() {
+        match t.kind {
+            TargetKind::ImsConfig | TargetKind::ImsCustomizer => {
+                if let Some(c) = client.config(&t.path).await? {
+                    osgi.push(BackupOsgi::of(&c));
+                }
+            }
+            TargetKind::MacUser => {
+                let mut node = client.node(&t.path, 0).await?;
+                scrubbed.extend(scrub(&mut node, &t.path));
+                let file = format!("users/{i:03}.json");
+                write_atomic(&dir.join(&file), &node).map_err(fail)?;
+                let folder = t
+                    .path
+                    .rsplit_once('/')
+                    .map(|(p, _)| p.to_string())
+                    .unwrap_or_else(|| "/home/users".into());
+                users.push(BackupUser {
+                    id: t.id.clone().unwrap_or_default(),
+                    path: t.path.clone(),
+                    folder,
+                    file,
+                });
+            }
+            kind => {
+                let mut tree = client.export(&t.path).await?;
+                scrubbed.extend(scrub(&mut tree, &t.path));
+                let file = format!("nodes/{i:03}.json");
+                write_atomic(&dir.join(&file), &tree).map_err(fail)?;
+                nodes.push(BackupNode {
+                    path: t.path.clone(),
+                    kind,
+                    file,
+                });
+            }
+        }
+    }
+    let manifest = Manifest {
+        version: 1,
+        created_at: chrono::Utc::now().to_rfc3339(),
+        aem_url: client.base_url().to_string(),
+        tenant_url: plan.tenant_url.clone(),
+        nodes,
+        users,
+        osgi,
+        note: format!(
+            "Nodes as AEM renders them over HTTP (Sling JSON, full depth); values AEM stores encrypted stay encrypted ({{…}}). Password hashes and clear secrets are not written ({}): a restored MAC user gets a new random password, and AEM re-creates its own on the next cloud configuration save.",
+            if scrubbed.is_empty() {
+                "none was found".to_string()
+            } else {
+                format!("left out: {}", scrubbed.join(", "))
+            }
+        ),
+    };
+    write_atomic(&dir.join("manifest.json"), &manifest).map_err(fail)?;
+    let journal = Journal {
+        aem_url: client.base_url().to_string(),
+        tenant_url: plan.tenant_url.clone(),
+        steps: plan
+            .targets
+            .iter()
+            .map(|t| JournalStep {
+                target: t.clone(),
+                state: StepState::Pending,
+            })
+            .collect(),
+        complete: false,
+    };
+    write_atomic(&dir.join("journal.json"), &journal).map_err(fail)?;
+    Ok(manifest)
+}
+
+pub fn read_manifest(dir: &Path) -> Result<Manifest, UpgradeError> {
+    let p = dir.join("manifest.json");
+    let text = std::fs::read_to_string(&p)
+        .map_err(|e| UpgradeError::Refused(format!("cannot read {}: {e}", p.display())))?;
+    serde_json::from_str(&text).map_err(|e| {
+        UpgradeError::Refused(format!(
+            "{} is not a brandlink backup manifest: {e}",
+            p.display()
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backups_never_hold_password_hashes_or_clear_secrets() {
+        let mut v: Value = serde_json::from_str(
+            r#"{"rep:password":"{SHA-256}abc","rep:authorizableId":"mac-x","jcr:content":{"clientSecret":"{0123abcd}","apiSecret":"plain","title":"t"}}"#,
+        )
+        .unwrap();
+        let removed = scrub(&mut v, "/u");
+        assert_eq!(removed, vec!["/u/rep:password", "/u/jcr:content/apiSecret"]);
+        assert_eq!(
+            v["jcr:content"]["clientSecret"], "{0123abcd}",
+            "AEM-encrypted stays"
+        );
+        assert_eq!(v["rep:authorizableId"], "mac-x");
+    }
+}
