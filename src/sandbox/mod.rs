@@ -6,6 +6,8 @@
 
 pub mod brandportal;
 pub mod configmgr;
+pub mod console;
+pub mod delivery;
 pub mod faults;
 pub mod http;
 pub mod ims;
@@ -189,7 +191,7 @@ async fn engine_loop(world: Shared, mut stop: watch::Receiver<bool>) {
                 if !w.pending.is_empty() {
                     brandportal::run_pending(&mut w);
                 }
-                replication::tick(&mut w, dt);
+                delivery::tick(&mut w, dt);
                 // Nothing queued and nothing due: look again less often.
                 let idle = w.pending.is_empty() && w.agents.values().all(|r| r.queue.is_empty());
                 wait = if idle { ENGINE_IDLE_TICK } else { ENGINE_TICK };

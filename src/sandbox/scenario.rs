@@ -1,7 +1,6 @@
 //! The author each scenario starts as.
 
 use super::brandportal::ensure_agents;
-use super::ims;
 use super::repo::{Prop, join};
 use super::security::create_user;
 use super::state::{
@@ -10,6 +9,7 @@ use super::state::{
     now_ms,
 };
 use super::x509;
+use super::{console, ims};
 use indexmap::IndexMap;
 
 /// Alias of the key pair in the configured scenarios.
@@ -245,7 +245,7 @@ fn configured(w: &mut World) -> Result<(), String> {
             )]),
         },
     );
-    let project = ims::create_project(w, cert.cert_pem.as_bytes(), "AEM Brand Portal")?;
+    let project = console::create_project(w, cert.cert_pem.as_bytes(), "AEM Brand Portal")?;
     let claims: Vec<String> = match &project.jwt_payload {
         serde_json::Value::Object(m) => m
             .iter()
@@ -353,7 +353,7 @@ fn configured(w: &mut World) -> Result<(), String> {
 /// A 6.3/6.4-era setup: Legacy OAuth Gateway app, `/etc/cloudservices/mediaportal`, four
 /// agents and the MAC user.
 fn legacy(w: &mut World) -> Result<(), String> {
-    let client = ims::register_legacy_client(w);
+    let client = console::register_legacy_client(w);
     let tenant_url = w.cfg.tenant_url();
     w.repo.ensure(LEGACY_ROOT, "cq:Page", "sling:Folder");
     w.repo.ensure(

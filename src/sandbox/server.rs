@@ -2,7 +2,7 @@
 
 use super::http::{self, Request, Response};
 use super::state::{AGENTS_ROOT, World};
-use super::{brandportal, configmgr, ims, replication, security, sling};
+use super::{brandportal, configmgr, console, delivery, ims, replication, security, sling};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use rand::Rng;
@@ -178,13 +178,13 @@ fn route(w: &mut World, req: &mut Request) -> Response {
         return ims::handle(w, req);
     }
     if path.starts_with("/sandbox/console") {
-        return ims::console(w, req);
+        return console::console(w, req);
     }
     if path == "/sandbox/tenant" {
-        return replication::tenant_status(w);
+        return delivery::tenant_status(w);
     }
     if path == "/sandbox/tenant/receive" && method == http::Method::POST {
-        return replication::tenant_http(w, req);
+        return delivery::tenant_http(w, req);
     }
     if w.faults.unavailable {
         return http::error_page(503, "AEM is starting or restarting; try again shortly");
@@ -212,7 +212,7 @@ fn route(w: &mut World, req: &mut Request) -> Response {
             return security::authorizables(w, req);
         }
         "/apps/brandportal/config" if is_post => return brandportal::create_config(w, req),
-        "/sandbox/publish" if is_post => return replication::publish(w, req),
+        "/sandbox/publish" if is_post => return delivery::publish(w, req),
         _ => {}
     }
     if path.starts_with("/system/console/configMgr") {

@@ -1,0 +1,443 @@
+//! The delivery engine: queued assets move to the Brand Portal tenant with the token the agent
+//! obtains the way AEM does (keystore key → signed JWT → IMS, or OAuth, or the legacy gateway);
+//! the tenant checks it. Also "Publish to Brand Portal" (`/sandbox/publish`) and the tenant's
+//! own view (`/sandbox/tenant`).
+
+use super::http::{self, Request, Response};
+use super::ims;
+use super::state::{
+    AgentConf, BP_SERVICE_USER, CUSTOMIZER_FACTORY, CachedToken, CloudConfig, Delivery, QueueItem,
+    World, norm_url, now_ms,
+};
+use serde_json::{Value as Json, json};
+
+const RECENT_DELIVERIES: usize = 200;
+
+fn action_text(action: &str, path: &str, user: &str, time: i64) -> String {
+    format!(
+        "ReplicationAction{{type={}, path[0]='{path}', time={time}, userId='{user}', revision='null'}}",
+        action.to_ascii_uppercase()
+    )
+}
+
+/// A delivery attempt's transcript (without timestamps) and verdict.
+pub struct Transfer {
+    pub ok: bool,
+    pub lines: Vec<String>,
+}
+
+fn find_cloud_config(w: &World, transport_uri: &str) -> Option<CloudConfig> {
+    let uri = transport_uri.to_ascii_lowercase();
+    w.cloud_configs()
+        .into_iter()
+        .find(|c| uri.starts_with(&format!("{}/", norm_url(&c.tenant_url))))
+}
+
+/// Obtains the bearer token the agent sends, the way AEM's access-token provider does.
+fn access_token(w: &mut World, cfg: &CloudConfig) -> Result<String, Vec<String>> {
+    let now = now_ms();
+    if let Some(c) = w.token_cache.get(&cfg.path)
+        && c.generation == w.generation
+        && c.expires_ms > now + 60_000
+    {
+        return Ok(c.token.clone());
+    }
+    let fail_ims = |e: ims::ImsError| {
+        vec![format!(
+            "com.adobe.granite.auth.oauth.AccessTokenProvider failed to get access token from authorization server status: {} response: {}",
+            e.status,
+            e.body()
+        )]
+    };
+    let token = if cfg.legacy {
+        let content = format!("{}/jcr:content", cfg.path);
+        let client = w.repo.text(&content, "clientId").unwrap_or_default();
+        ims::legacy_token(w, &client).map_err(fail_ims)?
+    } else {
+        let id = cfg.ims_config.clone().unwrap_or_default();
+        let Some(provider) = w
+            .osgi
+            .values()
+            .find(|c| c.pid == id || c.get("name") == Some(id.as_str()))
+            .cloned()
+        else {
+            return Err(vec![format!(
+                "java.lang.IllegalStateException: no access token provider configured with id '{id}' (IMS configuration missing)"
+            )]);
+        };
+        let client_id = provider
+            .get("auth.token.provider.client.id")
+            .unwrap_or("")
+            .to_string();
+        let customizer_type = provider
+            .get("token.request.customizer.type")
+            .map(str::to_string);
+        let secret = w
+            .factory_configs(CUSTOMIZER_FACTORY)
+            .into_iter()
+            .find(|c| {
+                customizer_type.is_none() || c.get("customizer.type") == customizer_type.as_deref()
+            })
+            .and_then(|c| c.get("auth.ims.client.secret").map(str::to_string))
+            .unwrap_or_default();
+        if provider.get("auth.token.provider.authorization.grants") == Some("client_credentials") {
+            let scope = provider
+                .get("auth.token.provider.scope")
+                .unwrap_or("")
+                .to_string();
+            ims::client_credentials(w, "client_credentials", &client_id, &secret, &scope)
+                .map_err(fail_ims)?
+                .access_token
+        } else {
+            let alias = provider
+                .get("auth.token.provider.keypair.alias")
+                .unwrap_or("")
+                .to_string();
+            let Some(store) = w.keystores.get(BP_SERVICE_USER) else {
+                return Err(vec![format!(
+                    "com.adobe.granite.keystore.KeyStoreNotInitialisedException: Uninitialised key store for user {BP_SERVICE_USER}"
+                )]);
+            };
+            let Some(entry) = store.entries.get(&alias) else {
+                return Err(vec![format!(
+                    "java.security.KeyStoreException: no private key with alias '{alias}' in the key store of {BP_SERVICE_USER}"
+                )]);
+            };
+            let pk = entry.pk_der.clone();
+            let mut claims = serde_json::Map::new();
+            for c in provider.all("auth.token.provider.default.claims") {
+                if let Some((k, v)) = split_claim(&c) {
+                    claims.insert(k, v);
+                }
+            }
+            // AEM sets exp itself; the pasted value is not forwarded.
+            claims.insert("exp".into(), json!(now / 1000 + 300));
+            let jwt = ims::sign_rs256(&Json::Object(claims), &pk)
+                .map_err(|e| vec![format!("java.security.InvalidKeyException: {e}")])?;
+            ims::exchange_jwt(w, &client_id, &secret, &jwt)
+                .map_err(fail_ims)?
+                .access_token
+        }
+    };
+    w.token_cache.insert(
+        cfg.path.clone(),
+        CachedToken {
+            generation: w.generation,
+            token: token.clone(),
+            expires_ms: now + 86_000_000,
+        },
+    );
+    Ok(token)
+}
+
+/// Splits a stored claim line `"key" : value` into key and JSON value.
+pub fn split_claim(line: &str) -> Option<(String, Json)> {
+    let line = line.trim();
+    let rest = line.strip_prefix('"')?;
+    let end = rest.find('"')?;
+    let key = rest[..end].to_string();
+    let value = rest[end + 1..].trim_start().strip_prefix(':')?.trim();
+    let value = serde_json::from_str(value).unwrap_or_else(|_| Json::String(value.to_string()));
+    Some((key, value))
+}
+
+/// One replication attempt of `action` for `path` through `agent`.
+pub fn transfer(
+    w: &mut World,
+    agent: &AgentConf,
+    action: &str,
+    path: &str,
+    user: &str,
+) -> Transfer {
+    let now = now_ms();
+    let act = action_text(action, path, user, now);
+    let uri = agent.transport_uri.clone();
+    let mut lines = vec![
+        format!("Create new HttpClient for {}", agent.title),
+        "* HTTP Version: 1.1".to_string(),
+    ];
+    let fail = |mut lines: Vec<String>, cause: String| {
+        lines.push(format!("Transfer failed for {act}. {cause}"));
+        lines.push(format!(
+            "Error while replicating: com.day.cq.replication.ReplicationException: Transfer failed for {act}"
+        ));
+        Transfer { ok: false, lines }
+    };
+    let host = reqwest::Url::parse(&uri)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .unwrap_or_default();
+    let tenant_host = format!(
+        "{}.brand-portal.adobe.com",
+        w.tenant.id.to_ascii_lowercase()
+    );
+    if host != tenant_host {
+        lines.push(format!("Sending POST request to {uri}"));
+        let cause = if host.ends_with(".brand-portal.adobe.com") {
+            format!("java.net.UnknownHostException: {host}")
+        } else {
+            format!(
+                "java.net.ConnectException: Failed to execute request '{uri}': Connection refused (Connection refused)"
+            )
+        };
+        return fail(lines, cause);
+    }
+    let Some(cfg) = find_cloud_config(w, &uri) else {
+        lines.push(format!(
+            "Error while replicating: com.day.cq.replication.ReplicationException: no Brand Portal cloud configuration matches {uri}"
+        ));
+        return Transfer { ok: false, lines };
+    };
+    // Without a token AEM still sends the request, and the tenant answers 401.
+    let token = match access_token(w, &cfg) {
+        Ok(t) => {
+            lines.push(format!(
+                "* Bearer token from the access token provider of {}",
+                cfg.path
+            ));
+            t
+        }
+        Err(mut more) => {
+            lines.append(&mut more);
+            lines.push("* No access token: sending the request without authorization".into());
+            String::new()
+        }
+    };
+    lines.push(format!("adding header: Action:{}", title_case(action)));
+    lines.push(format!("adding header: Path:{path}"));
+    lines.push(format!("adding header: Handle:{path}"));
+    lines.push("deserialize content for delivery".into());
+    if action.eq_ignore_ascii_case("test") {
+        lines.push("No message body: Content ReplicationContent.VOID is empty".into());
+    }
+    lines.push(format!("Sending POST request to {uri}"));
+    match tenant_receive(w, &token, action, path, &agent.id) {
+        Ok(body) => {
+            lines.push("sent. Response: 200 OK".into());
+            lines.push("------------------------------------------------".into());
+            lines.push(format!("<< {body}"));
+            lines.push("Message sent.".into());
+            lines.push(format!(
+                "Replication ({}) of {path} successful.",
+                action.to_ascii_uppercase()
+            ));
+            Transfer { ok: true, lines }
+        }
+        Err((status, reason)) => {
+            lines.push(format!("sent. Response: {status} {reason}"));
+            fail(
+                lines,
+                format!(
+                    "java.io.IOException: Failed to execute request '{uri}': Server returned status code {status} with message: {reason}."
+                ),
+            )
+        }
+    }
+}
+
+fn title_case(s: &str) -> String {
+    let lower = s.to_ascii_lowercase();
+    let mut c = lower.chars();
+    match c.next() {
+        Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// The Brand Portal tenant's receiver: checks the bearer token and takes the content.
+pub fn tenant_receive(
+    w: &mut World,
+    token: &str,
+    action: &str,
+    path: &str,
+    agent: &str,
+) -> Result<String, (u16, &'static str)> {
+    if w.faults.tenant_outage {
+        return Err((503, "Service Unavailable"));
+    }
+    if w.faults.reject_tokens || ims::validate_access_token(w, token).is_err() {
+        w.tenant.rejected_total += 1;
+        return Err((401, "Unauthorized"));
+    }
+    if action.eq_ignore_ascii_case("test") {
+        return Ok("ReplicationAction TEST ok.".into());
+    }
+    w.tenant.delivered_total += 1;
+    if w.tenant.recent.len() >= RECENT_DELIVERIES {
+        w.tenant.recent.pop_front();
+    }
+    w.tenant.recent.push_back(Delivery {
+        path: path.to_string(),
+        agent: agent.to_string(),
+        action: action.to_string(),
+        at: now_ms(),
+    });
+    Ok(format!(
+        "ReplicationAction {} ok.",
+        action.to_ascii_uppercase()
+    ))
+}
+
+/// Moves queued items: each enabled, unpaused agent delivers at the configured rate; a
+/// failure blocks the queue until `retryDelay` has passed (or a force retry).
+pub fn tick(w: &mut World, dt_secs: f64) {
+    if w.agents.values().all(|r| r.queue.is_empty()) {
+        return;
+    }
+    let now = now_ms();
+    let rate = w.cfg.delivery_rate.max(0.0);
+    for id in w.agent_ids() {
+        let Some(conf) = w.agent(&id) else { continue };
+        let rt = w.runtime(&id);
+        if rt.queue.is_empty() {
+            rt.processing_since = 0;
+            rt.credit = 0.0;
+            continue;
+        }
+        if !conf.enabled || rt.paused {
+            continue;
+        }
+        if rt.is_blocked() {
+            if now < rt.next_retry_ms {
+                continue;
+            }
+            rt.credit = rt.credit.max(1.0);
+        } else {
+            rt.credit = (rt.credit + rate * dt_secs).min(rate.max(1.0));
+        }
+        if rt.processing_since == 0 {
+            rt.processing_since = now;
+        }
+        loop {
+            let rt = w.runtime(&id);
+            if rt.credit < 1.0 {
+                break;
+            }
+            let Some(head) = rt.queue.front().cloned() else {
+                break;
+            };
+            rt.credit -= 1.0;
+            let t = transfer(w, &conf, &head.action, &head.path, &head.userid);
+            let rt = w.runtime(&id);
+            for l in &t.lines {
+                rt.log(now, l);
+            }
+            if t.ok {
+                rt.queue.pop_front();
+                rt.delivered += 1;
+                rt.last_process_ms = now;
+                rt.next_retry_ms = 0;
+                rt.processing_since = if rt.queue.is_empty() { 0 } else { now };
+            } else {
+                if let Some(h) = rt.queue.front_mut() {
+                    h.num_processed += 1;
+                    h.last_processed = now;
+                }
+                rt.next_retry_ms = now + conf.retry_delay_ms.max(1);
+                rt.credit = 0.0;
+                rt.log(
+                    now,
+                    format!("Queue blocked; next retry in {} ms", conf.retry_delay_ms),
+                );
+                break;
+            }
+        }
+    }
+}
+
+/// `POST /sandbox/publish`: "Publish to Brand Portal" for `count` assets, spread round-robin
+/// over the tenant's Brand Portal agents (a disabled agent's share stays undelivered).
+pub fn publish(w: &mut World, req: &Request) -> Response {
+    let count: usize = match req.params.get("count").map(|c| c.trim().parse()) {
+        None => 1,
+        Some(Ok(n)) if (1..=100_000).contains(&n) => n,
+        _ => {
+            return http::json(
+                400,
+                &json!({"error": "count must be a whole number from 1 to 100000"}),
+            );
+        }
+    };
+    let prefix = req
+        .params
+        .get("path")
+        .unwrap_or_else(|| "/content/dam/wknd/en/adventures".into());
+    let action = req
+        .params
+        .get("action")
+        .unwrap_or_else(|| "Activate".into());
+    let tenant_url = req
+        .params
+        .get("tenant")
+        .unwrap_or_else(|| w.tenant.url.clone());
+    let agents = w.bp_agents(&tenant_url);
+    if agents.is_empty() {
+        return http::json(
+            409,
+            &json!({"error": format!("no Brand Portal agents replicate to {tenant_url}; create the cloud configuration first")}),
+        );
+    }
+    let user = req.user.clone().unwrap_or_else(|| "admin".into());
+    let now = now_ms();
+    let mut per_agent = serde_json::Map::new();
+    let mut undeliverable = 0;
+    let stamp = chrono::DateTime::from_timestamp_millis(now)
+        .unwrap_or_default()
+        .format("%Y/%-m/%-d/%-H/%-M")
+        .to_string();
+    for _ in 0..count {
+        let seq = w.rr_next;
+        w.rr_next += 1;
+        let agent = &agents[seq % agents.len()];
+        if !agent.enabled {
+            undeliverable += 1;
+        }
+        let item = QueueItem {
+            id: format!("{stamp}/{}_{seq}", uuid::Uuid::new_v4()),
+            path: format!("{}/asset-{:05}.jpg", prefix.trim_end_matches('/'), seq + 1),
+            time: now,
+            userid: user.clone(),
+            action: title_case(&action),
+            last_processed: 0,
+            num_processed: 0,
+        };
+        w.runtime(&agent.id).queue.push_back(item);
+        let e = per_agent.entry(agent.id.clone()).or_insert(json!(0));
+        *e = json!(e.as_u64().unwrap_or(0) + 1);
+    }
+    http::json(
+        200,
+        &json!({"queued": count, "agents": per_agent, "undeliverable": undeliverable}),
+    )
+}
+
+/// `GET /sandbox/tenant`: what arrived at the Brand Portal tenant.
+pub fn tenant_status(w: &World) -> Response {
+    http::json(
+        200,
+        &json!({
+            "tenant": w.tenant.id,
+            "url": w.tenant.url,
+            "orgId": w.ims.org_id,
+            "deliveredTotal": w.tenant.delivered_total,
+            "rejectedTotal": w.tenant.rejected_total,
+            "recent": w.tenant.recent.iter().rev().take(50).collect::<Vec<_>>(),
+        }),
+    )
+}
+
+/// `POST /sandbox/tenant/receive`: the tenant's receiver over HTTP (Bearer token, `Action`
+/// and `Path` headers), as the agents reach it.
+pub fn tenant_http(w: &mut World, req: &Request) -> Response {
+    let token = req
+        .header("authorization")
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or("")
+        .to_string();
+    let action = req.header("action").unwrap_or("Test").to_string();
+    let path = req.header("path").unwrap_or("/content/dam").to_string();
+    match tenant_receive(w, &token, &action, &path, "http") {
+        Ok(body) => http::text(200, body),
+        Err((status, reason)) => http::text(status, reason),
+    }
+}
