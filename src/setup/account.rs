@@ -48,6 +48,19 @@ pub struct AccountOutcome {
     pub other_integrations: Vec<String>,
 }
 
+/// What is wrong with a client id (API key), if anything.
+pub fn client_id_problem(key: &str) -> Option<String> {
+    let key = key.trim();
+    (key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric()))
+        .then(|| "the API key (client id) must be the Console's alphanumeric client id".into())
+}
+
+/// What is wrong with an IMS organization id, if anything.
+pub fn org_id_problem(org_id: &str) -> Option<String> {
+    (!org_id.ends_with("@AdobeOrg"))
+        .then(|| format!("the organization id '{org_id}' must end with @AdobeOrg"))
+}
+
 /// Validates every field the way AEM's form would need it; all problems at once.
 pub fn validate_account(spec: &AccountSpec) -> Result<Option<payload::Payload>, SetupError> {
     let mut problems = Vec::new();
@@ -55,10 +68,7 @@ pub fn validate_account(spec: &AccountSpec) -> Result<Option<payload::Payload>, 
         problems.push("the title is empty".to_string());
     }
     let key = spec.api_key.trim();
-    if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric()) {
-        problems
-            .push("the API key (client id) must be the Console's alphanumeric client id".into());
-    }
+    problems.extend(client_id_problem(key));
     let secret = spec.client_secret.expose_secret();
     if secret.trim().is_empty() {
         problems.push("the client secret is empty".into());
@@ -93,11 +103,7 @@ pub fn validate_account(spec: &AccountSpec) -> Result<Option<payload::Payload>, 
                 problems
                     .push("OAuth Server-to-Server needs the scopes shown in the Console".into());
             }
-            if !org_id.ends_with("@AdobeOrg") {
-                problems.push(format!(
-                    "the organization id '{org_id}' must end with @AdobeOrg"
-                ));
-            }
+            problems.extend(org_id_problem(org_id));
             None
         }
     };

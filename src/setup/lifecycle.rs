@@ -3,9 +3,10 @@
 //! exact change, back up the provider and its customizer first (no secrets), and only ever touch
 //! Brand Portal's configuration and the customizer paired with it.
 
-use super::account::{ImsTarget, Verdict, VerdictState, oauth_verdict};
+use super::account::{
+    ImsTarget, Verdict, VerdictState, client_id_problem, oauth_verdict, org_id_problem,
+};
 use super::error::SetupError;
-use super::migrate::PropertyChange;
 use super::snapshot::{AuthType, ImsConfig, read_ims_configs};
 use super::upgrade;
 use crate::aem::AemClient;
@@ -70,7 +71,8 @@ pub async fn find_bp(client: &AemClient, chosen: Option<&str>) -> Result<BpConfi
 /// Backs up a provider and its customizer into a new folder under `root`.
 pub fn backup(
     client: &AemClient,
-    bp: &BpConfig,
+    provider: &OsgiConfig,
+    customizer: Option<&OsgiConfig>,
     tenant_url: Option<&str>,
     what: &str,
     root: &Path,
@@ -78,8 +80,8 @@ pub fn backup(
     let label = tenant_url.map(tenant_label).unwrap_or_else(|| "ims".into());
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
     let dir = root.join(format!("{stamp}-{what}-{label}"));
-    let mut saved = vec![bp.provider.clone()];
-    saved.extend(bp.customizer.clone());
+    let mut saved = vec![provider.clone()];
+    saved.extend(customizer.cloned());
     upgrade::backup_osgi(client.base_url(), tenant_url.unwrap_or(""), &saved, &dir)?;
     Ok(dir)
 }
@@ -199,8 +201,63 @@ pub struct ChangeDone {
     pub ok: bool,
 }
 
-fn one(v: &str) -> Vec<String> {
+pub(super) fn one(v: &str) -> Vec<String> {
     vec![v.to_string()]
+}
+
+/// One property that changes.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct PropertyChange {
+    /// `provider` or `customizer`.
+    pub on: &'static str,
+    pub name: String,
+    /// Absent before; never a secret's value.
+    pub before: Option<Vec<String>>,
+    /// Absent after (removed); never a secret's value.
+    pub after: Option<Vec<String>>,
+}
+
+/// The provider properties whose wanted values differ from what AEM holds.
+pub fn provider_changes(
+    provider: &OsgiConfig,
+    wanted: Vec<(&str, Vec<String>)>,
+) -> Vec<PropertyChange> {
+    wanted
+        .into_iter()
+        .filter_map(|(name, after)| {
+            let before = provider
+                .properties
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone());
+            (before.as_ref() != Some(&after)).then(|| PropertyChange {
+                on: "provider",
+                name: name.to_string(),
+                before,
+                after: Some(after),
+            })
+        })
+        .collect()
+}
+
+/// The customizer's client secret, as a change shown without its value.
+pub fn secret_change(customizer: Option<&OsgiConfig>) -> PropertyChange {
+    PropertyChange {
+        on: "customizer",
+        name: "auth.ims.client.secret".into(),
+        before: customizer.map(|_| one("(the current secret)")),
+        after: Some(one("(the secret given)")),
+    }
+}
+
+/// The changes' provider properties with their new values, as AEM takes them.
+pub fn provider_props(changes: &[PropertyChange]) -> Vec<(String, Vec<String>)> {
+    changes
+        .iter()
+        .filter(|c| c.on == "provider")
+        .filter_map(|c| c.after.clone().map(|a| (c.name.clone(), a)))
+        .collect()
 }
 
 /// Works out an update; with `secret` (a new or the current client secret) IMS is asked for a
@@ -222,17 +279,8 @@ pub async fn plan_update(
     if oauth && req.key_alias.is_some() {
         problems.push("OAuth Server-to-Server uses no key pair: --key-alias is for JWT".into());
     }
-    if let Some(o) = &req.org_id
-        && !o.ends_with("@AdobeOrg")
-    {
-        problems.push(format!("the organization id '{o}' must end with @AdobeOrg"));
-    }
-    if let Some(k) = &req.api_key
-        && (k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric()))
-    {
-        problems
-            .push("the API key (client id) must be the Console's alphanumeric client id".into());
-    }
+    problems.extend(req.org_id.as_deref().and_then(org_id_problem));
+    problems.extend(req.api_key.as_deref().and_then(client_id_problem));
     if !problems.is_empty() {
         return Err(SetupError::Invalid(problems));
     }
@@ -241,7 +289,7 @@ pub async fn plan_update(
         wanted.push(("auth.token.provider.title", one(t.trim())));
     }
     if let Some(k) = &req.api_key {
-        wanted.push(("auth.token.provider.client.id", one(k)));
+        wanted.push(("auth.token.provider.client.id", one(k.trim())));
     }
     if let Some(s) = &req.scopes {
         wanted.push(("auth.token.provider.scope", one(&s.join(","))));
@@ -262,30 +310,9 @@ pub async fn plan_update(
         }
         wanted.push(("auth.token.provider.keypair.alias", one(a)));
     }
-    let mut changes = Vec::new();
-    for (name, after) in wanted {
-        let before = bp
-            .provider
-            .properties
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone());
-        if before.as_ref() != Some(&after) {
-            changes.push(PropertyChange {
-                on: "provider",
-                name: name.to_string(),
-                before,
-                after: Some(after),
-            });
-        }
-    }
+    let mut changes = provider_changes(&bp.provider, wanted);
     if secret.is_some() {
-        changes.push(PropertyChange {
-            on: "customizer",
-            name: "auth.ims.client.secret".into(),
-            before: bp.customizer.as_ref().map(|_| one("(the current secret)")),
-            after: Some(one("(the secret given)")),
-        });
+        changes.push(secret_change(bp.customizer.as_ref()));
     }
     if changes.is_empty() {
         return Err(SetupError::Refused(
@@ -340,13 +367,15 @@ pub async fn update(
             "the Brand Portal IMS configuration changed since the plan was made; run again".into(),
         ));
     }
-    let dir = backup(client, &bp, plan.tenant_url.as_deref(), "update", root)?;
-    let props: Vec<(String, Vec<String>)> = plan
-        .changes
-        .iter()
-        .filter(|c| c.on == "provider")
-        .filter_map(|c| c.after.clone().map(|a| (c.name.clone(), a)))
-        .collect();
+    let dir = backup(
+        client,
+        &bp.provider,
+        bp.customizer.as_ref(),
+        plan.tenant_url.as_deref(),
+        "update",
+        root,
+    )?;
+    let props = provider_props(&plan.changes);
     if !props.is_empty() {
         client.update_config(&plan.pid, &props, &[]).await?;
     }
@@ -415,7 +444,14 @@ pub async fn delete(
             "the Brand Portal IMS configuration changed since the plan was made; run again".into(),
         ));
     }
-    let dir = backup(client, &bp, None, "delete", root)?;
+    let dir = backup(
+        client,
+        &bp.provider,
+        bp.customizer.as_ref(),
+        None,
+        "delete",
+        root,
+    )?;
     if let Some(c) = &bp.customizer {
         client.delete_config(&c.pid).await?;
     }

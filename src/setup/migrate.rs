@@ -4,13 +4,16 @@
 //! provider and its customizer → update both → Test Connection on the tenant's agents.
 //! It works while the queues are blocked by the dead JWT: that is when it is needed.
 
-use super::account::{ImsTarget, Verdict, oauth_verdict};
+use super::account::{ImsTarget, Verdict, client_id_problem, oauth_verdict, org_id_problem};
 use super::error::SetupError;
-use super::lifecycle::{BpConfig, backup, find_bp, store_secret, test_tenant};
+pub use super::lifecycle::PropertyChange;
+use super::lifecycle::{
+    backup, find_bp, one, provider_changes, provider_props, secret_change, store_secret,
+    test_tenant,
+};
 use super::snapshot::AuthType;
 use crate::aem::AemClient;
 use crate::aem::agents::TestResult;
-use crate::aem::osgi::{OsgiConfig, PROVIDER_FACTORY};
 use crate::ims::payload::PROD_IMS;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -27,19 +30,6 @@ pub struct MigrateRequest {
     pub verify: bool,
 }
 
-/// One property that changes.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct PropertyChange {
-    /// `provider` or `customizer`.
-    pub on: &'static str,
-    pub name: String,
-    /// Absent before; never a secret's value.
-    pub before: Option<Vec<String>>,
-    /// Absent after (removed); never a secret's value.
-    pub after: Option<Vec<String>>,
-}
-
 /// The migration as it would run.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -53,10 +43,6 @@ pub struct MigrationPlan {
     pub preflight: Verdict,
     /// The tenant whose agents are tested afterwards.
     pub tenant_url: Option<String>,
-    #[serde(skip)]
-    provider: Option<OsgiConfig>,
-    #[serde(skip)]
-    customizer: Option<OsgiConfig>,
 }
 
 /// What the migration did.
@@ -85,14 +71,8 @@ impl MigrationPlan {
             changes,
             preflight: Verdict::skipped("none", "not asked"),
             tenant_url: None,
-            provider: None,
-            customizer: None,
         }
     }
-}
-
-fn one(v: &str) -> Vec<String> {
-    vec![v.to_string()]
 }
 
 /// Works out the change and asks IMS for a token with the new values (unless `verify` is off).
@@ -111,18 +91,8 @@ pub async fn plan(
                 .to_string(),
         );
     }
-    if !req.org_id.ends_with("@AdobeOrg") {
-        problems.push(format!(
-            "the organization id '{}' must end with @AdobeOrg",
-            req.org_id
-        ));
-    }
-    if let Some(k) = &req.api_key
-        && (k.trim().is_empty() || !k.trim().chars().all(|c| c.is_ascii_alphanumeric()))
-    {
-        problems
-            .push("the API key (client id) must be the Console's alphanumeric client id".into());
-    }
+    problems.extend(org_id_problem(&req.org_id));
+    problems.extend(req.api_key.as_deref().and_then(client_id_problem));
     if secret.expose_secret().trim().is_empty() {
         problems.push("the client secret is empty".into());
     }
@@ -166,28 +136,8 @@ pub async fn plan(
             one(&format!("{endpoint}/ims/token/v3")),
         ),
     ];
-    let mut changes = Vec::new();
-    for (name, after) in wanted {
-        let before = provider
-            .properties
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone());
-        if before.as_ref() != Some(&after) {
-            changes.push(PropertyChange {
-                on: "provider",
-                name: name.to_string(),
-                before,
-                after: Some(after),
-            });
-        }
-    }
-    changes.push(PropertyChange {
-        on: "customizer",
-        name: "auth.ims.client.secret".into(),
-        before: customizer.as_ref().map(|_| one("(the current secret)")),
-        after: Some(one("(the secret given)")),
-    });
+    let mut changes = provider_changes(&provider, wanted);
+    changes.push(secret_change(customizer.as_ref()));
     let preflight = if req.verify {
         let v = oauth_verdict(ims, &api_key, secret, &req.scopes).await?;
         if !v.ok() {
@@ -217,8 +167,6 @@ pub async fn plan(
         changes,
         preflight,
         tenant_url,
-        provider: Some(provider),
-        customizer,
     })
 }
 
@@ -230,31 +178,24 @@ pub async fn execute(
     secret: &SecretString,
     backup_root: &Path,
 ) -> Result<MigrationDone, SetupError> {
-    let provider = plan
-        .provider
-        .clone()
-        .ok_or_else(|| SetupError::Refused("the plan holds no configuration".into()))?;
-    let bp = BpConfig {
-        info: find_bp(client, Some(&plan.pid)).await?.info,
-        provider: provider.clone(),
-        customizer: plan.customizer.clone(),
-    };
+    let bp = find_bp(client, Some(&plan.pid)).await?;
+    if bp.info.pid != plan.pid || bp.info.auth_type == AuthType::OauthServerToServer {
+        return Err(SetupError::Refused(
+            "the Brand Portal IMS configuration changed since the plan was made; run again".into(),
+        ));
+    }
     let dir = backup(
         client,
-        &bp,
+        &bp.provider,
+        bp.customizer.as_ref(),
         plan.tenant_url.as_deref(),
         "migrate",
         backup_root,
     )?;
-    let props: Vec<(String, Vec<String>)> = plan
-        .changes
-        .iter()
-        .filter(|c| c.on == "provider")
-        .filter_map(|c| c.after.clone().map(|a| (c.name.clone(), a)))
-        .collect();
-    client.update_config(&plan.pid, &props, &[]).await?;
-    store_secret(client, &plan.pid, plan.customizer.as_ref(), secret).await?;
-    debug_assert!(provider.factory_pid.as_deref() == Some(PROVIDER_FACTORY));
+    client
+        .update_config(&plan.pid, &provider_props(&plan.changes), &[])
+        .await?;
+    store_secret(client, &plan.pid, bp.customizer.as_ref(), secret).await?;
     let tests = test_tenant(client, plan.tenant_url.as_deref()).await?;
     let ok = !tests.is_empty() && tests.iter().all(|t| t.success);
     let mut retried = Vec::new();
