@@ -144,12 +144,8 @@ pub struct AccountUpdate {
     /// The Brand Portal IMS configuration (PID or name), where the author does not tell.
     #[arg(long, value_name = "PID")]
     pub ims: Option<String>,
-    #[arg(long)]
-    pub dry_run: bool,
-    #[arg(long)]
-    pub yes: bool,
-    #[arg(long, value_name = "DIR")]
-    pub backup_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub change: ChangeArgs,
     /// Do not ask IMS for a token first.
     #[arg(long)]
     pub no_verify: bool,
@@ -163,12 +159,8 @@ pub struct AccountDelete {
     /// Delete even though a cloud configuration names it (publishing then stops).
     #[arg(long)]
     pub force: bool,
-    #[arg(long)]
-    pub dry_run: bool,
-    #[arg(long)]
-    pub yes: bool,
-    #[arg(long, value_name = "DIR")]
-    pub backup_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub change: ChangeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -185,15 +177,8 @@ pub struct AccountMigrate {
     /// The Brand Portal IMS configuration (PID or name), where the author does not tell.
     #[arg(long, value_name = "PID")]
     pub ims: Option<String>,
-    /// Show the changes and stop (IMS is still asked, nothing is written).
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Go ahead without the typed confirmation.
-    #[arg(long)]
-    pub yes: bool,
-    /// Where the backup goes [default: $XDG_STATE_HOME/brandlink/backups].
-    #[arg(long, value_name = "DIR")]
-    pub backup_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub change: ChangeArgs,
     /// Do not ask IMS for a token first (offline authors).
     #[arg(long)]
     pub no_verify: bool,
@@ -307,12 +292,8 @@ pub struct UpgradeArgs {
     /// The tenant whose integration is replaced (default: from the cloud configuration, legacy first).
     #[arg(long)]
     pub tenant: Option<String>,
-    /// Show the plan and stop.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Delete without asking (after reading the plan).
-    #[arg(long)]
-    pub yes: bool,
+    #[command(flatten)]
+    pub change: ChangeArgs,
     /// Wait up to this many seconds for busy queues to become idle.
     #[arg(long, default_value_t = 0)]
     pub wait: u64,
@@ -320,9 +301,29 @@ pub struct UpgradeArgs {
     /// cloud configuration names; other integrations' are never included.
     #[arg(long)]
     pub include_ims: bool,
-    /// Where backups go [default: $XDG_STATE_HOME/brandlink/backups].
+}
+
+/// The flags every command that changes or deletes configuration shares.
+#[derive(Debug, Args)]
+pub struct ChangeArgs {
+    /// Show what would change and stop: nothing is backed up or written.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Go ahead without the typed confirmation (after reading the plan).
+    #[arg(long)]
+    pub yes: bool,
+    /// Where the backup goes [default: $XDG_STATE_HOME/brandlink/backups].
     #[arg(long, value_name = "DIR")]
     pub backup_dir: Option<PathBuf>,
+}
+
+impl ChangeArgs {
+    /// The backup folder's parent: --backup-dir, or brandlink's state folder.
+    pub fn backup_root(&self) -> PathBuf {
+        self.backup_dir
+            .clone()
+            .unwrap_or_else(crate::setup::upgrade::default_backup_root)
+    }
 }
 
 #[derive(Debug, Args)]

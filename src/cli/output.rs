@@ -193,6 +193,20 @@ pub fn confirm(yes: bool, word: &str, what: &str) -> Result<(), CliError> {
 }
 
 /// `--read-only` stops every command that writes to AEM.
+/// Under --read-only only a dry run of a change may go ahead.
+pub fn refuse_change_if_read_only(
+    read_only: bool,
+    dry_run: bool,
+    what: &str,
+) -> Result<(), CliError> {
+    if read_only && !dry_run {
+        return Err(CliError::Usage(format!(
+            "--read-only: {what}; only --dry-run is allowed"
+        )));
+    }
+    Ok(())
+}
+
 pub fn refuse_if_read_only(read_only: bool, what: &str) -> Result<(), CliError> {
     if read_only {
         return Err(CliError::Usage(format!(

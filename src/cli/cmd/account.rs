@@ -2,7 +2,9 @@
 
 use crate::cli::args::{AccountCheck, AccountCreate, AccountDelete, AccountMigrate, AccountUpdate};
 use crate::cli::context::{Context, secret_from_env_or_prompt};
-use crate::cli::output::{CliError, Report, confirm, refuse_if_read_only};
+use crate::cli::output::{
+    CliError, Report, confirm, refuse_change_if_read_only, refuse_if_read_only,
+};
 use crate::ims::payload::PROD_IMS;
 use crate::setup::SetupError;
 use crate::setup::account::VerdictState;
@@ -195,11 +197,7 @@ fn show_values(v: &Option<Vec<String>>) -> String {
 }
 
 pub async fn migrate(ctx: &Context, a: &AccountMigrate) -> Result<Report, CliError> {
-    if ctx.read_only && !a.dry_run {
-        return Err(CliError::Usage(
-            "--read-only: the migration changes AEM; only --dry-run is allowed".into(),
-        ));
-    }
+    refuse_change_if_read_only(ctx.read_only, a.change.dry_run, "the migration changes AEM")?;
     let setup = ctx.setup()?.with_ims_choice(a.ims.clone());
     let secret = client_secret()?;
     let req = MigrateRequest {
@@ -210,23 +208,13 @@ pub async fn migrate(ctx: &Context, a: &AccountMigrate) -> Result<Report, CliErr
     };
     let plan = setup.migration_plan(&req, &secret).await?;
     let mut text = format!(
-        "Migrate {} ({}) from JWT to OAuth Server-to-Server, in place (same PID):\n",
-        plan.title, plan.pid
+        "Migrate {} ({}) from JWT to OAuth Server-to-Server, in place (same PID):\n{}{}",
+        plan.title,
+        plan.pid,
+        changes_text(&plan.changes),
+        preflight_text(&plan.preflight)
     );
-    for c in &plan.changes {
-        text.push_str(&format!(
-            "  {:<10} {:<42} {} → {}\n",
-            c.on,
-            c.name,
-            show_values(&c.before),
-            show_values(&c.after)
-        ));
-    }
-    text.push_str(&match plan.preflight.state {
-        VerdictState::Ok => "  IMS gives a token for the new values.\n".to_string(),
-        _ => format!("  ! {}\n", plan.preflight.message),
-    });
-    if a.dry_run {
+    if a.change.dry_run {
         text.push_str("Dry run: nothing was backed up or changed.\n");
         let body = MigrateReport {
             ok: true,
@@ -242,28 +230,18 @@ pub async fn migrate(ctx: &Context, a: &AccountMigrate) -> Result<Report, CliErr
         eprint!("{text}");
     }
     confirm(
-        a.yes,
+        a.change.yes,
         "migrate",
         "This changes the IMS configuration and its customizer after backing them up",
     )?;
-    let root = a
-        .backup_dir
-        .clone()
-        .unwrap_or_else(crate::setup::upgrade::default_backup_root);
+    let root = a.change.backup_root();
     let done = setup.migrate(plan, &secret, &root).await?;
     let mut text = format!(
-        "Migrated {} to OAuth Server-to-Server (backup: {}).\n",
+        "Migrated {} to OAuth Server-to-Server (backup: {}).\n{}",
         done.plan.pid,
-        done.backup_dir.display()
+        done.backup_dir.display(),
+        tests_text(&done.tests)
     );
-    for t in &done.tests {
-        text.push_str(&format!(
-            "  {} {:<24} {}\n",
-            if t.success { "✓" } else { "✗" },
-            t.agent,
-            t.summary
-        ));
-    }
     if !done.retried.is_empty() {
         text.push_str(&format!(
             "  Blocked queues told to retry now: {}\n",
@@ -314,6 +292,13 @@ fn changes_text(changes: &[crate::setup::migrate::PropertyChange]) -> String {
         .collect()
 }
 
+fn preflight_text(v: &crate::setup::account::Verdict) -> String {
+    match v.state {
+        VerdictState::Ok => "  IMS gives a token for the new values.\n".to_string(),
+        _ => format!("  ! {}\n", v.message),
+    }
+}
+
 fn tests_text(tests: &[crate::setup::TestResult]) -> String {
     tests
         .iter()
@@ -329,11 +314,7 @@ fn tests_text(tests: &[crate::setup::TestResult]) -> String {
 }
 
 pub async fn update(ctx: &Context, a: &AccountUpdate) -> Result<Report, CliError> {
-    if ctx.read_only && !a.dry_run {
-        return Err(CliError::Usage(
-            "--read-only: the update changes AEM; only --dry-run is allowed".into(),
-        ));
-    }
+    refuse_change_if_read_only(ctx.read_only, a.change.dry_run, "the update changes AEM")?;
     let setup = ctx.setup()?.with_ims_choice(a.ims.clone());
     // A new secret is required with --secret; otherwise the current one, if given, lets IMS
     // check the other new values.
@@ -355,15 +336,12 @@ pub async fn update(ctx: &Context, a: &AccountUpdate) -> Result<Report, CliError
     };
     let plan = setup.update_plan(&req, secret.as_ref()).await?;
     let mut text = format!(
-        "Update {} in place:\n{}",
+        "Update {} in place:\n{}{}",
         plan.pid,
-        changes_text(&plan.changes)
+        changes_text(&plan.changes),
+        preflight_text(&plan.preflight)
     );
-    text.push_str(&match plan.preflight.state {
-        VerdictState::Ok => "  IMS gives a token for the new values.\n".to_string(),
-        _ => format!("  ! {}\n", plan.preflight.message),
-    });
-    if a.dry_run {
+    if a.change.dry_run {
         text.push_str("Dry run: nothing was backed up or changed.\n");
         let body = ChangeReport {
             ok: true,
@@ -378,14 +356,11 @@ pub async fn update(ctx: &Context, a: &AccountUpdate) -> Result<Report, CliError
         eprint!("{text}");
     }
     confirm(
-        a.yes,
+        a.change.yes,
         "update",
         "This changes the IMS configuration after backing it up",
     )?;
-    let root = a
-        .backup_dir
-        .clone()
-        .unwrap_or_else(crate::setup::upgrade::default_backup_root);
+    let root = a.change.backup_root();
     let secret_to_store = if a.secret { secret.as_ref() } else { None };
     let done = setup.update_account(&plan, secret_to_store, &root).await?;
     let mut text = format!(
@@ -411,11 +386,7 @@ pub async fn update(ctx: &Context, a: &AccountUpdate) -> Result<Report, CliError
 }
 
 pub async fn delete(ctx: &Context, a: &AccountDelete) -> Result<Report, CliError> {
-    if ctx.read_only && !a.dry_run {
-        return Err(CliError::Usage(
-            "--read-only: the delete changes AEM; only --dry-run is allowed".into(),
-        ));
-    }
+    refuse_change_if_read_only(ctx.read_only, a.change.dry_run, "the delete changes AEM")?;
     let setup = ctx.setup()?.with_ims_choice(a.ims.clone());
     let plan = setup.delete_plan().await?;
     let mut text = format!(
@@ -438,7 +409,7 @@ pub async fn delete(ctx: &Context, a: &AccountDelete) -> Result<Report, CliError
             }
         ));
     }
-    if a.dry_run {
+    if a.change.dry_run {
         text.push_str("Dry run: nothing was backed up or deleted.\n");
         let body = ChangeReport {
             ok: true,
@@ -459,14 +430,11 @@ pub async fn delete(ctx: &Context, a: &AccountDelete) -> Result<Report, CliError
         eprint!("{text}");
     }
     confirm(
-        a.yes,
+        a.change.yes,
         "delete",
         "This deletes the IMS configuration after backing it up",
     )?;
-    let root = a
-        .backup_dir
-        .clone()
-        .unwrap_or_else(crate::setup::upgrade::default_backup_root);
+    let root = a.change.backup_root();
     let done = setup.delete_account(&plan, a.force, &root).await?;
     let text = format!(
         "Deleted {} (backup: {}); `brandlink restore --from {}` re-creates it.\n",

@@ -3,7 +3,7 @@
 
 use crate::cli::args::{RestoreArgs, UpgradeArgs};
 use crate::cli::context::Context;
-use crate::cli::output::{CliError, Report, confirm};
+use crate::cli::output::{CliError, Report, confirm, refuse_change_if_read_only};
 use crate::setup::service::UpgradePreview;
 use crate::setup::upgrade::{self as up, BusyAgent, JournalStep, RestoreReport, Target};
 use serde::Serialize;
@@ -48,13 +48,9 @@ fn next_steps() -> &'static str {
 }
 
 pub async fn upgrade(ctx: &Context, a: &UpgradeArgs) -> Result<Report, CliError> {
-    if ctx.read_only && !a.dry_run {
-        return Err(CliError::Usage(
-            "--read-only: the upgrade deletes nodes; only --dry-run is allowed".into(),
-        ));
-    }
+    refuse_change_if_read_only(ctx.read_only, a.change.dry_run, "the upgrade deletes nodes")?;
     let setup = ctx.setup()?;
-    let root = a.backup_dir.clone().unwrap_or_else(up::default_backup_root);
+    let root = a.change.backup_root();
     let preview = setup
         .upgrade_preview(a.tenant.as_deref(), &root, a.include_ims)
         .await?;
@@ -63,7 +59,7 @@ pub async fn upgrade(ctx: &Context, a: &UpgradeArgs) -> Result<Report, CliError>
         .await?;
     let mut report = UpgradeReport {
         ok: true,
-        dry_run: a.dry_run,
+        dry_run: a.change.dry_run,
         resumed: preview.resume_dir().is_some(),
         tenant_url: preview.tenant_url().to_string(),
         backup_dir: preview.resume_dir().map(PathBuf::from),
@@ -95,7 +91,7 @@ pub async fn upgrade(ctx: &Context, a: &UpgradeArgs) -> Result<Report, CliError>
             plan_text(&plan.targets)
         ),
     };
-    if a.dry_run {
+    if a.change.dry_run {
         text.push_str("Dry run: nothing was backed up or deleted.\n");
         return Ok(Report::new(true, text, &report));
     }
@@ -111,7 +107,7 @@ pub async fn upgrade(ctx: &Context, a: &UpgradeArgs) -> Result<Report, CliError>
             plan.targets.len()
         ),
     };
-    confirm(a.yes, "upgrade", &question)?;
+    confirm(a.change.yes, "upgrade", &question)?;
     let done = setup.upgrade(&preview, &root).await?;
     let text = format!(
         "{} (backup: {}).\n{}",
@@ -129,11 +125,7 @@ pub async fn upgrade(ctx: &Context, a: &UpgradeArgs) -> Result<Report, CliError>
 }
 
 pub async fn restore(ctx: &Context, a: &RestoreArgs) -> Result<Report, CliError> {
-    if ctx.read_only && !a.dry_run {
-        return Err(CliError::Usage(
-            "--read-only: restore writes to AEM; only --dry-run is allowed".into(),
-        ));
-    }
+    refuse_change_if_read_only(ctx.read_only, a.dry_run, "restore writes to AEM")?;
     let m = up::read_manifest(&a.from).map_err(|e| CliError::Usage(e.to_string()))?;
     let setup = ctx.setup()?;
     if !a.dry_run {
