@@ -317,12 +317,19 @@ impl App {
                 }
             }
             Msg::UpdatePlanned(r, secret) => {
+                // Asked from the Account tab's form or the Certificate tab's rotation: the same
+                // typed-word dialog; a refusal goes by the Account form's fields, else a notice.
                 cx.busy = None;
-                let outs = match self.tab {
-                    Tab::Certificate => self.tabs.certificate.on_update_planned(r, secret, cx),
-                    _ => self.tabs.account.on_update_planned(r, secret, cx),
-                };
-                return self.apply(outs);
+                match r {
+                    Ok(plan) => {
+                        return self
+                            .apply(vec![super::tabs::account_life::update_dialog(plan, secret)]);
+                    }
+                    Err(e) if self.tab == Tab::Account => {
+                        self.tabs.account.form.errors = vec![e.message];
+                    }
+                    Err(e) => cx.error(e.message),
+                }
             }
             Msg::AccountChanged(r, what) => {
                 self.tabs.account.on_changed(r, what, cx);

@@ -64,24 +64,6 @@ impl AccountTab {
         })]
     }
 
-    /// The update's plan: show the change and ask for the word.
-    pub fn on_update_planned(
-        &mut self,
-        r: UiResult<crate::setup::lifecycle::UpdatePlan>,
-        secret: Option<SecretString>,
-        cx: &mut Shared,
-    ) -> Vec<Out> {
-        let plan = match r {
-            Ok(p) => p,
-            Err(e) => {
-                self.form.errors = vec![e.message];
-                return vec![];
-            }
-        };
-        let _ = cx;
-        vec![update_dialog(plan, secret)]
-    }
-
     pub(super) fn delete(&mut self, cx: &mut Shared) -> Vec<Out> {
         if cx.refuse_read_only("nothing can be deleted") {
             return vec![];

@@ -10,7 +10,6 @@ use crate::tui::effect::{Effect, UiResult};
 use crate::tui::form::{Activation, Form, FormItem, Kind};
 use crate::tui::keymap::Scope;
 use crate::tui::state::{Generated, Shared};
-use crate::tui::tabs::account_life::update_dialog;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{error_lines, kv, para, step_lines, wrapped_height};
 use crossterm::event::KeyEvent;
@@ -115,22 +114,6 @@ impl CertificateTab {
             }),
             secret: None,
         })]
-    }
-
-    /// The repoint's plan: the typed-word dialog.
-    pub fn on_update_planned(
-        &mut self,
-        r: UiResult<crate::setup::lifecycle::UpdatePlan>,
-        secret: Option<SecretString>,
-        cx: &mut Shared,
-    ) -> Vec<Out> {
-        match r {
-            Ok(plan) => vec![update_dialog(plan, secret)],
-            Err(e) => {
-                cx.error(e.message);
-                vec![]
-            }
-        }
     }
 
     pub fn items(&self, cx: &Shared) -> Vec<CertField> {
