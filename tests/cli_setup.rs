@@ -5,83 +5,15 @@ mod common;
 
 use brandlink::sandbox::{SandboxConfig, Scenario};
 use serde_json::Value;
-use std::path::Path;
-use std::process::Output;
 
 const ADMIN_PW: &str = "Adm1n-S3cret-Pw";
 const KS_PW: &str = "Keyst0re-S3cret";
-
-struct Run {
-    base: String,
-    xdg: tempfile::TempDir,
-    transcript: std::sync::Mutex<String>,
-}
-
-impl Run {
-    fn new(base: &str) -> Self {
-        Run {
-            base: base.into(),
-            xdg: tempfile::tempdir().unwrap(),
-            transcript: Default::default(),
-        }
-    }
-    async fn cmd(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        let mut c = assert_cmd::Command::cargo_bin("brandlink").unwrap();
-        c.args(["--url", &self.base, "--ims-url", &self.base])
-            .args(args);
-        c.env("AEM_PASSWORD", ADMIN_PW)
-            .env("XDG_CONFIG_HOME", self.xdg.path())
-            .env("XDG_STATE_HOME", self.xdg.path())
-            .env_remove("BRANDLINK_CLIENT_SECRET")
-            .env_remove("BRANDLINK_KEYSTORE_PASSWORD");
-        for (k, v) in env {
-            c.env(k, v);
-        }
-        let out = tokio::task::spawn_blocking(move || c.output().unwrap())
-            .await
-            .unwrap();
-        let mut t = self.transcript.lock().unwrap();
-        t.push_str(&String::from_utf8_lossy(&out.stdout));
-        t.push_str(&String::from_utf8_lossy(&out.stderr));
-        out
-    }
-    async fn json(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, Value) {
-        let mut a = args.to_vec();
-        a.push("--json");
-        let out = self.cmd(&a, env).await;
-        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-            panic!(
-                "{args:?}: not JSON\nstdout: {}\nstderr: {}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        (out.status.code().unwrap_or(-1), v)
-    }
-}
 
 fn sandbox_cfg() -> SandboxConfig {
     SandboxConfig {
         admin_password: ADMIN_PW.into(),
         ..common::config(Scenario::Fresh)
     }
-}
-
-async fn console(e: &common::Env, cert: &Path) -> Value {
-    let pem = std::fs::read(cert).unwrap();
-    let form = reqwest::multipart::Form::new().part(
-        "certificate",
-        reqwest::multipart::Part::bytes(pem).file_name("AEM-Adobe-IMS.crt"),
-    );
-    e.http
-        .post(e.url("/sandbox/console/projects"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -92,7 +24,7 @@ async fn first_time_setup_through_the_cli_jwt() {
         ..sandbox_cfg()
     })
     .await;
-    let run = Run::new(&e.base);
+    let run = common::Cli::new(&e);
     let dir = tempfile::tempdir().unwrap();
     let crt = dir.path().join("AEM-Adobe-IMS.crt");
     let key = dir.path().join("private.pem");
@@ -171,7 +103,7 @@ async fn first_time_setup_through_the_cli_jwt() {
     }
 
     // 2. The emulated Developer Console.
-    let creds = console(&e, &crt).await;
+    let creds = common::console_project(&e, &std::fs::read(&crt).unwrap()).await;
     let secret = creds["clientSecret"].as_str().unwrap().to_string();
     let api_key = creds["apiKey"].as_str().unwrap().to_string();
     let payload = dir.path().join("payload.json");
@@ -346,7 +278,7 @@ async fn first_time_setup_through_the_cli_jwt() {
         "{st}"
     );
     assert_eq!(st["integration"]["agents"].as_array().unwrap().len(), 4);
-    let out = run.cmd(&["status"], &[]).await;
+    let out = run.run(&["status"], &[]).await;
     assert!(String::from_utf8_lossy(&out.stdout).contains("Replication"));
     let (code, q) = run.json(&["queues"], &[]).await;
     assert_eq!(code, 0, "{q}");
@@ -389,7 +321,7 @@ async fn first_time_setup_through_the_cli_jwt() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oauth_server_to_server_setup() {
     let e = common::start_with(sandbox_cfg()).await;
-    let run = Run::new(&e.base);
+    let run = common::Cli::new(&e);
     // On 6.5.21+ the retired JWT certificate is not a step of its own.
     let (_, st) = run.json(&["status"], &[]).await;
     assert_eq!(st["steps"][0]["status"]["state"], "done", "{st}");
@@ -406,7 +338,7 @@ async fn oauth_server_to_server_setup() {
     // The Console still needs a certificate for the project in the sandbox; OAuth itself does not.
     let g = brandlink::ims::certificate::generate("x", 10).unwrap();
     std::fs::write(&crt, &g.cert_pem).unwrap();
-    let creds = console(&e, &crt).await;
+    let creds = common::console_project(&e, &std::fs::read(&crt).unwrap()).await;
     let id = creds["oauth"]["clientId"].as_str().unwrap().to_string();
     let secret = creds["oauth"]["clientSecret"].as_str().unwrap().to_string();
     let scopes = creds["oauth"]["scopes"].as_str().unwrap().to_string();
