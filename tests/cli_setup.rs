@@ -339,10 +339,7 @@ async fn oauth_server_to_server_setup() {
     let g = brandlink::ims::certificate::generate("x", 10).unwrap();
     std::fs::write(&crt, &g.cert_pem).unwrap();
     let creds = common::console_project(&e, &std::fs::read(&crt).unwrap()).await;
-    let id = creds["oauth"]["clientId"].as_str().unwrap().to_string();
-    let secret = creds["oauth"]["clientSecret"].as_str().unwrap().to_string();
-    let scopes = creds["oauth"]["scopes"].as_str().unwrap().to_string();
-    let org = creds["orgId"].as_str().unwrap().to_string();
+    let [id, secret, scopes, org] = common::oauth_credential(&creds);
     let (code, v) = run
         .json(
             &[

@@ -67,10 +67,7 @@ async fn oauth_setup_on_a_lived_in_author_leaves_the_neighbours_alone() {
     );
 
     let creds = console_project(&e, &certificate_pem().await).await;
-    let id = creds["oauth"]["clientId"].as_str().unwrap().to_string();
-    let secret = creds["oauth"]["clientSecret"].as_str().unwrap().to_string();
-    let scopes = creds["oauth"]["scopes"].as_str().unwrap().to_string();
-    let org = creds["orgId"].as_str().unwrap().to_string();
+    let [id, secret, scopes, org] = common::oauth_credential(&creds);
     let create = [
         "account",
         "create",
@@ -244,10 +241,7 @@ async fn check_health_fails_while_aem_holds_a_wrong_secret() {
     let e = common::start(Scenario::Fresh).await;
     let cli = Cli::new(&e);
     let creds = console_project(&e, &certificate_pem().await).await;
-    let id = creds["oauth"]["clientId"].as_str().unwrap().to_string();
-    let secret = creds["oauth"]["clientSecret"].as_str().unwrap().to_string();
-    let scopes = creds["oauth"]["scopes"].as_str().unwrap().to_string();
-    let org = creds["orgId"].as_str().unwrap().to_string();
+    let [id, secret, scopes, org] = common::oauth_credential(&creds);
     // Offline author: stored without asking IMS, with a mistyped secret.
     let (code, v) = cli
         .json(
@@ -367,20 +361,16 @@ async fn the_jwt_configurations_whole_life_on_a_lived_in_author() {
     assert_eq!(code, 0, "{v}");
     // Repointing before the Console knows the certificate: Test Connection says no; the
     // backup puts the old alias back exactly.
-    let (code, v) = cli
-        .json(
-            &[
-                "account",
-                "update",
-                "--key-alias",
-                "bp-next",
-                "--yes",
-                "--backup-dir",
-                bk_s,
-            ],
-            &[],
-        )
-        .await;
+    let repoint = [
+        "account",
+        "update",
+        "--key-alias",
+        "bp-next",
+        "--yes",
+        "--backup-dir",
+        bk_s,
+    ];
+    let (code, v) = cli.json(&repoint, &[]).await;
     assert_eq!(code, 1, "{v}");
     let backup = v["backupDir"].as_str().unwrap().to_string();
     let (code, v) = cli
@@ -417,20 +407,7 @@ async fn the_jwt_configurations_whole_life_on_a_lived_in_author() {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    let (code, v) = cli
-        .json(
-            &[
-                "account",
-                "update",
-                "--key-alias",
-                "bp-next",
-                "--yes",
-                "--backup-dir",
-                bk_s,
-            ],
-            &[],
-        )
-        .await;
+    let (code, v) = cli.json(&repoint, &[]).await;
     assert_eq!(code, 0, "{v}");
 
     // Delete is refused while the cloud configuration names it.

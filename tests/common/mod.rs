@@ -246,3 +246,14 @@ pub async fn console_project(e: &Env, cert_pem: &[u8]) -> Value {
         .await
         .expect("console JSON")
 }
+
+/// A Console project's OAuth Server-to-Server credential: client id, secret, scopes, org id.
+pub fn oauth_credential(creds: &Value) -> [String; 4] {
+    let text = |v: &Value| v.as_str().expect("credential field").to_string();
+    [
+        text(&creds["oauth"]["clientId"]),
+        text(&creds["oauth"]["clientSecret"]),
+        text(&creds["oauth"]["scopes"]),
+        text(&creds["orgId"]),
+    ]
+}
