@@ -5,7 +5,7 @@
 
 use super::actions::service_user;
 use super::error::SetupError;
-use super::snapshot::{AuthType, ImsConfig, read_ims_configs};
+use super::snapshot::{AuthType, ImsConfig, read_ims_and_clouds, read_ims_configs};
 use crate::aem::AemClient;
 use crate::aem::agents::TestResult;
 use crate::aem::osgi::{CUSTOMIZER_FACTORY, PROVIDER_FACTORY};
@@ -431,7 +431,15 @@ pub async fn check_account(
     secret: impl FnOnce() -> Result<Option<SecretString>, SetupError>,
     tenant: Option<&str>,
 ) -> Result<HealthReport, SetupError> {
-    let configs = read_ims_configs(client, chosen).await?;
+    let (configs, clouds) = read_ims_and_clouds(client, chosen).await?;
+    // Without a tenant named: the current cloud configuration's, else a legacy one's.
+    let tenant = tenant.map(str::to_string).or_else(|| {
+        clouds
+            .iter()
+            .find(|c| !c.legacy)
+            .or(clouds.first())
+            .map(|c| c.tenant_url.clone())
+    });
     let bp: Vec<&ImsConfig> = configs.iter().filter(|c| c.is_brand_portal()).collect();
     let others = || {
         let o: Vec<String> = configs
@@ -515,7 +523,7 @@ pub async fn check_account(
         }
     };
     // 2. AEM obtains a token with what it stores: Test Connection of one Brand Portal agent.
-    let agents = match tenant {
+    let agents = match &tenant {
         Some(t) => client.brand_portal_agents(t).await?,
         None => vec![],
     };

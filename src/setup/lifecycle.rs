@@ -7,27 +7,38 @@ use super::account::{
     ImsTarget, Verdict, VerdictState, client_id_problem, oauth_verdict, org_id_problem,
 };
 use super::error::SetupError;
-use super::snapshot::{AuthType, ImsConfig, read_ims_configs};
+use super::snapshot::{AuthType, ImsConfig, read_ims_and_clouds};
 use super::upgrade;
 use crate::aem::AemClient;
 use crate::aem::agents::TestResult;
-use crate::aem::cloud::tenant_label;
+use crate::aem::cloud::{CloudConfig, tenant_label};
 use crate::aem::osgi::{CUSTOMIZER_FACTORY, OsgiConfig};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-/// Brand Portal's IMS configuration with its raw provider and paired customizer.
+/// Brand Portal's IMS configuration with its raw provider and paired customizer, and the
+/// author's cloud configurations as read to find it.
 pub struct BpConfig {
     pub info: ImsConfig,
     pub provider: OsgiConfig,
     pub customizer: Option<OsgiConfig>,
+    pub clouds: Vec<CloudConfig>,
+}
+
+impl BpConfig {
+    /// The cloud configurations that name this IMS configuration.
+    pub fn named_by(&self) -> impl Iterator<Item = &CloudConfig> {
+        self.clouds
+            .iter()
+            .filter(|c| c.ims_config.as_deref().is_some_and(|id| self.info.is(id)))
+    }
 }
 
 /// Finds the one Brand Portal IMS configuration (`chosen` names it where the author does not
 /// tell), with its provider and the customizer paired by `customizer.type`.
 pub async fn find_bp(client: &AemClient, chosen: Option<&str>) -> Result<BpConfig, SetupError> {
-    let configs = read_ims_configs(client, chosen).await?;
+    let (configs, clouds) = read_ims_and_clouds(client, chosen).await?;
     let bp: Vec<&ImsConfig> = configs.iter().filter(|c| c.is_brand_portal()).collect();
     let info = match bp.as_slice() {
         [] => {
@@ -65,6 +76,7 @@ pub async fn find_bp(client: &AemClient, chosen: Option<&str>) -> Result<BpConfi
         info,
         provider,
         customizer,
+        clouds,
     })
 }
 
@@ -84,16 +96,6 @@ pub fn backup(
     saved.extend(customizer.cloned());
     upgrade::backup_osgi(client.base_url(), tenant_url.unwrap_or(""), &saved, &dir)?;
     Ok(dir)
-}
-
-/// The tenant of the cloud configuration that names `cfg`, if any.
-async fn tenant_of(client: &AemClient, cfg: &ImsConfig) -> Result<Option<String>, SetupError> {
-    Ok(client
-        .cloud_configs()
-        .await?
-        .into_iter()
-        .find(|c| c.ims_config.as_deref().is_some_and(|id| cfg.is(id)))
-        .map(|c| c.tenant_url.trim_end_matches('/').to_string()))
 }
 
 /// Test Connection of the tenant's agents.
@@ -342,7 +344,10 @@ pub async fn plan_update(
             "JWT: Test Connection after the change shows whether AEM obtains a token",
         ),
     };
-    let tenant_url = tenant_of(client, cfg).await?;
+    let tenant_url = bp
+        .named_by()
+        .next()
+        .map(|c| c.tenant_url.trim_end_matches('/').to_string());
     Ok(UpdatePlan {
         pid: cfg.pid.clone(),
         auth_type: cfg.auth_type,
@@ -408,13 +413,7 @@ pub async fn plan_delete(
     chosen: Option<&str>,
 ) -> Result<DeletePlan, SetupError> {
     let bp = find_bp(client, chosen).await?;
-    let named_by = client
-        .cloud_configs()
-        .await?
-        .into_iter()
-        .filter(|c| c.ims_config.as_deref().is_some_and(|id| bp.info.is(id)))
-        .map(|c| c.path)
-        .collect();
+    let named_by = bp.named_by().map(|c| c.path.clone()).collect();
     Ok(DeletePlan {
         pid: bp.info.pid.clone(),
         title: bp.info.title.clone(),

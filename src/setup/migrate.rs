@@ -107,6 +107,11 @@ pub async fn plan(
             cfg.pid
         )));
     }
+    let tenant_url = bp
+        .named_by()
+        .next()
+        .or(bp.clouds.iter().find(|c| !c.legacy))
+        .map(|c| c.tenant_url.trim_end_matches('/').to_string());
     let provider = bp.provider;
     let customizer = bp.customizer;
     let api_key = req
@@ -153,12 +158,6 @@ pub async fn plan(
             "not verified with IMS (--no-verify): the values are stored as given",
         )
     };
-    let clouds = client.cloud_configs().await?;
-    let tenant_url = clouds
-        .iter()
-        .find(|c| c.ims_config.as_deref().is_some_and(|id| cfg.is(id)))
-        .or(clouds.iter().find(|c| !c.legacy))
-        .map(|c| c.tenant_url.trim_end_matches('/').to_string());
     Ok(MigrationPlan {
         pid: cfg.pid.clone(),
         title: cfg.title.clone(),

@@ -318,17 +318,6 @@ impl Setup {
         secret: impl FnOnce() -> Result<Option<SecretString>, SetupError>,
         tenant: Option<&str>,
     ) -> Result<HealthReport, SetupError> {
-        let tenant = match tenant {
-            Some(t) => Some(t.to_string()),
-            None => {
-                let clouds = self.client.cloud_configs().await?;
-                clouds
-                    .iter()
-                    .find(|c| !c.legacy)
-                    .or(clouds.first())
-                    .map(|c| c.tenant_url.clone())
-            }
-        };
         let ims = self.ims_target();
         let r = account::check_account(
             &self.client,
@@ -336,7 +325,7 @@ impl Setup {
             self.ims_choice.as_deref(),
             key,
             secret,
-            tenant.as_deref(),
+            tenant,
         )
         .await?;
         if r.aem.state != VerdictState::Skipped {

@@ -172,6 +172,15 @@ pub async fn read_ims_configs(
     client: &AemClient,
     chosen: Option<&str>,
 ) -> Result<Vec<ImsConfig>, AemError> {
+    Ok(read_ims_and_clouds(client, chosen).await?.0)
+}
+
+/// The IMS configurations with the cloud configurations read to tell Brand Portal's, for
+/// callers that need both (one read of each).
+pub async fn read_ims_and_clouds(
+    client: &AemClient,
+    chosen: Option<&str>,
+) -> Result<(Vec<ImsConfig>, Vec<CloudConfig>), AemError> {
     let (providers, customizers, clouds) = tokio::try_join!(
         client.factory_configs(PROVIDER_FACTORY),
         client.factory_configs(CUSTOMIZER_FACTORY),
@@ -182,7 +191,7 @@ pub async fn read_ims_configs(
         .map(|p| ImsConfig::from_osgi(p, &customizers))
         .collect();
     mark_brand_portal(&mut configs, &clouds, chosen);
-    Ok(configs)
+    Ok((configs, clouds))
 }
 
 impl ImsConfig {
