@@ -80,6 +80,26 @@ pub async fn find_bp(client: &AemClient, chosen: Option<&str>) -> Result<BpConfi
     })
 }
 
+/// Brand Portal's configuration as AEM holds it now, refused when it is no longer the one a
+/// plan was made for: a change always backs up and writes what is there at that moment.
+pub async fn find_bp_as_planned(
+    client: &AemClient,
+    chosen: Option<&str>,
+    pid: &str,
+) -> Result<BpConfig, SetupError> {
+    let bp = find_bp(client, chosen).await?;
+    if bp.info.pid != pid {
+        return Err(changed_since_plan());
+    }
+    Ok(bp)
+}
+
+pub(super) fn changed_since_plan() -> SetupError {
+    SetupError::Refused(
+        "the Brand Portal IMS configuration changed since the plan was made; run again".into(),
+    )
+}
+
 /// Backs up a provider and its customizer into a new folder under `root`.
 pub fn backup(
     client: &AemClient,
@@ -366,12 +386,7 @@ pub async fn update(
     secret: Option<&SecretString>,
     root: &Path,
 ) -> Result<ChangeDone, SetupError> {
-    let bp = find_bp(client, chosen).await?;
-    if bp.info.pid != plan.pid {
-        return Err(SetupError::Refused(
-            "the Brand Portal IMS configuration changed since the plan was made; run again".into(),
-        ));
-    }
+    let bp = find_bp_as_planned(client, chosen, &plan.pid).await?;
     let dir = backup(
         client,
         &bp.provider,
@@ -437,12 +452,7 @@ pub async fn delete(
             plan.named_by.join(", ")
         )));
     }
-    let bp = find_bp(client, chosen).await?;
-    if bp.info.pid != plan.pid {
-        return Err(SetupError::Refused(
-            "the Brand Portal IMS configuration changed since the plan was made; run again".into(),
-        ));
-    }
+    let bp = find_bp_as_planned(client, chosen, &plan.pid).await?;
     let dir = backup(
         client,
         &bp.provider,

@@ -8,8 +8,8 @@ use super::account::{ImsTarget, Verdict, client_id_problem, oauth_verdict, org_i
 use super::error::SetupError;
 pub use super::lifecycle::PropertyChange;
 use super::lifecycle::{
-    backup, find_bp, one, provider_changes, provider_props, secret_change, store_secret,
-    test_tenant,
+    backup, changed_since_plan, find_bp, find_bp_as_planned, one, provider_changes, provider_props,
+    secret_change, store_secret, test_tenant,
 };
 use super::snapshot::AuthType;
 use crate::aem::AemClient;
@@ -177,11 +177,9 @@ pub async fn execute(
     secret: &SecretString,
     backup_root: &Path,
 ) -> Result<MigrationDone, SetupError> {
-    let bp = find_bp(client, Some(&plan.pid)).await?;
-    if bp.info.pid != plan.pid || bp.info.auth_type == AuthType::OauthServerToServer {
-        return Err(SetupError::Refused(
-            "the Brand Portal IMS configuration changed since the plan was made; run again".into(),
-        ));
+    let bp = find_bp_as_planned(client, Some(&plan.pid), &plan.pid).await?;
+    if bp.info.auth_type == AuthType::OauthServerToServer {
+        return Err(changed_since_plan());
     }
     let dir = backup(
         client,
