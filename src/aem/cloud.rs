@@ -22,6 +22,12 @@ pub struct CloudConfig {
     pub legacy: bool,
 }
 
+/// The cloud configuration an operator means when they name none: the 6.5 one
+/// (`/conf/global`), else a legacy one (`/etc/cloudservices`).
+pub fn current(clouds: &[CloudConfig]) -> Option<&CloudConfig> {
+    clouds.iter().find(|c| !c.legacy).or(clouds.first())
+}
+
 impl AemClient {
     /// Every Brand Portal cloud configuration on the author: querybuilder under both roots
     /// (`tenantURL` on the configuration node or on its `jcr:content`), else a listing of the

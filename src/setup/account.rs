@@ -432,14 +432,9 @@ pub async fn check_account(
     tenant: Option<&str>,
 ) -> Result<HealthReport, SetupError> {
     let (configs, clouds) = read_ims_and_clouds(client, chosen).await?;
-    // Without a tenant named: the current cloud configuration's, else a legacy one's.
-    let tenant = tenant.map(str::to_string).or_else(|| {
-        clouds
-            .iter()
-            .find(|c| !c.legacy)
-            .or(clouds.first())
-            .map(|c| c.tenant_url.clone())
-    });
+    let tenant = tenant
+        .map(str::to_string)
+        .or_else(|| crate::aem::cloud::current(&clouds).map(|c| c.tenant_url.clone()));
     let bp: Vec<&ImsConfig> = configs.iter().filter(|c| c.is_brand_portal()).collect();
     let others = || {
         let o: Vec<String> = configs

@@ -215,7 +215,7 @@ impl Setup {
             return Ok(t.to_string());
         }
         let clouds = self.client.cloud_configs().await?;
-        if let Some(c) = clouds.iter().find(|c| !c.legacy).or(clouds.first()) {
+        if let Some(c) = crate::aem::cloud::current(&clouds) {
             return Ok(c.tenant_url.clone());
         }
         // Nothing found: first make sure this is an AEM author at all (a web server that

@@ -348,10 +348,7 @@ impl Integration {
         let tenant_url = tenant
             .map(|t| t.trim_end_matches('/').to_string())
             .or_else(|| {
-                clouds
-                    .iter()
-                    .find(|c| !c.legacy)
-                    .or(clouds.first())
+                crate::aem::cloud::current(&clouds)
                     .map(|c| c.tenant_url.trim_end_matches('/').to_string())
             });
         let (agents, mac_users) = match &tenant_url {
