@@ -842,6 +842,29 @@ fn migrate_from_the_account_tab() {
     assert!(b.modal.is_none());
 }
 
+#[test]
+fn arrows_move_between_the_migration_dialogs_fields() {
+    let mut i = configured();
+    i.ims_configs[0].auth_type = AuthType::Jwt;
+    let mut a = loaded(i, true);
+    a.on_action(Action::GotoAccount);
+    a.on_key(key('m'));
+    let focused = |a: &App| {
+        render(a)
+            .lines()
+            .find_map(|l| l.split('›').nth(1).map(|r| r.trim().to_string()))
+            .unwrap_or_default()
+    };
+    assert!(focused(&a).starts_with("Client secret"), "{}", render(&a));
+    a.on_key(code(KeyCode::Down));
+    a.on_key(code(KeyCode::Down));
+    assert!(focused(&a).starts_with("Organization id"), "{}", render(&a));
+    a.on_key(code(KeyCode::Up));
+    assert!(focused(&a).starts_with("Scopes"), "{}", render(&a));
+    // Arrows never reach the tab behind or start anything.
+    assert!(matches!(a.modal, Some(Modal::Migrate(_))));
+}
+
 /// A migration plan as the setup service would return it.
 fn test_plan() -> brandlink::setup::migrate::MigrationPlan {
     brandlink::setup::migrate::MigrationPlan::for_display(
