@@ -865,6 +865,35 @@ fn arrows_move_between_the_migration_dialogs_fields() {
     assert!(matches!(a.modal, Some(Modal::Migrate(_))));
 }
 
+#[test]
+fn a_finished_migration_leaves_no_stale_form_error_and_no_jwt_alias() {
+    use brandlink::setup::migrate::MigrationDone;
+    let mut i = configured();
+    i.ims_configs[0].auth_type = AuthType::Jwt;
+    i.ims_configs[0].keypair_alias = Some("brandportal".into());
+    let mut a = loaded(i.clone(), false);
+    a.on_action(Action::GotoAccount);
+    assert!(render(&a).contains("key alias"), "JWT shows its alias");
+    let items = a.tabs.account.items(&a.shared);
+    a.tabs.account.form.focus_on(&items, AccountField::Save);
+    a.on_key(code(KeyCode::Enter));
+    assert!(render(&a).contains("nothing to save"));
+    a.on_msg(Msg::Migrated(Ok(Box::new(MigrationDone {
+        plan: test_plan(),
+        backup_dir: "/backups/x".into(),
+        tests: vec![],
+        ok: true,
+        retried: vec![],
+    }))));
+    assert!(!render(&a).contains("nothing to save"), "{}", render(&a));
+    // Read again: the same configuration, now OAuth, keeps the old alias property unused.
+    i.ims_configs[0].auth_type = AuthType::OauthServerToServer;
+    a.on_msg(Msg::Loaded(Ok(Box::new(i))));
+    let screen = render(&a);
+    assert!(screen.contains("OAuth Server-to-Server"), "{screen}");
+    assert!(!screen.contains("key alias"), "{screen}");
+}
+
 /// A migration plan as the setup service would return it.
 fn test_plan() -> brandlink::setup::migrate::MigrationPlan {
     brandlink::setup::migrate::MigrationPlan::for_display(

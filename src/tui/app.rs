@@ -338,22 +338,7 @@ impl App {
                 return vec![Effect::Load];
             }
             Msg::Migrated(r) => {
-                match r {
-                    Ok(done) => {
-                        let passed = done.tests.iter().filter(|t| t.success).count();
-                        let text = format!(
-                            "migrated to OAuth Server-to-Server (same PID); Test Connection {passed}/{} ok; backup at {}",
-                            done.tests.len(),
-                            done.backup_dir.display()
-                        );
-                        if done.ok {
-                            cx.success(text);
-                        } else {
-                            cx.error(text);
-                        }
-                    }
-                    Err(e) => cx.error(e.message),
-                }
+                self.tabs.account.on_migrated(r, cx);
                 cx.loading = true;
                 // Read again once the retried queues had a moment to drain.
                 return vec![

@@ -419,7 +419,8 @@ impl Component for AccountTab {
             ));
             lines.push(kv("  authentication", c.auth_type.to_string(), theme));
             lines.push(kv("  PID", c.pid.clone(), theme));
-            if let Some(a) = &c.keypair_alias {
+            // A migrated configuration keeps its old alias property; OAuth does not use it.
+            if let (AuthType::Jwt, Some(a)) = (c.auth_type, &c.keypair_alias) {
                 lines.push(kv("  key alias", a.clone(), theme));
             }
             lines.push(kv(

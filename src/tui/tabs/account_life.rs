@@ -4,7 +4,9 @@
 
 use super::Out;
 use super::account::{AccountField, AccountTab};
+use crate::setup::TestResult;
 use crate::setup::lifecycle::{UpdatePlan, UpdateRequest};
+use crate::setup::migrate::MigrationDone;
 use crate::setup::snapshot::AuthType;
 use crate::tui::effect::{Effect, UiResult};
 use crate::tui::migrate::MigrateDialog;
@@ -109,27 +111,53 @@ impl AccountTab {
         cx: &mut Shared,
     ) {
         match r {
-            Ok(d) => {
-                self.form.set(AccountField::Secret, "");
-                self.form.mark_clean();
-                let passed = d.tests.iter().filter(|t| t.success).count();
-                let tests = if d.tests.is_empty() {
-                    String::new()
-                } else {
-                    format!("; Test Connection {passed}/{} ok", d.tests.len())
-                };
-                let text = format!(
-                    "{} {what}{tests}; backup at {}",
-                    d.pid,
-                    d.backup_dir.display()
-                );
-                if d.ok {
-                    cx.success(text);
-                } else {
-                    cx.error(text);
-                }
-            }
+            Ok(d) => self.done(
+                format!("{} {what}", d.pid),
+                &d.tests,
+                &d.backup_dir,
+                d.ok,
+                cx,
+            ),
             Err(e) => cx.error(e.message),
+        }
+    }
+
+    pub fn on_migrated(&mut self, r: UiResult<Box<MigrationDone>>, cx: &mut Shared) {
+        match r {
+            Ok(d) => self.done(
+                "migrated to OAuth Server-to-Server (same PID)".into(),
+                &d.tests,
+                &d.backup_dir,
+                d.ok,
+                cx,
+            ),
+            Err(e) => cx.error(e.message),
+        }
+    }
+
+    /// A change went through: the form starts clean and the notice says what the tests said.
+    fn done(
+        &mut self,
+        what: String,
+        tests: &[TestResult],
+        backup: &std::path::Path,
+        ok: bool,
+        cx: &mut Shared,
+    ) {
+        self.form.set(AccountField::Secret, "");
+        self.form.mark_clean();
+        self.form.errors.clear();
+        let passed = tests.iter().filter(|t| t.success).count();
+        let tests = if tests.is_empty() {
+            String::new()
+        } else {
+            format!("; Test Connection {passed}/{} ok", tests.len())
+        };
+        let text = format!("{what}{tests}; backup at {}", backup.display());
+        if ok {
+            cx.success(text);
+        } else {
+            cx.error(text);
         }
     }
 
