@@ -4,7 +4,7 @@
 
 use super::theme::Theme;
 use crate::setup::{StepReport, StepStatus};
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
@@ -164,6 +164,21 @@ pub fn wrapped_height(lines: &[Line<'_>], width: u16) -> u16 {
         .sum::<usize>()
         .try_into()
         .unwrap_or(u16::MAX)
+}
+
+/// A form tab's parts, top to bottom: the context, the form (`form` rows) and what the last
+/// action said (`result` lines, wrapped). On a short terminal the context gives way first, so
+/// the fields and the errors under them stay on screen.
+pub fn form_areas(area: Rect, context: &[Line<'_>], form: u16, result: &[Line<'_>]) -> [Rect; 3] {
+    let wanted = wrapped_height(context, area.width).saturating_add(1);
+    let below = form.saturating_add(wrapped_height(result, area.width));
+    let top = wanted.min(area.height.saturating_sub(below));
+    Layout::vertical([
+        Constraint::Length(top),
+        Constraint::Length(form),
+        Constraint::Min(0),
+    ])
+    .areas(area)
 }
 
 /// A wrapping paragraph.

@@ -13,10 +13,10 @@ use crate::tui::form::{Activation, Form, FormItem, Kind};
 use crate::tui::keymap::Scope;
 use crate::tui::state::Shared;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{error_lines, kv, para, step_lines, wrapped_height};
+use crate::tui::widgets::{error_lines, form_areas, kv, para, step_lines};
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::Line;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -483,21 +483,15 @@ impl Component for AccountTab {
                 ));
             }
         }
-        let top = wrapped_height(&lines, area.width) + 1;
         let items = self.items(cx);
-        let [info, form, result] = Layout::vertical([
-            Constraint::Length(top),
-            Constraint::Length(items.len() as u16 + 1),
-            Constraint::Min(0),
-        ])
-        .areas(area);
+        let mut out = error_lines(&self.form.errors, theme);
+        out.extend(self.health_lines(theme));
+        let [info, form, result] = form_areas(area, &lines, items.len() as u16 + 1, &out);
         f.render_widget(para(lines), info);
         let auth = self.auth_type;
         self.form.draw(f, form, &items, theme, &|_| {
             format!("‹ {auth} ›  (⏎ switches)")
         });
-        let mut out = error_lines(&self.form.errors, theme);
-        out.extend(self.health_lines(theme));
         f.render_widget(para(out), result);
         Clicks::default()
     }

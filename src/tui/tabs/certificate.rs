@@ -11,10 +11,10 @@ use crate::tui::form::{Activation, Form, FormItem, Kind};
 use crate::tui::keymap::Scope;
 use crate::tui::state::{Generated, Shared};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{error_lines, kv, para, step_lines, wrapped_height};
+use crate::tui::widgets::{error_lines, form_areas, kv, para, step_lines};
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use secrecy::SecretString;
 
@@ -355,13 +355,9 @@ impl Component for CertificateTab {
                 }
             }
         }
-        let top = wrapped_height(&lines, area.width) + 1;
-        let [info, form, result] = Layout::vertical([
-            Constraint::Length(top),
-            Constraint::Length(5),
-            Constraint::Min(0),
-        ])
-        .areas(area);
+        let mut out = error_lines(&self.form.errors, theme);
+        out.extend(self.result_lines(cx, theme));
+        let [info, form, result] = form_areas(area, &lines, 5, &out);
         f.render_widget(para(lines), info);
         f.render_widget(
             para(vec![Line::styled(
@@ -377,8 +373,6 @@ impl Component for CertificateTab {
         };
         self.form
             .draw(f, fields, &self.items(cx), theme, &|_| String::new());
-        let mut out = error_lines(&self.form.errors, theme);
-        out.extend(self.result_lines(cx, theme));
         f.render_widget(para(out), result);
         Clicks::default()
     }

@@ -12,7 +12,7 @@ use crate::tui::keymap::Scope;
 use crate::tui::modal::{ConfirmDialog, Modal, UpgradeDialog};
 use crate::tui::state::Shared;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{error_lines, para, step_lines, wrapped_height};
+use crate::tui::widgets::{error_lines, form_areas, para, step_lines};
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -298,14 +298,10 @@ impl Component for CloudTab {
                 }
             )));
         }
-        let top = wrapped_height(&lines, area.width) + 1;
-        let [info, title, form, result] = Layout::vertical([
-            Constraint::Length(top),
-            Constraint::Length(1),
-            Constraint::Length(ITEMS.len() as u16),
-            Constraint::Min(0),
-        ])
-        .areas(area);
+        let out = error_lines(&self.form.errors, theme);
+        let [info, form, result] = form_areas(area, &lines, ITEMS.len() as u16 + 1, &out);
+        let [title, form] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(form);
         f.render_widget(para(lines), info);
         f.render_widget(
             para(vec![Line::styled(
@@ -329,7 +325,7 @@ impl Component for CloudTab {
                 format!("‹ {}{whose} — {} ›", c.title, c.pid)
             }
         });
-        f.render_widget(para(error_lines(&self.form.errors, theme)), result);
+        f.render_widget(para(out), result);
         Clicks::default()
     }
 
