@@ -633,6 +633,7 @@ fn upgrade_from_the_cloud_tab() {
     use brandlink::setup::service::{UpgradeDone, UpgradePreview};
     use brandlink::setup::upgrade::{BusyAgent, Journal, Plan, Target, TargetKind};
     let mut a = loaded(configured(), false);
+    a.shared.backup_root = "/home/op/.local/state/brandlink/backups".into();
     a.on_action(Action::GotoCloud);
     assert!(matches!(
         a.on_key(key('u')).as_slice(),
@@ -652,6 +653,11 @@ fn upgrade_from_the_cloud_tab() {
                 path: "/etc/cloudservices/mediaportal/brand-portal-wknd".into(),
                 id: None,
             },
+            Target {
+                kind: TargetKind::MacUser,
+                path: "/home/users/mac/x4Fq2mWLP0b7".into(),
+                id: Some("mac-wknd-replication".into()),
+            },
         ],
     };
     // Busy: typing does not unlock it.
@@ -661,6 +667,8 @@ fn upgrade_from_the_cloud_tab() {
             agent: "mp_replication".into(),
             state: "active".into(),
             pending: 12,
+            stuck: None,
+            queued_paths: vec![],
         }],
     })));
     for c in "upgrade".chars() {
@@ -668,6 +676,32 @@ fn upgrade_from_the_cloud_tab() {
     }
     assert!(a.on_key(code(KeyCode::Enter)).is_empty());
     insta::assert_snapshot!("upgrade_busy", render(&a));
+    // Stuck on a retired credential: it will never drain, so the dialog says why and lets the
+    // operator go ahead with the queued paths recorded.
+    a.on_key(code(KeyCode::Esc));
+    a.on_key(key('u'));
+    a.on_msg(Msg::UpgradePlanned(Ok(UpgradePreview::Fresh {
+        plan: plan.clone(),
+        busy: vec![BusyAgent {
+            agent: "mp_replication".into(),
+            state: "blocked".into(),
+            pending: 7,
+            stuck: Some("AEM's JWT credential is retired and IMS refuses it (invalid_client: JWT credentials reached end of life); these items will not drain with it".into()),
+            queued_paths: vec!["/content/dam/wknd/a.jpg".into()],
+        }],
+    })));
+    for c in "upgrade".chars() {
+        a.on_key(key(c));
+    }
+    insta::assert_snapshot!("upgrade_stuck", render(&a));
+    assert!(matches!(
+        a.on_key(code(KeyCode::Enter)).as_slice(),
+        [Effect::RunUpgrade(_)]
+    ));
+    a.on_msg(Msg::UpgradeDone(Err(brandlink::tui::effect::UiError {
+        class: brandlink::setup::ErrorClass::Failed,
+        message: "stopped".into(),
+    })));
     // Idle: the typed word goes ahead.
     a.on_key(code(KeyCode::Esc));
     a.on_key(key('u'));
@@ -697,6 +731,7 @@ fn upgrade_from_the_cloud_tab() {
             tenant_url: plan.tenant_url.clone(),
             steps: vec![],
             complete: true,
+            let_go: vec![],
         },
     }))));
     assert!(
@@ -1088,4 +1123,25 @@ fn certificate_rotation_from_the_certificate_tab() {
     let mut b = loaded(configured(), false);
     b.on_action(Action::GotoCertificate);
     assert!(b.on_key(key('a')).is_empty());
+}
+
+#[test]
+fn a_legacy_only_author_opens_on_the_cloud_tab_and_says_to_upgrade() {
+    let mut i = fresh();
+    i.cloud_configs = vec![brandlink::aem::cloud::CloudConfig {
+        path: "/etc/cloudservices/mediaportal/brand-portal-wknd".into(),
+        title: "Brand Portal".into(),
+        tenant_url: TENANT.into(),
+        ims_config: None,
+        legacy: true,
+    }];
+    i.tenant_url = Some(TENANT.into());
+    let a = loaded(i, false);
+    let screen = render(&a);
+    assert!(screen.contains("┌ Cloud Service"), "{screen}");
+    assert!(
+        screen.contains("only a legacy Brand Portal integration"),
+        "{screen}"
+    );
+    assert!(screen.contains("press u to upgrade"), "{screen}");
 }

@@ -380,3 +380,165 @@ async fn an_unwritable_backup_stops_before_any_delete() {
     assert_eq!(bp_agents(&s), 4);
     assert_eq!(s["cloudConfigs"].as_array().unwrap().len(), 1);
 }
+
+/// A journal as an interrupted run leaves it: every target of the plan still pending.
+fn journal_of(base: &str, plan: &Value) -> Value {
+    json!({
+        "aemUrl": base,
+        "tenantUrl": plan["tenantUrl"],
+        "steps": plan["plan"].as_array().unwrap().iter()
+            .map(|t| json!({"target": t, "state": "pending"}))
+            .collect::<Vec<_>>(),
+        "complete": false,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn journals_are_locked_unreadable_ones_stop_and_a_403_is_never_gone() {
+    let e = common::start(Scenario::Legacy).await;
+    let backups = tempfile::tempdir().unwrap();
+    let bdir = backups.path().to_str().unwrap().to_string();
+    let plan = json_of(&run(&e.base, &["--json", "upgrade", "--dry-run"], &[]).await);
+    let mac = plan["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kind"] == "mac-user")
+        .expect("the plan has the MAC user")
+        .clone();
+    let dir = backups.path().join("20260101T000000Z-wknd");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("journal.json"),
+        serde_json::to_string(&journal_of(&e.base, &plan)).unwrap(),
+    )
+    .unwrap();
+    let args = ["upgrade", "--yes", "--backup-dir", bdir.as_str()];
+    let upgrade = || run(&e.base, &args, &[]);
+
+    // Another process holds the journal: refused, nothing deleted.
+    let lock = std::fs::File::create(dir.join("journal.lock")).unwrap();
+    lock.lock().unwrap();
+    let o = upgrade().await;
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("another brandlink process"), "{err}");
+    assert_eq!(bp_agents(&state(&e).await), 4);
+    drop(lock);
+
+    // A journal that cannot be read is reported, never skipped for a fresh upgrade.
+    let broken = backups.path().join("20260102T000000Z-wknd");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(broken.join("journal.json"), "{\"aemUrl\": ").unwrap();
+    let o = upgrade().await;
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("cannot be read") && err.contains("20260102T000000Z-wknd"),
+        "{err}"
+    );
+    assert_eq!(bp_agents(&state(&e).await), 4);
+    std::fs::remove_dir_all(&broken).unwrap();
+
+    // The MAC user cannot be read (403): not "already gone"; the step stays pending.
+    e.set_faults(json!({"forbidden_paths": [mac["path"]]}))
+        .await;
+    let o = upgrade().await;
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_ne!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("cannot tell whether it is still there"),
+        "{err}"
+    );
+    let j: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("journal.json")).unwrap()).unwrap();
+    let step = j["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["target"]["kind"] == "mac-user")
+        .unwrap();
+    assert_eq!(step["state"], "pending", "{j}");
+    e.reset_faults();
+
+    // Once readable, the same journal finishes.
+    let o = upgrade().await;
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let s = state(&e).await;
+    assert_eq!(bp_agents(&s), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queues_stuck_on_a_retired_jwt_are_explained_and_their_items_recorded() {
+    let e = common::start(Scenario::JwtRetired).await;
+    let backups = tempfile::tempdir().unwrap();
+    let bdir = backups.path().to_str().unwrap().to_string();
+    // The scenario holds 12 queued items, spread over the four agents.
+    common::eventually(30, "blocked queues", || async {
+        let s = state(&e).await;
+        let blocked = s["agents"]
+            .as_array()?
+            .iter()
+            .filter(|a| a["blocked"] == true)
+            .count();
+        (blocked == 4).then_some(())
+    })
+    .await;
+
+    // --dry-run shows the plan anyway, marks the stuck agents and says why.
+    let o = run(&e.base, &["upgrade", "--dry-run"], &[]).await;
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("MacUser") && out.contains("← stuck"), "{out}");
+    assert!(out.contains("JWT credential is retired"), "{out}");
+    assert!(out.contains("--record-queued"), "{out}");
+
+    // --wait does not wait for queues that can never drain.
+    let started = std::time::Instant::now();
+    let o = run(&e.base, &["upgrade", "--yes", "--wait", "120"], &[]).await;
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "waited for queues that cannot drain"
+    );
+    assert_eq!(bp_agents(&state(&e).await), 4, "nothing deleted");
+
+    // --record-queued goes ahead; the queued paths are in the backup.
+    let o = run(
+        &e.base,
+        &[
+            "--json",
+            "upgrade",
+            "--yes",
+            "--record-queued",
+            "--backup-dir",
+            &bdir,
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v = json_of(&o);
+    let dir = Path::new(v["backupDir"].as_str().unwrap());
+    let queued: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("queued.json")).unwrap()).unwrap();
+    let paths: usize = queued
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["paths"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(paths, 12, "{queued}");
+    assert!(queued[0]["cause"].as_str().unwrap().contains("retired"));
+    assert_eq!(bp_agents(&state(&e).await), 0);
+}

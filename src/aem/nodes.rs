@@ -43,7 +43,8 @@ impl AemClient {
         reply.json()
     }
 
-    /// Whether a node exists (`HEAD <path>.json`; 401/403/404 count as absent).
+    /// Whether a node exists (`HEAD <path>.json`: 200 yes, 404 no; a 403 is an error, never
+    /// "absent").
     pub async fn exists(&self, path: &str) -> Result<bool, AemError> {
         let r = self
             .send(
@@ -53,6 +54,17 @@ impl AemClient {
                 |b| b,
             )
             .await?;
+        if r.status == 403 {
+            // Not "gone": brandlink cannot tell, and must not act as if it could.
+            return Err(AemError::Forbidden {
+                method: "GET".into(),
+                path: path.to_string(),
+                hint: format!(
+                    "user {} may not read it, so brandlink cannot tell whether it is still there; give the user read access",
+                    self.user()
+                ),
+            });
+        }
         Ok(r.status == 200)
     }
 

@@ -301,6 +301,11 @@ pub struct UpgradeArgs {
     /// cloud configuration names; other integrations' are never included.
     #[arg(long)]
     pub include_ims: bool,
+    /// Go ahead although queues are blocked by credentials AEM can no longer use (e.g. a
+    /// retired JWT): they will never drain. Their queued items' paths are written to the
+    /// backup's queued.json, to publish again once the new integration works.
+    #[arg(long)]
+    pub record_queued: bool,
 }
 
 /// The flags every command that changes or deletes configuration shares.
@@ -388,7 +393,8 @@ pub struct WorldArgs {
     /// malformed_json_rate, html_for_json_rate. Switches: unavailable (AEM restarting, 503),
     /// reject_auth (401 mid-session), tenant_outage (Brand Portal 503), stale_key (the Console
     /// no longer holds AEM's certificate), reject_tokens, jwt_end_of_life (IMS refuses JWT),
-    /// ims_rate_limit (429). latency_ms=N as --latency.
+    /// ims_rate_limit (429). Lists: forbidden_paths=/a,/b (403 on those paths and below).
+    /// latency_ms=N as --latency.
     #[arg(long = "fault", value_name = "NAME[=VALUE]")]
     pub faults: Vec<String>,
     /// Tenant id (first DNS label of https://<tenant>.brand-portal.adobe.com).

@@ -35,6 +35,21 @@ pub struct Faults {
     pub jwt_end_of_life: bool,
     /// IMS answers 429 with Retry-After.
     pub ims_rate_limit: bool,
+    /// Paths (and everything below them) the user may neither read nor change: 403, as a
+    /// Dispatcher filter or a deny ACE on the path answers.
+    pub forbidden_paths: Vec<String>,
+}
+
+impl Faults {
+    /// Whether `path` (an author request path, selectors and extension included) is forbidden.
+    pub fn forbids(&self, path: &str) -> bool {
+        self.forbidden_paths.iter().any(|p| {
+            let p = p.trim_end_matches('/');
+            !p.is_empty()
+                && path.starts_with(p)
+                && matches!(path.as_bytes().get(p.len()), None | Some(b'/' | b'.'))
+        })
+    }
 }
 
 impl Faults {
@@ -69,7 +84,14 @@ impl Faults {
             Some((n, v)) => (n.trim().replace('-', "_"), v.trim().to_string()),
             None => (flag.trim().replace('-', "_"), "true".to_string()),
         };
-        let value: Json = serde_json::from_str(&value).unwrap_or(Json::String(value));
+        let value: Json = match serde_json::from_str(&value) {
+            Ok(v) => v,
+            // A list fault takes comma-separated paths too: forbidden_paths=/a,/b
+            Err(_) if name == "forbidden_paths" => {
+                Json::from(value.split(',').map(str::trim).collect::<Vec<_>>())
+            }
+            Err(_) => Json::String(value),
+        };
         self.merge(&serde_json::json!({ name: value }))
     }
 
@@ -116,6 +138,11 @@ mod tests {
         );
         assert!(f.apply_flag("error_rate=2").is_err());
         assert!(f.apply_flag("latency_ms=abc").is_err());
+        f.apply_flag("forbidden_paths=/home/users/mac,/etc/x")
+            .unwrap();
+        assert!(f.forbids("/home/users/mac/abc.json"));
+        assert!(f.forbids("/home/users/mac.json"));
+        assert!(!f.forbids("/home/users/macro"));
         f.merge(&serde_json::json!({"stale_key": false})).unwrap();
         assert!(!f.stale_key);
         assert_eq!(f.latency_ms, 120);

@@ -196,6 +196,9 @@ fn route(w: &mut World, req: &mut Request) -> Response {
         return security::unauthorized();
     };
     req.user = Some(user.clone());
+    if w.faults.forbids(&path) {
+        return http::error_page(403, &format!("Forbidden: {path}"));
+    }
     if let Some(refused) = security::filter_mutation(w, req) {
         return refused;
     }

@@ -110,8 +110,8 @@ pub fn backup(
     root: &Path,
 ) -> Result<PathBuf, SetupError> {
     let label = tenant_url.map(tenant_label).unwrap_or_else(|| "ims".into());
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-    let dir = root.join(format!("{stamp}-{what}-{label}"));
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let dir = upgrade::new_backup_dir(root, &format!("{stamp}-{what}-{label}"))?;
     let mut saved = vec![provider.clone()];
     saved.extend(customizer.cloned());
     upgrade::backup_osgi(client.base_url(), tenant_url.unwrap_or(""), &saved, &dir)?;

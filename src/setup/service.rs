@@ -527,7 +527,7 @@ impl Setup {
         backup_root: &Path,
         include_ims: bool,
     ) -> Result<UpgradePreview, SetupError> {
-        if let Some((dir, journal)) = up::find_unfinished(backup_root, self.aem_url(), tenant) {
+        if let Some((dir, journal)) = up::find_unfinished(backup_root, self.aem_url(), tenant)? {
             let pending = journal
                 .steps
                 .iter()
@@ -555,7 +555,9 @@ impl Setup {
             return Ok(preview);
         };
         let deadline = tokio::time::Instant::now() + wait;
-        while !busy.is_empty() && tokio::time::Instant::now() < deadline {
+        // Queues stuck on credentials that cannot work never drain: waiting is pointless.
+        let waiting = |busy: &[BusyAgent]| busy.iter().any(|b| b.stuck.is_none());
+        while waiting(&busy) && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_secs(2)).await;
             busy = up::busy_agents(&self.client, &plan.targets).await?;
         }
@@ -563,11 +565,14 @@ impl Setup {
     }
 
     /// Carries out a preview the operator confirmed: resumes the journaled run, or checks the
-    /// queues once more, backs up and deletes.
+    /// queues once more, backs up and deletes. With `let_go_stuck`, queues that cannot drain
+    /// (see [`up::stuck_cause`]) do not hold the upgrade up: their items are recorded in the
+    /// backup's `queued.json`; any other busy queue still does.
     pub async fn upgrade(
         &self,
         preview: &UpgradePreview,
         backup_root: &Path,
+        let_go_stuck: bool,
     ) -> Result<UpgradeDone, SetupError> {
         match preview {
             UpgradePreview::Resume {
@@ -583,13 +588,21 @@ impl Setup {
             }
             UpgradePreview::Fresh { plan, .. } => {
                 let busy = up::busy_agents(&self.client, &plan.targets).await?;
-                if let Some(b) = busy.first() {
-                    return Err(SetupError::Refused(format!(
-                        "{} is not idle ({} pending); nothing was changed",
-                        b.agent, b.pending
-                    )));
+                let held_up = |b: &&BusyAgent| !(let_go_stuck && b.stuck.is_some());
+                if let Some(b) = busy.iter().find(held_up) {
+                    return Err(SetupError::Refused(match &b.stuck {
+                        Some(cause) => format!(
+                            "{} holds {} that will not drain: {cause}. Nothing was changed; to go ahead with their paths recorded in the backup, use --record-queued",
+                            b.agent,
+                            crate::words::count(b.pending, "item", "items")
+                        ),
+                        None => format!(
+                            "{} is not idle ({} pending); nothing was changed",
+                            b.agent, b.pending
+                        ),
+                    }));
                 }
-                let dir = up::execute(&self.client, plan, backup_root).await?;
+                let dir = up::execute(&self.client, plan, &busy, backup_root).await?;
                 let journal = up::read_journal(&dir)?;
                 Ok(UpgradeDone {
                     backup_dir: dir,

@@ -65,6 +65,12 @@ impl Integration {
             .map(|s| s.id)
     }
 
+    /// Only a legacy (`/etc/cloudservices`) Brand Portal configuration: Adobe's procedure
+    /// starts with the upgrade, before any other step.
+    pub fn legacy_only(&self) -> bool {
+        !self.cloud_configs.is_empty() && self.cloud_configs.iter().all(|c| c.legacy)
+    }
+
     pub fn healthy(&self) -> bool {
         self.steps().iter().all(|s| s.status == StepStatus::Done)
     }

@@ -43,6 +43,7 @@ impl App {
             shared: Shared {
                 header,
                 loading: true,
+                backup_root: crate::setup::upgrade::default_backup_root(),
                 ..Shared::default()
             },
             tabs: Tabs::default(),
@@ -382,10 +383,24 @@ impl App {
                 self.tabs.cloud.on_snapshot(&s);
                 self.tabs.account.on_snapshot(&s);
                 let first = s.first_incomplete();
+                let legacy_only = s.legacy_only();
                 cx.snapshot = Some(*s);
                 if self.guided {
                     self.guided = false;
-                    self.goto(first.map(Tab::from_step).unwrap_or(Tab::Replication));
+                    if legacy_only {
+                        // The old integration goes first; every other step follows it.
+                        self.goto(Tab::Cloud);
+                        let upgrade = if self.shared.read_only {
+                            "run the upgrade first (it is off in read-only mode)"
+                        } else {
+                            "press u to upgrade it first; the other steps follow"
+                        };
+                        self.shared.info(format!(
+                            "this author has only a legacy Brand Portal integration (/etc/cloudservices): {upgrade}"
+                        ));
+                    } else {
+                        self.goto(first.map(Tab::from_step).unwrap_or(Tab::Replication));
+                    }
                 }
                 vec![]
             }

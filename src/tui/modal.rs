@@ -11,6 +11,7 @@ use super::theme::Theme;
 use super::widgets::{centered, spinner};
 use crate::setup::LogLine;
 use crate::setup::service::{QueueOp, UpgradePreview};
+use crate::setup::upgrade::TargetKind;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -78,6 +79,8 @@ pub struct ClearConfirm {
 
 #[derive(Debug, Default)]
 pub struct UpgradeDialog {
+    /// Where the backup folder will be made.
+    pub backup_root: std::path::PathBuf,
     pub preview: Option<UpgradePreview>,
     pub error: Option<UiError>,
     pub typed: String,
@@ -227,7 +230,9 @@ impl Modal {
                 Some(Action::Activate) => {
                     let ready = u.typed == "upgrade"
                         && u.error.is_none()
-                        && u.preview.as_ref().is_some_and(|p| p.busy().is_empty());
+                        && u.preview
+                            .as_ref()
+                            .is_some_and(|p| p.busy().iter().all(|b| b.stuck.is_some()));
                     if !ready || !cx.begin("backing up and deleting the old integration") {
                         return (ModalOut::Keep, vec![]);
                     }
@@ -432,19 +437,64 @@ fn draw_upgrade(f: &mut Frame, area: Rect, u: &UpgradeDialog, tick: u64, theme: 
                 ));
             }
             for t in p.targets() {
-                lines.push(Line::raw(format!(
-                    "  {:<12} {}",
-                    format!("{:?}", t.kind),
-                    t.path
-                )));
+                let what = match (&t.kind, &t.id) {
+                    (TargetKind::MacUser, Some(id)) => format!("{id} ({})", t.path),
+                    _ => t.path.clone(),
+                };
+                let id = t.path.rsplit('/').next().unwrap_or("");
+                let busy = p
+                    .busy()
+                    .iter()
+                    .find(|b| t.kind == TargetKind::Agent && b.agent == id);
+                let mut spans = vec![Span::raw(format!(
+                    "  {:<12} {what}",
+                    format!("{:?}", t.kind)
+                ))];
+                if let Some(b) = busy {
+                    spans.push(Span::styled(
+                        format!(
+                            "  ← {}, {} pending",
+                            if b.stuck.is_some() {
+                                "stuck"
+                            } else {
+                                b.state.as_str()
+                            },
+                            b.pending
+                        ),
+                        theme.error,
+                    ));
+                }
+                lines.push(Line::from(spans));
             }
             lines.push(Line::raw(""));
-            if p.busy().is_empty() {
-                lines.push(Line::styled(
-                    "All queues are idle. Each agent is checked again just before its delete.",
-                    theme.ok,
-                ));
-                lines.push(Line::raw("Backups go to the state folder (see the README); `brandlink restore` puts them back."));
+            let busy = p.busy();
+            let stuck: Vec<_> = busy.iter().filter(|b| b.stuck.is_some()).collect();
+            let backups = format!(
+                "The backup goes to a new folder in {}; `brandlink restore --from <folder>` puts it back.",
+                u.backup_root.display()
+            );
+            if busy.is_empty() || stuck.len() == busy.len() {
+                if busy.is_empty() {
+                    lines.push(Line::styled(
+                        "All queues are idle. Each agent is checked again just before its delete.",
+                        theme.ok,
+                    ));
+                } else {
+                    for b in &stuck {
+                        lines.push(Line::styled(
+                            format!("{}: {}", b.agent, b.stuck.as_deref().unwrap_or_default()),
+                            theme.warn,
+                        ));
+                    }
+                    lines.push(Line::styled(
+                        format!(
+                            "Going ahead records the paths of their {} (as AEM lists them, up to 50 a queue) in the backup's queued.json: publish them again once the new integration works.",
+                            crate::words::count(stuck.iter().map(|b| b.pending).sum::<u64>(), "queued item", "queued items")
+                        ),
+                        theme.warn,
+                    ));
+                }
+                lines.push(Line::raw(backups));
                 lines.push(Line::raw("Type upgrade and ⏎ to go ahead (esc cancels):"));
                 lines.push(Line::from(vec![
                     Span::raw("> "),
@@ -455,7 +505,7 @@ fn draw_upgrade(f: &mut Frame, area: Rect, u: &UpgradeDialog, tick: u64, theme: 
                     "Not all queues are idle; nothing will be changed:",
                     theme.error,
                 ));
-                for b in p.busy() {
+                for b in busy.iter().filter(|b| b.stuck.is_none()) {
                     lines.push(Line::styled(
                         format!("  {:<24} {:<8} {} pending", b.agent, b.state, b.pending),
                         theme.error,

@@ -124,7 +124,7 @@ impl Runtime {
             Effect::RunUpgrade(preview) => {
                 let root = upgrade::default_backup_root();
                 self.spawn_op(async move {
-                    let r = ui(setup.upgrade(&preview, &root).await).map(Box::new);
+                    let r = ui(setup.upgrade(&preview, &root, true).await).map(Box::new);
                     let _ = tx.send(Msg::UpgradeDone(r));
                 });
             }

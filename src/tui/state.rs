@@ -55,6 +55,8 @@ pub struct Shared {
     pub generated: Option<Generated>,
     /// A fixed clock (epoch ms) for reproducible rendering; None = the real time.
     pub clock: Option<i64>,
+    /// Where backups of upgrades, updates and migrations go (shown before they run).
+    pub backup_root: std::path::PathBuf,
 }
 
 impl Shared {

@@ -36,11 +36,58 @@ pub struct RestoreOutput {
     pub report: RestoreReport,
 }
 
-fn plan_text(targets: &[Target]) -> String {
+/// The plan, one line per target: MAC users by id (path second), busy agents marked.
+fn plan_text(targets: &[Target], busy: &[BusyAgent]) -> String {
     targets
         .iter()
-        .map(|t| format!("  {:<13} {}\n", format!("{:?}", t.kind), t.path))
+        .map(|t| {
+            let what = match (&t.kind, &t.id) {
+                (up::TargetKind::MacUser, Some(id)) => format!("{id} ({})", t.path),
+                _ => t.path.clone(),
+            };
+            let id = t.path.rsplit('/').next().unwrap_or("");
+            let mark = match busy
+                .iter()
+                .find(|b| t.kind == up::TargetKind::Agent && b.agent == id)
+            {
+                Some(b) if b.stuck.is_some() => format!("  ← stuck, {} pending", b.pending),
+                Some(b) => format!("  ← {}, {} pending", b.state, b.pending),
+                None => String::new(),
+            };
+            format!("  {:<13} {what}{mark}\n", format!("{:?}", t.kind))
+        })
         .collect()
+}
+
+/// Why the busy queues hold the upgrade up, and what the operator can do. Agents stuck for
+/// the same cause share one line.
+fn busy_text(busy: &[BusyAgent], record_queued: bool) -> String {
+    let mut t = String::new();
+    for b in busy.iter().filter(|b| b.stuck.is_none()) {
+        t.push_str(&format!(
+            "  {:<24} {:<8} {} pending\n",
+            b.agent, b.state, b.pending
+        ));
+    }
+    let mut causes: Vec<&str> = busy.iter().filter_map(|b| b.stuck.as_deref()).collect();
+    causes.dedup();
+    for cause in &causes {
+        let agents: Vec<&str> = busy
+            .iter()
+            .filter(|b| b.stuck.as_deref() == Some(cause))
+            .map(|b| b.agent.as_str())
+            .collect();
+        t.push_str(&format!("Stuck: {}: {cause}.\n", agents.join(", ")));
+    }
+    if busy.iter().any(|b| b.stuck.is_none()) {
+        t.push_str(
+            "Wait until the others drain (or use --wait SECS), then run the upgrade again.\n",
+        );
+    }
+    if !causes.is_empty() && !record_queued {
+        t.push_str("Stuck queues never drain with the credentials AEM stores. --record-queued goes ahead and writes their queued paths to the backup (queued.json), to publish again once the new integration works.\n");
+    }
+    t
 }
 
 fn next_steps() -> &'static str {
@@ -67,30 +114,37 @@ pub async fn upgrade(ctx: &Context, a: &UpgradeArgs) -> Result<Report, CliError>
         busy: preview.busy().to_vec(),
         steps: vec![],
     };
+    let busy = preview.busy();
+    // Only queues that cannot drain may be let go, and only on request.
+    let held_up = busy.iter().any(|b| b.stuck.is_none() || !a.record_queued);
     let mut text = match &preview {
         UpgradePreview::Resume { dir, pending, .. } => format!(
             "An interrupted upgrade is journaled at {}; still to delete:\n{}",
             dir.display(),
-            plan_text(pending)
+            plan_text(pending, &[])
         ),
-        UpgradePreview::Fresh { busy, .. } if !busy.is_empty() => {
-            let mut t = String::from("Not all queues are idle; nothing was changed:\n");
-            for b in busy {
-                t.push_str(&format!(
-                    "  {:<24} {:<8} {} pending\n",
-                    b.agent, b.state, b.pending
-                ));
-            }
-            t.push_str("Wait until they drain (or use --wait SECS), then run the upgrade again.\n");
-            report.ok = false;
-            return Ok(Report::new(false, t, &report));
-        }
         UpgradePreview::Fresh { plan, .. } => format!(
-            "Upgrade plan for {} (all queues idle):\n{}",
+            "Upgrade plan for {} ({}):\n{}",
             plan.tenant_url,
-            plan_text(&plan.targets)
+            if busy.is_empty() {
+                "all queues idle".to_string()
+            } else {
+                format!(
+                    "{} not idle",
+                    crate::words::count(busy.len() as u64, "queue", "queues")
+                )
+            },
+            plan_text(&plan.targets, busy)
         ),
     };
+    if !busy.is_empty() {
+        text.push_str(&busy_text(busy, a.record_queued));
+    }
+    if held_up && !busy.is_empty() {
+        report.ok = false;
+        text.push_str("Nothing was changed.\n");
+        return Ok(Report::new(false, text, &report));
+    }
     if a.change.dry_run {
         text.push_str("Dry run: nothing was backed up or deleted.\n");
         return Ok(Report::new(true, text, &report));
@@ -103,12 +157,20 @@ pub async fn upgrade(ctx: &Context, a: &UpgradeArgs) -> Result<Report, CliError>
             pending.len()
         ),
         UpgradePreview::Fresh { plan, .. } => format!(
-            "This deletes the {} items above after backing them up",
-            plan.targets.len()
+            "This deletes the {} items above after backing them up{}",
+            plan.targets.len(),
+            if busy.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", with the {} queued items of the stuck queues recorded",
+                    busy.iter().map(|b| b.pending).sum::<u64>()
+                )
+            }
         ),
     };
     confirm(a.change.yes, "upgrade", &question)?;
-    let done = setup.upgrade(&preview, &root).await?;
+    let done = setup.upgrade(&preview, &root, a.record_queued).await?;
     let text = format!(
         "{} (backup: {}).\n{}",
         if done.resumed {

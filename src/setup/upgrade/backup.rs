@@ -1,7 +1,9 @@
 //! The backup folder: a manifest, nodes and users as Sling JSON, OSGi configurations; never a
 //! password hash or a clear secret. Folders 0700, files 0600.
 
-use super::{Journal, JournalStep, Plan, StepState, TargetKind, UpgradeError};
+use super::{
+    BusyAgent, Journal, JournalStep, Plan, QueuedItems, StepState, TargetKind, UpgradeError,
+};
 use crate::aem::AemClient;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -103,10 +105,41 @@ pub(super) fn private_dir(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Creates a new backup folder `<root>/<name>`, or `<name>-2`, `<name>-3`… when that exists:
+/// two runs in the same second (or two processes) never share a folder.
+pub fn new_backup_dir(root: &Path, name: &str) -> Result<PathBuf, UpgradeError> {
+    let fail = |path: &Path, e: std::io::Error| UpgradeError::Backup {
+        path: path.display().to_string(),
+        detail: e.to_string(),
+    };
+    private_dir(root).map_err(|e| fail(root, e))?;
+    for n in 1u32..=10_000 {
+        let dir = if n == 1 {
+            root.join(name)
+        } else {
+            root.join(format!("{name}-{n}"))
+        };
+        match std::fs::create_dir(&dir) {
+            Ok(()) => {
+                private_dir(&dir).map_err(|e| fail(&dir, e))?;
+                return Ok(dir);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(fail(&dir, e)),
+        }
+    }
+    Err(fail(
+        &root.join(name),
+        std::io::Error::other("10,000 folders of that name exist already"),
+    ))
+}
+
 /// Writes a file only its owner can read (0600), atomically.
 pub(super) fn write_atomic(path: &Path, value: &impl Serialize) -> Result<(), String> {
     let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
-    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("{}-{seq}.tmp", std::process::id()));
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -158,7 +191,12 @@ pub fn default_backup_root() -> PathBuf {
 
 /// Exports every target into `dir` (full depth, as JSON) and writes the manifest and the
 /// journal. Fails before anything is deleted if a file cannot be written.
-pub async fn backup(client: &AemClient, plan: &Plan, dir: &Path) -> Result<Manifest, UpgradeError> {
+pub async fn backup(
+    client: &AemClient,
+    plan: &Plan,
+    stuck: &[BusyAgent],
+    dir: &Path,
+) -> Result<Manifest, UpgradeError> {
     let fail = |detail: String| UpgradeError::Backup {
         path: dir.display().to_string(),
         detail,
@@ -225,6 +263,18 @@ pub async fn backup(client: &AemClient, plan: &Plan, dir: &Path) -> Result<Manif
         ),
     };
     write_atomic(&dir.join("manifest.json"), &manifest).map_err(fail)?;
+    let queued: Vec<QueuedItems> = stuck
+        .iter()
+        .map(|b| QueuedItems {
+            agent: b.agent.clone(),
+            cause: b.stuck.clone().unwrap_or_default(),
+            pending: b.pending,
+            paths: b.queued_paths.clone(),
+        })
+        .collect();
+    if !queued.is_empty() {
+        write_atomic(&dir.join("queued.json"), &queued).map_err(fail)?;
+    }
     let journal = Journal {
         aem_url: client.base_url().to_string(),
         tenant_url: plan.tenant_url.clone(),
@@ -237,6 +287,7 @@ pub async fn backup(client: &AemClient, plan: &Plan, dir: &Path) -> Result<Manif
             })
             .collect(),
         complete: false,
+        let_go: stuck.iter().map(|b| b.agent.clone()).collect(),
     };
     write_atomic(&dir.join("journal.json"), &journal).map_err(fail)?;
     Ok(manifest)
@@ -257,6 +308,17 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, UpgradeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backup_folders_never_collide() {
+        let root = tempfile::tempdir().unwrap();
+        let a = new_backup_dir(root.path(), "20261130T000000Z-wknd").unwrap();
+        let b = new_backup_dir(root.path(), "20261130T000000Z-wknd").unwrap();
+        let c = new_backup_dir(root.path(), "20261130T000000Z-wknd").unwrap();
+        assert_ne!(a, b);
+        assert!(b.ends_with("20261130T000000Z-wknd-2"));
+        assert!(c.ends_with("20261130T000000Z-wknd-3"));
+    }
 
     #[test]
     fn backups_never_hold_password_hashes_or_clear_secrets() {

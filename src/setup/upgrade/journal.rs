@@ -30,26 +30,75 @@ pub struct Journal {
     pub tenant_url: String,
     pub steps: Vec<JournalStep>,
     pub complete: bool,
+    /// Agents deleted although their queues were stuck (their items are in `queued.json`).
+    #[serde(default)]
+    pub let_go: Vec<String>,
 }
 
-/// An unfinished upgrade of this author and tenant under `root`, if any.
+/// An unfinished upgrade of this author and tenant under `root`, if any. A journal that cannot
+/// be read is an error: brandlink will not start another upgrade beside one it cannot see.
 pub fn find_unfinished(
     root: &Path,
     aem_url: &str,
     tenant_url: Option<&str>,
-) -> Option<(PathBuf, Journal)> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
-        .ok()?
+) -> Result<Option<(PathBuf, Journal)>, UpgradeError> {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return Ok(None);
+    };
+    let mut dirs: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|d| d.join("journal.json").exists())
         .collect();
     dirs.sort();
-    dirs.into_iter().rev().find_map(|d| {
-        let text = std::fs::read_to_string(d.join("journal.json")).ok()?;
-        let j: Journal = serde_json::from_str(&text).ok()?;
+    for d in dirs.into_iter().rev() {
+        let j = read_journal(&d).map_err(|e| match e {
+            UpgradeError::Journal { path, detail } => UpgradeError::Journal {
+                path,
+                detail: format!(
+                    "cannot be read ({detail}); it may hold an unfinished upgrade, so nothing more is done: repair the file, or move its folder out of {}",
+                    root.display()
+                ),
+            },
+            other => other,
+        })?;
         let same_tenant =
             tenant_url.is_none_or(|t| j.tenant_url.eq_ignore_ascii_case(t.trim_end_matches('/')));
-        (!j.complete && j.aem_url == aem_url && same_tenant).then_some((d, j))
-    })
+        if !j.complete && j.aem_url == aem_url && same_tenant {
+            return Ok(Some((d, j)));
+        }
+    }
+    Ok(None)
+}
+
+/// Held while a process carries out a journal: a second brandlink is refused, not let loose
+/// on the same deletes. Released when dropped (or when the process ends).
+pub struct JournalLock {
+    _file: std::fs::File,
+}
+
+impl JournalLock {
+    pub fn take(dir: &Path) -> Result<JournalLock, UpgradeError> {
+        let path = dir.join("journal.lock");
+        let fail = |detail: String| UpgradeError::Journal {
+            path: path.display().to_string(),
+            detail,
+        };
+        let mut opts = std::fs::OpenOptions::new();
+        opts.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let file = opts.open(&path).map_err(|e| fail(e.to_string()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(JournalLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(fail(
+                "another brandlink process is carrying out this upgrade right now; let it finish (or stop it), then run the upgrade again".into(),
+            )),
+            Err(std::fs::TryLockError::Error(e)) => Err(fail(format!("cannot be locked: {e}"))),
+        }
+    }
 }
 
 /// Carries out the journal's pending deletes, re-checking each agent's queue first.
@@ -59,6 +108,9 @@ pub async fn delete_all(
     journal: &mut Journal,
 ) -> Result<(), UpgradeError> {
     let jpath = dir.join("journal.json");
+    let _lock = JournalLock::take(dir)?;
+    // Another process may have carried on while this one waited: the file is the truth.
+    *journal = read_journal(dir)?;
     for i in 0..journal.steps.len() {
         if journal.steps[i].state != StepState::Pending {
             continue;
@@ -66,7 +118,10 @@ pub async fn delete_all(
         let t = journal.steps[i].target.clone();
         if t.kind == TargetKind::Agent {
             let busy = busy_agents(client, std::slice::from_ref(&t)).await?;
-            if let Some(b) = busy.first() {
+            // An agent let go stays let go only while it is stuck for the reason recorded.
+            let let_go =
+                |b: &super::BusyAgent| b.stuck.is_some() && journal.let_go.contains(&b.agent);
+            if let Some(b) = busy.first().filter(|b| !let_go(b)) {
                 return Err(UpgradeError::Busy(format!(
                     "{} became busy ({}, {} pending) before its delete; stopped with the journal at {} — run the upgrade again once it is idle",
                     b.agent,

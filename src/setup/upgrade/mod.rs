@@ -14,10 +14,10 @@ mod restore;
 
 pub use backup::{
     BackupNode, BackupOsgi, BackupUser, Manifest, backup, backup_osgi, default_backup_root,
-    read_manifest, scrub,
+    new_backup_dir, read_manifest, scrub,
 };
 pub use journal::{
-    Journal, JournalStep, StepState, delete_all, find_unfinished, read_journal, resume,
+    Journal, JournalLock, JournalStep, StepState, delete_all, find_unfinished, read_journal, resume,
 };
 pub use restore::{RestoreReport, restore, restore_params};
 
@@ -75,10 +75,65 @@ pub struct Plan {
 
 /// An agent whose queue is not idle.
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct BusyAgent {
     pub agent: String,
     pub state: String,
     pub pending: u64,
+    /// Why this queue will not drain by itself (credentials AEM can no longer use), read from
+    /// the agent's log; `None` when it may still drain (busy, paused, tenant briefly down).
+    pub stuck: Option<String>,
+    /// The queued items' paths AEM lists (at most 50 of `pending`).
+    pub queued_paths: Vec<String>,
+}
+
+/// Why a blocked queue will not drain by itself, from its log since the last success: AEM
+/// cannot obtain a token, or Brand Portal refuses the one it has. A tenant outage or a
+/// timeout is not stuck: those drain once the other side is back.
+pub fn stuck_cause(log: &[crate::aem::agents::LogLine]) -> Option<String> {
+    let since = log
+        .iter()
+        .rposition(|l| l.message.contains("successful") || l.message.contains("Message sent"))
+        .map_or(0, |i| i + 1);
+    let recent = &log[since..];
+    if let Some(l) = recent
+        .iter()
+        .rev()
+        .find(|l| l.message.contains("failed to get access token"))
+    {
+        let m = l.message.to_ascii_lowercase();
+        let ims = l
+            .message
+            .split_once("response:")
+            .map(|(_, r)| r.trim())
+            .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())
+            .map(|v| {
+                let e = v["error"].as_str().unwrap_or("refused");
+                match v["error_description"].as_str() {
+                    Some(d) => format!("{e}: {d}"),
+                    None => e.to_string(),
+                }
+            })
+            .unwrap_or_else(|| "refused".into());
+        return Some(if m.contains("end of life") || m.contains("jwt") {
+            format!(
+                "AEM's JWT credential is retired and IMS refuses it ({ims}); the queued items will not drain until `brandlink account migrate` converts it in place (which needs no upgrade)"
+            )
+        } else {
+            format!(
+                "AEM cannot obtain an IMS token ({ims}); the queued items will not drain with the stored credentials"
+            )
+        });
+    }
+    if recent
+        .iter()
+        .any(|l| l.message.contains("status code 401") || l.message.contains("Response: 401"))
+    {
+        return Some(
+            "Brand Portal refuses AEM's token (401): the credentials AEM stores no longer work, so the queued items will not drain".into(),
+        );
+    }
+    None
 }
 
 /// Finds what the upgrade removes: the tenant's agents (by transportUri), its cloud
@@ -223,7 +278,17 @@ pub async fn busy_agents(
             && depth.count == 0
             && q.items.is_empty();
         if !idle || q.blocked {
+            let stuck = if q.blocked {
+                match client.agent_log(&id).await {
+                    Ok(log) => stuck_cause(&log),
+                    Err(_) => None,
+                }
+            } else {
+                None
+            };
             busy.push(BusyAgent {
+                stuck,
+                queued_paths: q.items.iter().map(|i| i.path.clone()).collect(),
                 agent: id,
                 state: format!("{state:?}").to_lowercase(),
                 pending: depth.count,
@@ -233,15 +298,30 @@ pub async fn busy_agents(
     Ok(busy)
 }
 
+/// The queued items of stuck agents, written beside the backup so they can be published
+/// again once the new integration works (`queued.json`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueuedItems {
+    pub agent: String,
+    pub cause: String,
+    pub pending: u64,
+    /// The paths AEM lists (at most 50); `pending` counts them all.
+    pub paths: Vec<String>,
+}
+
 /// Backs up `plan` into a new folder under `root`, then deletes, journaled. Returns the folder.
+/// `stuck` are agents the operator let go although their queues hold items that cannot drain:
+/// their items are recorded in `queued.json` and their deletes skip the idle check.
 pub async fn execute(
     client: &AemClient,
     plan: &Plan,
+    stuck: &[BusyAgent],
     root: &Path,
 ) -> Result<PathBuf, UpgradeError> {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-    let dir = root.join(format!("{stamp}-{}", tenant_label(&plan.tenant_url)));
-    backup(client, plan, &dir).await?;
+    let dir = new_backup_dir(root, &format!("{stamp}-{}", tenant_label(&plan.tenant_url)))?;
+    backup(client, plan, stuck, &dir).await?;
     resume(client, &dir).await?;
     Ok(dir)
 }

@@ -174,7 +174,10 @@ impl CloudTab {
             return vec![];
         }
         vec![
-            Out::Open(Modal::Upgrade(UpgradeDialog::default())),
+            Out::Open(Modal::Upgrade(UpgradeDialog {
+                backup_root: cx.backup_root.clone(),
+                ..UpgradeDialog::default()
+            })),
             Out::Effect(Effect::PlanUpgrade),
         ]
     }
