@@ -67,7 +67,7 @@ fn render_replication(c: &mut Criterion) {
         },
         Keymap::default(),
     );
-    app.on_msg(Msg::Loaded(Ok(Box::new(fixtures::configured()))));
+    app.on_msg(Msg::Loaded(1, Ok(Box::new(fixtures::configured()))));
     let wanted = app.wanted_monitor();
     app.tabs.replication.monitor = MonitorModel::new(&wanted, Default::default());
     let q = parse_queue_json("mp_replication", &queue_json(10_000)).expect("parses");

@@ -207,3 +207,42 @@ async fn poll_cycle_runs_the_four_agents_concurrently() {
         "concurrent {elapsed:?} vs sequential {sequential:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rejected_credentials_are_polled_again_only_on_request() {
+    let e = common::start(Scenario::Configured).await;
+    let client = AemClient::new(&Connection::new(
+        &e.base,
+        "admin",
+        SecretString::from("not-the-password".to_string()),
+    ))
+    .unwrap();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let cfg = PollConfig {
+        interval: Duration::from_millis(500),
+        max_backoff: Duration::from_secs(1),
+    };
+    let pollers = Pollers::spawn(&client, &["mp_replication".to_string()], cfg, tx);
+    let first = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        first.result.as_ref().is_err_and(|e| e.contains("401")),
+        "{first:?}"
+    );
+    // A lockout policy counts every try: nothing more for several intervals.
+    assert!(
+        tokio::time::timeout(Duration::from_secs(3), rx.recv())
+            .await
+            .is_err(),
+        "polled again by itself after a 401"
+    );
+    // The operator's r polls once more.
+    pollers.refresh();
+    let again = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(again.result.is_err());
+}

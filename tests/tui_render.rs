@@ -46,9 +46,15 @@ fn app(sandbox: bool) -> App {
     )
 }
 
+/// Reads are numbered as the runtime starts them.
+fn next_read() -> u64 {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 fn loaded(i: Integration, sandbox: bool) -> App {
     let mut a = app(sandbox);
-    a.on_msg(Msg::Loaded(Ok(Box::new(i))));
+    a.on_msg(Msg::Loaded(next_read(), Ok(Box::new(i))));
     a
 }
 
@@ -291,9 +297,12 @@ fn help_small_terminal_and_errors() {
         render_with(&a, w, h, &Theme::new(true));
     }
     let mut b = app(false);
-    b.on_msg(Msg::Loaded(Err(UiError::failed(
-        "cannot reach AEM at http://localhost:4502: Connection refused",
-    ))));
+    b.on_msg(Msg::Loaded(
+        next_read(),
+        Err(UiError::failed(
+            "cannot reach AEM at http://localhost:4502: Connection refused",
+        )),
+    ));
     insta::assert_snapshot!("unreachable", render(&b));
 }
 
@@ -369,6 +378,7 @@ fn keys_and_transitions() {
     // Esc cancels a running operation.
     let fx = a.on_key(code(KeyCode::Esc));
     assert!(matches!(fx.as_slice(), [Effect::Cancel]));
+    a.on_msg(Msg::Cancelled(brandlink::tui::effect::Cancelled::Stopped));
     assert!(a.shared.busy.is_none());
     // The Console key needs a certificate made in this session.
     a.on_key(key('2'));
@@ -702,6 +712,7 @@ fn upgrade_from_the_cloud_tab() {
         class: brandlink::setup::ErrorClass::Failed,
         message: "stopped".into(),
     })));
+    a.on_msg(Msg::Loaded(next_read(), Ok(Box::new(configured()))));
     // Idle: the typed word goes ahead.
     a.on_key(code(KeyCode::Esc));
     a.on_key(key('u'));
@@ -745,7 +756,7 @@ fn upgrade_from_the_cloud_tab() {
     // The next read opens the first step again: on 6.5.21+ that is the Account (OAuth).
     let mut fresh_state = fresh();
     fresh_state.read_at = 1_798_761_600;
-    a.on_msg(Msg::Loaded(Ok(Box::new(fresh_state))));
+    a.on_msg(Msg::Loaded(next_read(), Ok(Box::new(fresh_state))));
     assert_eq!(a.tab, Tab::Account);
     // Read-only: no upgrade.
     let mut b = loaded(configured(), false);
@@ -793,23 +804,88 @@ fn retry_follows_the_error_class() {
     use brandlink::setup::ErrorClass;
     // An unreachable author is read again by itself.
     let mut a = app(false);
-    let fx = a.on_msg(Msg::Loaded(Err(UiError {
-        class: ErrorClass::Transient,
-        message: "cannot reach AEM".into(),
-    })));
+    let fx = a.on_msg(Msg::Loaded(
+        next_read(),
+        Err(UiError {
+            class: ErrorClass::Transient,
+            message: "cannot reach AEM".into(),
+        }),
+    ));
     assert!(matches!(fx.as_slice(), [Effect::LoadLater(_)]));
     // Rejected credentials are not: lockout policies count every try.
     let mut b = app(false);
-    let fx = b.on_msg(Msg::Loaded(Err(UiError {
-        class: ErrorClass::Auth,
-        message: "AEM rejected the credentials for user admin (401)".into(),
-    })));
+    let fx = b.on_msg(Msg::Loaded(
+        next_read(),
+        Err(UiError {
+            class: ErrorClass::Auth,
+            message: "AEM rejected the credentials for user admin (401)".into(),
+        }),
+    ));
     assert!(fx.is_empty(), "{fx:?}");
     assert!(render(&b).contains("credentials rejected (r retries)"));
     assert!(matches!(
         b.on_key(key('r')).as_slice(),
         [Effect::Load, Effect::MonitorRefresh]
     ));
+    // A usage problem is not retried either; anything else is, slowly.
+    let mut c = app(false);
+    let fx = c.on_msg(Msg::Loaded(
+        next_read(),
+        Err(UiError {
+            class: ErrorClass::Failed,
+            message: "unexpected answer".into(),
+        }),
+    ));
+    assert!(
+        matches!(fx.as_slice(), [Effect::LoadLater(d)] if d.as_secs() == 60),
+        "{fx:?}"
+    );
+}
+
+#[test]
+fn an_older_read_never_overwrites_a_newer_one() {
+    let mut a = app(false);
+    let mut newer = configured();
+    newer.tenant_url = Some("https://newer.brand-portal.adobe.com".into());
+    a.on_msg(Msg::Loaded(20_000_000, Ok(Box::new(newer))));
+    // The read that started first answers last: dropped.
+    a.on_msg(Msg::Loaded(19_999_999, Ok(Box::new(fresh()))));
+    assert_eq!(
+        a.shared
+            .snapshot
+            .as_ref()
+            .and_then(|s| s.tenant_url.as_deref()),
+        Some("https://newer.brand-portal.adobe.com")
+    );
+}
+
+#[test]
+fn esc_stops_a_read_at_once_and_a_write_only_between_whole_steps() {
+    use brandlink::tui::effect::Cancelled;
+    // The start-up read (AEM slow to answer) stops on esc.
+    let mut a = app(false);
+    assert!(a.shared.loading);
+    assert!(matches!(
+        a.on_key(code(KeyCode::Esc)).as_slice(),
+        [Effect::CancelLoad]
+    ));
+    assert!(!a.shared.loading);
+    assert!(render(&a).contains("stopped reading AEM; r reads again"));
+    // A write in progress is asked to stop; the runtime says what it could do.
+    let mut b = loaded(configured(), false);
+    b.shared.busy = Some("creating the IMS configuration".into());
+    assert!(matches!(
+        b.on_key(code(KeyCode::Esc)).as_slice(),
+        [Effect::Cancel]
+    ));
+    b.on_msg(Msg::Cancelled(Cancelled::MustFinish));
+    assert!(
+        b.shared.busy.is_some(),
+        "still running: its result will tell"
+    );
+    assert!(render(&b).contains("cannot stop half-way"));
+    b.on_msg(Msg::Cancelled(Cancelled::Stopped));
+    assert!(b.shared.busy.is_none());
 }
 
 #[test]
@@ -923,7 +999,7 @@ fn a_finished_migration_leaves_no_stale_form_error_and_no_jwt_alias() {
     assert!(!render(&a).contains("nothing to save"), "{}", render(&a));
     // Read again: the same configuration, now OAuth, keeps the old alias property unused.
     i.ims_configs[0].auth_type = AuthType::OauthServerToServer;
-    a.on_msg(Msg::Loaded(Ok(Box::new(i))));
+    a.on_msg(Msg::Loaded(next_read(), Ok(Box::new(i))));
     let screen = render(&a);
     assert!(screen.contains("OAuth Server-to-Server"), "{screen}");
     assert!(!screen.contains("key alias"), "{screen}");

@@ -48,7 +48,46 @@ pub enum AemError {
     Invalid(String),
 }
 
+/// After a failed read, when to read again by itself: the one policy of the TUI's reads of
+/// the integration and of the queue pollers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retry {
+    /// The author may come back (unreachable, timeout, 503, 5xx): back off exponentially.
+    Backoff,
+    /// Something else went wrong (a broken answer, a missing page): try again, slowly.
+    Slowly,
+    /// Rejected credentials (LDAP/SSO lockout policies) or a usage error: never by itself;
+    /// the operator fixes it and asks again.
+    Never,
+}
+
+impl Retry {
+    /// The wait before attempt `failures + 1`, or `None` to wait for the operator.
+    pub fn delay(
+        self,
+        failures: u32,
+        base: std::time::Duration,
+        max: std::time::Duration,
+    ) -> Option<std::time::Duration> {
+        match self {
+            Retry::Never => None,
+            Retry::Slowly => Some(max),
+            Retry::Backoff => Some(base.saturating_mul(1u32 << failures.min(10)).min(max)),
+        }
+    }
+}
+
 impl AemError {
+    pub fn retry(&self) -> Retry {
+        match self {
+            AemError::Unauthorized { .. } | AemError::Forbidden { .. } | AemError::Invalid(_) => {
+                Retry::Never
+            }
+            e if e.is_transient() => Retry::Backoff,
+            _ => Retry::Slowly,
+        }
+    }
+
     /// Failures worth retrying later (the author may come back).
     pub fn is_transient(&self) -> bool {
         matches!(

@@ -13,4 +13,4 @@ pub mod readiness;
 pub mod users;
 
 pub use client::{AemClient, Connection};
-pub use error::AemError;
+pub use error::{AemError, Retry};

@@ -1,10 +1,12 @@
 //! One poller per agent: a quick first poll, then a steady interval with a floor; a poll never
-//! overlaps the previous one; errors back off exponentially; a refresh request polls now; the
-//! poller stops when nobody listens any more.
+//! overlaps the previous one; failures follow the one retry policy ([`Retry`]): the author
+//! coming back is backed off exponentially, rejected credentials wait for a refresh request
+//! (never retried by themselves); a refresh request polls now; the poller stops when nobody
+//! listens any more.
 
 use super::model::{QueueView, Snapshot};
-use crate::aem::AemClient;
 use crate::aem::queue::{Depth, DepthSource};
+use crate::aem::{AemClient, Retry};
 use rand::Rng;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -35,23 +37,36 @@ impl PollConfig {
             ..Default::default()
         }
     }
-    /// The wait after `failures` consecutive errors (0 = healthy), with up to 10 % jitter.
+    /// The wait after `failures` consecutive transient errors (0 = healthy), with up to 10 %
+    /// jitter.
     pub fn delay(&self, failures: u32) -> Duration {
-        if failures == 0 {
-            return self.interval;
-        }
-        let base = self
-            .interval
-            .saturating_mul(1u32 << failures.min(10))
-            .min(self.max_backoff);
-        let jitter = rand::rng().random_range(0.0..0.1);
-        base + base.mul_f64(jitter)
+        let base = match failures {
+            0 => self.interval,
+            n => Retry::Backoff
+                .delay(n, self.interval, self.max_backoff)
+                .unwrap_or(self.max_backoff),
+        };
+        jitter(base, failures)
     }
+}
+
+/// Up to 10 % more on a wait after failures, so pollers of many authors do not align.
+fn jitter(wait: Duration, failures: u32) -> Duration {
+    if failures == 0 {
+        return wait;
+    }
+    wait + wait.mul_f64(rand::rng().random_range(0.0..0.1))
 }
 
 /// Polls one agent: `queue.json` and the JMX MBean at the same time.
 pub async fn poll_once(client: &AemClient, agent: &str) -> Snapshot {
+    poll_agent(client, agent).await.0
+}
+
+/// As [`poll_once`], with the retry policy of a failed poll.
+async fn poll_agent(client: &AemClient, agent: &str) -> (Snapshot, Option<Retry>) {
     let (queue, jmx) = tokio::join!(client.queue(agent), client.jmx_agent(agent));
+    let mut retry = None;
     let result = match queue {
         Ok(q) => {
             let depth = match jmx.ok().and_then(|j| j.queue_num_entries) {
@@ -64,13 +79,17 @@ pub async fn poll_once(client: &AemClient, agent: &str) -> Snapshot {
             };
             Ok(QueueView::from_status(q, depth))
         }
-        Err(e) => Err(e.to_string()),
+        Err(e) => {
+            retry = Some(e.retry());
+            Err(e.to_string())
+        }
     };
-    Snapshot {
+    let snap = Snapshot {
         agent: agent.to_string(),
         at: chrono::Utc::now().timestamp_millis(),
         result,
-    }
+    };
+    (snap, retry)
 }
 
 /// All agents once, concurrently.
@@ -102,7 +121,7 @@ impl Pollers {
             tasks.push(tokio::spawn(async move {
                 let mut failures = 0u32;
                 loop {
-                    let snap = poll_once(&client, &agent).await;
+                    let (snap, retry) = poll_agent(&client, &agent).await;
                     failures = if snap.result.is_ok() {
                         0
                     } else {
@@ -111,9 +130,21 @@ impl Pollers {
                     if tx.send(snap).is_err() {
                         break;
                     }
-                    tokio::select! {
-                        _ = tokio::time::sleep(cfg.delay(failures)) => {}
-                        r = rrx.recv() => if r.is_none() { break },
+                    let wait = match retry {
+                        None => Some(cfg.interval),
+                        Some(r) => r.delay(failures, cfg.interval, cfg.max_backoff),
+                    };
+                    match wait {
+                        Some(wait) => tokio::select! {
+                            _ = tokio::time::sleep(jitter(wait, failures)) => {}
+                            r = rrx.recv() => if r.is_none() { break },
+                        },
+                        // Rejected credentials: poll again only when the operator asks (r).
+                        None => {
+                            if rrx.recv().await.is_none() {
+                                break;
+                            }
+                        }
                     }
                 }
             }));

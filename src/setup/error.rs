@@ -2,7 +2,7 @@
 //! wording) without parsing messages.
 
 use super::upgrade::UpgradeError;
-use crate::aem::AemError;
+use crate::aem::{AemError, Retry};
 use crate::ims::certificate::CertError;
 use crate::ims::keyfile::KeyFileError;
 use crate::ims::token::ImsError;
@@ -42,6 +42,17 @@ pub enum ErrorClass {
     Transient,
     /// Anything else: the action or check failed (exit code 1).
     Failed,
+}
+
+impl ErrorClass {
+    /// The retry policy of a failed read of this class (see [`Retry`]).
+    pub fn retry(self) -> Retry {
+        match self {
+            ErrorClass::Usage | ErrorClass::Auth => Retry::Never,
+            ErrorClass::Transient => Retry::Backoff,
+            ErrorClass::Failed => Retry::Slowly,
+        }
+    }
 }
 
 impl SetupError {

@@ -567,18 +567,20 @@ impl Setup {
     /// Carries out a preview the operator confirmed: resumes the journaled run, or checks the
     /// queues once more, backs up and deletes. With `let_go_stuck`, queues that cannot drain
     /// (see [`up::stuck_cause`]) do not hold the upgrade up: their items are recorded in the
-    /// backup's `queued.json`; any other busy queue still does.
+    /// backup's `queued.json`; any other busy queue still does. `stop` ends the run between
+    /// two deletes (the journal resumes it).
     pub async fn upgrade(
         &self,
         preview: &UpgradePreview,
         backup_root: &Path,
         let_go_stuck: bool,
+        stop: &std::sync::atomic::AtomicBool,
     ) -> Result<UpgradeDone, SetupError> {
         match preview {
             UpgradePreview::Resume {
                 dir, tenant_url, ..
             } => {
-                let journal = up::resume(&self.client, dir).await?;
+                let journal = up::resume(&self.client, dir, stop).await?;
                 Ok(UpgradeDone {
                     backup_dir: dir.clone(),
                     resumed: true,
@@ -602,7 +604,7 @@ impl Setup {
                         ),
                     }));
                 }
-                let dir = up::execute(&self.client, plan, &busy, backup_root).await?;
+                let dir = up::execute(&self.client, plan, &busy, backup_root, stop).await?;
                 let journal = up::read_journal(&dir)?;
                 Ok(UpgradeDone {
                     backup_dir: dir,

@@ -3,12 +3,12 @@
 //! [`Effect`]s for the runtime. No I/O happens here, so every transition is testable.
 
 use super::action::Action;
-use super::effect::{Effect, Msg};
+use super::effect::{Cancelled, Effect, Msg};
 use super::keymap::{Key, Keymap, Scope};
 use super::modal::{Modal, ModalOut};
 use super::state::{HeaderInfo, Shared};
 use super::tabs::{Clicks, Component, Hint, Out, Tab, Tabs};
-use crate::setup::{ErrorClass, StepStatus};
+use crate::setup::StepStatus;
 use crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::layout::Rect;
 
@@ -30,6 +30,8 @@ pub struct App {
     pub quit: bool,
     /// Failed reads in a row (for the retry back-off).
     pub load_failures: u32,
+    /// The number of the read shown (reads are numbered as they start).
+    pub read_generation: u64,
     /// Filled after each frame, for the mouse.
     pub clicks: ClickMap,
 }
@@ -50,6 +52,7 @@ impl App {
             guided: true,
             quit: false,
             load_failures: 0,
+            read_generation: 0,
             clicks: ClickMap::default(),
         }
     }
@@ -229,9 +232,13 @@ impl App {
             }
             Action::Back if !self.current().editing() => {
                 if self.shared.busy.is_some() {
-                    self.shared.busy = None;
-                    self.shared.info("cancelled");
+                    // The runtime answers with what it could stop (Msg::Cancelled).
                     return vec![Effect::Cancel];
+                }
+                if self.shared.loading {
+                    self.shared.loading = false;
+                    self.shared.info("stopped reading AEM; r reads again");
+                    return vec![Effect::CancelLoad];
                 }
                 self.shared.notice = None;
             }
@@ -260,9 +267,34 @@ impl App {
                 | Msg::AccountChanged(..)
         ) {
             cx.busy = None;
+            cx.busy_note = None;
         }
         match msg {
-            Msg::Loaded(r) => return self.on_loaded(r),
+            Msg::Loaded(generation, r) => {
+                // A read that started before the one shown is older news: dropped.
+                if generation <= self.read_generation {
+                    return vec![];
+                }
+                self.read_generation = generation;
+                return self.on_loaded(r);
+            }
+            Msg::Cancelled(c) => match c {
+                Cancelled::Stopped => {
+                    cx.busy = None;
+                    cx.busy_note = None;
+                    cx.info("cancelled");
+                }
+                Cancelled::AfterThisStep => {
+                    cx.busy_note = Some(
+                        "stopping after the current step (the journal carries on with u)".into(),
+                    );
+                }
+                Cancelled::MustFinish => {
+                    cx.busy_note = Some(
+                        "cannot stop half-way (one configuration, several requests): it finishes and reports".into(),
+                    );
+                }
+            },
             Msg::CertCreated(r) => return self.tabs.certificate.on_created(r, cx),
             Msg::ConsoleFetched(r) => {
                 let outs = self.tabs.account.on_console(r, cx);
@@ -405,18 +437,23 @@ impl App {
                 vec![]
             }
             Err(e) => {
-                let auth = e.class == ErrorClass::Auth;
+                let retry = e.class.retry();
                 cx.load_error = Some(e);
                 self.load_failures = self.load_failures.saturating_add(1);
-                // Rejected credentials are never retried by themselves (lockout policies):
-                // the operator fixes them and presses r.
-                if auth {
-                    return vec![];
+                // One policy with the pollers: rejected credentials are never retried by
+                // themselves (lockout policies), the author coming back is backed off, the rest
+                // retried slowly.
+                match retry.delay(
+                    self.load_failures,
+                    std::time::Duration::from_secs(2),
+                    std::time::Duration::from_secs(60),
+                ) {
+                    Some(wait) => {
+                        cx.loading = true;
+                        vec![Effect::LoadLater(wait)]
+                    }
+                    None => vec![],
                 }
-                // Anything else: try again, backing off up to a minute.
-                let secs = (2u64 << self.load_failures.min(5)).min(60);
-                cx.loading = true;
-                vec![Effect::LoadLater(std::time::Duration::from_secs(secs))]
             }
         }
     }

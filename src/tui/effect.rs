@@ -45,10 +45,24 @@ impl From<SetupError> for UiError {
 
 pub type UiResult<T> = Result<T, UiError>;
 
+/// What cancelling the running operation did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cancelled {
+    /// It was stopped (it only read, or nothing was running).
+    Stopped,
+    /// It stops after the step it is in (its journal carries on later).
+    AfterThisStep,
+    /// It writes one thing in several requests and must finish; its result will tell.
+    MustFinish,
+}
+
 /// Results of background work.
 #[derive(Debug)]
 pub enum Msg {
-    Loaded(UiResult<Box<Integration>>),
+    /// A read of the integration; the number orders reads (only a newer one is applied).
+    Loaded(u64, UiResult<Box<Integration>>),
+    /// What became of a cancel request.
+    Cancelled(Cancelled),
     CertCreated(UiResult<Box<CertDone>>),
     ConsoleFetched(UiResult<ConsoleCreds>),
     AccountCreated(UiResult<AccountOutcome>),
@@ -130,6 +144,8 @@ pub enum Effect {
     /// Carry out the upgrade the operator confirmed.
     RunUpgrade(Box<UpgradePreview>),
     Cancel,
+    /// Stop reading the integration (start-up read or a retry).
+    CancelLoad,
     Suspend,
     /// The terminal bell, for a new alert.
     Bell,

@@ -1,14 +1,18 @@
 //! Carries out [`Effect`]s as background tasks that call the setup service and answer with
-//! [`Msg`]s. The one operation that changes AEM can be cancelled; reads and tests run freely.
-//! The queue pollers run here too, only while the Replication tab shows them.
+//! [`Msg`]s. The one running operation can be cancelled: a read at once, a write only between
+//! whole steps (never between the two POSTs of one configuration). Reads of the integration
+//! are numbered, so an older one never overwrites a newer one, and one retry timer at most
+//! waits. The queue pollers run here too, only while the Replication tab shows them.
 
-use super::effect::{Effect, Msg, UiError};
+use super::effect::{Cancelled, Effect, Msg, UiError};
 use crate::monitor::{PollConfig, Pollers};
 use crate::setup::Setup;
 use crate::setup::actions::KeySource;
 use crate::setup::service::{CertFile, CertRequest};
 use crate::setup::{SetupError, upgrade};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
@@ -21,8 +25,30 @@ pub struct Runtime {
     pub tenant: Option<String>,
     pub tx: UnboundedSender<Msg>,
     pub poll: PollConfig,
-    op: Option<JoinHandle<()>>,
+    /// Where backups of upgrades, updates and migrations go.
+    pub backup_root: PathBuf,
+    op: Option<Op>,
+    /// Reads of the integration in flight, and the number of the last one started.
+    loads: Vec<JoinHandle<()>>,
+    load_gen: u64,
+    /// The one read waiting to retry (a new read replaces it: retries never multiply).
+    retry: Option<JoinHandle<()>>,
     pollers: Option<Pollers>,
+}
+
+/// How the running operation may be cancelled.
+enum Interrupt {
+    /// It only reads: stop it at once.
+    Anywhere,
+    /// It writes in journaled steps: ask it to stop after the current one.
+    BetweenSteps(Arc<AtomicBool>),
+    /// One step that writes (e.g. the provider and its customizer): it must finish.
+    Never,
+}
+
+struct Op {
+    handle: JoinHandle<()>,
+    interrupt: Interrupt,
 }
 
 fn ui<T>(r: Result<T, SetupError>) -> Result<T, UiError> {
@@ -45,7 +71,11 @@ impl Runtime {
             tenant,
             tx,
             poll,
+            backup_root: upgrade::default_backup_root(),
             op: None,
+            loads: Vec::new(),
+            load_gen: 0,
+            retry: None,
             pollers: None,
         }
     }
@@ -75,30 +105,76 @@ impl Runtime {
         self.pollers = Some(Pollers::spawn(self.setup.client(), agents, self.poll, stx));
     }
 
+    /// Cancels the running operation as far as it can be, and says what happened.
     pub fn cancel(&mut self) {
-        if let Some(h) = self.op.take() {
+        let outcome = match self.op.take() {
+            Some(op) if !op.handle.is_finished() => match op.interrupt {
+                Interrupt::Anywhere => {
+                    op.handle.abort();
+                    Cancelled::Stopped
+                }
+                Interrupt::BetweenSteps(stop) => {
+                    stop.store(true, Ordering::SeqCst);
+                    self.op = Some(Op {
+                        handle: op.handle,
+                        interrupt: Interrupt::BetweenSteps(stop),
+                    });
+                    Cancelled::AfterThisStep
+                }
+                Interrupt::Never => {
+                    self.op = Some(op);
+                    Cancelled::MustFinish
+                }
+            },
+            _ => Cancelled::Stopped,
+        };
+        let _ = self.tx.send(Msg::Cancelled(outcome));
+    }
+
+    /// Stops every read of the integration in flight and the retry timer.
+    fn cancel_loads(&mut self) {
+        for h in self.loads.drain(..) {
             h.abort();
+        }
+        if let Some(r) = self.retry.take() {
+            r.abort();
         }
     }
 
-    fn spawn_op<F>(&mut self, fut: F)
+    fn spawn_op<F>(&mut self, interrupt: Interrupt, fut: F)
     where
         F: std::future::Future<Output = ()> + Send + 'static,
     {
-        self.op = Some(tokio::spawn(fut));
+        self.op = Some(Op {
+            handle: tokio::spawn(fut),
+            interrupt,
+        });
     }
 
-    fn load(&self, after: Option<Duration>) {
+    /// Starts a read of the integration, now or after `after` (a retry: it replaces any
+    /// other waiting retry).
+    fn load(&mut self, after: Option<Duration>) {
+        self.loads.retain(|h| !h.is_finished());
+        if let Some(r) = self.retry.take() {
+            r.abort();
+        }
+        self.load_gen += 1;
+        let generation = self.load_gen;
         let setup = self.setup.clone();
         let tx = self.tx.clone();
         let tenant = self.tenant.clone();
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             if let Some(d) = after {
                 tokio::time::sleep(d).await;
             }
             let r = ui(setup.snapshot(tenant.as_deref()).await).map(Box::new);
-            let _ = tx.send(Msg::Loaded(r));
+            let _ = tx.send(Msg::Loaded(generation, r));
         });
+        if after.is_some() {
+            self.retry = Some(task);
+        } else {
+            self.loads.push(task);
+        }
     }
 
     pub fn run(&mut self, effect: Effect) {
@@ -108,6 +184,7 @@ impl Runtime {
             Effect::Load => self.load(None),
             Effect::LoadLater(wait) => self.load(Some(wait)),
             Effect::Cancel => self.cancel(),
+            Effect::CancelLoad => self.cancel_loads(),
             Effect::Bell | Effect::Suspend => {}
             Effect::MonitorRefresh => {
                 if let Some(p) = &self.pollers {
@@ -115,16 +192,18 @@ impl Runtime {
                 }
             }
             Effect::PlanUpgrade => {
-                let root = upgrade::default_backup_root();
+                let root = self.backup_root.clone();
                 tokio::spawn(async move {
                     let r = ui(setup.upgrade_preview(None, &root, false).await);
                     let _ = tx.send(Msg::UpgradePlanned(r));
                 });
             }
             Effect::RunUpgrade(preview) => {
-                let root = upgrade::default_backup_root();
-                self.spawn_op(async move {
-                    let r = ui(setup.upgrade(&preview, &root, true).await).map(Box::new);
+                let root = self.backup_root.clone();
+                let stop = Arc::new(AtomicBool::new(false));
+                let flag = stop.clone();
+                self.spawn_op(Interrupt::BetweenSteps(stop), async move {
+                    let r = ui(setup.upgrade(&preview, &root, true, &flag).await).map(Box::new);
                     let _ = tx.send(Msg::UpgradeDone(r));
                 });
             }
@@ -144,8 +223,8 @@ impl Runtime {
                 });
             }
             Effect::RunMigration { plan, secret } => {
-                let root = upgrade::default_backup_root();
-                self.spawn_op(async move {
+                let root = self.backup_root.clone();
+                self.spawn_op(Interrupt::Never, async move {
                     let r = ui(setup.migrate(*plan, &secret, &root).await).map(Box::new);
                     let _ = tx.send(Msg::Migrated(r));
                 });
@@ -157,15 +236,15 @@ impl Runtime {
                 });
             }
             Effect::RunUpdate { plan, secret } => {
-                let root = upgrade::default_backup_root();
-                self.spawn_op(async move {
+                let root = self.backup_root.clone();
+                self.spawn_op(Interrupt::Never, async move {
                     let r = ui(setup.update_account(&plan, secret.as_ref(), &root).await);
                     let _ = tx.send(Msg::AccountChanged(r, "updated"));
                 });
             }
             Effect::DeleteAccount => {
-                let root = upgrade::default_backup_root();
-                self.spawn_op(async move {
+                let root = self.backup_root.clone();
+                self.spawn_op(Interrupt::Never, async move {
                     let r = match setup.delete_plan().await {
                         Ok(plan) => setup.delete_account(&plan, false, &root).await,
                         Err(e) => Err(e),
@@ -197,7 +276,7 @@ impl Runtime {
                     out: CertFile::FreeNameIn(self.cert_dir.clone()),
                     save_key: None,
                 };
-                self.spawn_op(async move {
+                self.spawn_op(Interrupt::Never, async move {
                     let r = setup
                         .create_certificate(req, move || {
                             keystore_password.ok_or_else(|| {
@@ -214,13 +293,13 @@ impl Runtime {
                 let Some(base) = self.sandbox_url.clone() else {
                     return;
                 };
-                self.spawn_op(async move {
+                self.spawn_op(Interrupt::Anywhere, async move {
                     let r = ui(setup.sandbox_console(&base, cert_pem.as_deref()).await);
                     let _ = tx.send(Msg::ConsoleFetched(r));
                 });
             }
             Effect::CreateAccount { spec, key } => {
-                self.spawn_op(async move {
+                self.spawn_op(Interrupt::Never, async move {
                     let r = ui(setup.create_account(&spec, true, key).await);
                     let _ = tx.send(Msg::AccountCreated(r));
                 });
@@ -230,7 +309,7 @@ impl Runtime {
                 secret,
                 tenant,
             } => {
-                self.spawn_op(async move {
+                self.spawn_op(Interrupt::Anywhere, async move {
                     let source = match key {
                         Some(k) => KeySource::InMemory(k),
                         None => KeySource::AemSide,
@@ -247,7 +326,7 @@ impl Runtime {
                 ims,
                 mode,
             } => {
-                self.spawn_op(async move {
+                self.spawn_op(Interrupt::Never, async move {
                     let r = setup
                         .create_cloud(
                             &title,

@@ -47,6 +47,8 @@ pub struct Shared {
     pub loading: bool,
     /// The one operation that changes AEM, while it runs.
     pub busy: Option<String>,
+    /// What esc did to it, when it could not stop at once.
+    pub busy_note: Option<String>,
     pub notice: Option<Notice>,
     /// Spinner frame.
     pub tick: u64,

@@ -160,7 +160,10 @@ fn draw_notice(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let line = if let Some(b) = &cx.busy {
         Line::from(vec![
             Span::styled(format!(" {} ", spinner(cx.tick)), theme.key),
-            Span::raw(format!("{b}… (esc cancels)")),
+            Span::raw(match &cx.busy_note {
+                Some(note) => format!("{b}… {note}"),
+                None => format!("{b}… (esc cancels)"),
+            }),
         ])
     } else if let Some(n) = &cx.notice {
         let (mark, style) = match n.kind {

@@ -6,6 +6,7 @@ use super::{Target, TargetKind, UpgradeError, busy_agents};
 use crate::aem::AemClient;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
@@ -102,10 +103,14 @@ impl JournalLock {
 }
 
 /// Carries out the journal's pending deletes, re-checking each agent's queue first.
+///
+/// `stop` is looked at between whole steps only (a delete and its journal entry): once set,
+/// the run ends with [`UpgradeError::Stopped`] and the journal resumes it later.
 pub async fn delete_all(
     client: &AemClient,
     dir: &Path,
     journal: &mut Journal,
+    stop: &AtomicBool,
 ) -> Result<(), UpgradeError> {
     let jpath = dir.join("journal.json");
     let _lock = JournalLock::take(dir)?;
@@ -114,6 +119,16 @@ pub async fn delete_all(
     for i in 0..journal.steps.len() {
         if journal.steps[i].state != StepState::Pending {
             continue;
+        }
+        if stop.load(Ordering::SeqCst) {
+            return Err(UpgradeError::Stopped {
+                path: jpath.display().to_string(),
+                left: journal
+                    .steps
+                    .iter()
+                    .filter(|s| s.state == StepState::Pending)
+                    .count(),
+            });
         }
         let t = journal.steps[i].target.clone();
         if t.kind == TargetKind::Agent {
@@ -178,8 +193,12 @@ pub fn read_journal(dir: &Path) -> Result<Journal, UpgradeError> {
 }
 
 /// Carries on with the deletes journaled in `dir`.
-pub async fn resume(client: &AemClient, dir: &Path) -> Result<Journal, UpgradeError> {
+pub async fn resume(
+    client: &AemClient,
+    dir: &Path,
+    stop: &AtomicBool,
+) -> Result<Journal, UpgradeError> {
     let mut journal = read_journal(dir)?;
-    delete_all(client, dir, &mut journal).await?;
+    delete_all(client, dir, &mut journal, stop).await?;
     Ok(journal)
 }

@@ -43,6 +43,10 @@ pub enum UpgradeError {
     Backup { path: String, detail: String },
     #[error("journal at {path}: {detail}")]
     Journal { path: String, detail: String },
+    #[error(
+        "stopped as asked, between two deletes; {left} left, journaled at {path}: running the upgrade again carries on"
+    )]
+    Stopped { path: String, left: usize },
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -318,10 +322,11 @@ pub async fn execute(
     plan: &Plan,
     stuck: &[BusyAgent],
     root: &Path,
+    stop: &std::sync::atomic::AtomicBool,
 ) -> Result<PathBuf, UpgradeError> {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     let dir = new_backup_dir(root, &format!("{stamp}-{}", tenant_label(&plan.tenant_url)))?;
     backup(client, plan, stuck, &dir).await?;
-    resume(client, &dir).await?;
+    resume(client, &dir, stop).await?;
     Ok(dir)
 }
