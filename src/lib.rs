@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod ims;
 pub mod monitor;
+pub mod net;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod setup;

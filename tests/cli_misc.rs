@@ -302,3 +302,60 @@ async fn terminal_ui_flags_belong_to_the_terminal_ui() {
         );
     }
 }
+
+/// CPU ticks (user + system) a process has used, from /proc.
+#[cfg(target_os = "linux")]
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let after = &stat[stat.rfind(')').unwrap() + 2..];
+    let f: Vec<&str> = after.split_whitespace().collect();
+    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn out_of_file_descriptors_the_sandbox_waits_instead_of_spinning() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    // Few descriptors: the connections below exhaust them, and accept() fails with EMFILE.
+    let mut child = std::process::Command::new("sh")
+        .args([
+            "-c",
+            &format!(
+                "ulimit -n 48 && exec {} sandbox --listen {addr}",
+                env!("CARGO_BIN_EXE_brandlink")
+            ),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut conns = Vec::new();
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(&addr).is_err() {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            continue;
+        }
+        break;
+    }
+    for _ in 0..80 {
+        if let Ok(c) = std::net::TcpStream::connect(&addr) {
+            conns.push(c);
+        }
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let before = cpu_ticks(child.id());
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let used = cpu_ticks(child.id()) - before;
+    let _ = child.kill();
+    let _ = child.wait();
+    // A spinning accept loop burns a whole core: ~200 ticks in 2 s.
+    assert!(
+        used < 60,
+        "{used} CPU ticks in 2 s while out of descriptors"
+    );
+}

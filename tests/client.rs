@@ -235,3 +235,39 @@ async fn legacy_cloud_configuration_is_found() {
         matches!(cloud_step.status, brandlink::setup::StepStatus::Failing(ref r) if r.contains("upgrade"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_answer_is_cut_off_while_it_streams() {
+    use tokio::io::AsyncWriteExt;
+    // A server that never stops sending (no Content-Length, chunked).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = tokio::io::AsyncReadExt::read(&mut s, &mut buf).await;
+                let _ = s
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    .await;
+                let chunk = format!("10000\r\n{}\r\n", "x".repeat(0x10000));
+                while s.write_all(chunk.as_bytes()).await.is_ok() {}
+            });
+        }
+    });
+    let client = AemClient::new(&Connection::new(
+        &base,
+        "admin",
+        SecretString::from("admin".to_string()),
+    ))
+    .unwrap()
+    .with_max_body(1 << 20);
+    let r = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        client.get("/bin/querybuilder.json"),
+    )
+    .await
+    .expect("stops reading at the cap, not at the end");
+    let err = r.unwrap_err().to_string();
+    assert!(err.contains("larger than 1 MiB"), "{err}");
+}

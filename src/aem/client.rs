@@ -110,6 +110,8 @@ pub struct AemClient {
     user: Arc<str>,
     password: SecretString,
     timeout: Duration,
+    /// The largest answer read (checked while it streams in).
+    max_body: usize,
 }
 
 impl std::fmt::Debug for AemClient {
@@ -147,7 +149,14 @@ impl AemClient {
             user: conn.user.as_str().into(),
             password: conn.password.clone(),
             timeout: conn.timeout,
+            max_body: MAX_BODY,
         })
+    }
+
+    /// Caps the size of an answer (64 MiB by default).
+    pub fn with_max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
     }
 
     pub fn base_url(&self) -> &str {
@@ -215,16 +224,19 @@ impl AemClient {
         let resp = rb.send().await.map_err(|e| self.map_transport(e, &what))?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| self.map_transport(e, &what))?;
-        if body.len() > MAX_BODY {
-            return Err(AemError::UnexpectedBody {
-                path: path.to_string(),
-                detail: format!("answer of {} bytes is too large", body.len()),
-            });
-        }
+        let body = match crate::net::read_capped(resp, self.max_body).await {
+            Ok(b) => b,
+            Err(crate::net::BodyError::Transport(e)) => return Err(self.map_transport(e, &what)),
+            Err(crate::net::BodyError::TooLarge { max }) => {
+                return Err(AemError::UnexpectedBody {
+                    path: path.to_string(),
+                    detail: format!(
+                        "the answer is larger than {}; brandlink stopped reading it",
+                        crate::net::size_words(max)
+                    ),
+                });
+            }
+        };
         Ok(Reply {
             status,
             headers,

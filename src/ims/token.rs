@@ -117,10 +117,22 @@ async fn token_request(
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse().ok());
-    let body = resp.bytes().await.map_err(|e| ImsError::Unreachable {
-        url: url.to_string(),
-        detail: e.to_string(),
-    })?;
+    // A token answer is a few KiB: anything far larger is not IMS.
+    let body = crate::net::read_capped(resp, 1 << 20)
+        .await
+        .map_err(|e| match e {
+            crate::net::BodyError::Transport(e) => ImsError::Unreachable {
+                url: url.to_string(),
+                detail: e.to_string(),
+            },
+            crate::net::BodyError::TooLarge { max } => ImsError::Unexpected {
+                url: url.to_string(),
+                detail: format!(
+                    "status {status} with an answer larger than {}: not IMS",
+                    crate::net::size_words(max)
+                ),
+            },
+        })?;
     let v: Value = serde_json::from_slice(&body).map_err(|_| ImsError::Unexpected {
         url: url.to_string(),
         detail: format!("status {status} with a body that is not JSON"),

@@ -208,9 +208,22 @@ impl Exporter {
             .map(|i| tokio::spawn(watch(i, metrics.clone(), interval)))
             .collect();
         tasks.push(tokio::spawn(async move {
+            let mut failures = 0u32;
             loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
+                let stream = match listener.accept().await {
+                    Ok((stream, _)) => {
+                        failures = 0;
+                        stream
+                    }
+                    Err(e) => {
+                        // Out of file descriptors (EMFILE) repeats at once: wait, do not spin.
+                        failures = failures.saturating_add(1);
+                        if failures == 1 {
+                            tracing::warn!("the exporter cannot accept connections: {e}");
+                        }
+                        tokio::time::sleep(accept_pause(failures)).await;
+                        continue;
+                    }
                 };
                 let registry = registry.clone();
                 tokio::spawn(async move {
@@ -259,5 +272,22 @@ fn respond(registry: &Registry, path: &str) -> hyper::Response<Body> {
         }
         "/" => reply(200, "text/html", "<html><body><h1>brandlink exporter</h1><p><a href=\"/metrics\">/metrics</a></p></body></html>".into()),
         _ => reply(404, "text/plain", "not found; try /metrics".into()),
+    }
+}
+
+/// The wait after `failures` failed accepts in a row: 10 ms doubling up to 1 s.
+pub fn accept_pause(failures: u32) -> Duration {
+    Duration::from_millis(10u64 << failures.min(7)).min(Duration::from_secs(1))
+}
+
+#[cfg(test)]
+mod accept_tests {
+    use super::*;
+
+    #[test]
+    fn failed_accepts_wait_longer_up_to_a_second() {
+        assert_eq!(accept_pause(1), Duration::from_millis(20));
+        assert!(accept_pause(3) > accept_pause(2));
+        assert_eq!(accept_pause(50), Duration::from_secs(1));
     }
 }

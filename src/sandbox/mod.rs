@@ -153,11 +153,24 @@ async fn accept_loop(
     mut stop: watch::Receiver<bool>,
 ) {
     let mut conns = tokio::task::JoinSet::new();
+    let mut failures = 0u32;
     loop {
         tokio::select! {
             _ = stop.changed() => break,
             accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
+                let stream = match accepted {
+                    Ok((stream, _)) => {
+                        failures = 0;
+                        stream
+                    }
+                    Err(_) => {
+                        // Out of file descriptors (EMFILE) and the like: the error repeats at
+                        // once, so wait instead of spinning; open connections may close.
+                        failures = failures.saturating_add(1);
+                        tokio::time::sleep(accept_pause(failures)).await;
+                        continue;
+                    }
+                };
                 let world = world.clone();
                 let mut stop = stop.clone();
                 conns.spawn(async move {
@@ -175,6 +188,12 @@ async fn accept_loop(
         }
     }
     conns.abort_all();
+}
+
+/// The wait after `failures` failed accepts in a row: 10 ms doubling up to 1 s.
+pub fn accept_pause(failures: u32) -> std::time::Duration {
+    std::time::Duration::from_millis(10u64 << failures.min(7))
+        .min(std::time::Duration::from_secs(1))
 }
 
 async fn engine_loop(world: Shared, mut stop: watch::Receiver<bool>) {

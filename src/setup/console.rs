@@ -43,10 +43,7 @@ pub async fn fetch(
             resp.status()
         )));
     }
-    let v: serde_json::Value = resp
-        .json()
-        .await
-        .map_err(|e| SetupError::Refused(format!("unexpected Console answer: {e}")))?;
+    let v = console_json(resp).await?;
     let s = |p: &[&str]| {
         let mut cur = &v;
         for k in p {
@@ -101,10 +98,7 @@ pub async fn fetch_credential(
             resp.status()
         )));
     }
-    let v: serde_json::Value = resp
-        .json()
-        .await
-        .map_err(|e| SetupError::Refused(format!("unexpected Console answer: {e}")))?;
+    let v = console_json(resp).await?;
     let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
     Ok(ConsoleCredential {
         client_id: s("clientId"),
@@ -112,4 +106,21 @@ pub async fn fetch_credential(
         org_id: s("orgId"),
         scopes: s("scopes"),
     })
+}
+
+/// The sandbox Console's JSON answer (capped at 1 MiB while it streams in).
+async fn console_json(resp: reqwest::Response) -> Result<serde_json::Value, SetupError> {
+    let body = crate::net::read_capped(resp, 1 << 20)
+        .await
+        .map_err(|e| match e {
+            crate::net::BodyError::Transport(e) => {
+                SetupError::Refused(format!("the sandbox Console stopped answering: {e}"))
+            }
+            crate::net::BodyError::TooLarge { max } => SetupError::Refused(format!(
+                "the sandbox Console's answer is larger than {}",
+                crate::net::size_words(max)
+            )),
+        })?;
+    serde_json::from_slice(&body)
+        .map_err(|e| SetupError::Refused(format!("unexpected Console answer: {e}")))
 }
