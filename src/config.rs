@@ -22,6 +22,7 @@ password_env = "AEM_PASSWORD"
 # tenant = "https://<tenant>.brand-portal.adobe.com"
 # ca_cert = "/etc/ssl/private-ca.pem"
 # insecure = false
+# tls_pin = "AB:CD:…"                 # the author's certificate, by SHA-256 fingerprint
 # timeout_secs = 30
 
 # Keys of the terminal UI can be changed one by one, e.g.:
@@ -78,6 +79,8 @@ pub struct Profile {
     pub tenant: Option<String>,
     pub ca_cert: Option<PathBuf>,
     pub insecure: Option<bool>,
+    /// Trust exactly the author's certificate with this SHA-256 fingerprint.
+    pub tls_pin: Option<String>,
     pub timeout_secs: Option<u64>,
 }
 

@@ -9,6 +9,15 @@ pub fn count(n: u64, one: &str, many: &str) -> String {
     }
 }
 
+/// `text` with its first letter in upper case.
+pub fn capitalize(text: &str) -> String {
+    let mut c = text.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -2,6 +2,7 @@
 //! User-Agent, status mapping and the one CSRF retry.
 
 use super::error::{AemError, html_summary};
+use super::tls::Fingerprint;
 use bytes::Bytes;
 use reqwest::{Method, RequestBuilder, header::HeaderMap};
 use secrecy::{ExposeSecret, SecretString};
@@ -21,6 +22,8 @@ pub struct Connection {
     pub password: SecretString,
     pub ca_cert: Option<PathBuf>,
     pub insecure: bool,
+    /// Trust exactly the server certificate with this SHA-256 fingerprint.
+    pub tls_pin: Option<Fingerprint>,
     pub timeout: Duration,
 }
 
@@ -32,6 +35,7 @@ impl Connection {
             password,
             ca_cert: None,
             insecure: false,
+            tls_pin: None,
             timeout: Duration::from_secs(30),
         }
     }
@@ -42,6 +46,7 @@ impl Connection {
 pub fn http_client(
     ca_cert: Option<&std::path::Path>,
     insecure: bool,
+    tls_pin: Option<Fingerprint>,
     timeout: Duration,
 ) -> Result<reqwest::Client, AemError> {
     let mut b = reqwest::Client::builder()
@@ -49,6 +54,14 @@ pub fn http_client(
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .redirect(reqwest::redirect::Policy::none());
+    if let Some(pin) = tls_pin {
+        let config = super::tls::pinned(pin)
+            .map_err(|e| AemError::Invalid(format!("cannot set up TLS for --tls-pin: {e}")))?;
+        return b
+            .tls_backend_preconfigured(config)
+            .build()
+            .map_err(|e| AemError::Invalid(format!("cannot set up the HTTP client: {e}")));
+    }
     if let Some(path) = ca_cert {
         let pem = std::fs::read(path).map_err(|e| {
             AemError::Invalid(format!("cannot read --ca-cert {}: {e}", path.display()))
@@ -144,7 +157,12 @@ impl AemClient {
             )));
         }
         Ok(AemClient {
-            http: http_client(conn.ca_cert.as_deref(), conn.insecure, conn.timeout)?,
+            http: http_client(
+                conn.ca_cert.as_deref(),
+                conn.insecure,
+                conn.tls_pin,
+                conn.timeout,
+            )?,
             base: conn.url.trim_end_matches('/').into(),
             user: conn.user.as_str().into(),
             password: conn.password.clone(),
@@ -200,7 +218,8 @@ impl AemClient {
         {
             return AemError::Tls {
                 url: self.base.to_string(),
-                detail,
+                detail: tls_words_for(&detail),
+                advice: "For a private CA pass --ca-cert FILE; --tls-pin SHA256 trusts exactly one certificate; --insecure skips verification (not for production)".into(),
             };
         }
         let detail = if e.is_connect() {
@@ -221,7 +240,19 @@ impl AemClient {
         path: &str,
     ) -> Result<Reply, AemError> {
         let what = format!("{method} {path}");
-        let resp = rb.send().await.map_err(|e| self.map_transport(e, &what))?;
+        let resp = match rb.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                let mut err = self.map_transport(e, &what);
+                // Say what the server showed, and how to trust exactly it.
+                if let AemError::Tls { advice, .. } = &mut err
+                    && let Some(peer) = super::tls::peer_certificate(&self.base, self.timeout).await
+                {
+                    *advice = format!("{}.", crate::words::capitalize(&peer.advice()));
+                }
+                return Err(err);
+            }
+        };
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let body = match crate::net::read_capped(resp, self.max_body).await {
@@ -366,6 +397,23 @@ where
         .into_iter()
         .map(|(k, v)| (k.into(), v.into()))
         .collect()
+}
+
+/// TLS library wording an operator can act on.
+fn tls_words_for(detail: &str) -> String {
+    if detail.contains("CaUsedAsEndEntity") {
+        return "the server presents a CA certificate as its own".into();
+    }
+    if detail.contains("UnknownIssuer") {
+        return "the server's certificate is not signed by a CA this machine trusts".into();
+    }
+    if detail.contains("NotValidForName") {
+        return "the server's certificate is for another host name".into();
+    }
+    if detail.contains("Expired") {
+        return "the server's certificate has expired".into();
+    }
+    detail.to_string()
 }
 
 #[cfg(test)]

@@ -15,10 +15,13 @@ pub enum AemError {
         what: String,
         secs: u64,
     },
-    #[error(
-        "TLS with {url} failed: {detail}. For a private CA pass --ca-cert FILE; --insecure skips verification (not for production)"
-    )]
-    Tls { url: String, detail: String },
+    #[error("TLS with {url} failed: {detail}. {advice}")]
+    Tls {
+        url: String,
+        detail: String,
+        /// What to do: from the certificate the server showed, when it could be read.
+        advice: String,
+    },
     #[error(
         "AEM rejected the credentials for user {user} (401); check the password (AEM_PASSWORD or --password-env)"
     )]

@@ -10,6 +10,7 @@ pub mod nodes;
 pub mod osgi;
 pub mod queue;
 pub mod readiness;
+pub mod tls;
 pub mod users;
 
 pub use client::{AemClient, Connection};

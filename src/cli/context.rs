@@ -28,8 +28,13 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
     /// Skip TLS certificate verification (shows a warning)
-    #[arg(long, global = true)]
+    #[arg(long, global = true, conflicts_with = "tls_pin")]
     pub insecure: bool,
+    /// Trust exactly the server certificate with this SHA-256 fingerprint (AB:CD:… as
+    /// `openssl x509 -noout -fingerprint -sha256` prints it): for a self-signed author,
+    /// instead of --insecure
+    #[arg(long, global = true, value_name = "SHA256")]
+    pub tls_pin: Option<String>,
     /// Profile from the config file
     #[arg(long, global = true)]
     pub profile: Option<String>,
@@ -72,6 +77,7 @@ pub struct Context {
     pub tenant: Option<String>,
     pub ca_cert: Option<PathBuf>,
     pub insecure: bool,
+    pub tls_pin: Option<crate::aem::tls::Fingerprint>,
     pub json: bool,
     pub timeout: Duration,
     pub read_only: bool,
@@ -106,6 +112,13 @@ impl Context {
             tenant: profile.tenant.clone(),
             ca_cert: g.ca_cert.clone().or(profile.ca_cert.clone()),
             insecure: g.insecure || profile.insecure.unwrap_or(false),
+            tls_pin: g
+                .tls_pin
+                .clone()
+                .or(profile.tls_pin.clone())
+                .map(|p| crate::aem::tls::Fingerprint::parse(&p))
+                .transpose()
+                .map_err(|e| ContextError::Aem(AemError::Invalid(e)))?,
             json: g.json,
             read_only: g.read_only,
             timeout: Duration::from_secs(g.timeout.or(profile.timeout_secs).unwrap_or(30).max(1)),
@@ -133,6 +146,7 @@ impl Context {
         let mut conn = Connection::new(&self.url, &self.user, self.password()?);
         conn.ca_cert = self.ca_cert.clone();
         conn.insecure = self.insecure;
+        conn.tls_pin = self.tls_pin;
         conn.timeout = self.timeout;
         Ok(AemClient::new(&conn)?)
     }
@@ -157,6 +171,7 @@ impl Context {
         Ok(crate::aem::client::http_client(
             self.ca_cert.as_deref(),
             self.insecure,
+            None,
             self.timeout,
         )?)
     }

@@ -18,8 +18,11 @@ use std::process::ExitCode;
 /// logs to `$XDG_STATE_HOME/brandlink/brandlink.log.<date>` (rotated daily) so nothing is
 /// printed over the screen; the CLI to stderr, or to `--log-file`.
 fn init_logging(tui: bool, log_file: Option<&std::path::Path>) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    // The TLS verifier logs its own ERROR for every refused certificate; brandlink's error
+    // says the same in words (with the fix), so that line is left out unless asked for.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("warn,rustls_platform_verifier=off,rustls=off")
+    });
     let to_file = |dir: &std::path::Path, name: &str| {
         let _ = std::fs::create_dir_all(dir);
         tracing_appender::rolling::daily(dir, name)

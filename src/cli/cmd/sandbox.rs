@@ -102,7 +102,7 @@ pub async fn demo(a: DemoArgs, g: &GlobalArgs) -> ExitCode {
     let timeout = std::time::Duration::from_secs(30);
     let setup = match (
         crate::aem::AemClient::new(&conn),
-        crate::aem::client::http_client(None, false, timeout),
+        crate::aem::client::http_client(None, false, None, timeout),
     ) {
         (Ok(client), Ok(http)) => crate::setup::Setup::new(
             client,
