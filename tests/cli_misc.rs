@@ -359,3 +359,44 @@ fn out_of_file_descriptors_the_sandbox_waits_instead_of_spinning() {
         "{used} CPU ticks in 2 s while out of descriptors"
     );
 }
+
+#[tokio::test]
+async fn completions_and_man_pages_come_from_the_command_definition() {
+    for (shell, marker) in [
+        ("bash", "_brandlink()"),
+        ("zsh", "#compdef brandlink"),
+        ("fish", "complete -c brandlink"),
+    ] {
+        let mut c = cmd();
+        c.args(["completions", shell]);
+        let out = run(c).await;
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(marker), "{shell}: {text}");
+        assert!(
+            text.contains("record-queued"),
+            "{shell} completes the flags"
+        );
+    }
+    let mut c = cmd();
+    c.arg("man");
+    let out = run(c).await;
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with(".ie"));
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = cmd();
+    c.args(["man", "--dir", dir.path().to_str().unwrap()]);
+    assert!(run(c).await.status.success());
+    for page in [
+        "brandlink.1",
+        "brandlink-upgrade.1",
+        "brandlink-account-migrate.1",
+    ] {
+        let text = std::fs::read_to_string(dir.path().join(page)).unwrap();
+        assert!(text.contains(".TH"), "{page}");
+    }
+    // No author is needed (nor a password).
+    let mut c = assert_cmd::Command::cargo_bin("brandlink").unwrap();
+    c.args(["completions", "bash"]).env_remove("AEM_PASSWORD");
+    assert!(run(c).await.status.success());
+}

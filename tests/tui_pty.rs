@@ -411,3 +411,34 @@ fn curl_json(url: &str) -> serde_json::Value {
         .expect("curl runs");
     serde_json::from_slice(&out.stdout).expect("JSON state")
 }
+
+#[test]
+fn the_demo_honours_the_config_files_keys() {
+    if !have_tools() {
+        return;
+    }
+    let cfg = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(cfg.path().join("brandlink")).unwrap();
+    std::fs::write(
+        cfg.path().join("brandlink/config.toml"),
+        "[keys]\nhelp = \"f2\"\n",
+    )
+    .unwrap();
+    let (tmux, _dir) = Tmux::demo_env(
+        "brandlink-keys",
+        100,
+        30,
+        &format!("XDG_CONFIG_HOME={}", cfg.path().display()),
+        "demo; echo EXIT=$?; sleep 60",
+    );
+    let screen = tmux.wait_for("Certificate", 30);
+    assert!(
+        screen.contains("F2 help"),
+        "the hint bar names the new key: {screen}"
+    );
+    tmux.keys(&["F2"]);
+    tmux.wait_for("Help — esc closes", 10);
+    tmux.keys(&["Escape", "q"]);
+    let end = tmux.wait_for("EXIT=", 15);
+    assert!(end.contains("EXIT=0"), "{end}");
+}

@@ -52,6 +52,24 @@ pub enum Command {
     /// Start the sandbox in-process and walk the integration against it.
     #[cfg(feature = "sandbox")]
     Demo(DemoArgs),
+    /// Print shell completions (e.g. `brandlink completions bash > /etc/bash_completion.d/brandlink`).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into --dir.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write brandlink.1 and a page per command (brandlink-account-create.1, …) into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// Options of the terminal UI (`brandlink` and `brandlink demo` only).

@@ -67,6 +67,11 @@ pub fn run(cli: Cli) -> ExitCode {
         print!("{}", crate::config::DEFAULT_CONFIG);
         return ExitCode::SUCCESS;
     }
+    match &cli.command {
+        Some(Command::Completions(a)) => return cmd::docs::completions(a.shell),
+        Some(Command::Man(a)) => return cmd::docs::man(a.dir.as_deref()),
+        _ => {}
+    }
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

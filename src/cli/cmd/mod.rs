@@ -5,6 +5,7 @@ pub mod account;
 pub mod agents;
 pub mod cert;
 pub mod cloud;
+pub mod docs;
 pub mod exporter;
 pub mod queues;
 #[cfg(feature = "sandbox")]
@@ -34,6 +35,9 @@ pub async fn run(ctx: &Context, command: Command) -> Result<Report, CliError> {
         Command::Upgrade(a) => upgrade::upgrade(ctx, &a).await,
         Command::Restore(a) => upgrade::restore(ctx, &a).await,
         Command::Exporter(_) => Err(CliError::Usage("the exporter runs on its own".into())),
+        Command::Completions(_) | Command::Man(_) => Err(CliError::Usage(
+            "completions and man pages need no author".into(),
+        )),
         #[cfg(feature = "sandbox")]
         Command::Sandbox(_) | Command::Demo(_) => {
             Err(CliError::Usage("the sandbox runs on its own".into()))

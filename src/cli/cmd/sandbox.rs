@@ -1,7 +1,7 @@
 //! `brandlink sandbox` (the emulator in the foreground) and `brandlink demo` (the emulator
 //! in-process with the TUI against it).
 
-use super::tui::{launch, require_terminal};
+use super::tui::{keymap, launch, require_terminal};
 use crate::cli::args::{DemoArgs, SandboxArgs, WorldArgs};
 use crate::cli::context::{GlobalArgs, poll_interval};
 use crate::cli::output::usage;
@@ -86,6 +86,15 @@ pub async fn demo(a: DemoArgs, g: &GlobalArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => return usage(&e),
     };
+    // The config file's [keys] apply here too (its profiles do not: the demo's author is the
+    // sandbox).
+    let keys = match crate::config::load(g.config.as_deref()) {
+        Ok((file, _)) => match keymap(&file.key_overrides()) {
+            Ok(k) => k,
+            Err(code) => return code,
+        },
+        Err(e) => return usage(&e.to_string()),
+    };
     let sb = match sandbox::Sandbox::start_local(cfg).await {
         Ok(s) => s,
         Err(e) => {
@@ -124,7 +133,7 @@ pub async fn demo(a: DemoArgs, g: &GlobalArgs) -> ExitCode {
             sandbox: true,
             insecure: false,
         },
-        keymap: crate::tui::keymap::Keymap::default(),
+        keymap: keys,
         sandbox_url: Some(url.clone()),
         cert_dir: std::env::current_dir().unwrap_or_default(),
         // The sandbox's tenant, so the Service URL is filled in for the demo.
