@@ -76,6 +76,39 @@ async fn first_time_setup_through_the_cli_jwt() {
         (0, &Value::Bool(false)),
         "second run changes nothing"
     );
+    // The certificate file lost: a re-run writes it again from AEM's keystore (with the
+    // keystore password), identical, and still changes nothing in AEM.
+    let original = std::fs::read_to_string(&crt).unwrap();
+    std::fs::remove_file(&crt).unwrap();
+    let (code, v) = run
+        .json(
+            &["cert", "create", "--alias", "brandportal", "--out", crt_s],
+            &[],
+        )
+        .await;
+    assert_eq!(code, 2, "no keystore password: {v}");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("BRANDLINK_KEYSTORE_PASSWORD"),
+        "{v}"
+    );
+    let (code, v) = run
+        .json(
+            &["cert", "create", "--alias", "brandportal", "--out", crt_s],
+            &[("BRANDLINK_KEYSTORE_PASSWORD", KS_PW)],
+        )
+        .await;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["changed"], false);
+    assert_eq!(v["certificateRewritten"], true, "{v}");
+    let again = std::fs::read_to_string(&crt).unwrap();
+    assert_eq!(
+        brandlink::ims::certificate::certificate_der(again.as_bytes()).unwrap(),
+        brandlink::ims::certificate::certificate_der(original.as_bytes()).unwrap(),
+        "the same certificate"
+    );
     // openssl agrees the certificate is RSA-2048/SHA-256 and matches the key.
     if std::process::Command::new("openssl")
         .arg("version")

@@ -133,6 +133,7 @@ fn certificate_tab_states() {
     let mut a = loaded(configured(), true);
     a.tab = Tab::Certificate;
     a.on_msg(Msg::CertCreated(Ok(Box::new(CertDone {
+        certificate_rewritten: false,
         outcome: CertificateOutcome {
             alias: "brandportal".into(),
             changed: true,

@@ -100,6 +100,24 @@ pub fn key_from_pkcs12(
     }
 }
 
+/// The certificate (DER) of the key pair under `alias` in a PKCS#12 keystore.
+pub fn cert_from_pkcs12(p12: &[u8], password: &str, alias: &str) -> Result<Vec<u8>, KeyFileError> {
+    let ks = p12_keystore::KeyStore::from_pkcs12(
+        p12,
+        password,
+        p12_keystore::Pkcs12ImportPolicy::Relaxed,
+    )
+    .map_err(|e| KeyFileError::Pkcs12(e.to_string()))?;
+    match ks.entry(alias) {
+        Some(p12_keystore::KeyStoreEntry::PrivateKeyChain(chain)) => chain
+            .certs()
+            .first()
+            .map(|c| c.as_der().to_vec())
+            .ok_or_else(|| KeyFileError::NoAlias(alias.to_string())),
+        _ => Err(KeyFileError::NoAlias(alias.to_string())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

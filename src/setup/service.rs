@@ -67,8 +67,11 @@ pub struct CertRequest {
 pub struct CertDone {
     #[serde(flatten)]
     pub outcome: CertificateOutcome,
-    /// The public certificate file written (None when the alias already existed).
+    /// The public certificate file written (None when the alias already existed and its
+    /// file is where it should be).
     pub certificate_file: Option<PathBuf>,
+    /// The alias existed but its `--out` file did not: written again from AEM's keystore.
+    pub certificate_rewritten: bool,
     pub private_key_file: Option<PathBuf>,
     /// PEM of the new certificate, for the Console step.
     #[serde(skip)]
@@ -233,7 +236,7 @@ impl Setup {
     pub async fn create_certificate(
         &self,
         req: CertRequest,
-        keystore_password: impl FnOnce() -> Result<SecretString, SetupError>,
+        keystore_password: impl Fn() -> Result<SecretString, SetupError>,
     ) -> Result<CertDone, SetupError> {
         if let Some(k) = &req.save_key
             && k.exists()
@@ -248,15 +251,33 @@ impl Setup {
             &req.alias,
             req.days,
             &req.common_name,
-            keystore_password,
+            &keystore_password,
         )
         .await?;
         let Some(g) = &outcome.generated else {
+            // A re-run whose certificate file was lost: AEM's keystore still holds it.
+            let (certificate_file, cert_pem) = match &req.out {
+                CertFile::Exact(p) if !p.exists() => {
+                    let pem = self
+                        .keystore_certificate(&req.alias, &keystore_password()?)
+                        .await?;
+                    write_certificate(p, &pem)?;
+                    (Some(p.clone()), Some(pem))
+                }
+                _ => (None, None),
+            };
+            let mut outcome = outcome;
+            if let Some(pem) = &cert_pem {
+                outcome.certificate = crate::ims::certificate::certificate_der(pem.as_bytes())
+                    .ok()
+                    .and_then(|der| crate::ims::certificate::describe(&der).ok());
+            }
             return Ok(CertDone {
                 outcome,
-                certificate_file: None,
+                certificate_rewritten: certificate_file.is_some(),
+                certificate_file,
                 private_key_file: None,
-                cert_pem: None,
+                cert_pem,
                 private_key: None,
             });
         };
@@ -264,12 +285,7 @@ impl Setup {
             CertFile::Exact(p) => p.clone(),
             CertFile::FreeNameIn(dir) => free_name(dir, &req.alias),
         };
-        std::fs::write(&path, &g.cert_pem).map_err(|e| {
-            SetupError::Local(format!(
-                "the key is in AEM, but {} could not be written: {e}",
-                path.display()
-            ))
-        })?;
+        write_certificate(&path, &g.cert_pem)?;
         let mut key_file = None;
         if let Some(k) = &req.save_key {
             crate::ims::keyfile::save_private_key(k, g.private_key_der())?;
@@ -279,11 +295,29 @@ impl Setup {
         let private_key = Some(g.private_key_secret());
         Ok(CertDone {
             outcome,
+            certificate_rewritten: false,
             certificate_file: Some(path),
             private_key_file: key_file,
             cert_pem,
             private_key,
         })
+    }
+
+    /// The public certificate (PEM) of `alias` in the service user's keystore, read from its
+    /// PKCS#12 with the keystore password.
+    async fn keystore_certificate(
+        &self,
+        alias: &str,
+        password: &SecretString,
+    ) -> Result<String, SetupError> {
+        let user = actions::service_user(&self.client).await?;
+        let p12 = self.client.download_keystore(&user).await?;
+        let der = crate::ims::keyfile::cert_from_pkcs12(
+            &p12,
+            secrecy::ExposeSecret::expose_secret(password),
+            alias,
+        )?;
+        Ok(crate::ims::certificate::to_pem("CERTIFICATE", &der))
     }
 
     // ---- Step 2: the IMS configuration ---------------------------------------------------
@@ -626,6 +660,16 @@ impl Setup {
     ) -> Result<RestoreReport, SetupError> {
         Ok(up::restore(&self.client, dir, dry_run, secret).await?)
     }
+}
+
+/// Writes the public certificate where the operator asked.
+fn write_certificate(path: &Path, pem: &str) -> Result<(), SetupError> {
+    std::fs::write(path, pem).map_err(|e| {
+        SetupError::Local(format!(
+            "the key is in AEM, but {} could not be written: {e}",
+            path.display()
+        ))
+    })
 }
 
 /// `AEM-Adobe-IMS.crt` in `dir`, or the first free `AEM-Adobe-IMS-<alias>-<n>.crt`.

@@ -279,7 +279,7 @@ impl Runtime {
                 self.spawn_op(Interrupt::Never, async move {
                     let r = setup
                         .create_certificate(req, move || {
-                            keystore_password.ok_or_else(|| {
+                            keystore_password.clone().ok_or_else(|| {
                                 SetupError::Invalid(vec![
                                     "a password for the new keystore is needed".into(),
                                 ])

@@ -31,8 +31,8 @@ pub async fn create(ctx: &Context, a: &CertCreate) -> Result<Report, CliError> {
         .create_certificate(req, || {
             secret_from_env_or_prompt(
                 "BRANDLINK_KEYSTORE_PASSWORD",
-                "Password for the new keystore of brandportal-imsconfig-service: ",
-                "set BRANDLINK_KEYSTORE_PASSWORD to create the keystore",
+                "Keystore password of brandportal-imsconfig-service (a new keystore gets this one): ",
+                "set BRANDLINK_KEYSTORE_PASSWORD: a new keystore needs one, and a lost certificate file is read back from the keystore with it",
             )
             .map_err(|e| SetupError::Invalid(vec![e.to_string()]))
         })
@@ -66,6 +66,19 @@ pub async fn create(ctx: &Context, a: &CertCreate) -> Result<Report, CliError> {
                  AEM Brand Portal API, upload this certificate, then copy API key, client secret and JWT payload.\n",
             );
         }
+        (_, Some(file)) if done.certificate_rewritten => text.push_str(&format!(
+            "Alias '{}' already exists (expires {}); AEM was not changed.\n\
+             Its certificate was missing at {}: written again from AEM's keystore{}.\n",
+            done.outcome.alias,
+            done.outcome
+                .existing_not_after
+                .clone()
+                .unwrap_or_else(|| "?".into()),
+            file.display(),
+            done.info()
+                .map(|i| format!(" (SHA-1 fingerprint {})", i.sha1_fingerprint))
+                .unwrap_or_default(),
+        )),
         _ => text.push_str(&format!(
             "Alias '{}' already exists (expires {}); nothing changed.\n",
             done.outcome.alias,
