@@ -71,6 +71,15 @@ impl<I: FormItem> Form<I> {
         }
     }
 
+    /// A field's value as a secret (for masked fields: the client secret, passwords).
+    pub fn secret(&self, item: I) -> secrecy::SecretString {
+        self.inputs
+            .iter()
+            .find(|(i, _)| *i == item)
+            .map(|(_, t)| t.secret())
+            .unwrap_or_default()
+    }
+
     pub fn value(&self, item: I) -> &str {
         self.inputs
             .iter()

@@ -100,7 +100,7 @@ impl MigrateDialog {
     }
 
     fn secret(&self) -> SecretString {
-        SecretString::from(self.form.value(MigrateField::Secret).to_string())
+        self.form.secret(MigrateField::Secret)
     }
 
     pub fn scopes(&self) -> Vec<Scope> {

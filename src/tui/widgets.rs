@@ -8,11 +8,15 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
+use secrecy::SecretString;
+use zeroize::Zeroizing;
 
-/// An editable text value with a cursor. `Debug` never shows the value (it may be a secret).
+/// An editable text value with a cursor. `Debug` never shows the value (it may be a secret),
+/// and the value is wiped from memory when the field is dropped or changed; a masked field
+/// hands it out only as a [`SecretString`].
 #[derive(Clone, Default)]
 pub struct TextInput {
-    value: String,
+    value: Zeroizing<String>,
     /// Cursor as a char index.
     cursor: usize,
     pub masked: bool,
@@ -31,7 +35,7 @@ impl std::fmt::Debug for TextInput {
 impl TextInput {
     pub fn new(value: &str) -> Self {
         TextInput {
-            value: value.to_string(),
+            value: Zeroizing::new(value.to_string()),
             cursor: value.chars().count(),
             masked: false,
             multiline: false,
@@ -39,6 +43,8 @@ impl TextInput {
     }
     pub fn masked() -> Self {
         TextInput {
+            // Room enough that typing never reallocates (leaving copies behind).
+            value: Zeroizing::new(String::with_capacity(1024)),
             masked: true,
             ..Default::default()
         }
@@ -52,8 +58,13 @@ impl TextInput {
     pub fn value(&self) -> &str {
         &self.value
     }
+    /// The value of a masked field, as a secret.
+    pub fn secret(&self) -> SecretString {
+        SecretString::from(self.value.as_str().to_string())
+    }
     pub fn set(&mut self, v: &str) {
-        self.value = v.to_string();
+        self.value.clear();
+        self.value.push_str(v);
         self.cursor = self.value.chars().count();
     }
     pub fn is_empty(&self) -> bool {
@@ -127,7 +138,7 @@ impl TextInput {
         } else if self.multiline {
             self.value.split_whitespace().collect::<Vec<_>>().join(" ")
         } else {
-            self.value.clone()
+            self.value.to_string()
         }
     }
     /// Cursor column within `display()` (single-line, unmasked fields).
@@ -276,6 +287,25 @@ pub fn error_lines<'a>(errors: &'a [String], theme: &Theme) -> Vec<Line<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn a_secret_field_never_shows_its_value() {
+        let mut t = TextInput::masked();
+        for c in "p8e-hunter2".chars() {
+            t.insert(c);
+        }
+        assert!(!format!("{t:?}").contains("hunter2"));
+        assert!(!t.display().contains("hunter2"));
+        assert_eq!(t.secret().expose_secret(), "p8e-hunter2");
+        assert!(!format!("{:?}", t.secret()).contains("hunter2"));
+        // Typing a long secret does not reallocate (which would leave a copy behind).
+        let cap = t.value.capacity();
+        for _ in 0..500 {
+            t.insert('x');
+        }
+        assert_eq!(t.value.capacity(), cap);
+    }
 
     #[test]
     fn editing() {

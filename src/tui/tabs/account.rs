@@ -18,7 +18,7 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AccountField {
@@ -142,7 +142,7 @@ impl AccountTab {
         AccountSpec {
             title: v(AccountField::Title),
             api_key: v(AccountField::ApiKey),
-            client_secret: SecretString::from(v(AccountField::Secret)),
+            client_secret: self.form.secret(AccountField::Secret),
             kind: match self.auth_type {
                 AuthType::Jwt => AccountKind::Jwt {
                     auth_server: v(AccountField::AuthServer),
@@ -230,8 +230,8 @@ impl AccountTab {
             (Some(g), Some(a)) if g.alias == a => Some(g.private_key.clone()),
             _ => None,
         };
-        let typed = self.form.value(AccountField::Secret);
-        let secret = (!typed.is_empty()).then(|| SecretString::from(typed.to_string()));
+        let secret = (!self.form.value(AccountField::Secret).is_empty())
+            .then(|| self.form.secret(AccountField::Secret));
         if !cx.begin("checking health") {
             return vec![];
         }

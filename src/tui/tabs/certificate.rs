@@ -16,7 +16,6 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use secrecy::SecretString;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CertField {
@@ -143,8 +142,7 @@ impl CertificateTab {
             return vec![];
         }
         let needs_store = needs_keystore(cx);
-        let pw = self.form.value(CertField::KeystorePassword).to_string();
-        if needs_store && pw.len() < 6 {
+        if needs_store && self.form.value(CertField::KeystorePassword).chars().count() < 6 {
             self.form.errors = vec!["the service user has no keystore yet: enter a password of at least 6 characters for it".into()];
             return vec![];
         }
@@ -152,7 +150,7 @@ impl CertificateTab {
             return vec![];
         }
         self.form.errors.clear();
-        let keystore_password = needs_store.then(|| SecretString::from(pw));
+        let keystore_password = needs_store.then(|| self.form.secret(CertField::KeystorePassword));
         vec![Out::Effect(Effect::CreateCertificate {
             alias,
             days,
