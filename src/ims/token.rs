@@ -14,7 +14,7 @@ pub const JWT_LIFETIME: Duration = Duration::from_secs(300);
 
 #[derive(Debug, Error)]
 pub enum ImsError {
-    #[error("IMS refused the token request ({status} {error}): {description}. {hint}")]
+    #[error("IMS refused the token request ({status} {error}): {description}; {hint}")]
     Rejected {
         status: u16,
         error: String,

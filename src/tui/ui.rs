@@ -4,7 +4,7 @@
 use super::app::{App, ClickMap};
 use super::tabs::Tab;
 use super::theme::Theme;
-use super::widgets::{spinner, status_mark};
+use super::widgets::{spinner, status_mark, wrapped_height};
 use crate::setup::ErrorClass;
 use crate::tui::state::NoticeKind;
 use ratatui::Frame;
@@ -30,11 +30,14 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) -> ClickMap {
         );
         return ClickMap::default();
     }
+    // A long message wraps onto up to three lines instead of being cut.
+    let notice_line = notice_line(app, theme);
+    let notice_rows = wrapped_height(std::slice::from_ref(&notice_line), area.width).clamp(1, 3);
     let [header, tabs_area, body, notice, hints] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(10),
-        Constraint::Length(1),
+        Constraint::Length(notice_rows),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -68,7 +71,10 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) -> ClickMap {
     } else {
         clicks.body = app.tabs.get(app.tab).draw(f, inner, cx, theme);
     }
-    draw_notice(f, notice, app, theme);
+    f.render_widget(
+        Paragraph::new(notice_line).wrap(Wrap { trim: false }),
+        notice,
+    );
     draw_hints(f, hints, app, theme);
     if let Some(m) = &app.modal {
         m.draw(f, area, cx, &app.keymap, theme);
@@ -155,9 +161,10 @@ fn draw_tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) -> Vec<(Rect, 
     rects
 }
 
-fn draw_notice(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+/// The status line: the running operation, else the last message.
+fn notice_line(app: &App, theme: &Theme) -> Line<'static> {
     let cx = &app.shared;
-    let line = if let Some(b) = &cx.busy {
+    if let Some(b) = &cx.busy {
         Line::from(vec![
             Span::styled(format!(" {} ", spinner(cx.tick)), theme.key),
             Span::raw(match &cx.busy_note {
@@ -177,8 +184,7 @@ fn draw_notice(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ])
     } else {
         Line::raw("")
-    };
-    f.render_widget(Paragraph::new(line), area);
+    }
 }
 
 fn draw_hints(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
