@@ -10,4 +10,5 @@ pub mod net;
 pub mod sandbox;
 pub mod setup;
 pub mod tui;
+pub mod when;
 pub mod words;

@@ -12,7 +12,10 @@ use serde_json::Value;
 pub struct CertSummary {
     pub subject: String,
     pub issuer: String,
+    /// As AEM writes it (`Sat Jan 01 00:00:00 UTC 2050`); RFC 3339 in JSON.
+    #[serde(serialize_with = "java_date_json")]
     pub not_before: String,
+    #[serde(serialize_with = "java_date_json")]
     pub not_after: String,
     /// Decimal text: serial numbers may exceed 64 bits.
     pub serial_number: String,
@@ -93,6 +96,14 @@ pub fn parse_keystore_json(text: &str) -> Result<KeystoreInfo, String> {
 }
 
 /// Java's `Date.toString()` (`Sun Jul 01 12:00:00 UTC 2018`) to epoch seconds, if it parses.
+/// A keystore date in JSON: RFC 3339, or AEM's text when it cannot be read.
+fn java_date_json<S: serde::Serializer>(text: &str, s: S) -> Result<S::Ok, S::Error> {
+    match parse_java_date(text).and_then(crate::when::rfc3339_secs) {
+        Some(t) => s.serialize_str(&t),
+        None => s.serialize_str(text),
+    }
+}
+
 pub fn parse_java_date(s: &str) -> Option<i64> {
     let parts: Vec<&str> = s.split_whitespace().collect();
     if parts.len() != 6 {

@@ -28,8 +28,10 @@ pub struct QueueItem {
     /// Action type as AEM writes it (`Activate`, …), kept as text.
     pub action: String,
     pub user: String,
-    /// Epoch ms.
+    /// Epoch ms (RFC 3339 in JSON, as every time brandlink writes).
+    #[serde(serialize_with = "crate::when::json::millis")]
     pub time: i64,
+    #[serde(serialize_with = "crate::when::json::opt_millis")]
     pub last_processed: Option<i64>,
     pub attempts: u64,
 }
@@ -42,10 +44,14 @@ pub struct QueueStatus {
     pub disabled: bool,
     pub blocked: bool,
     pub paused: bool,
+    #[serde(serialize_with = "crate::when::json::opt_millis")]
     pub time: Option<i64>,
+    #[serde(serialize_with = "crate::when::json::opt_millis")]
     pub processing_since: Option<i64>,
+    #[serde(serialize_with = "crate::when::json::opt_millis")]
     pub last_process_time: Option<i64>,
     /// Epoch ms of the next retry of a blocked queue.
+    #[serde(serialize_with = "crate::when::json::opt_millis")]
     pub next_retry: Option<i64>,
     /// Entries in the JSON (at most 50).
     pub items: Vec<QueueItem>,

@@ -71,9 +71,9 @@ pub struct CertInfo {
     pub subject: String,
     pub issuer: String,
     /// Epoch seconds.
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "crate::when::json::secs")]
     pub not_before: i64,
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "crate::when::json::secs")]
     pub not_after: i64,
     /// Decimal; may exceed 64 bits.
     pub serial: String,
@@ -81,13 +81,6 @@ pub struct CertInfo {
     pub sha1_fingerprint: String,
     #[serde(skip)]
     pub rsa_public_key_pkcs1: Vec<u8>,
-}
-
-fn rfc3339<S: serde::Serializer>(secs: &i64, s: S) -> Result<S::Ok, S::Error> {
-    match chrono::DateTime::from_timestamp(*secs, 0) {
-        Some(t) => s.serialize_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-        None => s.serialize_none(),
-    }
 }
 
 impl CertInfo {

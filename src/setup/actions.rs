@@ -28,7 +28,7 @@ pub struct CertificateOutcome {
     pub changed: bool,
     pub created_keystore: bool,
     pub certificate: Option<CertInfo>,
-    /// Set when the alias already existed and nothing was generated.
+    /// Set when the alias already existed and nothing was generated (RFC 3339).
     pub existing_not_after: Option<String>,
     #[serde(skip)]
     pub generated: Option<GeneratedCertificate>,
@@ -56,7 +56,10 @@ pub async fn create_certificate(
             changed: false,
             created_keystore: false,
             certificate: None,
-            existing_not_after: existing.chain.first().map(|c| c.not_after.clone()),
+            existing_not_after: existing
+                .chain
+                .first()
+                .map(|c| super::snapshot::java_date_rfc3339(&c.not_after)),
             generated: None,
         });
     }

@@ -368,7 +368,7 @@ impl Setup {
                 &checks::LastCheck {
                     pid: r.pid.clone(),
                     ok: r.aem.ok(),
-                    at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    at: crate::when::now_rfc3339(),
                     message: r.aem.message.clone(),
                 },
             );

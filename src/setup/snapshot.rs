@@ -275,7 +275,8 @@ pub struct CertificateState {
 #[serde(rename_all = "camelCase")]
 pub struct Integration {
     pub aem_url: String,
-    /// When this snapshot was read (epoch seconds).
+    /// When this snapshot was read (epoch seconds; RFC 3339 in JSON).
+    #[serde(serialize_with = "crate::when::json::secs")]
     pub read_at: i64,
     pub readiness: Readiness,
     pub service_user: Option<String>,
@@ -341,7 +342,7 @@ impl Integration {
             Some(CertificateState {
                 alias: a.alias.clone(),
                 subject: leaf.subject.clone(),
-                not_after: leaf.not_after.clone(),
+                not_after: java_date_rfc3339(&leaf.not_after),
                 days_left: parse_java_date(&leaf.not_after).map(|t| (t - now).div_euclid(86_400)),
             })
         });
@@ -424,6 +425,21 @@ impl Integration {
 
 /// Whole days from `now` (epoch seconds) until a keystore date (`not_after` as AEM writes it);
 /// negative once expired.
+/// A date as AEM's keystore writes it (`Sat Jan 01 00:00:00 UTC 2050`) in RFC 3339, or the
+/// text as it is when it cannot be read.
+pub fn java_date_rfc3339(text: &str) -> String {
+    parse_java_date(text)
+        .and_then(crate::when::rfc3339_secs)
+        .unwrap_or_else(|| text.to_string())
+}
+
+/// `2050-01-01` from a keystore date (or the text as it is).
+pub fn java_date_day(text: &str) -> String {
+    parse_java_date(text)
+        .map(crate::when::day)
+        .unwrap_or_else(|| text.to_string())
+}
+
 pub fn days_until(not_after: &str, now: i64) -> Option<i64> {
     parse_java_date(not_after).map(|t| (t - now).div_euclid(86_400))
 }

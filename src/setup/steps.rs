@@ -93,7 +93,7 @@ impl Integration {
                 ),
                 (Some(_), None) => (StepStatus::Pending("no key pair in the keystore of brandportal-imsconfig-service".into()), String::new()),
                 (Some(_), Some(c)) => {
-                    let detail = format!("alias {} ({}), expires {}", c.alias, c.subject, c.not_after);
+                    let detail = format!("alias {} ({}), expires {}", c.alias, c.subject, crate::when::day_of(&c.not_after));
                     match c.days_left {
                         Some(d) if d < 0 => (StepStatus::Failing(format!("the certificate of alias {} has expired", c.alias)), detail),
                         Some(d) => {

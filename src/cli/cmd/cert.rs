@@ -72,7 +72,8 @@ pub async fn create(ctx: &Context, a: &CertCreate) -> Result<Report, CliError> {
             done.outcome.alias,
             done.outcome
                 .existing_not_after
-                .clone()
+                .as_deref()
+                .map(crate::when::day_of)
                 .unwrap_or_else(|| "?".into()),
             file.display(),
             done.info()
@@ -84,7 +85,8 @@ pub async fn create(ctx: &Context, a: &CertCreate) -> Result<Report, CliError> {
             done.outcome.alias,
             done.outcome
                 .existing_not_after
-                .clone()
+                .as_deref()
+                .map(crate::when::day_of)
                 .unwrap_or_else(|| "?".into())
         )),
     }

@@ -45,9 +45,7 @@ pub async fn run(ctx: &Context, command: Command) -> Result<Report, CliError> {
     }
 }
 
-/// `2026-11-30` from epoch seconds.
+/// `2026-11-30` from epoch seconds (see [`crate::when`]).
 pub fn day(epoch_secs: i64) -> String {
-    chrono::DateTime::from_timestamp(epoch_secs, 0)
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
+    crate::when::day(epoch_secs)
 }

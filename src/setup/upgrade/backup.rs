@@ -82,7 +82,7 @@ pub fn backup_osgi(
     private_dir(dir).map_err(|e| fail(e.to_string()))?;
     let manifest = Manifest {
         version: 1,
-        created_at: chrono::Utc::now().to_rfc3339(),
+        created_at: crate::when::now_rfc3339(),
         aem_url: aem_url.to_string(),
         tenant_url: tenant_url.to_string(),
         nodes: vec![],
@@ -247,7 +247,7 @@ pub async fn backup(
     }
     let manifest = Manifest {
         version: 1,
-        created_at: chrono::Utc::now().to_rfc3339(),
+        created_at: crate::when::now_rfc3339(),
         aem_url: client.base_url().to_string(),
         tenant_url: plan.tenant_url.clone(),
         nodes,

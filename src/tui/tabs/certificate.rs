@@ -257,7 +257,11 @@ impl CertificateTab {
                 format!(
                     "Alias '{}' already exists (until {}); nothing changed.",
                     r.outcome.alias,
-                    r.outcome.existing_not_after.clone().unwrap_or_default()
+                    r.outcome
+                        .existing_not_after
+                        .as_deref()
+                        .map(crate::when::day_of)
+                        .unwrap_or_default()
                 ),
                 theme.dim,
             )),
@@ -346,7 +350,8 @@ impl Component for CertificateTab {
                         )),
                         Span::raw(format!(
                             "until {}  ",
-                            leaf.map(|c| c.not_after.clone()).unwrap_or_default()
+                            leaf.map(|c| crate::setup::snapshot::java_date_day(&c.not_after))
+                                .unwrap_or_default()
                         )),
                         Span::styled(mark, style),
                     ]));
