@@ -351,18 +351,21 @@ fn logs_never_reach_the_screen() {
     if !have_tools() {
         return;
     }
-    // Debug logging of every crate, and an action that logs: the screen stays clean, the log
-    // goes to the state folder.
+    // Trace logging of every crate, and actions that log and carry secrets (the Console's
+    // client secret, IMS tokens): the screen stays clean, the log goes to the state folder,
+    // and no secret is in it.
     let (tmux, dir) = Tmux::demo_env(
         "brandlink-logs",
         100,
         30,
-        "RUST_LOG=debug",
+        "RUST_LOG=trace",
         "demo; echo EXIT=$?; sleep 60",
     );
     tmux.wait_for("● connected", 30);
     tmux.keys(&["f"]);
     tmux.wait_for("Console credentials filled in", 30);
+    tmux.keys(&["Up", "Up", "Enter"]);
+    tmux.wait_for("IMS configuration created", 30);
     tmux.keys(&["r"]);
     std::thread::sleep(std::time::Duration::from_millis(800));
     let screen = tmux.screen();
@@ -376,7 +379,10 @@ fn logs_never_reach_the_screen() {
         .collect();
     assert!(!logs.is_empty(), "a log file in the state folder");
     let text = std::fs::read_to_string(logs[0].path()).unwrap();
-    assert!(text.contains("DEBUG"), "the debug lines went to the file");
+    assert!(text.contains("TRACE"), "the trace lines went to the file");
+    // The sandbox's client secrets start with p8e-, tokens and JWTs with eyJ.
+    assert!(!text.contains("p8e-"), "a client secret in the log");
+    assert!(!text.contains("eyJ"), "a token in the log");
     tmux.keys(&["q"]);
     tmux.wait_for("EXIT=0", 15);
 }
@@ -441,4 +447,35 @@ fn the_demo_honours_the_config_files_keys() {
     tmux.keys(&["Escape", "q"]);
     let end = tmux.wait_for("EXIT=", 15);
     assert!(end.contains("EXIT=0"), "{end}");
+}
+
+#[test]
+fn the_terminal_is_restored_after_a_panic_and_after_an_error() {
+    if !have_tools() {
+        return;
+    }
+    for (fault, code, says) in [
+        (
+            "panic",
+            "EXIT=101",
+            "test fault: a panic inside the terminal UI",
+        ),
+        ("error", "EXIT=1", "test fault: a terminal error"),
+    ] {
+        let (tmux, _dir) = Tmux::demo_env(
+            &format!("brandlink-{fault}"),
+            100,
+            30,
+            &format!("BRANDLINK_TEST_FAULT={fault} RUST_BACKTRACE=0"),
+            "demo; echo EXIT=$?; if stty -a | grep -q -- '-icanon'; then echo RAW; else echo COOKED; fi; echo CHECKED; sleep 60",
+        );
+        let end = tmux.wait_for("CHECKED", 30);
+        assert!(end.contains(code), "{fault}: {end}");
+        assert!(end.contains("COOKED"), "{fault}: raw mode left on: {end}");
+        assert!(end.contains(says), "{fault}: the cause is printed: {end}");
+        let alt = tmux.run(&["display", "-p", "-t", "demo", "#{alternate_on}"]);
+        assert_eq!(alt.trim(), "0", "{fault}: the alternate screen was left");
+        let cursor = tmux.run(&["display", "-p", "-t", "demo", "#{cursor_flag}"]);
+        assert_eq!(cursor.trim(), "1", "{fault}: the cursor is visible again");
+    }
 }

@@ -5,6 +5,7 @@ use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
 };
 use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Restores the terminal when dropped, including after `?` and panics.
 pub struct TerminalGuard;
@@ -26,35 +27,59 @@ fn disable_extras() {
     );
 }
 
+/// Whether brandlink holds the terminal (raw mode, alternate screen) right now. Restoring is
+/// done once: leaving the alternate screen twice would move the cursor back over what was
+/// printed in between (a panic message, the shell's next line).
+static HELD: AtomicBool = AtomicBool::new(false);
+
+fn take_terminal() -> io::Result<ratatui::DefaultTerminal> {
+    crossterm::terminal::enable_raw_mode()?;
+    HELD.store(true, Ordering::SeqCst);
+    crossterm::execute!(io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
+    ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(io::stdout()))
+}
+
+/// Gives the terminal back (cooked mode, main screen, cursor, no mouse or paste mode), once.
+fn give_back() {
+    if HELD.swap(false, Ordering::SeqCst) {
+        disable_extras();
+        let _ = crossterm::execute!(io::stdout(), crossterm::terminal::LeaveAlternateScreen);
+        let _ = crossterm::terminal::disable_raw_mode();
+    }
+}
+
 impl TerminalGuard {
     pub fn enter(mouse: bool) -> io::Result<(TerminalGuard, ratatui::DefaultTerminal)> {
-        let prev = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            disable_extras();
-            prev(info);
-        }));
-        let terminal = ratatui::try_init()?;
+        // The terminal is given back before the panic message is printed.
+        static HOOK: std::sync::Once = std::sync::Once::new();
+        HOOK.call_once(|| {
+            let prev = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                give_back();
+                prev(info);
+            }));
+        });
+        let guard = TerminalGuard;
+        let terminal = take_terminal()?;
         enable_extras(mouse)?;
-        Ok((TerminalGuard, terminal))
+        Ok((guard, terminal))
     }
 }
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        disable_extras();
-        ratatui::restore();
+        give_back();
     }
 }
 
 /// Ctrl-Z: give the terminal back, stop, and redraw everything on `fg`.
 pub fn suspend(terminal: &mut ratatui::DefaultTerminal, mouse: bool) -> io::Result<()> {
-    disable_extras();
-    ratatui::restore();
+    give_back();
     #[cfg(unix)]
     {
         let _ = signal_hook::low_level::raise(signal_hook::consts::SIGTSTP);
     }
-    *terminal = ratatui::try_init()?;
+    *terminal = take_terminal()?;
     enable_extras(mouse)?;
     terminal.clear()?;
     Ok(())
