@@ -21,6 +21,30 @@ const COMMANDS: &[&[&str]] = &[
         "https://wknd.brand-portal.adobe.com",
     ],
     &["upgrade", "--dry-run"],
+    &[
+        "cert",
+        "create",
+        "--alias",
+        "fm",
+        "--out",
+        "/dev/null/fm.crt",
+    ],
+    &[
+        "account",
+        "create",
+        "--oauth",
+        "--title",
+        "BP",
+        "--api-key",
+        "0123456789abcdef0123456789abcdef",
+        "--scopes",
+        "openid",
+        "--org-id",
+        "ABC@AdobeOrg",
+        "--no-verify",
+    ],
+    &["upgrade", "--yes", "--backup-dir", "BACKUPS"],
+    &["restore", "--from", "BACKUP", "--yes"],
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,7 +79,7 @@ async fn faults_by_commands() {
         ),
         (
             "401 mid-session",
-            json!({"reject_auth": true}),
+            json!({"reject_auth_after": 2}),
             "AEM rejected the credentials for user admin (401)",
         ),
         (
@@ -64,17 +88,53 @@ async fn faults_by_commands() {
             "restarting (503)",
         ),
     ];
+    // A backup to restore: an upgrade of a legacy author of its own.
+    let legacy = common::start(Scenario::Legacy).await;
+    let backups = tempfile::tempdir().unwrap();
+    let bdir = backups.path().to_str().unwrap().to_string();
+    let mut c = assert_cmd::Command::cargo_bin("brandlink").unwrap();
+    c.args([
+        "--url",
+        &legacy.base,
+        "--json",
+        "upgrade",
+        "--yes",
+        "--backup-dir",
+        &bdir,
+    ])
+    .env("AEM_PASSWORD", "admin")
+    .env("XDG_CONFIG_HOME", "/nonexistent-brandlink");
+    let out = tokio::task::spawn_blocking(move || c.output().unwrap())
+        .await
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let backup = v["backupDir"].as_str().unwrap().to_string();
+    let other_backups = tempfile::tempdir().unwrap();
+    let obdir = other_backups.path().to_str().unwrap().to_string();
     for (name, fault, expected) in faults {
-        e.reset_faults();
-        e.set_faults(fault).await;
         for cmd in COMMANDS {
+            // Set again for each command: "mid-session" counts from here.
+            e.reset_faults();
+            e.set_faults(fault.clone()).await;
+            let args: Vec<String> = cmd
+                .iter()
+                .map(|a| match *a {
+                    "BACKUP" => backup.clone(),
+                    "BACKUPS" => obdir.clone(),
+                    a => a.to_string(),
+                })
+                .collect();
             let mut c = assert_cmd::Command::cargo_bin("brandlink").unwrap();
             c.args(["--url", &e.base, "--ims-url", &e.base, "--timeout", "1"])
-                .args(*cmd)
+                .args(&args)
                 .env("AEM_PASSWORD", "admin")
                 .env("XDG_CONFIG_HOME", "/nonexistent-brandlink")
                 .env_remove("BRANDLINK_CLIENT_SECRET")
+                .env("BRANDLINK_KEYSTORE_PASSWORD", "changeit")
                 .timeout(std::time::Duration::from_secs(60));
+            if cmd.starts_with(&["account", "create"]) {
+                c.env("BRANDLINK_CLIENT_SECRET", "p8e-fault-matrix");
+            }
             let out = tokio::task::spawn_blocking(move || c.output().unwrap())
                 .await
                 .unwrap();

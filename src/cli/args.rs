@@ -409,7 +409,7 @@ pub struct WorldArgs {
     ///
     /// Rates (0–1): error_rate (500s), drop_rate (dropped connections), truncated_json_rate,
     /// malformed_json_rate, html_for_json_rate. Switches: unavailable (AEM restarting, 503),
-    /// reject_auth (401 mid-session), tenant_outage (Brand Portal 503), stale_key (the Console
+    /// reject_auth (401 from now on), reject_auth_after=N (401 after N accepted requests), tenant_outage (Brand Portal 503), stale_key (the Console
     /// no longer holds AEM's certificate), reject_tokens, jwt_end_of_life (IMS refuses JWT),
     /// ims_rate_limit (429). Lists: forbidden_paths=/a,/b (403 on those paths and below).
     /// latency_ms=N as --latency.

@@ -23,8 +23,11 @@ pub struct Faults {
     pub html_for_json_rate: f64,
     /// AEM is restarting: every author request gets 503.
     pub unavailable: bool,
-    /// Credentials stop working mid-session: every author request gets 401.
+    /// Credentials stop working: every author request gets 401.
     pub reject_auth: bool,
+    /// Credentials stop working mid-session: after this many accepted author requests
+    /// (counted from when the fault is set), every one gets 401. 0: never.
+    pub reject_auth_after: u64,
     /// The Brand Portal tenant answers 503 to deliveries.
     pub tenant_outage: bool,
     /// The certificate bound in the Developer Console no longer matches AEM's key.

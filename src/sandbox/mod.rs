@@ -118,6 +118,7 @@ impl Sandbox {
     pub fn set_faults(&self, faults: Faults) {
         let mut w = lock(&self.world);
         w.faults = faults;
+        w.authenticated = 0;
         w.bump();
     }
 

@@ -130,6 +130,7 @@ fn control(world: &Shared, req: &Request) -> Response {
                 w.bump();
             }
             w.faults = f;
+            w.authenticated = 0;
             http::json(200, &serde_json::to_value(&w.faults).unwrap_or_default())
         }
         ("DELETE", "/sandbox/control/faults") => {
@@ -195,6 +196,10 @@ fn route(w: &mut World, req: &mut Request) -> Response {
     let Some(user) = security::authenticate(w, req) else {
         return security::unauthorized();
     };
+    w.authenticated += 1;
+    if w.faults.reject_auth_after > 0 && w.authenticated > w.faults.reject_auth_after {
+        return security::unauthorized();
+    }
     req.user = Some(user.clone());
     if w.faults.forbids(&path) {
         return http::error_page(403, &format!("Forbidden: {path}"));

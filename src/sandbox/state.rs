@@ -284,6 +284,8 @@ pub struct World {
     /// Bumped whenever something a token depends on changes.
     pub generation: u64,
     pub token_cache: HashMap<String, CachedToken>,
+    /// Author requests whose credentials were accepted since the faults were last set.
+    pub authenticated: u64,
     pub rr_next: usize,
     /// Work AEM does a moment after a request (e.g. creating agents after a cloud config save).
     pub pending: Vec<(i64, Pending)>,
@@ -336,6 +338,7 @@ impl World {
             csrf_tokens: HashMap::new(),
             generation: 0,
             token_cache: HashMap::new(),
+            authenticated: 0,
             rr_next: 0,
             pending: Vec::new(),
             cfg,
