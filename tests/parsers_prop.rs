@@ -1,5 +1,7 @@
-//! No parser of outside data panics, whatever it is given: arbitrary text, and arbitrary JSON
-//! shaped like what AEM and IMS send.
+//! No parser of outside data panics, whatever it is given: arbitrary text, arbitrary JSON
+//! shaped like what AEM and IMS send, and damaged certificates: AEM's pages and JSON
+//! (queues, keystores, OSGi, bundles, product info, QueryBuilder hits, logs), IMS token
+//! answers, X.509 certificates and keys, brandlink's own backup manifests and journals.
 
 use brandlink::aem::agents::{AgentInfo, parse_log, parse_test_output};
 use brandlink::aem::keystore::{parse_java_date, parse_keystore_json};
@@ -72,6 +74,55 @@ proptest! {
         let _ = brandlink::config::parse(&s, "fuzz.toml");
         let _ = brandlink::aem::cloud::validate_tenant_url(&s);
         let _ = brandlink::aem::error::html_summary(&s);
+        let _ = brandlink::aem::readiness::parse_bundles(&s);
+        let _ = brandlink::aem::readiness::product_from(&s);
+        let _ = brandlink::aem::users::parse_hits(&s);
+        let _ = serde_json::from_str::<brandlink::setup::upgrade::Manifest>(&s);
+        let _ = serde_json::from_str::<brandlink::setup::upgrade::Journal>(&s);
+        let _ = brandlink::ims::certificate::certificate_der(s.as_bytes());
+        let _ = brandlink::ims::certificate::certificate_chain_der(s.as_bytes());
+        let _ = brandlink::ims::certificate::private_key_der(s.as_bytes());
+        let _ = brandlink::ims::certificate::describe(s.as_bytes());
+    }
+
+    #[test]
+    fn token_answers_never_panic(status in 100u16..600, v in json_value(), ms in any::<bool>()) {
+        use brandlink::ims::token::parse_token_response;
+        let url = "https://ims-na1.adobelogin.com/ims/token/v3";
+        let _ = parse_token_response(url, status, v.to_string().as_bytes(), None, None, ms);
+        let shaped = serde_json::json!({
+            "access_token": v.clone(), "expires_in": v.clone(),
+            "error": v.clone(), "error_description": v.clone(),
+        });
+        let _ = parse_token_response(url, status, shaped.to_string().as_bytes(), Some("id".into()), Some(5), ms);
+    }
+
+    #[test]
+    fn aem_json_answers_never_panic(v in json_value()) {
+        let bundles = serde_json::json!({"status": "Bundle information: 3 bundles", "data": [v.clone(), {"name": v.clone(), "state": v.clone(), "symbolicName": v.clone()}]});
+        let _ = brandlink::aem::readiness::parse_bundles(&bundles.to_string());
+        let _ = brandlink::aem::readiness::product_from(&serde_json::json!([v.clone()]).to_string());
+        let hits = serde_json::json!({"hits": [v.clone(), {"jcr:path": v.clone(), "rep:authorizableId": v.clone()}]});
+        let _ = brandlink::aem::users::parse_hits(&hits.to_string());
+        let journal = serde_json::json!({"aemUrl": v.clone(), "tenantUrl": "t", "steps": [{"target": v.clone(), "state": v.clone()}], "complete": v.clone()});
+        let _ = serde_json::from_str::<brandlink::setup::upgrade::Journal>(&journal.to_string());
+        let manifest = serde_json::json!({"version": v.clone(), "createdAt": "x", "aemUrl": "a", "tenantUrl": "t", "nodes": [v.clone()], "users": [], "note": ""});
+        let _ = serde_json::from_str::<brandlink::setup::upgrade::Manifest>(&manifest.to_string());
+    }
+
+    #[test]
+    fn damaged_certificates_never_panic(at in 0usize..2000, byte in any::<u8>(), cut in 0usize..2000) {
+        use brandlink::ims::certificate::{certificate_chain_der, certificate_der, describe, to_pem};
+        let g = valid_certificate();
+        let mut der = certificate_der(g.as_bytes()).unwrap();
+        let i = at % der.len();
+        der[i] = byte;
+        let _ = describe(&der);
+        der.truncate(cut % (der.len() + 1));
+        let _ = describe(&der);
+        let pem = to_pem("CERTIFICATE", &der);
+        let _ = certificate_der(pem.as_bytes());
+        let _ = certificate_chain_der(format!("{pem}{pem}").as_bytes());
     }
 
     #[test]
@@ -101,4 +152,14 @@ proptest! {
         let _ = parse_test_output("a", &s);
         let _ = parse_log(&s);
     }
+}
+
+/// One generated certificate (PEM), made once.
+fn valid_certificate() -> &'static str {
+    static PEM: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PEM.get_or_init(|| {
+        brandlink::ims::certificate::generate("fuzz", 1)
+            .unwrap()
+            .cert_pem
+    })
 }

@@ -70,28 +70,76 @@ impl AemClient {
             }
             Err(e) => return Err(e),
         };
-        let bundles: Bundles = reply.json()?;
-        if bundles.data.is_empty() && !bundles.status.contains("bundles") {
-            return Err(AemError::NotAem {
+        let product = match self.get("/system/console/status-productinfo.json").await {
+            Ok(r) => product_from(&r.text()),
+            Err(_) => None,
+        };
+        let counts = parse_bundles(&reply.text()).map_err(|detail| match detail {
+            BundlesError::NotFelix => AemError::NotAem {
                 url: self.base_url().to_string(),
                 detail: "/system/console/bundles.json is not the Felix bundle list".into(),
-            });
-        }
-        let not_active: Vec<String> = bundles
+            },
+            // The reply's own JSON error says when it was an HTML page (a login, a proxy).
+            BundlesError::Json(detail) => match reply.json::<serde_json::Value>() {
+                Err(e) => e,
+                Ok(_) => AemError::UnexpectedBody {
+                    path: "/system/console/bundles.json".into(),
+                    detail,
+                },
+            },
+        })?;
+        let BundleCounts {
+            total,
+            active,
+            not_active,
+            ims_core,
+        } = counts;
+        Ok(Readiness {
+            login_page,
+            bundles_total: total,
+            bundles_active: active,
+            not_active,
+            product,
+            ims_core,
+        })
+    }
+}
+
+/// What `/system/console/bundles.json` says about the bundles.
+#[derive(Debug, PartialEq, Eq)]
+pub struct BundleCounts {
+    pub total: usize,
+    pub active: usize,
+    /// Names of bundles (not fragments) that are not active.
+    pub not_active: Vec<String>,
+    /// The version of `com.adobe.granite.adobeims.core`.
+    pub ims_core: Option<String>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum BundlesError {
+    /// JSON, but not the Felix bundle list.
+    NotFelix,
+    Json(String),
+}
+
+/// Reads the Felix bundle list.
+pub fn parse_bundles(text: &str) -> Result<BundleCounts, BundlesError> {
+    let bundles: Bundles = serde_json::from_str(text)
+        .map_err(|e| BundlesError::Json(format!("invalid JSON ({e})")))?;
+    if bundles.data.is_empty() && !bundles.status.contains("bundles") {
+        return Err(BundlesError::NotFelix);
+    }
+    Ok(BundleCounts {
+        total: bundles.data.len(),
+        active: bundles.data.iter().filter(|b| b.state == "Active").count(),
+        not_active: bundles
             .data
             .iter()
             .filter(|b| !b.fragment && b.state != "Active")
             .map(|b| b.name.clone())
-            .collect();
-        let active = bundles.data.iter().filter(|b| b.state == "Active").count();
-        let product = match self.get("/system/console/status-productinfo.json").await {
-            Ok(r) => r
-                .json::<Vec<String>>()
-                .ok()
-                .and_then(|v| v.into_iter().find(|s| s.contains("Experience Manager"))),
-            Err(_) => None,
-        };
-        let ims_core = bundles
+            .collect(),
+        ims_core: bundles
             .data
             .iter()
             .find(|b| {
@@ -99,14 +147,13 @@ impl AemClient {
                     .to_ascii_lowercase()
                     .ends_with("adobeims.core")
             })
-            .map(|b| b.version.clone());
-        Ok(Readiness {
-            login_page,
-            bundles_total: bundles.data.len(),
-            bundles_active: active,
-            not_active,
-            product,
-            ims_core,
-        })
-    }
+            .map(|b| b.version.clone()),
+    })
+}
+
+/// The product line of `status-productinfo.json` ("Adobe Experience Manager (6.5.21.0)").
+pub fn product_from(text: &str) -> Option<String> {
+    serde_json::from_str::<Vec<String>>(text)
+        .ok()
+        .and_then(|v| v.into_iter().find(|s| s.contains("Experience Manager")))
 }

@@ -26,6 +26,18 @@ pub struct UserRef {
     pub path: String,
 }
 
+/// The hits of a QueryBuilder answer as users (`path` or `jcr:path`, `rep:authorizableId`).
+pub fn parse_hits(text: &str) -> Result<Vec<UserRef>, String> {
+    let r: QueryResult = serde_json::from_str(text).map_err(|e| format!("invalid JSON ({e})"))?;
+    Ok(r.hits
+        .into_iter()
+        .map(|h| UserRef {
+            id: h.id.unwrap_or_default(),
+            path: h.path,
+        })
+        .collect())
+}
+
 fn enc(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }

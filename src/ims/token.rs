@@ -133,7 +133,20 @@ async fn token_request(
                 ),
             },
         })?;
-    let v: Value = serde_json::from_slice(&body).map_err(|_| ImsError::Unexpected {
+    parse_token_response(url, status, &body, debug_id, retry_after, expires_unit_ms)
+}
+
+/// Reads IMS's answer to a token request: the token, or IMS's refusal in the operator's
+/// words. `expires_in` is milliseconds for the JWT exchange, seconds for OAuth.
+pub fn parse_token_response(
+    url: &str,
+    status: u16,
+    body: &[u8],
+    debug_id: Option<String>,
+    retry_after: Option<u64>,
+    expires_unit_ms: bool,
+) -> Result<Token, ImsError> {
+    let v: Value = serde_json::from_slice(body).map_err(|_| ImsError::Unexpected {
         url: url.to_string(),
         detail: format!("status {status} with a body that is not JSON"),
     })?;
