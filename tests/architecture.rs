@@ -93,3 +93,29 @@ fn tui_files_stay_small() {
         assert!(n <= 650, "{} has {n} lines", f.display());
     }
 }
+
+#[test]
+fn the_readme_names_every_key_action() {
+    let src = std::fs::read_to_string("src/tui/action.rs").unwrap();
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let body = &src[src.find("pub enum Action").unwrap()..];
+    let body = &body[..body.find('}').unwrap()];
+    let mut missing = Vec::new();
+    for line in body.lines().skip(1) {
+        let name = line.trim().trim_end_matches(',');
+        if name.is_empty() || name.starts_with("//") || name.starts_with('#') {
+            continue;
+        }
+        let mut snake = String::new();
+        for (i, c) in name.chars().enumerate() {
+            if c.is_uppercase() && i > 0 {
+                snake.push('_');
+            }
+            snake.push(c.to_ascii_lowercase());
+        }
+        if !readme.contains(&format!("`{snake}`")) {
+            missing.push(snake);
+        }
+    }
+    assert!(missing.is_empty(), "README's [keys] list lacks {missing:?}");
+}

@@ -174,6 +174,22 @@ pub fn closed_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
+/// A command started by [`Cli::spawn`].
+pub struct Running {
+    pub child: std::process::Child,
+    log: tempfile::NamedTempFile,
+}
+
+impl Running {
+    /// What it printed so far (the end of it), for a failing test's message.
+    pub fn output_tail(&self) -> String {
+        let text = String::from_utf8_lossy(&std::fs::read(self.log.path()).unwrap_or_default())
+            .into_owned();
+        let lines: Vec<&str> = text.lines().filter(|l| !l.contains("TRACE")).collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+}
+
 /// The real binary against one sandbox, with private config and state folders; every output
 /// kept so a test can search it for secrets.
 pub struct Cli {
@@ -200,6 +216,8 @@ impl Cli {
             .env("AEM_PASSWORD", &self.admin_password)
             .env("XDG_CONFIG_HOME", self.xdg.path())
             .env("XDG_STATE_HOME", self.xdg.path())
+            // Everything a command logs is in the transcript the secret search reads.
+            .env("RUST_LOG", "trace")
             .env_remove("BRANDLINK_CLIENT_SECRET")
             .env_remove("BRANDLINK_KEYSTORE_PASSWORD");
         for (k, v) in env {
@@ -215,6 +233,37 @@ impl Cli {
     }
 
     /// Runs with `--json`: the exit code and the parsed output.
+    /// Starts a long-running command (exporter, sandbox) with trace logging, without
+    /// `--url`/`--ims-url`, its output going to files (a pipe nobody reads would stall it);
+    /// [`Cli::stop`] ends it and keeps its output.
+    pub fn spawn(&self, args: &[&str], env: &[(&str, &str)]) -> Running {
+        let log = tempfile::NamedTempFile::new_in(self.xdg.path()).expect("log file");
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_brandlink"));
+        c.args(args)
+            .env("AEM_PASSWORD", &self.admin_password)
+            .env("XDG_CONFIG_HOME", self.xdg.path())
+            .env("XDG_STATE_HOME", self.xdg.path())
+            .env("RUST_LOG", "trace")
+            .stdout(log.reopen().expect("log"))
+            .stderr(log.reopen().expect("log"));
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        Running {
+            child: c.spawn().expect("starts"),
+            log,
+        }
+    }
+
+    /// Stops a command started with [`Cli::spawn`]; its output joins the transcript.
+    pub fn stop(&self, mut r: Running) {
+        let _ = r.child.kill();
+        let _ = r.child.wait();
+        let out = std::fs::read(r.log.path()).expect("log");
+        let mut t = self.transcript.lock().expect("lock");
+        t.push_str(&String::from_utf8_lossy(&out));
+    }
+
     pub async fn json(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, Value) {
         let mut a = args.to_vec();
         a.push("--json");
