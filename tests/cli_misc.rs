@@ -499,3 +499,43 @@ async fn read_only_turns_every_change_off() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_that_ends_on_failing_polls_fails() {
+    use std::io::BufRead;
+    let e = common::start(Scenario::Configured).await;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_brandlink"))
+        .args([
+            "--url",
+            &e.base,
+            "--timeout",
+            "2",
+            "queues",
+            "--watch",
+            "--interval",
+            "1",
+            "--polls",
+            "4",
+        ])
+        .env("AEM_PASSWORD", "admin")
+        .env("XDG_CONFIG_HOME", "/nonexistent-brandlink-test")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first table is out: AEM goes away for the polls that follow.
+    let mut first = String::new();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    tokio::task::block_in_place(|| stdout.read_line(&mut first)).unwrap();
+    assert!(first.contains("total pending"), "{first}");
+    e.set_faults(serde_json::json!({"unavailable": true})).await;
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("the last poll could not read every queue"),
+        "{err}"
+    );
+}

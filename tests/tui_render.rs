@@ -547,6 +547,22 @@ fn monitor_on_the_replication_tab() {
             .collect::<Vec<_>>()
             .join("\n")
     );
+    // The count stays live while the dialog is open.
+    let before = match &a.modal {
+        Some(Modal::ClearQueue(c)) => c.pending,
+        _ => unreachable!(),
+    };
+    a.on_msg(live(
+        "mp_replication_a1",
+        S::Active,
+        before + 7,
+        now + 2_000,
+    ));
+    assert!(
+        matches!(&a.modal, Some(Modal::ClearQueue(c)) if c.pending == before + 7),
+        "the dialog's count follows the queue"
+    );
+    assert!(render(&a).contains(&format!("{} items will be dropped", before + 7)));
     for c in "mp_repl".chars() {
         a.on_key(key(c));
     }

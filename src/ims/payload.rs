@@ -113,7 +113,7 @@ pub fn validate_payload(
     auth_server: &str,
 ) -> Result<Payload, Vec<PayloadError>> {
     let value: Value = serde_json::from_str(text.trim())
-        .map_err(|e| vec![PayloadError::NotJson(e.to_string())])?;
+        .map_err(|e| vec![PayloadError::NotJson(json_error_words(&e))])?;
     let Value::Object(claims) = value else {
         return Err(vec![PayloadError::NotObject]);
     };
@@ -210,6 +210,28 @@ pub fn payload_from_claim_lines(lines: &[String]) -> Map<String, Value> {
     m
 }
 
+/// A JSON syntax error in the operator's words, with where it is.
+fn json_error_words(e: &serde_json::Error) -> String {
+    let at = format!("line {}, column {}", e.line(), e.column());
+    let msg = e.to_string();
+    match e.classify() {
+        serde_json::error::Category::Eof => {
+            "it ends before the object is closed: part of it was not copied".into()
+        }
+        _ if msg.contains("key must be a string") => {
+            format!("at {at} a name in double quotes was expected (\"iss\": …)")
+        }
+        _ if msg.contains("trailing comma") => format!("a comma before a closing bracket at {at}"),
+        _ if msg.contains("trailing characters") => {
+            format!("something follows the closing brace at {at}")
+        }
+        _ if msg.contains("expected value") || msg.contains("expected ident") => {
+            format!("at {at} a value was expected (text in double quotes, a number, true or false)")
+        }
+        _ => format!("it is not valid JSON at {at}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,6 +258,18 @@ mod tests {
     fn each_mistake_is_named() {
         let e = validate_payload("{nope", KEY, PROD_IMS).unwrap_err();
         assert!(matches!(e[0], PayloadError::NotJson(_)));
+        // Parser jargon stays out; where it went wrong stays in.
+        for (bad, words) in [
+            ("{x: 1}", "a name in double quotes was expected"),
+            ("{\"iss\": tru}", "a value was expected"),
+            ("{\"iss\": \"a\"", "part of it was not copied"),
+            ("{\"iss\": \"a\",}", "a comma before a closing bracket"),
+        ] {
+            let e = validate_payload(bad, "k", "https://ims-na1.adobelogin.com").unwrap_err();
+            let text = e[0].to_string();
+            assert!(text.contains(words), "{bad}: {text}");
+            assert!(!text.contains("ident"), "{bad}: {text}");
+        }
         assert!(e[0].to_string().contains("Generate JWT"));
         let e = validate_payload("[1]", KEY, PROD_IMS).unwrap_err();
         assert_eq!(e, vec![PayloadError::NotObject]);

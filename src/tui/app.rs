@@ -316,7 +316,16 @@ impl App {
             Msg::Tested(id, r) => return self.tabs.replication.on_tested(id, r, cx),
             Msg::Monitor(s) => {
                 let now = cx.now_ms();
-                return self.tabs.replication.on_monitor(s, now);
+                let agent = s.agent.clone();
+                let effects = self.tabs.replication.on_monitor(s, now);
+                // The Clear dialog says how many items go: keep that figure live.
+                if let Some(Modal::ClearQueue(c)) = &mut self.modal
+                    && c.agent == agent
+                    && let Some(n) = self.tabs.replication.pending(&agent, &self.shared)
+                {
+                    c.pending = n;
+                }
+                return effects;
             }
             Msg::QueueDone(agent, op, r) => {
                 return self.tabs.replication.on_queue_done(&agent, op, r, cx);

@@ -169,8 +169,12 @@ pub async fn run(ctx: &Context, a: &QueuesArgs) -> Result<Report, CliError> {
     let interval = Duration::from_secs(a.interval.max(1));
     let mut last: Vec<QueueRow> = Vec::new();
     let mut n = 0u64;
+    // Whether the last poll reached every agent: a watch that ends on failing polls fails.
+    let mut last_ok;
     loop {
-        for snap in poll_cycle(setup.client(), &ids).await {
+        let snaps = poll_cycle(setup.client(), &ids).await;
+        last_ok = snaps.iter().all(|s| s.result.is_ok());
+        for snap in snaps {
             model.apply(snap);
         }
         let queues = rows(&model);
@@ -212,5 +216,8 @@ pub async fn run(ctx: &Context, a: &QueuesArgs) -> Result<Report, CliError> {
             _ = tokio::signal::ctrl_c() => break,
         }
     }
-    Ok(Report::streamed(true))
+    if !last_ok {
+        eprintln!("error: the last poll could not read every queue (see the lines above)");
+    }
+    Ok(Report::streamed(last_ok))
 }
