@@ -198,3 +198,51 @@ async fn a_retired_jwt_integration_is_migrated_in_place() {
     let transcript = cli.transcript.lock().unwrap().clone();
     assert!(!transcript.contains(&secret));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_migration_whose_secret_cannot_be_stored_puts_the_provider_back() {
+    let e = common::start(Scenario::JwtRetired).await;
+    let cli = Cli::new(&e);
+    let providers_before = all_configs(&e.json(PROVIDERS).await);
+    let customizer = all_configs(&e.json(CUSTOMIZERS).await)[0]["pid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cred = console_credential(&e).await;
+    let secret = cred["clientSecret"].as_str().unwrap().to_string();
+    let scopes = cred["scopes"].as_str().unwrap().to_string();
+    let org = cred["orgId"].as_str().unwrap().to_string();
+    let bdir = tempfile::tempdir().unwrap();
+    // AEM refuses the write to the customizer (the second of the two).
+    e.set_faults(serde_json::json!({
+        "forbidden_paths": [format!("/system/console/configMgr/{customizer}")]
+    }))
+    .await;
+    let (code, v) = cli
+        .json(
+            &[
+                "account",
+                "migrate",
+                "--scopes",
+                &scopes,
+                "--org-id",
+                &org,
+                "--backup-dir",
+                bdir.path().to_str().unwrap(),
+                "--yes",
+            ],
+            &[("BRANDLINK_CLIENT_SECRET", &secret)],
+        )
+        .await;
+    assert_eq!(code, 1, "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("put back as it was"),
+        "{v}"
+    );
+    e.reset_faults();
+    assert_eq!(
+        all_configs(&e.json(PROVIDERS).await),
+        providers_before,
+        "the provider is as it was"
+    );
+}

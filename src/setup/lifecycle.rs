@@ -282,6 +282,47 @@ pub fn provider_props(changes: &[PropertyChange]) -> Vec<(String, Vec<String>)> 
         .collect()
 }
 
+/// Writes the provider's changes, then the secret (when given): both, or neither. When the
+/// secret cannot be stored, the provider is put back as it was, so no half-changed
+/// configuration is left (the backup holds it as well).
+pub async fn apply_changes(
+    client: &AemClient,
+    pid: &str,
+    changes: &[PropertyChange],
+    customizer: Option<&OsgiConfig>,
+    secret: Option<&SecretString>,
+) -> Result<(), SetupError> {
+    let props = provider_props(changes);
+    if !props.is_empty() {
+        client.update_config(pid, &props, &[]).await?;
+    }
+    let Some(s) = secret else {
+        return Ok(());
+    };
+    if let Err(e) = store_secret(client, pid, customizer, s).await {
+        let (back, added): (Vec<_>, Vec<_>) = changes
+            .iter()
+            .filter(|c| c.on == "provider" && c.after.is_some())
+            .partition(|c| c.before.is_some());
+        let back: Vec<(String, Vec<String>)> = back
+            .into_iter()
+            .filter_map(|c| c.before.clone().map(|b| (c.name.clone(), b)))
+            .collect();
+        let added: Vec<String> = added.into_iter().map(|c| c.name.clone()).collect();
+        if !props.is_empty()
+            && let Err(undo) = client.update_config(pid, &back, &added).await
+        {
+            return Err(SetupError::Refused(format!(
+                "{e}; putting the provider back failed too ({undo}): restore it from the backup (`brandlink restore --from <backup>`)"
+            )));
+        }
+        return Err(SetupError::Refused(format!(
+            "{e}; the provider was put back as it was, nothing is changed"
+        )));
+    }
+    Ok(())
+}
+
 /// Works out an update; with `secret` (a new or the current client secret) IMS is asked for a
 /// token with the new values. Nothing is written.
 pub async fn plan_update(
@@ -395,13 +436,14 @@ pub async fn update(
         "update",
         root,
     )?;
-    let props = provider_props(&plan.changes);
-    if !props.is_empty() {
-        client.update_config(&plan.pid, &props, &[]).await?;
-    }
-    if let Some(s) = secret {
-        store_secret(client, &plan.pid, bp.customizer.as_ref(), s).await?;
-    }
+    apply_changes(
+        client,
+        &plan.pid,
+        &plan.changes,
+        bp.customizer.as_ref(),
+        secret,
+    )
+    .await?;
     let tests = test_tenant(client, plan.tenant_url.as_deref()).await?;
     let ok = tests.iter().all(|t| t.success);
     Ok(ChangeDone {

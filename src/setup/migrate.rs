@@ -8,8 +8,8 @@ use super::account::{ImsTarget, Verdict, client_id_problem, oauth_verdict, org_i
 use super::error::SetupError;
 pub use super::lifecycle::PropertyChange;
 use super::lifecycle::{
-    backup, changed_since_plan, find_bp, find_bp_as_planned, one, provider_changes, provider_props,
-    secret_change, store_secret, test_tenant,
+    apply_changes, backup, changed_since_plan, find_bp, find_bp_as_planned, one, provider_changes,
+    secret_change, test_tenant,
 };
 use super::snapshot::AuthType;
 use crate::aem::AemClient;
@@ -189,10 +189,14 @@ pub async fn execute(
         "migrate",
         backup_root,
     )?;
-    client
-        .update_config(&plan.pid, &provider_props(&plan.changes), &[])
-        .await?;
-    store_secret(client, &plan.pid, bp.customizer.as_ref(), secret).await?;
+    apply_changes(
+        client,
+        &plan.pid,
+        &plan.changes,
+        bp.customizer.as_ref(),
+        Some(secret),
+    )
+    .await?;
     let tests = test_tenant(client, plan.tenant_url.as_deref()).await?;
     let ok = !tests.is_empty() && tests.iter().all(|t| t.success);
     let mut retried = Vec::new();
