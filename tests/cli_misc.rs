@@ -250,7 +250,7 @@ async fn a_web_server_that_is_not_aem_is_named_as_such() {
     let url = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {
         use std::io::{Read, Write};
-        for mut s in listener.incoming().flatten().take(64) {
+        for mut s in listener.incoming().flatten().take(512) {
             let mut buf = [0u8; 4096];
             let _ = s.read(&mut buf);
             let _ = s.write_all(
@@ -258,9 +258,36 @@ async fn a_web_server_that_is_not_aem_is_named_as_such() {
             );
         }
     });
-    for args in [["agents"], ["queues"], ["status"]] {
+    for args in [
+        &["agents"][..],
+        &["queues"],
+        &["status"],
+        &["cert", "create", "--out", "/tmp/brandlink-not-aem.crt"],
+        &["account", "check"],
+        &[
+            "cloud",
+            "create",
+            "--title",
+            "T",
+            "--service-url",
+            "https://wknd.brand-portal.adobe.com",
+        ],
+        &["upgrade", "--dry-run"],
+        &[
+            "account",
+            "migrate",
+            "--scopes",
+            "a",
+            "--org-id",
+            "B@AdobeOrg",
+            "--dry-run",
+        ],
+    ] {
         let mut c = cmd();
-        c.args(["--url", url.as_str()]).args(args);
+        c.args(["--url", url.as_str()])
+            .args(args)
+            .env("BRANDLINK_CLIENT_SECRET", "x")
+            .env("BRANDLINK_KEYSTORE_PASSWORD", "changeit");
         let out = run(c).await;
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(

@@ -105,6 +105,35 @@ impl AemClient {
     }
 }
 
+impl AemClient {
+    /// After a failure: whether the server is not an AEM author at all (no Felix bundle list),
+    /// so the operator hears that instead of the symptom. `None` when it may well be AEM (or
+    /// cannot be told: unreachable, credentials rejected).
+    pub async fn not_aem(&self) -> Option<AemError> {
+        let reply = self
+            .send(
+                reqwest::Method::GET,
+                "/system/console/bundles.json",
+                &[200, 404],
+                |b| b,
+            )
+            .await
+            .ok()?;
+        // A garbled answer may be a proxy's or a login page's: not enough to say "not AEM".
+        let detail = match (reply.status, parse_bundles(&reply.text())) {
+            (404, _) => "no /system/console/bundles.json",
+            (_, Err(BundlesError::NotFelix)) => {
+                "/system/console/bundles.json is not the Felix bundle list"
+            }
+            _ => return None,
+        };
+        Some(AemError::NotAem {
+            url: self.base_url().to_string(),
+            detail: detail.into(),
+        })
+    }
+}
+
 /// What `/system/console/bundles.json` says about the bundles.
 #[derive(Debug, PartialEq, Eq)]
 pub struct BundleCounts {

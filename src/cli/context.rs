@@ -81,6 +81,8 @@ pub struct Context {
     pub json: bool,
     pub timeout: Duration,
     pub read_only: bool,
+    /// The client, once built (the password is asked for once per run).
+    client: std::sync::OnceLock<AemClient>,
 }
 
 impl Context {
@@ -122,6 +124,7 @@ impl Context {
             json: g.json,
             read_only: g.read_only,
             timeout: Duration::from_secs(g.timeout.or(profile.timeout_secs).unwrap_or(30).max(1)),
+            client: std::sync::OnceLock::new(),
             profile,
         })
     }
@@ -138,6 +141,14 @@ impl Context {
     }
 
     pub fn client(&self) -> Result<AemClient, ContextError> {
+        if let Some(c) = self.client.get() {
+            return Ok(c.clone());
+        }
+        let c = self.build_client()?;
+        Ok(self.client.get_or_init(|| c).clone())
+    }
+
+    fn build_client(&self) -> Result<AemClient, ContextError> {
         if self.insecure {
             eprintln!(
                 "warning: TLS certificate verification is OFF (--insecure); do not use this against production"

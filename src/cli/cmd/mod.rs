@@ -18,8 +18,20 @@ use super::args::{AccountCommand, CertCommand, CloudCommand, Command};
 use super::context::Context;
 use super::output::{CliError, Report};
 
-/// Runs a command that works on a configured author.
+/// Runs a command that works on a configured author. When it fails, and the server turns out
+/// not to be an AEM author at all, that is what the operator hears.
 pub async fn run(ctx: &Context, command: Command) -> Result<Report, CliError> {
+    let result = dispatch(ctx, command).await;
+    if let Err(CliError::Failed(_)) = &result
+        && let Ok(client) = ctx.client()
+        && let Some(e) = client.not_aem().await
+    {
+        return Err(e.into());
+    }
+    result
+}
+
+async fn dispatch(ctx: &Context, command: Command) -> Result<Report, CliError> {
     match command {
         Command::Status(a) => status::run(ctx, &a).await,
         Command::Cert(CertCommand::Create(a)) => cert::create(ctx, &a).await,
