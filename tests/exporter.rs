@@ -78,11 +78,9 @@ async fn metrics_show_the_four_agents() {
         .iter()
         .filter(|(n, _, _)| n == "brandlink_queue_pending")
         .collect();
-    assert!(
-        pending.iter().all(
-            |(_, l, _)| l["instance"] == "author-1" && l["agent"].starts_with("mp_replication")
-        )
-    );
+    assert!(pending.iter().all(
+        |(_, l, _)| l["aem_instance"] == "author-1" && l["agent"].starts_with("mp_replication")
+    ));
     assert!(
         pending.iter().map(|(_, _, v)| v).sum::<f64>() > 0.0,
         "the busy scenario has work queued"
@@ -92,7 +90,9 @@ async fn metrics_show_the_four_agents() {
         "brandlink_queue_paused",
         "brandlink_agent_enabled",
         "brandlink_queue_head_attempts",
+        "brandlink_queue_oldest_item_age_seconds",
         "brandlink_last_successful_poll_timestamp_seconds",
+        "brandlink_poll_errors_total",
     ] {
         assert_eq!(
             metrics.iter().filter(|(n, _, _)| n == name).count(),
@@ -119,15 +119,76 @@ async fn metrics_show_the_four_agents() {
             .2,
         1.0
     );
-    // A failing author counts poll errors.
+    assert!(
+        metrics
+            .iter()
+            .filter(|(n, _, _)| n == "brandlink_poll_errors_total")
+            .all(|(_, _, v)| *v == 0.0),
+        "error counters exist before the first error, at 0"
+    );
+    assert!(
+        metrics
+            .iter()
+            .filter(|(n, _, _)| n == "brandlink_queue_oldest_item_age_seconds")
+            .any(|(_, _, v)| *v > 0.0),
+        "queued items have an age"
+    );
+    // A failing author: up goes to 0, errors count, and no stale figure is served as current.
     e.set_faults(serde_json::json!({"unavailable": true})).await;
-    common::eventually(15, "poll errors", || {
+    let m = common::eventually(15, "the author down in /metrics", || {
+        let url = url.clone();
+        async move {
+            let m = parse(&reqwest::get(&url).await.ok()?.text().await.ok()?);
+            let up = m
+                .iter()
+                .find(|(n, _, _)| n == "brandlink_instance_up")
+                .map(|x| x.2);
+            (up == Some(0.0)).then_some(m)
+        }
+    })
+    .await;
+    assert!(
+        m.iter()
+            .any(|(n, _, v)| n == "brandlink_poll_errors_total" && *v >= 1.0)
+    );
+    assert!(
+        !m.iter().any(|(n, _, _)| n == "brandlink_queue_pending"),
+        "no last-known figure passed off as current"
+    );
+    assert_eq!(
+        m.iter()
+            .filter(|(n, _, _)| n == "brandlink_last_successful_poll_timestamp_seconds")
+            .count(),
+        4,
+        "when the figures were last good stays"
+    );
+    // Back up; then an agent disappears: its series go.
+    e.reset_faults();
+    common::eventually(15, "the author back", || {
         let url = url.clone();
         async move {
             let m = parse(&reqwest::get(&url).await.ok()?.text().await.ok()?);
             m.iter()
-                .any(|(n, _, v)| n == "brandlink_poll_errors_total" && *v >= 1.0)
+                .any(|(n, _, v)| n == "brandlink_instance_up" && *v == 1.0)
                 .then_some(())
+        }
+    })
+    .await;
+    let gone = pending[0].1["agent"].clone();
+    let r = e
+        .http
+        .delete(e.url(&format!("/etc/replication/agents.author/{gone}")))
+        .basic_auth("admin", Some(e.sb.admin_password()))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    common::eventually(20, "the deleted agent's series gone", || {
+        let url = url.clone();
+        let gone = gone.clone();
+        async move {
+            let m = parse(&reqwest::get(&url).await.ok()?.text().await.ok()?);
+            (!m.iter().any(|(_, l, _)| l.get("agent") == Some(&gone))).then_some(())
         }
     })
     .await;

@@ -17,15 +17,17 @@ use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
+/// Labels of an agent's series. The author is `aem_instance`: Prometheus gives every scraped
+/// series an `instance` label of its own (the exporter's address), which would clash.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct AgentLabels {
-    pub instance: String,
+    pub aem_instance: String,
     pub agent: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct InstanceLabels {
-    pub instance: String,
+    pub aem_instance: String,
 }
 
 /// The metric families, registered once.
@@ -36,6 +38,7 @@ pub struct Metrics {
     pub paused: Family<AgentLabels, Gauge>,
     pub enabled: Family<AgentLabels, Gauge>,
     pub head_attempts: Family<AgentLabels, Gauge>,
+    pub oldest_age: Family<AgentLabels, Gauge<f64, AtomicU64>>,
     pub last_poll: Family<AgentLabels, Gauge<f64, AtomicU64>>,
     pub poll_errors: Family<AgentLabels, Counter>,
     pub agents: Family<InstanceLabels, Gauge>,
@@ -70,6 +73,11 @@ impl Metrics {
             self.head_attempts.clone(),
         );
         r.register(
+            "brandlink_queue_oldest_item_age_seconds",
+            "Age of the oldest item AEM lists in the queue (0 when empty)",
+            self.oldest_age.clone(),
+        );
+        r.register(
             "brandlink_last_successful_poll_timestamp_seconds",
             "When the agent's queue was last read successfully",
             self.last_poll.clone(),
@@ -86,7 +94,7 @@ impl Metrics {
         );
         r.register(
             "brandlink_instance_up",
-            "1 when the author answered the last discovery",
+            "1 when the last poll cycle read the author (0 while it cannot be read)",
             self.up.clone(),
         );
     }
@@ -124,32 +132,69 @@ async fn discover(inst: &Instance) -> Result<Vec<String>, String> {
         .collect())
 }
 
+impl Metrics {
+    /// Takes away an agent's state series: after a failed poll they would show old values as
+    /// current (the last successful poll's timestamp stays, and says how old they are).
+    fn forget_state(&self, l: &AgentLabels) {
+        self.pending.remove(l);
+        self.blocked.remove(l);
+        self.paused.remove(l);
+        self.enabled.remove(l);
+        self.head_attempts.remove(l);
+        self.oldest_age.remove(l);
+    }
+
+    /// Takes away every series of an agent that is gone.
+    fn forget_agent(&self, l: &AgentLabels) {
+        self.forget_state(l);
+        self.last_poll.remove(l);
+        self.poll_errors.remove(l);
+    }
+}
+
 /// Polls one instance forever, updating the metrics.
 async fn watch(inst: Instance, m: Metrics, interval: Duration) {
     let il = InstanceLabels {
-        instance: inst.name.clone(),
+        aem_instance: inst.name.clone(),
+    };
+    let label = |agent: &str| AgentLabels {
+        aem_instance: inst.name.clone(),
+        agent: agent.to_string(),
     };
     let mut agents: Vec<String> = Vec::new();
     let mut cycle = 0u64;
+    // After a failed poll the agents are looked up again (one may be gone).
+    let mut rediscover = true;
     loop {
-        if agents.is_empty() || cycle.is_multiple_of(30) {
+        let mut reached = None;
+        if rediscover || agents.is_empty() || cycle.is_multiple_of(30) {
             match discover(&inst).await {
-                Ok(a) => {
-                    m.up.get_or_create(&il).set(1);
-                    m.agents.get_or_create(&il).set(a.len() as i64);
-                    agents = a;
+                Ok(found) => {
+                    reached = Some(true);
+                    m.agents.get_or_create(&il).set(found.len() as i64);
+                    for gone in agents.iter().filter(|a| !found.contains(a)) {
+                        m.forget_agent(&label(gone));
+                    }
+                    // Present from the start, so rate() has a series to work on.
+                    for a in &found {
+                        m.poll_errors.get_or_create(&label(a)).inc_by(0);
+                    }
+                    agents = found;
                 }
                 Err(e) => {
-                    tracing::warn!(instance = %inst.name, error = %e, "discovery failed");
-                    m.up.get_or_create(&il).set(0);
+                    tracing::warn!(aem_instance = %inst.name, error = %e, "discovery failed");
+                    reached = Some(false);
                 }
             }
         }
-        for s in poll_cycle(&inst.client, &agents).await {
-            let l = AgentLabels {
-                instance: inst.name.clone(),
-                agent: s.agent.clone(),
-            };
+        let now = chrono::Utc::now().timestamp_millis();
+        let snaps = poll_cycle(&inst.client, &agents).await;
+        if !snaps.is_empty() {
+            reached = Some(snaps.iter().any(|s| s.result.is_ok()));
+        }
+        rediscover = snaps.iter().any(|s| s.result.is_err());
+        for s in snaps {
+            let l = label(&s.agent);
             match s.result {
                 Ok(v) => {
                     m.pending.get_or_create(&l).set(v.depth.count as i64);
@@ -165,12 +210,20 @@ async fn watch(inst: Instance, m: Metrics, interval: Duration) {
                     m.head_attempts
                         .get_or_create(&l)
                         .set(v.head().map(|h| h.attempts as i64).unwrap_or(0));
+                    let oldest = v.items.iter().map(|i| i.time).min();
+                    m.oldest_age
+                        .get_or_create(&l)
+                        .set(oldest.map_or(0.0, |t| (now - t).max(0) as f64 / 1000.0));
                     m.last_poll.get_or_create(&l).set(s.at as f64 / 1000.0);
                 }
                 Err(_) => {
                     m.poll_errors.get_or_create(&l).inc();
+                    m.forget_state(&l);
                 }
             }
+        }
+        if let Some(r) = reached {
+            m.up.get_or_create(&il).set(i64::from(r));
         }
         cycle += 1;
         tokio::time::sleep(interval).await;
