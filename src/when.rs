@@ -26,6 +26,13 @@ pub fn day(secs: i64) -> String {
         .unwrap_or_default()
 }
 
+/// `2026-11-30 18:55:57 UTC` from epoch milliseconds.
+pub fn moment(ms: i64) -> String {
+    DateTime::from_timestamp_millis(ms)
+        .map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_default()
+}
+
 /// `18:55:57` (UTC) from epoch milliseconds, for live screens.
 pub fn clock(ms: i64) -> String {
     DateTime::from_timestamp_millis(ms)
@@ -79,6 +86,7 @@ mod tests {
         );
         assert_eq!(day(1_798_761_600), "2027-01-01");
         assert_eq!(clock(1_798_761_661_000), "00:01:01");
+        assert_eq!(moment(1_798_761_661_000), "2027-01-01 00:01:01 UTC");
         assert_eq!(day_of("2027-01-01T00:00:00Z"), "2027-01-01");
     }
 }

@@ -63,6 +63,36 @@ async fn queues_watch_prints_changes() {
     let line = String::from_utf8(out.stdout).unwrap();
     let v: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
     assert_eq!(v["queues"].as_array().unwrap().len(), 4);
+    // One stable shape: the one-shot report's, with an RFC 3339 time.
+    assert!(v["ok"].is_boolean(), "{v}");
+    assert_eq!(v["tenantUrl"], e.sb.tenant_url().as_str());
+    assert!(v["alerts"].is_array());
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(v["time"].as_str().unwrap()).is_ok(),
+        "{v}"
+    );
+    for q in v["queues"].as_array().unwrap() {
+        assert!(
+            q["trend"].is_null() || q["trend"].as_str().is_some_and(|t| !t.is_empty()),
+            "trend is null or a marker, never \"\": {q}"
+        );
+    }
+    // Nothing moves on an idle author: one table, not one per poll.
+    let idle = common::start(Scenario::Configured).await;
+    let mut c = cmd();
+    c.args([
+        "--url",
+        &idle.base,
+        "queues",
+        "--watch",
+        "--interval",
+        "1",
+        "--polls",
+        "3",
+    ]);
+    let out = run(c).await;
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.matches("total pending").count(), 1, "{text}");
 }
 
 #[tokio::test]

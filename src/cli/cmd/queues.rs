@@ -57,7 +57,11 @@ impl QueueRow {
                     .unwrap_or_else(|| format!("{:?}", v.state).to_lowercase()),
                 pending: Some(v.depth.count),
                 pending_at_least: v.depth.at_least,
-                trend: h.trend.map(|t| t.marker().trim().to_string()),
+                // `null` when there is no change to show, never "".
+                trend: h
+                    .trend
+                    .map(|t| t.marker().trim().to_string())
+                    .filter(|t| !t.is_empty()),
                 blocked: v.state == QueueState::Blocked,
                 paused: v.state == QueueState::Paused,
                 head: v.head().map(|i| HeadItem {
@@ -110,14 +114,26 @@ pub struct QueuesReport {
     pub alerts: Vec<Alert>,
 }
 
-/// One `queues --watch --json` line.
+/// One `queues --watch --json` line: the one-shot report's shape, with the time (RFC 3339) of
+/// the poll that changed something.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WatchLine<'a> {
+    pub ok: bool,
     pub time: String,
+    pub tenant_url: &'a str,
     pub total_pending: u64,
     pub queues: &'a [QueueRow],
     pub alerts: &'a [Alert],
+}
+
+/// A check passes when every queue was read, none is blocked and no agent is disabled (its
+/// share never arrives), as in `status` and `agents`.
+fn healthy(queues: &[QueueRow]) -> bool {
+    !queues.is_empty()
+        && queues
+            .iter()
+            .all(|r| r.error.is_none() && !r.blocked && r.state != "disabled")
 }
 
 fn rows(model: &MonitorModel) -> Vec<QueueRow> {
@@ -141,11 +157,7 @@ pub async fn run(ctx: &Context, a: &QueuesArgs) -> Result<Report, CliError> {
         }
         let queues = rows(&model);
         let alerts = model.alerts(chrono::Utc::now().timestamp_millis());
-        // A disabled agent fails the check as in `status` and `agents`: its share never arrives.
-        let ok = !queues.is_empty()
-            && queues
-                .iter()
-                .all(|r| r.error.is_none() && !r.blocked && r.state != "disabled");
+        let ok = healthy(&queues);
         let mut text = format!(
             "Queues for {tenant}:\n{}\n",
             queues
@@ -180,17 +192,23 @@ pub async fn run(ctx: &Context, a: &QueuesArgs) -> Result<Report, CliError> {
         let queues = rows(&model);
         let alerts = model.alerts(chrono::Utc::now().timestamp_millis());
         if queues != last {
-            let now = chrono::Local::now().format("%H:%M:%S").to_string();
+            let now = chrono::Utc::now().timestamp_millis();
             let text = if ctx.json {
                 let line = WatchLine {
-                    time: now,
+                    ok: healthy(&queues),
+                    time: crate::when::rfc3339_millis(now).unwrap_or_default(),
+                    tenant_url: &tenant,
                     total_pending: model.total_pending(),
                     queues: &queues,
                     alerts: &alerts,
                 };
                 format!("{}\n", serde_json::to_string(&line).unwrap_or_default())
             } else {
-                let mut t = format!("{now} total pending {}\n", model.total_pending());
+                let mut t = format!(
+                    "{} total pending {}\n",
+                    crate::when::moment(now),
+                    model.total_pending()
+                );
                 for r in &queues {
                     t.push_str(&format!("{}\n", r.line()));
                 }
