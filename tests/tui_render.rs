@@ -1238,3 +1238,29 @@ fn a_legacy_only_author_opens_on_the_cloud_tab_and_says_to_upgrade() {
     );
     assert!(screen.contains("press u to upgrade"), "{screen}");
 }
+
+#[test]
+fn at_80_by_24_the_four_agents_can_be_told_apart() {
+    let mut i = configured();
+    for (a, id) in i.agents.iter_mut().zip([
+        "mp_replication",
+        "mp_replication_1b89",
+        "mp_replication_02aa",
+        "mp_replication_d243",
+    ]) {
+        a.info.id = id.into();
+    }
+    let mut a = loaded(i, false);
+    a.on_action(Action::GotoReplication);
+    let t = render_with(&a, 80, 24, &Theme::new(true));
+    let screen: String = t
+        .backend()
+        .buffer()
+        .content()
+        .chunks(80)
+        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>() + "\n")
+        .collect();
+    for tail in ["1b89", "02aa", "d243"] {
+        assert!(screen.contains(tail), "{tail} not on screen:\n{screen}");
+    }
+}

@@ -284,6 +284,43 @@ pub fn error_lines<'a>(errors: &'a [String], theme: &Theme) -> Vec<Line<'a>> {
         .collect()
 }
 
+/// Agent ids as short as `width` needs while each stays distinct: the prefix they share gives
+/// way to `…` (`mp_replication_1b89` → `…1b89`), the one that is only the prefix keeps its
+/// start.
+pub fn distinct_names(ids: &[&str], width: usize) -> Vec<String> {
+    if ids.iter().all(|i| i.chars().count() <= width) {
+        return ids.iter().map(|i| i.to_string()).collect();
+    }
+    let first: Vec<char> = ids.first().map(|i| i.chars().collect()).unwrap_or_default();
+    let common = ids.iter().fold(first.len(), |n, id| {
+        first
+            .iter()
+            .zip(id.chars())
+            .take(n)
+            .take_while(|(a, b)| *a == b)
+            .count()
+    });
+    ids.iter()
+        .map(|id| {
+            let chars: Vec<char> = id.chars().collect();
+            let rest: String = chars[common.min(chars.len())..].iter().collect();
+            let rest = rest.trim_start_matches(['_', '-']);
+            if rest.is_empty() {
+                // The bare prefix (the first agent AEM creates): its start, cut.
+                if chars.len() <= width {
+                    id.to_string()
+                } else {
+                    chars[..width.saturating_sub(1)].iter().collect::<String>() + "…"
+                }
+            } else {
+                let tail: Vec<char> = rest.chars().collect();
+                let keep = width.saturating_sub(1).min(tail.len());
+                format!("…{}", tail[tail.len() - keep..].iter().collect::<String>())
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,5 +367,24 @@ mod tests {
             !format!("{m:?}").contains("s3cret"),
             "Debug never shows the value"
         );
+    }
+
+    #[test]
+    fn narrow_names_keep_what_tells_agents_apart() {
+        let ids = [
+            "mp_replication",
+            "mp_replication_1b89",
+            "mp_replication_02aa",
+            "mp_replication_d243",
+        ];
+        assert_eq!(distinct_names(&ids, 22), ids.map(String::from).to_vec());
+        assert_eq!(
+            distinct_names(&ids, 8),
+            vec!["mp_repl…", "…1b89", "…02aa", "…d243"]
+        );
+        let n = distinct_names(&ids, 6);
+        let unique: std::collections::HashSet<_> = n.iter().collect();
+        assert_eq!(unique.len(), 4, "{n:?}");
+        assert!(n.iter().all(|s| s.chars().count() <= 6), "{n:?}");
     }
 }

@@ -13,7 +13,7 @@ use crate::tui::keymap::Scope;
 use crate::tui::modal::{ClearConfirm, LogPane, Modal};
 use crate::tui::state::Shared;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{para, spinner, step_lines, wrapped_height};
+use crate::tui::widgets::{distinct_names, para, spinner, step_lines, wrapped_height};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -320,10 +320,23 @@ impl ReplicationTab {
             );
             return Clicks::default();
         }
+        // On a narrow terminal the history column goes first, then the agents' common prefix:
+        // the part that tells the four apart always shows.
+        // The history needs its 17 columns plus room for 14 characters of names.
+        let show_history = table_area.width >= 70 + 8 + 2 + 14;
+        let fixed: u16 = 6 + 9 + 8 + 6 + 5 + 10 + 9 + if show_history { 17 } else { 0 };
+        let columns: u16 = if show_history { 9 } else { 8 };
+        let name_w = table_area
+            .width
+            .saturating_sub(fixed + (columns - 1) + 2)
+            .clamp(6, 22);
+        let ids: Vec<&str> = s.agents.iter().map(|a| a.info.id.as_str()).collect();
+        let names = distinct_names(&ids, usize::from(name_w));
         let rows: Vec<Row> = s
             .agents
             .iter()
-            .map(|a| {
+            .zip(names)
+            .map(|(a, name)| {
                 let h = m.agents.get(&a.info.id);
                 let (state, style) = match self.queue_state(&a.info.id, cx) {
                     Some(QueueState::Idle) => ("idle", theme.ok),
@@ -361,8 +374,8 @@ impl ReplicationTab {
                     Some(TestState::Done(_)) => Span::styled("✗ failed", theme.error),
                     Some(TestState::Failed(_)) => Span::styled("✗ error", theme.error),
                 };
-                Row::new(vec![
-                    Cell::from(a.info.id.clone()),
+                let mut cells = vec![
+                    Cell::from(name),
                     Cell::from(Span::styled(
                         if a.info.enabled { "✓ yes" } else { "✗ NO" },
                         if a.info.enabled {
@@ -378,7 +391,13 @@ impl ReplicationTab {
                         h.map(|h| format!("{:.0}", h.throughput_per_min(now)))
                             .unwrap_or_else(|| "–".into()),
                     ),
-                    Cell::from(h.map(|h| sparkline(&h.sparkline(), 16)).unwrap_or_default()),
+                ];
+                if show_history {
+                    cells.push(Cell::from(
+                        h.map(|h| sparkline(&h.sparkline(), 16)).unwrap_or_default(),
+                    ));
+                }
+                cells.extend([
                     Cell::from(Span::styled(
                         if stale {
                             format!("stale {}", age(h, now))
@@ -388,31 +407,29 @@ impl ReplicationTab {
                         if stale { theme.error } else { theme.dim },
                     )),
                     Cell::from(test),
-                ])
+                ]);
+                Row::new(cells)
             })
             .collect();
-        let table = Table::new(
-            rows,
-            [
-                Constraint::Length(22),
-                Constraint::Length(6),
-                Constraint::Length(9),
-                Constraint::Length(8),
-                Constraint::Length(6),
-                Constraint::Length(5),
-                Constraint::Length(17),
-                Constraint::Length(10),
-                Constraint::Min(9),
-            ],
-        )
-        .header(
-            Row::new(vec![
-                "Agent", "On", "Queue", "Pending", "Tries", "/min", "History", "Age", "Test",
-            ])
-            .style(theme.title),
-        )
-        .row_highlight_style(theme.selected)
-        .highlight_symbol("› ");
+        let mut widths = vec![
+            Constraint::Length(name_w),
+            Constraint::Length(6),
+            Constraint::Length(9),
+            Constraint::Length(8),
+            Constraint::Length(6),
+            Constraint::Length(5),
+        ];
+        let mut header = vec!["Agent", "On", "Queue", "Pending", "Tries", "/min"];
+        if show_history {
+            widths.push(Constraint::Length(17));
+            header.push("History");
+        }
+        widths.extend([Constraint::Length(10), Constraint::Min(9)]);
+        header.extend(["Age", "Test"]);
+        let table = Table::new(rows, widths)
+            .header(Row::new(header).style(theme.title))
+            .row_highlight_style(theme.selected)
+            .highlight_symbol("› ");
         let mut state = TableState::default().with_selected(Some(self.agent_sel));
         f.render_stateful_widget(table, table_area, &mut state);
         self.draw_detail(f, detail, cx, theme);
