@@ -443,7 +443,7 @@ fn the_demo_honours_the_config_files_keys() {
         "the hint bar names the new key: {screen}"
     );
     tmux.keys(&["F2"]);
-    tmux.wait_for("Help — esc closes", 10);
+    tmux.wait_for("esc closes", 10);
     tmux.keys(&["Escape", "q"]);
     let end = tmux.wait_for("EXIT=", 15);
     assert!(end.contains("EXIT=0"), "{end}");

@@ -72,4 +72,20 @@ impl Action {
             Action::GotoReplication => "Replication tab",
         }
     }
+
+    /// The hint bar's word: shorter where the bar is crowded (the help overlay says it in full).
+    pub fn hint(self) -> &'static str {
+        match self {
+            Action::TestSelected => "test",
+            Action::TestAll => "test all",
+            Action::ShowLog => "log",
+            Action::PauseResume => "pause/resume",
+            Action::ForceRetry => "retry",
+            Action::ClearQueue => "clear…",
+            Action::Freeze => "freeze",
+            Action::Upgrade => "upgrade…",
+            Action::FetchConsole => "sandbox Console",
+            other => other.describe(),
+        }
+    }
 }

@@ -311,7 +311,7 @@ fn draw_help(f: &mut Frame, area: Rect, scroll: u16, keymap: &Keymap, theme: &Th
     let p = Paragraph::new(lines)
         .block(
             Block::bordered()
-                .title(" Help — esc closes ")
+                .title(" Help — ↑/↓ scroll, esc closes ")
                 .border_style(theme.border),
         )
         .scroll((scroll, 0));

@@ -1,6 +1,7 @@
 //! The frame: header, tab bar, the current tab, the status line, the hint bar and the open
 //! dialog. A pure function of the [`App`]; it returns where the frame can be clicked.
 
+use super::action::Action;
 use super::app::{App, ClickMap};
 use super::tabs::Tab;
 use super::theme::Theme;
@@ -189,16 +190,40 @@ fn notice_line(app: &App, theme: &Theme) -> Line<'static> {
 
 fn draw_hints(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let scopes = app.scopes();
-    let mut spans = Vec::new();
-    for h in app.hints() {
+    let label = |h: &super::tabs::Hint| {
         let key = app.keymap.key_label(h.action, &scopes).unwrap_or_default();
+        (key, h.action.hint())
+    };
+    let width = |hs: &[super::tabs::Hint]| -> usize {
+        hs.iter()
+            .map(|h| {
+                let (k, d) = label(h);
+                k.chars().count() + d.chars().count() + 3
+            })
+            .sum()
+    };
+    // When they do not all fit, the last ones give way, but never `? help` or `q quit`: the
+    // help overlay lists every key.
+    let mut hints = app.hints();
+    while width(&hints) > usize::from(area.width) {
+        let Some(i) = hints
+            .iter()
+            .rposition(|h| !matches!(h.action, Action::Help | Action::Quit))
+        else {
+            break;
+        };
+        hints.remove(i);
+    }
+    let mut spans = Vec::new();
+    for h in &hints {
+        let (key, describe) = label(h);
         let (ks, ds) = if h.enabled {
             (theme.key, theme.dim)
         } else {
             (theme.dim, theme.dim)
         };
         spans.push(Span::styled(format!(" {key}"), ks));
-        spans.push(Span::styled(format!(" {} ", h.action.describe()), ds));
+        spans.push(Span::styled(format!(" {describe} "), ds));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }

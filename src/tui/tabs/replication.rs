@@ -619,10 +619,15 @@ impl Component for ReplicationTab {
 
     fn hints(&self, cx: &Shared) -> Vec<Hint> {
         let any = cx.snapshot.as_ref().is_some_and(|s| !s.agents.is_empty());
+        let change = any && !cx.read_only;
         vec![
             Hint::when(Action::TestSelected, any),
             Hint::when(Action::TestAll, any),
             Hint::when(Action::ShowLog, any),
+            Hint::when(Action::PauseResume, change),
+            Hint::when(Action::ForceRetry, change),
+            Hint::when(Action::ClearQueue, change),
+            Hint::when(Action::Freeze, any),
         ]
     }
 }
