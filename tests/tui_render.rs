@@ -1264,3 +1264,19 @@ fn at_80_by_24_the_four_agents_can_be_told_apart() {
         assert!(screen.contains(tail), "{tail} not on screen:\n{screen}");
     }
 }
+
+#[test]
+fn the_demo_publishes_samples_from_the_replication_tab() {
+    let mut a = loaded(configured(), true);
+    a.on_action(Action::GotoReplication);
+    assert!(render(&a).contains("P publish"), "offered in the sandbox");
+    assert!(matches!(
+        a.on_key(key('P')).as_slice(),
+        [Effect::PublishSample(25)]
+    ));
+    // Against a real author it is not offered and does nothing.
+    let mut b = loaded(configured(), false);
+    b.on_action(Action::GotoReplication);
+    assert!(!render(&b).contains("P publish"));
+    assert!(b.on_key(key('P')).is_empty());
+}

@@ -169,3 +169,31 @@ async fn esc_stops_an_upgrade_between_two_journaled_deletes() {
         .unwrap();
     assert!(preview.resume_dir().is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_key_publishes_sample_assets_into_the_queues() {
+    let e = common::start(Scenario::Configured).await;
+    let (tx, mut rx) = unbounded_channel();
+    let dir = tempfile::tempdir().unwrap();
+    let mut rt = Runtime::new(
+        setup(&e),
+        Some(e.base.clone()),
+        dir.path().to_path_buf(),
+        None,
+        Default::default(),
+        tx,
+    );
+    rt.run(Effect::PublishSample(25));
+    match next(&mut rx, 20).await {
+        Msg::Published(Ok(n)) => assert_eq!(n, 25),
+        other => panic!("published: {other:?}"),
+    }
+    let s = state(&e).await;
+    let queued: u64 = s["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["pending"].as_u64().unwrap_or(0) + a["delivered"].as_u64().unwrap_or(0))
+        .sum();
+    assert!(queued >= 25, "{s}");
+}

@@ -552,6 +552,21 @@ impl Setup {
         super::console::fetch_credential(&self.ims.http, sandbox_url, client_id).await
     }
 
+    /// The sandbox's "Publish to Brand Portal" for `count` sample assets (the demo's way to
+    /// watch the queues move). Returns how many were queued.
+    pub async fn sandbox_publish(&self, count: u32) -> Result<u64, SetupError> {
+        let reply = self
+            .client
+            .post_form(
+                "/sandbox/publish",
+                &crate::aem::client::form([("count", count.to_string())]),
+                &[200],
+            )
+            .await?;
+        let v: serde_json::Value = reply.json()?;
+        Ok(v["queued"].as_u64().unwrap_or(0))
+    }
+
     // ---- Upgrade and restore -------------------------------------------------------------
 
     /// What an upgrade would do now (an interrupted run is resumed first).

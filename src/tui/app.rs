@@ -278,6 +278,13 @@ impl App {
                 self.read_generation = generation;
                 return self.on_loaded(r);
             }
+            Msg::Published(r) => match r {
+                Ok(n) => cx.success(format!(
+                    "{} published in the sandbox: watch them go through the four queues",
+                    crate::words::count(n, "sample asset", "sample assets")
+                )),
+                Err(e) => cx.error(e.message),
+            },
             Msg::Cancelled(c) => match c {
                 Cancelled::Stopped => {
                     cx.busy = None;

@@ -63,6 +63,8 @@ pub enum Msg {
     Loaded(u64, UiResult<Box<Integration>>),
     /// What became of a cancel request.
     Cancelled(Cancelled),
+    /// Sample assets queued in the sandbox (how many).
+    Published(UiResult<u64>),
     CertCreated(UiResult<Box<CertDone>>),
     ConsoleFetched(UiResult<ConsoleCreds>),
     AccountCreated(UiResult<AccountOutcome>),
@@ -146,6 +148,8 @@ pub enum Effect {
     Cancel,
     /// Stop reading the integration (start-up read or a retry).
     CancelLoad,
+    /// Sandbox only: "Publish to Brand Portal" for this many sample assets.
+    PublishSample(u32),
     Suspend,
     /// The terminal bell, for a new alert.
     Bell,

@@ -185,6 +185,15 @@ impl Runtime {
             Effect::LoadLater(wait) => self.load(Some(wait)),
             Effect::Cancel => self.cancel(),
             Effect::CancelLoad => self.cancel_loads(),
+            Effect::PublishSample(count) => {
+                if self.sandbox_url.is_none() {
+                    return;
+                }
+                tokio::spawn(async move {
+                    let r = ui(setup.sandbox_publish(count).await);
+                    let _ = tx.send(Msg::Published(r));
+                });
+            }
             Effect::Bell | Effect::Suspend => {}
             Effect::MonitorRefresh => {
                 if let Some(p) = &self.pollers {

@@ -321,6 +321,20 @@ pub fn distinct_names(ids: &[&str], width: usize) -> Vec<String> {
         .collect()
 }
 
+const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// A sparkline of the last `width` samples, scaled to their maximum.
+pub fn sparkline(samples: &[u64], width: usize) -> String {
+    let tail = &samples[samples.len().saturating_sub(width)..];
+    let max = tail.iter().copied().max().unwrap_or(0);
+    tail.iter()
+        .map(|&v| match (v * 7).checked_div(max) {
+            Some(level) => BARS[level as usize],
+            None => BARS[0],
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,5 +400,13 @@ mod tests {
         let unique: std::collections::HashSet<_> = n.iter().collect();
         assert_eq!(unique.len(), 4, "{n:?}");
         assert!(n.iter().all(|s| s.chars().count() <= 6), "{n:?}");
+    }
+
+    #[test]
+    fn sparkline_scales() {
+        assert_eq!(sparkline(&[0, 7, 14], 10), "▁▄█");
+        assert_eq!(sparkline(&[0, 0], 10), "▁▁");
+        assert_eq!(sparkline(&[1, 2, 3, 4], 2).chars().count(), 2);
+        assert_eq!(sparkline(&[], 5), "");
     }
 }

@@ -13,26 +13,12 @@ use crate::tui::keymap::Scope;
 use crate::tui::modal::{ClearConfirm, LogPane, Modal};
 use crate::tui::state::Shared;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{distinct_names, para, spinner, step_lines, wrapped_height};
+use crate::tui::widgets::{distinct_names, para, sparkline, spinner, step_lines, wrapped_height};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table, TableState};
 use std::collections::{HashMap, HashSet};
-
-const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-
-/// A sparkline of the last `width` samples, scaled to their maximum.
-pub fn sparkline(samples: &[u64], width: usize) -> String {
-    let tail = &samples[samples.len().saturating_sub(width)..];
-    let max = tail.iter().copied().max().unwrap_or(0);
-    tail.iter()
-        .map(|&v| match (v * 7).checked_div(max) {
-            Some(level) => BARS[level as usize],
-            None => BARS[0],
-        })
-        .collect()
-}
 
 fn age(h: Option<&AgentHistory>, now: i64) -> String {
     match h.and_then(|h| h.last_ok) {
@@ -593,6 +579,17 @@ impl Component for ReplicationTab {
                     "live again"
                 });
             }
+            Action::PublishSample => {
+                if !cx.header.sandbox {
+                    cx.info("publishing samples is for the sandbox demo; publish from AEM Assets");
+                    return vec![];
+                }
+                if cx.refuse_read_only("publishing is off") {
+                    return vec![];
+                }
+                cx.info("publishing 25 sample assets to Brand Portal…");
+                return vec![Out::Effect(Effect::PublishSample(25))];
+            }
             Action::ForceRetry => return self.queue_action(QueueOp::ForceRetry, cx),
             Action::PauseResume => return self.queue_action(QueueOp::Pause, cx),
             Action::ClearQueue => return self.queue_action(QueueOp::Clear, cx),
@@ -620,7 +617,7 @@ impl Component for ReplicationTab {
     fn hints(&self, cx: &Shared) -> Vec<Hint> {
         let any = cx.snapshot.as_ref().is_some_and(|s| !s.agents.is_empty());
         let change = any && !cx.read_only;
-        vec![
+        let mut hints = vec![
             Hint::when(Action::TestSelected, any),
             Hint::when(Action::TestAll, any),
             Hint::when(Action::ShowLog, any),
@@ -628,19 +625,10 @@ impl Component for ReplicationTab {
             Hint::when(Action::ForceRetry, change),
             Hint::when(Action::ClearQueue, change),
             Hint::when(Action::Freeze, any),
-        ]
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sparkline_scales() {
-        assert_eq!(sparkline(&[0, 7, 14], 10), "▁▄█");
-        assert_eq!(sparkline(&[0, 0], 10), "▁▁");
-        assert_eq!(sparkline(&[1, 2, 3, 4], 2).chars().count(), 2);
-        assert_eq!(sparkline(&[], 5), "");
+        ];
+        if cx.header.sandbox {
+            hints.insert(0, Hint::when(Action::PublishSample, change));
+        }
+        hints
     }
 }
