@@ -137,7 +137,7 @@ fn first_time_setup_by_keystrokes_in_a_real_terminal() {
     assert_eq!(
         screen
             .lines()
-            .filter(|l| l.contains("mp_replication") && l.contains("✓ ok"))
+            .filter(|l| l.contains("✓ yes") && l.contains("✓ now"))
             .count(),
         4,
         "{screen}"

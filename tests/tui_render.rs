@@ -271,6 +271,11 @@ fn replication_tab_states() {
     a.on_action(Action::Down);
     a.shared.notice = None;
     insta::assert_snapshot!("replication_tested", render(&a));
+    // A result says when it came: a failure from long ago is not news.
+    let t0 = a.shared.now_ms();
+    a.shared.clock = Some(t0 + 5 * 60_000);
+    assert!(render(&a).contains("✗ 5m ago"), "{}", render(&a));
+    a.shared.clock = None;
     // A disabled and a blocked agent.
     let mut i = configured();
     i.agents[1] = agent("mp_replication_a1", false, false, 5);

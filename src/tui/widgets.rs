@@ -335,6 +335,18 @@ pub fn sparkline(samples: &[u64], width: usize) -> String {
         .collect()
 }
 
+/// `now`, `45s ago`, `3m ago`, `2h ago`, `4d ago`.
+pub fn ago(now: i64, at: i64) -> String {
+    let s = (now.saturating_sub(at) / 1000).max(0);
+    match s {
+        0..10 => "now".into(),
+        10..60 => format!("{s}s ago"),
+        60..3600 => format!("{}m ago", s / 60),
+        3600..86_400 => format!("{}h ago", s / 3600),
+        _ => format!("{}d ago", s / 86_400),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,9 @@ use crate::tui::keymap::Scope;
 use crate::tui::modal::{ClearConfirm, LogPane, Modal};
 use crate::tui::state::Shared;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{distinct_names, para, sparkline, spinner, step_lines, wrapped_height};
+use crate::tui::widgets::{
+    ago, distinct_names, para, sparkline, spinner, step_lines, wrapped_height,
+};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -31,8 +33,9 @@ fn age(h: Option<&AgentHistory>, now: i64) -> String {
 #[derive(Clone, Debug)]
 pub enum TestState {
     Running,
-    Done(TestResult),
-    Failed(UiError),
+    /// The result and when it came (epoch ms): an old failure is told apart from a new one.
+    Done(TestResult, i64),
+    Failed(UiError, i64),
 }
 
 #[derive(Debug)]
@@ -174,11 +177,12 @@ impl ReplicationTab {
         if let Ok(t) = &r {
             self.monitor.note_test(&id, t.success, &t.explanation);
         }
+        let at = cx.now_ms();
         self.tests.insert(
             id,
             match r {
-                Ok(t) => TestState::Done(t),
-                Err(e) => TestState::Failed(e),
+                Ok(t) => TestState::Done(t, at),
+                Err(e) => TestState::Failed(e, at),
             },
         );
         if self.testing() {
@@ -187,7 +191,7 @@ impl ReplicationTab {
         let failed = self
             .tests
             .values()
-            .filter(|t| !matches!(t, TestState::Done(r) if r.success))
+            .filter(|t| !matches!(t, TestState::Done(r, _) if r.success))
             .count();
         if failed == 0 {
             cx.success("Test Connection succeeded");
@@ -356,9 +360,12 @@ impl ReplicationTab {
                     Some(TestState::Running) => {
                         Span::styled(format!("{} testing", spinner(cx.tick)), theme.key)
                     }
-                    Some(TestState::Done(t)) if t.success => Span::styled("✓ ok", theme.ok),
-                    Some(TestState::Done(_)) => Span::styled("✗ failed", theme.error),
-                    Some(TestState::Failed(_)) => Span::styled("✗ error", theme.error),
+                    Some(TestState::Done(t, at)) if t.success => {
+                        Span::styled(format!("✓ {}", ago(now, *at)), theme.ok)
+                    }
+                    Some(TestState::Done(_, at) | TestState::Failed(_, at)) => {
+                        Span::styled(format!("✗ {}", ago(now, *at)), theme.error)
+                    }
                 };
                 let mut cells = vec![
                     Cell::from(name),
@@ -478,16 +485,16 @@ impl ReplicationTab {
             }
         }
         match self.tests.get(&a.info.id) {
-            Some(TestState::Done(t)) if !t.success => {
+            Some(TestState::Done(t, _)) if !t.success => {
                 out.push(Line::styled(format!("✗ {}", t.summary), theme.error));
                 for l in t.explanation.iter().take(4) {
                     out.push(Line::styled(format!("  {l}"), theme.dim));
                 }
             }
-            Some(TestState::Done(t)) => {
+            Some(TestState::Done(t, _)) => {
                 out.push(Line::styled(format!("✓ {}", t.summary), theme.ok))
             }
-            Some(TestState::Failed(e)) => out.push(Line::styled(e.message.clone(), theme.error)),
+            Some(TestState::Failed(e, _)) => out.push(Line::styled(e.message.clone(), theme.error)),
             _ => {}
         }
         let items = self
