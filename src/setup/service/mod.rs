@@ -1,0 +1,247 @@
+//! The one setup service both front ends use. Every operation the CLI and the TUI offer is a
+//! method here that returns a typed result; neither front end talks to `crate::aem` beyond
+//! building the client, so a workflow (what to check first, what to write where, what to do
+//! when it fails) exists once.
+//!
+//! - this file: the service itself, the snapshot, steps 2 (IMS configuration) and 3 (cloud);
+//! - `certificate`: step 1, the key pair and the certificate file;
+//! - `agents`: step 4, agents, Test Connection, queues, the log; the sandbox's helpers;
+//! - `upgrade`: replacing an integration, and restore.
+
+mod agents;
+mod certificate;
+mod upgrade;
+
+pub use agents::{AgentsReport, QueueOp};
+pub use certificate::{CertDone, CertFile, CertRequest};
+pub use upgrade::{UpgradeDone, UpgradePreview};
+
+use super::account::{self, ImsTarget, VerdictState};
+use super::actions::{self, AccountOutcome, AccountSpec, CloudOutcome, HealthReport, KeySource};
+use super::checks;
+use super::error::SetupError;
+use super::lifecycle::{self, ChangeDone, DeletePlan, UpdatePlan, UpdateRequest};
+use super::migrate::{self, MigrateRequest, MigrationDone, MigrationPlan};
+use super::snapshot::read_ims_configs;
+use super::snapshot::{ImsConfig, Integration};
+use crate::aem::AemClient;
+use secrecy::{SecretSlice, SecretString};
+use std::path::Path;
+use std::time::Duration;
+
+/// How brandlink reaches Adobe IMS for its own token checks.
+#[derive(Clone)]
+pub struct ImsEndpoint {
+    pub http: reqwest::Client,
+    /// Base URL, e.g. `https://ims-na1.adobelogin.com`.
+    pub url: String,
+}
+
+/// AEM and IMS, and every operation on the integration.
+#[derive(Clone)]
+pub struct Setup {
+    client: AemClient,
+    ims: ImsEndpoint,
+    /// The operator's choice of the Brand Portal IMS configuration (PID or name), for authors
+    /// where nothing else tells which it is.
+    ims_choice: Option<String>,
+}
+
+impl Setup {
+    pub fn new(client: AemClient, ims: ImsEndpoint) -> Self {
+        Setup {
+            client,
+            ims,
+            ims_choice: None,
+        }
+    }
+
+    /// Names the Brand Portal IMS configuration (`--ims PID`).
+    pub fn with_ims_choice(mut self, pid: Option<String>) -> Self {
+        self.ims_choice = pid;
+        self
+    }
+
+    fn ims_target(&self) -> ImsTarget<'_> {
+        ImsTarget {
+            http: &self.ims.http,
+            url: &self.ims.url,
+        }
+    }
+
+    /// The AEM client, for the monitor's pollers (which only read).
+    pub fn client(&self) -> &AemClient {
+        &self.client
+    }
+    pub fn aem_url(&self) -> &str {
+        self.client.base_url()
+    }
+    pub fn ims_url(&self) -> &str {
+        &self.ims.url
+    }
+
+    /// The whole integration, read in one go.
+    pub async fn snapshot(&self, tenant: Option<&str>) -> Result<Integration, SetupError> {
+        let mut i =
+            Integration::read_with(&self.client, tenant, self.ims_choice.as_deref()).await?;
+        i.last_aem_check = checks::load(self.aem_url());
+        Ok(i)
+    }
+
+    /// The tenant to work on: the one given, else the cloud configuration's (6.5 first).
+    pub async fn resolve_tenant(&self, given: Option<&str>) -> Result<String, SetupError> {
+        if let Some(t) = given {
+            return Ok(t.to_string());
+        }
+        let clouds = self.client.cloud_configs().await?;
+        if let Some(c) = crate::aem::cloud::current(&clouds) {
+            return Ok(c.tenant_url.clone());
+        }
+        // Nothing found: first make sure this is an AEM author at all (a web server that
+        // answers 404 everywhere has no cloud configuration either).
+        self.client.readiness().await?;
+        Err(SetupError::Refused(
+            "no Brand Portal cloud configuration: create one (`brandlink cloud create`) or pass --tenant".into(),
+        ))
+    }
+
+    // ---- Step 2: the IMS configuration ---------------------------------------------------
+
+    /// Creates the Brand Portal IMS configuration. With `verify`, IMS must first give a token
+    /// for the values (OAuth; JWT when `key` is the private key in hand); what it rejects is
+    /// not written.
+    pub async fn create_account(
+        &self,
+        spec: &AccountSpec,
+        verify: bool,
+        key: Option<SecretSlice<u8>>,
+    ) -> Result<AccountOutcome, SetupError> {
+        let ims = self.ims_target();
+        account::create_account(&self.client, spec, verify.then_some(&ims), key.as_ref()).await
+    }
+
+    /// The Brand Portal IMS configuration as AEM holds it, if any.
+    pub async fn ims_config(&self) -> Result<Option<ImsConfig>, SetupError> {
+        Ok(read_ims_configs(&self.client, self.ims_choice.as_deref())
+            .await?
+            .into_iter()
+            .find(|c| c.is_brand_portal()))
+    }
+
+    /// Check Health, two verdicts: IMS accepts the credentials given here (asked through
+    /// `secret`), and AEM obtains a token with what it stores (Test Connection of one Brand
+    /// Portal agent of the tenant). The AEM verdict is remembered for `status`.
+    pub async fn check_account(
+        &self,
+        key: KeySource,
+        secret: impl FnOnce() -> Result<Option<SecretString>, SetupError>,
+        tenant: Option<&str>,
+    ) -> Result<HealthReport, SetupError> {
+        let ims = self.ims_target();
+        let r = account::check_account(
+            &self.client,
+            &ims,
+            self.ims_choice.as_deref(),
+            key,
+            secret,
+            tenant,
+        )
+        .await?;
+        if r.aem.state != VerdictState::Skipped {
+            checks::save(
+                self.aem_url(),
+                &checks::LastCheck {
+                    pid: r.pid.clone(),
+                    ok: r.aem.ok(),
+                    at: crate::when::now_rfc3339(),
+                    message: r.aem.message.clone(),
+                },
+            );
+        }
+        Ok(r)
+    }
+
+    /// JWT → OAuth Server-to-Server in place: the plan, with IMS asked first. Nothing is
+    /// written.
+    pub async fn migration_plan(
+        &self,
+        req: &MigrateRequest,
+        secret: &SecretString,
+    ) -> Result<MigrationPlan, SetupError> {
+        let ims = self.ims_target();
+        migrate::plan(&self.client, &ims, self.ims_choice.as_deref(), req, secret).await
+    }
+
+    /// Carries out a confirmed migration plan: backup, update in place, Test Connection.
+    pub async fn migrate(
+        &self,
+        plan: MigrationPlan,
+        secret: &SecretString,
+        backup_root: &Path,
+    ) -> Result<MigrationDone, SetupError> {
+        migrate::execute(&self.client, plan, secret, backup_root).await
+    }
+
+    /// An update of the Brand Portal IMS configuration, IMS asked first when `secret` is given.
+    pub async fn update_plan(
+        &self,
+        req: &UpdateRequest,
+        secret: Option<&SecretString>,
+    ) -> Result<UpdatePlan, SetupError> {
+        let ims = self.ims_target();
+        lifecycle::plan_update(&self.client, &ims, self.ims_choice.as_deref(), req, secret).await
+    }
+
+    /// Carries out a confirmed update: backup, change in place, Test Connection.
+    pub async fn update_account(
+        &self,
+        plan: &UpdatePlan,
+        secret: Option<&SecretString>,
+        backup_root: &Path,
+    ) -> Result<ChangeDone, SetupError> {
+        lifecycle::update(
+            &self.client,
+            self.ims_choice.as_deref(),
+            plan,
+            secret,
+            backup_root,
+        )
+        .await
+    }
+
+    pub async fn delete_plan(&self) -> Result<DeletePlan, SetupError> {
+        lifecycle::plan_delete(&self.client, self.ims_choice.as_deref()).await
+    }
+
+    /// Backs up and deletes the Brand Portal IMS configuration (refused while a cloud
+    /// configuration names it, unless `force`).
+    pub async fn delete_account(
+        &self,
+        plan: &DeletePlan,
+        force: bool,
+        backup_root: &Path,
+    ) -> Result<ChangeDone, SetupError> {
+        lifecycle::delete(
+            &self.client,
+            self.ims_choice.as_deref(),
+            plan,
+            force,
+            backup_root,
+        )
+        .await
+    }
+
+    // ---- Step 3: the cloud configuration -------------------------------------------------
+
+    pub async fn create_cloud(
+        &self,
+        title: &str,
+        service_url: &str,
+        ims: Option<&str>,
+        wait: Duration,
+        mode: actions::CloudMode,
+    ) -> Result<CloudOutcome, SetupError> {
+        let ims = ims.or(self.ims_choice.as_deref());
+        actions::create_cloud(&self.client, title, service_url, ims, wait, mode).await
+    }
+}
