@@ -31,30 +31,24 @@ fn setup(e: &common::Env) -> Setup {
     )
 }
 
-/// Brand Portal agents left on the author.
+async fn state(e: &common::Env) -> Value {
+    e.json("/sandbox/control/state").await
+}
+
+/// Brand Portal agents left on the author (from the sandbox's own state: a delete may be
+/// under way).
 async fn bp_agents(e: &common::Env) -> usize {
     state(e).await["agents"]
         .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| {
-            a["transportUri"]
-                .as_str()
-                .unwrap_or("")
-                .contains(".brand-portal.adobe.com")
+        .map_or(0, |a| {
+            a.iter()
+                .filter(|a| {
+                    a["transportUri"]
+                        .as_str()
+                        .is_some_and(|u| u.contains(".brand-portal.adobe.com"))
+                })
+                .count()
         })
-        .count()
-}
-
-async fn state(e: &common::Env) -> Value {
-    e.http
-        .get(e.url("/sandbox/control/state"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 /// The next message that is not a queue poll, within `secs`.

@@ -323,6 +323,38 @@ pub async fn apply_changes(
     Ok(())
 }
 
+/// A change of the Brand Portal IMS configuration, the safe way: back it up (a folder named
+/// for `what`), write the provider and the secret together ([`apply_changes`]), then Test
+/// Connection of the tenant's agents. Returns the backup folder and the tests.
+pub async fn change_backed_up(
+    client: &AemClient,
+    bp: &BpConfig,
+    changes: &[PropertyChange],
+    secret: Option<&SecretString>,
+    tenant_url: Option<&str>,
+    what: &str,
+    root: &Path,
+) -> Result<(PathBuf, Vec<TestResult>), SetupError> {
+    let dir = backup(
+        client,
+        &bp.provider,
+        bp.customizer.as_ref(),
+        tenant_url,
+        what,
+        root,
+    )?;
+    apply_changes(
+        client,
+        &bp.provider.pid,
+        changes,
+        bp.customizer.as_ref(),
+        secret,
+    )
+    .await?;
+    let tests = test_tenant(client, tenant_url).await?;
+    Ok((dir, tests))
+}
+
 /// Works out an update; with `secret` (a new or the current client secret) IMS is asked for a
 /// token with the new values. Nothing is written.
 pub async fn plan_update(
@@ -428,23 +460,16 @@ pub async fn update(
     root: &Path,
 ) -> Result<ChangeDone, SetupError> {
     let bp = find_bp_as_planned(client, chosen, &plan.pid).await?;
-    let dir = backup(
+    let (dir, tests) = change_backed_up(
         client,
-        &bp.provider,
-        bp.customizer.as_ref(),
+        &bp,
+        &plan.changes,
+        secret,
         plan.tenant_url.as_deref(),
         "update",
         root,
-    )?;
-    apply_changes(
-        client,
-        &plan.pid,
-        &plan.changes,
-        bp.customizer.as_ref(),
-        secret,
     )
     .await?;
-    let tests = test_tenant(client, plan.tenant_url.as_deref()).await?;
     let ok = tests.iter().all(|t| t.success);
     Ok(ChangeDone {
         pid: plan.pid.clone(),

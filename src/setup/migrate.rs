@@ -8,8 +8,8 @@ use super::account::{ImsTarget, Verdict, client_id_problem, oauth_verdict, org_i
 use super::error::SetupError;
 pub use super::lifecycle::PropertyChange;
 use super::lifecycle::{
-    apply_changes, backup, changed_since_plan, find_bp, find_bp_as_planned, one, provider_changes,
-    secret_change, test_tenant,
+    change_backed_up, changed_since_plan, find_bp, find_bp_as_planned, one, provider_changes,
+    secret_change,
 };
 use super::snapshot::AuthType;
 use crate::aem::AemClient;
@@ -181,23 +181,16 @@ pub async fn execute(
     if bp.info.auth_type == AuthType::OauthServerToServer {
         return Err(changed_since_plan());
     }
-    let dir = backup(
+    let (dir, tests) = change_backed_up(
         client,
-        &bp.provider,
-        bp.customizer.as_ref(),
+        &bp,
+        &plan.changes,
+        Some(secret),
         plan.tenant_url.as_deref(),
         "migrate",
         backup_root,
-    )?;
-    apply_changes(
-        client,
-        &plan.pid,
-        &plan.changes,
-        bp.customizer.as_ref(),
-        Some(secret),
     )
     .await?;
-    let tests = test_tenant(client, plan.tenant_url.as_deref()).await?;
     let ok = !tests.is_empty() && tests.iter().all(|t| t.success);
     let mut retried = Vec::new();
     if ok {
