@@ -38,17 +38,15 @@ async fn state(e: &common::Env) -> Value {
 /// Brand Portal agents left on the author (from the sandbox's own state: a delete may be
 /// under way).
 async fn bp_agents(e: &common::Env) -> usize {
-    state(e).await["agents"]
-        .as_array()
-        .map_or(0, |a| {
-            a.iter()
-                .filter(|a| {
-                    a["transportUri"]
-                        .as_str()
-                        .is_some_and(|u| u.contains(".brand-portal.adobe.com"))
-                })
-                .count()
-        })
+    state(e).await["agents"].as_array().map_or(0, |a| {
+        a.iter()
+            .filter(|a| {
+                a["transportUri"]
+                    .as_str()
+                    .is_some_and(|u| u.contains(".brand-portal.adobe.com"))
+            })
+            .count()
+    })
 }
 
 /// The next message that is not a queue poll, within `secs`.

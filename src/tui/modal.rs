@@ -480,9 +480,9 @@ fn draw_upgrade(f: &mut Frame, area: Rect, u: &UpgradeDialog, tick: u64, theme: 
                         theme.ok,
                     ));
                 } else {
-                    for b in &stuck {
+                    for (cause, agents) in crate::setup::upgrade::stuck_by_cause(busy) {
                         lines.push(Line::styled(
-                            format!("{}: {}", b.agent, b.stuck.as_deref().unwrap_or_default()),
+                            format!("{}: {cause}", agents.join(", ")),
                             theme.warn,
                         ));
                     }

@@ -69,14 +69,8 @@ fn busy_text(busy: &[BusyAgent], record_queued: bool) -> String {
             b.agent, b.state, b.pending
         ));
     }
-    let mut causes: Vec<&str> = busy.iter().filter_map(|b| b.stuck.as_deref()).collect();
-    causes.dedup();
-    for cause in &causes {
-        let agents: Vec<&str> = busy
-            .iter()
-            .filter(|b| b.stuck.as_deref() == Some(cause))
-            .map(|b| b.agent.as_str())
-            .collect();
+    let causes = up::stuck_by_cause(busy);
+    for (cause, agents) in &causes {
         t.push_str(&format!("Stuck: {}: {cause}.\n", agents.join(", ")));
     }
     if busy.iter().any(|b| b.stuck.is_none()) {

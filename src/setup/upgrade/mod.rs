@@ -91,6 +91,21 @@ pub struct BusyAgent {
     pub queued_paths: Vec<String>,
 }
 
+/// The stuck agents grouped by their cause (the four usually share one): `(cause, agents)`.
+pub fn stuck_by_cause(busy: &[BusyAgent]) -> Vec<(&str, Vec<&str>)> {
+    let mut out: Vec<(&str, Vec<&str>)> = Vec::new();
+    for b in busy {
+        let Some(cause) = b.stuck.as_deref() else {
+            continue;
+        };
+        match out.iter_mut().find(|(c, _)| *c == cause) {
+            Some((_, agents)) => agents.push(&b.agent),
+            None => out.push((cause, vec![&b.agent])),
+        }
+    }
+    out
+}
+
 /// Why a blocked queue will not drain by itself, from its log since the last success: AEM
 /// cannot obtain a token, or Brand Portal refuses the one it has. A tenant outage or a
 /// timeout is not stuck: those drain once the other side is back.
@@ -329,4 +344,30 @@ pub async fn execute(
     backup(client, plan, stuck, &dir).await?;
     resume(client, &dir, stop).await?;
     Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stuck_agents_share_one_line_per_cause() {
+        let b = |agent: &str, stuck: Option<&str>| BusyAgent {
+            agent: agent.into(),
+            state: "blocked".into(),
+            pending: 3,
+            stuck: stuck.map(String::from),
+            queued_paths: vec![],
+        };
+        let busy = [
+            b("a", Some("jwt")),
+            b("b", Some("jwt")),
+            b("c", None),
+            b("d", Some("401")),
+        ];
+        assert_eq!(
+            stuck_by_cause(&busy),
+            vec![("jwt", vec!["a", "b"]), ("401", vec!["d"])]
+        );
+    }
 }
