@@ -75,9 +75,29 @@ impl AemClient {
         Ok(AgentInfo::from_content(id, &c))
     }
 
-    /// All agents, read concurrently.
+    /// All agents: one read of `agents.author.2.json` (each agent with its `jcr:content`);
+    /// agents the rendering left without content (a `300` answer offered less depth) are then
+    /// read one by one, concurrently.
     pub async fn agents(&self) -> Result<Vec<AgentInfo>, AemError> {
-        let ids = self.agent_ids().await?;
+        let tree = self.node(AGENTS_ROOT, 2).await?;
+        let mut out = Vec::new();
+        let mut unread = Vec::new();
+        for id in child_names(&tree) {
+            match tree
+                .get(&id)
+                .and_then(|page| page.get("jcr:content"))
+                .filter(|c| c.as_object().is_some_and(|m| !m.is_empty()))
+            {
+                Some(content) => out.push(AgentInfo::from_content(&id, content)),
+                None => unread.push(id),
+            }
+        }
+        out.extend(self.agents_by_id(&unread).await?);
+        Ok(out)
+    }
+
+    /// The agents of `ids`, read concurrently; ids without `jcr:content` are skipped.
+    async fn agents_by_id(&self, ids: &[String]) -> Result<Vec<AgentInfo>, AemError> {
         let reads = ids.iter().map(|id| async move {
             match self.agent(id).await {
                 Ok(a) => Ok(Some(a)),

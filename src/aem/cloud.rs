@@ -33,17 +33,19 @@ impl AemClient {
     /// (`tenantURL` on the configuration node or on its `jcr:content`), else a listing of the
     /// roots' children.
     pub async fn cloud_configs(&self) -> Result<Vec<CloudConfig>, AemError> {
-        let mut out = Vec::new();
-        for (root, legacy) in [(CLOUD_ROOT, false), (LEGACY_ROOT, true)] {
+        let under = |root: &'static str, legacy: bool| async move {
             let q = format!(
                 "/bin/querybuilder.json?path={root}&property=tenantURL&property.operation=exists&p.hits=full&p.limit=-1"
             );
             match self.get_json::<Value>(&q).await {
-                Ok(v) => out.extend(configs_from_hits(&v, legacy)),
-                Err(AemError::NotFound { .. }) => {}
-                Err(_) => out.extend(self.cloud_configs_listed(root, legacy).await?),
+                Ok(v) => Ok(configs_from_hits(&v, legacy)),
+                Err(AemError::NotFound { .. }) => Ok(vec![]),
+                Err(_) => self.cloud_configs_listed(root, legacy).await,
             }
-        }
+        };
+        let (modern, legacy) = tokio::join!(under(CLOUD_ROOT, false), under(LEGACY_ROOT, true));
+        let mut out = modern?;
+        out.extend(legacy?);
         out.sort_by(|a, b| a.path.cmp(&b.path));
         out.dedup_by(|a, b| a.path == b.path);
         Ok(out)

@@ -49,18 +49,22 @@ struct Bundle {
 }
 
 impl AemClient {
-    /// Login page (anonymous), then bundles with the credentials, then product info.
+    /// Login page (anonymous), bundles with the credentials and product info, read
+    /// concurrently (one round trip).
     pub async fn readiness(&self) -> Result<Readiness, AemError> {
-        let login = self
-            .send(
+        let (login, bundles, productinfo) = tokio::join!(
+            self.send(
                 reqwest::Method::GET,
                 "/libs/granite/core/content/login.html",
                 &[200, 404],
                 |b| b,
-            )
-            .await?;
+            ),
+            self.get("/system/console/bundles.json"),
+            self.get("/system/console/status-productinfo.json"),
+        );
+        let login = login?;
         let login_page = login.status == 200 && login.text().contains("QUICKSTART_HOMEPAGE");
-        let reply = match self.get("/system/console/bundles.json").await {
+        let reply = match bundles {
             Ok(r) => r,
             Err(AemError::NotFound { .. }) => {
                 return Err(AemError::NotAem {
@@ -70,7 +74,7 @@ impl AemClient {
             }
             Err(e) => return Err(e),
         };
-        let product = match self.get("/system/console/status-productinfo.json").await {
+        let product = match productinfo {
             Ok(r) => product_from(&r.text()),
             Err(_) => None,
         };

@@ -40,6 +40,9 @@ pub enum Command {
     Agents(AgentsArgs),
     /// Queue state of the Brand Portal agents.
     Queues(QueuesArgs),
+    /// Check every known failure of the integration: cause, fix, and the command that applies
+    /// it. Read-only but for one Test Connection (--no-test skips it). Exit 1 when a check fails.
+    Doctor(DoctorArgs),
     /// Replace an existing integration: verify idle queues, back up, delete, journaled.
     Upgrade(UpgradeArgs),
     /// Re-create what an upgrade backup holds.
@@ -288,6 +291,16 @@ pub struct AgentsArgs {
     pub test: bool,
     #[arg(long)]
     pub tenant: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Brand Portal tenant URL (default: from the cloud configuration).
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Do not run Test Connection (then whether AEM obtains a token stays unknown).
+    #[arg(long)]
+    pub no_test: bool,
 }
 
 #[derive(Debug, Args)]

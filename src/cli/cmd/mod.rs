@@ -6,6 +6,7 @@ pub mod agents;
 pub mod cert;
 pub mod cloud;
 pub mod docs;
+pub mod doctor;
 pub mod exporter;
 pub mod queues;
 #[cfg(feature = "sandbox")]
@@ -44,6 +45,7 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<Report, CliError> {
         Command::Cloud(CloudCommand::Create(a)) => cloud::create(ctx, &a).await,
         Command::Agents(a) => agents::run(ctx, &a).await,
         Command::Queues(a) => queues::run(ctx, &a).await,
+        Command::Doctor(a) => doctor::run(ctx, &a).await,
         Command::Upgrade(a) => upgrade::upgrade(ctx, &a).await,
         Command::Restore(a) => upgrade::restore(ctx, &a).await,
         Command::Exporter(_) => Err(CliError::Usage("the exporter runs on its own".into())),

@@ -13,6 +13,16 @@ pub struct StatusReport {
     pub ok: bool,
     pub steps: Vec<StepReport>,
     pub integration: Integration,
+    /// The doctor's verdict (without Test Connection: `status` changes nothing).
+    pub doctor: DoctorSummary,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DoctorSummary {
+    pub ok: bool,
+    pub counts: crate::doctor::Counts,
+    pub summary: String,
 }
 
 fn mark(status: &StepStatus) -> &'static str {
@@ -79,10 +89,22 @@ pub async fn run(ctx: &Context, a: &StatusArgs) -> Result<Report, CliError> {
             ));
         }
     }
+    let doctor = setup
+        .doctor(ctx.tenant_or(&a.tenant).as_deref(), false)
+        .await;
+    text.push_str(&format!(
+        "{} (brandlink doctor for details and Test Connection)\n",
+        doctor.summary()
+    ));
     let body = StatusReport {
         ok,
         steps,
         integration: integ,
+        doctor: DoctorSummary {
+            ok: doctor.ok,
+            counts: doctor.counts,
+            summary: doctor.summary(),
+        },
     };
     Ok(Report::new(ok, text, &body))
 }

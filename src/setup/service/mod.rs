@@ -6,10 +6,12 @@
 //! - this file: the service itself, the snapshot, steps 2 (IMS configuration) and 3 (cloud);
 //! - `certificate`: step 1, the key pair and the certificate file;
 //! - `agents`: step 4, agents, Test Connection, queues, the log; the sandbox's helpers;
+//! - `doctor`: every known failure checked, and Close Connection on the agents;
 //! - `upgrade`: replacing an integration, and restore.
 
 mod agents;
 mod certificate;
+mod doctor;
 mod upgrade;
 
 pub use agents::{AgentsReport, QueueOp};

@@ -1,0 +1,57 @@
+//! `brandlink doctor`: one line per check (✓ / ! / ✗ / -), with cause, fix and command under
+//! what is not ok; a summary line; exit 1 when a check fails.
+
+use crate::cli::args::DoctorArgs;
+use crate::cli::context::Context;
+use crate::cli::output::{CliError, Report};
+use crate::doctor::{self, Status};
+
+/// `doctor --json` is [`crate::doctor::Report`]: `ok`, `aemUrl`, `tenantUrl`, `readAt`,
+/// `tested`, `counts`, and `findings[]` of `{id, status, finding, cause, fix, command, source}`.
+pub async fn run(ctx: &Context, a: &DoctorArgs) -> Result<Report, CliError> {
+    let setup = ctx.setup()?;
+    let tenant = ctx.tenant_or(&a.tenant);
+    let report = setup.doctor(tenant.as_deref(), !a.no_test).await;
+    Ok(Report::new(report.ok, render(&report), &report))
+}
+
+/// The text form: the id column as wide as the longest id.
+pub fn render(report: &doctor::Report) -> String {
+    let width = report
+        .findings
+        .iter()
+        .map(|f| f.id.len())
+        .max()
+        .unwrap_or(0);
+    let mut text = format!(
+        "brandlink doctor — {}{}\n",
+        report.aem_url,
+        report
+            .tenant_url
+            .as_deref()
+            .map(|t| format!(" → {t}"))
+            .unwrap_or_default()
+    );
+    for f in &report.findings {
+        text.push_str(&format!(
+            "{} {:<width$}  {}\n",
+            f.status.mark(),
+            f.id,
+            f.finding
+        ));
+        if matches!(f.status, Status::Warn | Status::Fail) {
+            let pad = " ".repeat(width + 4);
+            for (label, value) in [("why", &f.cause), ("fix", &f.fix), ("run", &f.command)] {
+                if let Some(v) = value {
+                    text.push_str(&format!("{pad}{label}: {v}\n"));
+                }
+            }
+            if let Some(s) = f.source {
+                text.push_str(&format!("{pad}see: {s}\n"));
+            }
+        }
+    }
+    text.push_str(&report.summary());
+    text.push('\n');
+    text
+}

@@ -1,0 +1,231 @@
+//! `brandlink doctor`: every known failure of the integration, checked against the author in
+//! one read (two round trips and one Test Connection), with its cause in the operator's
+//! words, the fix, and the brandlink command that applies it.
+//!
+//! - `evidence`: what is read, and how few round trips it takes;
+//! - `checks`: the checks, pure functions of the evidence (unit-tested on synthetic authors);
+//! - `causes`: AEM's log lines and Test Connection transcripts, read into causes.
+//!
+//! Read-only: the one action it takes is a Test Connection (which AEM logs), and `--no-test`
+//! skips it. Its JSON (`doctor --json`) is a stable list of [`Finding`]s.
+
+pub mod causes;
+mod checks;
+pub mod evidence;
+
+pub use evidence::{Evidence, ReadOptions};
+
+use crate::aem::AemClient;
+use serde::Serialize;
+
+/// How a check came out. Ordered from good to bad.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    /// Not applicable here, or not run (`--no-test`), or nothing to look at yet.
+    Skip,
+    Warn,
+    Fail,
+}
+
+impl Status {
+    pub fn mark(self) -> &'static str {
+        match self {
+            Status::Ok => "✓",
+            Status::Skip => "-",
+            Status::Warn => "!",
+            Status::Fail => "✗",
+        }
+    }
+}
+
+/// A fix brandlink can apply itself (the TUI offers it; the CLI names the command).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Remedy {
+    /// Set Close Connection on these agents (backed up first).
+    CloseConnection(Vec<String>),
+    /// Convert the JWT IMS configuration to OAuth Server-to-Server in place.
+    Migrate,
+    /// Replace the integration of this tenant (backed up first).
+    Upgrade(String),
+    /// Resume these paused queues.
+    Resume(Vec<String>),
+}
+
+/// One check's outcome: the stable JSON shape of `doctor --json`.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    /// Stable identifier, e.g. `agents.close-connection`.
+    pub id: &'static str,
+    pub status: Status,
+    /// What was found, one line.
+    pub finding: String,
+    /// Why, when it is not ok.
+    pub cause: Option<String>,
+    /// What to do.
+    pub fix: Option<String>,
+    /// The brandlink command that applies the fix.
+    pub command: Option<String>,
+    /// Where Adobe documents it.
+    pub source: Option<&'static str>,
+    #[serde(skip)]
+    pub remedy: Option<Remedy>,
+}
+
+impl Finding {
+    pub fn new(id: &'static str, status: Status, finding: impl Into<String>) -> Finding {
+        Finding {
+            id,
+            status,
+            finding: finding.into(),
+            cause: None,
+            fix: None,
+            command: None,
+            source: None,
+            remedy: None,
+        }
+    }
+    pub fn ok(id: &'static str, finding: impl Into<String>) -> Finding {
+        Finding::new(id, Status::Ok, finding)
+    }
+    pub fn skip(id: &'static str, finding: impl Into<String>) -> Finding {
+        Finding::new(id, Status::Skip, finding)
+    }
+    pub fn warn(id: &'static str, finding: impl Into<String>) -> Finding {
+        Finding::new(id, Status::Warn, finding)
+    }
+    pub fn fail(id: &'static str, finding: impl Into<String>) -> Finding {
+        Finding::new(id, Status::Fail, finding)
+    }
+    pub fn cause(mut self, c: impl Into<String>) -> Finding {
+        self.cause = Some(c.into());
+        self
+    }
+    pub fn fix(mut self, f: impl Into<String>) -> Finding {
+        self.fix = Some(f.into());
+        self
+    }
+    pub fn command(mut self, c: impl Into<String>) -> Finding {
+        self.command = Some(c.into());
+        self
+    }
+    pub fn source(mut self, s: &'static str) -> Finding {
+        self.source = Some(s);
+        self
+    }
+    pub fn remedy(mut self, r: Remedy) -> Finding {
+        self.remedy = Some(r);
+        self
+    }
+    /// Takes cause, fix and command from an explained log line.
+    pub fn explained(self, c: &causes::Cause) -> Finding {
+        let f = self.cause(c.cause.clone()).fix(c.fix.clone());
+        match &c.command {
+            Some(cmd) => f.command(cmd.clone()),
+            None => f,
+        }
+    }
+}
+
+/// Counts per status.
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    pub ok: usize,
+    pub warn: usize,
+    pub fail: usize,
+    pub skip: usize,
+}
+
+/// `doctor --json`: `ok` is false when any check fails (warnings allowed).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub ok: bool,
+    pub aem_url: String,
+    pub tenant_url: Option<String>,
+    #[serde(serialize_with = "crate::when::json::secs")]
+    pub read_at: i64,
+    /// Whether the Test Connection ran.
+    pub tested: bool,
+    pub counts: Counts,
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    pub fn from_findings(
+        aem_url: &str,
+        tenant_url: Option<String>,
+        read_at: i64,
+        tested: bool,
+        findings: Vec<Finding>,
+    ) -> Report {
+        let mut counts = Counts::default();
+        for f in &findings {
+            match f.status {
+                Status::Ok => counts.ok += 1,
+                Status::Warn => counts.warn += 1,
+                Status::Fail => counts.fail += 1,
+                Status::Skip => counts.skip += 1,
+            }
+        }
+        Report {
+            ok: counts.fail == 0,
+            aem_url: aem_url.to_string(),
+            tenant_url,
+            read_at,
+            tested,
+            counts,
+            findings,
+        }
+    }
+
+    /// One line: `doctor: 14 ok, 1 warning, 0 failures` (and the first failure).
+    pub fn summary(&self) -> String {
+        let c = self.counts;
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let mut s = format!(
+            "doctor: {} ok, {}, {}",
+            c.ok,
+            plural(c.warn, "warning", "warnings"),
+            plural(c.fail, "failure", "failures")
+        );
+        if let Some(f) = self.findings.iter().find(|f| f.status == Status::Fail) {
+            s.push_str(&format!(" — {}", f.finding));
+        }
+        s
+    }
+
+    pub fn worst(&self) -> Status {
+        self.findings
+            .iter()
+            .map(|f| f.status)
+            .max()
+            .unwrap_or(Status::Ok)
+    }
+}
+
+/// Reads the author and runs every check.
+pub async fn diagnose(client: &AemClient, opts: &ReadOptions) -> Report {
+    match evidence::read(client, opts).await {
+        Ok(ev) => {
+            let findings = checks::all(&ev, opts.test);
+            Report::from_findings(
+                &ev.aem_url,
+                ev.tenant_url.clone(),
+                ev.read_at,
+                ev.test.is_some(),
+                findings,
+            )
+        }
+        Err(e) => Report::from_findings(
+            client.base_url(),
+            opts.tenant.clone(),
+            chrono::Utc::now().timestamp(),
+            false,
+            vec![checks::unreachable(&e)],
+        ),
+    }
+}
