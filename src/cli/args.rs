@@ -450,4 +450,8 @@ pub struct WorldArgs {
     /// The ims-jwt-compatibility hotfix is installed (OAuth Server-to-Server on SP11–SP20).
     #[arg(long)]
     pub ims_hotfix: bool,
+    /// A broken state to start in (repeatable), on a configured scenario: what `brandlink
+    /// doctor` finds. At run time: POST /sandbox/control/mishaps {"mishap": NAME}.
+    #[arg(long = "mishap", value_enum, value_name = "NAME")]
+    pub mishaps: Vec<crate::sandbox::Mishap>,
 }

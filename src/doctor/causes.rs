@@ -38,6 +38,8 @@ pub enum CauseKind {
     Timeout,
     /// The connection was refused or reset.
     Unreachable,
+    /// The user the agent publishes as (the MAC user) does not exist.
+    MacUserMissing,
 }
 
 /// A failure explained.
@@ -56,6 +58,28 @@ pub struct Cause {
 }
 
 impl CauseKind {
+    /// A few words for a one-line finding.
+    pub fn label(self) -> &'static str {
+        match self {
+            CauseKind::WrongSecret => "IMS refuses the stored client secret",
+            CauseKind::UnknownClient => "IMS does not know the client id",
+            CauseKind::JwtRetired => "IMS refuses the retired JWT credential",
+            CauseKind::SignatureRefused => "IMS cannot match AEM's signature to a certificate",
+            CauseKind::BadJwt => "IMS refuses the JWT AEM builds",
+            CauseKind::ScopeMissing => "IMS refuses the scopes",
+            CauseKind::ImsRateLimited => "IMS rate-limits AEM (429)",
+            CauseKind::ImsRefused => "IMS refuses the token request",
+            CauseKind::KeyMissing => "AEM has no private key to sign with",
+            CauseKind::ImsConfigMissing => "the IMS configuration named is missing",
+            CauseKind::TenantRefused => "Brand Portal answers 401 unauthorized",
+            CauseKind::TenantDown => "Brand Portal answers 5xx",
+            CauseKind::UnknownHost => "the tenant's host does not resolve",
+            CauseKind::Timeout => "requests to Brand Portal time out",
+            CauseKind::Unreachable => "AEM cannot connect to Brand Portal",
+            CauseKind::MacUserMissing => "the MAC user is missing",
+        }
+    }
+
     /// Whether the queue drains by itself once the other side is back (outage, timeout,
     /// rate limit), as opposed to credentials or configuration that must be fixed.
     pub fn transient(self) -> bool {
@@ -105,6 +129,15 @@ fn tenant_status(line: &str) -> Option<u16> {
     after.get(..3)?.parse().ok()
 }
 
+/// The line without AEM's `dd.MM.yyyy HH:mm:ss - ` prefix.
+fn without_timestamp(line: &str) -> &str {
+    let line = line.trim();
+    match line.get(19..22) {
+        Some(" - ") if line.as_bytes()[..2].iter().all(u8::is_ascii_digit) => &line[22..],
+        _ => line,
+    }
+}
+
 /// Explains one line, when it says something this module knows.
 fn explain_line(line: &str) -> Option<Cause> {
     let mk = |kind, cause: &str, fix: &str, command: Option<&str>| {
@@ -113,7 +146,7 @@ fn explain_line(line: &str) -> Option<Cause> {
             cause: cause.to_string(),
             fix: fix.to_string(),
             command: command.map(str::to_string),
-            evidence: line.trim().to_string(),
+            evidence: without_timestamp(line).to_string(),
         })
     };
     if let Some((status, code, description)) = ims_error(line) {
@@ -152,7 +185,7 @@ fn explain_line(line: &str) -> Option<Cause> {
             {
                 mk(
                     CauseKind::SignatureRefused,
-                    "IMS cannot match AEM's signature to a certificate of the project: the certificate was never uploaded to the Developer Console, or the key pair was replaced since",
+                    "IMS cannot match AEM's signature to a current certificate of the project: the certificate was never uploaded to the Developer Console, the key pair was replaced since, or the certificate expired",
                     "upload AEM's current certificate (AEM-Adobe-IMS.crt) to the project — or better, migrate to OAuth Server-to-Server, which needs no certificate",
                     Some("brandlink account migrate"),
                 )
@@ -196,6 +229,14 @@ fn explain_line(line: &str) -> Option<Cause> {
             "the cloud configuration names an IMS configuration that does not exist",
             "choose the Brand Portal IMS configuration in the cloud configuration again",
             Some("brandlink cloud create"),
+        );
+    }
+    if line.contains("impersonate") && line.contains("mac-") {
+        return mk(
+            CauseKind::MacUserMissing,
+            "the agents publish as a MAC user that does not exist",
+            "configure anew: the upgrade backs up and removes agents and cloud configuration; saving the cloud configuration creates the MAC user",
+            Some("brandlink upgrade"),
         );
     }
     if line.contains("UnknownHostException") {
@@ -329,6 +370,11 @@ mod tests {
         ];
         let c = explain(&lines).unwrap();
         assert_eq!(c.kind, CauseKind::WrongSecret);
+        let stamped = explain(&["01.12.2026 02:42:10 - sent. Response: 503 Service Unavailable"]);
+        assert_eq!(
+            stamped.map(|c| c.evidence).as_deref(),
+            Some("sent. Response: 503 Service Unavailable")
+        );
         assert!(c.evidence.contains("invalid client_secret"));
     }
 

@@ -284,21 +284,20 @@ fn token(ev: &Evidence, test: bool) -> Finding {
             ),
         );
     }
-    let f = Finding::fail(
-        id,
-        format!("Test Connection on {} failed: {}", t.agent, t.summary),
-    )
-    .source(TROUBLESHOOTING);
+    let f = |what: &str| {
+        Finding::fail(id, format!("Test Connection on {} failed: {what}", t.agent))
+            .source(TROUBLESHOOTING)
+    };
     match causes::explain(&t.transcript) {
         Some(c) => {
-            let f = f.explained(&c);
+            let f = f(c.kind.label()).explained(&c);
             match c.kind {
                 CauseKind::JwtRetired => f.remedy(Remedy::Migrate),
                 CauseKind::Timeout => f.remedy(Remedy::CloseConnection(ev.agents.iter().map(|a| a.info.id.clone()).collect())),
                 _ => f,
             }
         }
-        None => f.fix("read the agent log (brandlink agents --test shows the transcript) and fix what it reports"),
+        None => f(&t.summary).fix("read the agent log (brandlink agents --test shows the transcript) and fix what it reports"),
     }
 }
 
@@ -845,6 +844,7 @@ fn blocked(ev: &Evidence) -> Finding {
     );
     match stuck.iter().find_map(|a| log_cause(a)) {
         Some(c) => {
+            let finding = format!("{finding}: {}", c.kind.label());
             let f = if c.kind.transient() {
                 Finding::warn(id, finding)
             } else {

@@ -119,9 +119,16 @@ impl Finding {
         self.remedy = Some(r);
         self
     }
-    /// Takes cause, fix and command from an explained log line.
+    /// Takes cause, fix and command from an explained log line; the cause quotes AEM's line.
     pub fn explained(self, c: &causes::Cause) -> Finding {
-        let f = self.cause(c.cause.clone()).fix(c.fix.clone());
+        let quote: String = if c.evidence.chars().count() > 200 {
+            c.evidence.chars().take(199).chain(['…']).collect()
+        } else {
+            c.evidence.clone()
+        };
+        let f = self
+            .cause(format!("{} (AEM's log: {quote})", c.cause))
+            .fix(c.fix.clone());
         match &c.command {
             Some(cmd) => f.command(cmd.clone()),
             None => f,

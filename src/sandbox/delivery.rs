@@ -5,9 +5,10 @@
 
 use super::http::{self, Request, Response};
 use super::ims;
+use super::repo::join;
 use super::state::{
-    AgentConf, BP_SERVICE_USER, CUSTOMIZER_FACTORY, CachedToken, CloudConfig, Delivery, QueueItem,
-    World, norm_url, now_ms,
+    AGENTS_ROOT, AgentConf, BP_SERVICE_USER, CUSTOMIZER_FACTORY, CachedToken, CloudConfig,
+    Delivery, QueueItem, World, norm_url, now_ms,
 };
 use serde_json::{Value as Json, json};
 
@@ -188,6 +189,17 @@ pub fn transfer(
         ));
         return Transfer { ok: false, lines };
     };
+    // The agent serializes the content as its MAC user.
+    let mac = w.repo.text(
+        &format!("{}/jcr:content", join(AGENTS_ROOT, &agent.id)),
+        "userId",
+    );
+    if let Some(mac) = mac.filter(|m| !w.users.contains_key(m)) {
+        lines.push(format!(
+            "Error while replicating: com.day.cq.replication.ReplicationException: org.apache.sling.api.resource.LoginException: Unable to impersonate user {mac}"
+        ));
+        return Transfer { ok: false, lines };
+    }
     // Without a token AEM still sends the request, and the tenant answers 401.
     let token = match access_token(w, &cfg) {
         Ok(t) => {
@@ -211,7 +223,14 @@ pub fn transfer(
         lines.push("No message body: Content ReplicationContent.VOID is empty".into());
     }
     lines.push(format!("Sending POST request to {uri}"));
-    match tenant_receive(w, &token, action, path, &agent.id) {
+    let received = if mac_key_stale(w, &agent.id) {
+        // Adobe: a bare 401 when the MAC user lacks the current private key.
+        w.tenant.rejected_total += 1;
+        Err((401, "Unauthorized"))
+    } else {
+        tenant_receive(w, &token, action, path, &agent.id)
+    };
+    match received {
         Ok(body) => {
             lines.push("sent. Response: 200 OK".into());
             lines.push("------------------------------------------------".into());
@@ -233,6 +252,31 @@ pub fn transfer(
             )
         }
     }
+}
+
+/// Whether the MAC user the agent publishes as holds a key pair, none of whose certificates is
+/// the service user's current one (the tenant then refuses it).
+fn mac_key_stale(w: &World, agent: &str) -> bool {
+    let content = format!("{}/jcr:content", join(AGENTS_ROOT, agent));
+    let Some(user) = w.repo.text(&content, "transportUser") else {
+        return false;
+    };
+    let (Some(mac), Some(service)) = (w.keystores.get(&user), w.keystores.get(BP_SERVICE_USER))
+    else {
+        return false;
+    };
+    if mac.entries.is_empty() || service.entries.is_empty() {
+        return false;
+    }
+    let current: Vec<&Vec<u8>> = service
+        .entries
+        .values()
+        .filter_map(|e| e.chain.first())
+        .collect();
+    !mac.entries
+        .values()
+        .filter_map(|e| e.chain.first())
+        .any(|c| current.contains(&c))
 }
 
 fn title_case(s: &str) -> String {

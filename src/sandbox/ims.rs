@@ -298,15 +298,21 @@ pub fn exchange_jwt(
     v.validate_aud = false;
     v.validate_nbf = false;
     v.required_spec_claims.clear();
+    // An expired binding no longer counts.
+    let now_secs = now_ms() / 1000;
     let signature_ok = !w.faults.stale_key
-        && client.certificates.iter().any(|c| {
-            jsonwebtoken::decode::<Json>(
-                jwt.trim(),
-                &DecodingKey::from_rsa_der(&c.public_key_pkcs1),
-                &v,
-            )
-            .is_ok()
-        });
+        && client
+            .certificates
+            .iter()
+            .filter(|c| c.not_after > now_secs)
+            .any(|c| {
+                jsonwebtoken::decode::<Json>(
+                    jwt.trim(),
+                    &DecodingKey::from_rsa_der(&c.public_key_pkcs1),
+                    &v,
+                )
+                .is_ok()
+            });
     if !signature_ok || iss != client.org_id || sub != client.technical_account_id {
         return Err(ImsError::new(
             400,

@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod faults;
 pub mod http;
 pub mod ims;
+pub mod mishaps;
 pub mod replication;
 pub mod repo;
 pub mod scenario;
@@ -21,6 +22,7 @@ pub mod state;
 pub mod x509;
 
 pub use faults::Faults;
+pub use mishaps::Mishap;
 pub use state::{SandboxConfig, Scenario, World};
 
 use hyper_util::rt::{TokioExecutor, TokioIo};

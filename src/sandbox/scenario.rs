@@ -33,6 +33,9 @@ pub fn build(w: &mut World) -> Result<(), String> {
     if w.cfg.lived_in {
         lived_in(w);
     }
+    for m in w.cfg.mishaps.clone() {
+        super::mishaps::apply(w, m).map_err(|e| format!("mishap {m:?}: {e}"))?;
+    }
     w.bump();
     Ok(())
 }

@@ -133,6 +133,26 @@ fn control(world: &Shared, req: &Request) -> Response {
             w.authenticated = 0;
             http::json(200, &serde_json::to_value(&w.faults).unwrap_or_default())
         }
+        ("GET", "/sandbox/control/mishaps") => {
+            http::json(200, &json!({"mishaps": super::mishaps::Mishap::all()}))
+        }
+        ("POST", "/sandbox/control/mishaps") => {
+            let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+            let Some(m) = body
+                .get("mishap")
+                .cloned()
+                .and_then(|m| serde_json::from_value::<super::mishaps::Mishap>(m).ok())
+            else {
+                return http::json(
+                    400,
+                    &json!({"error": "expected {\"mishap\": NAME}", "mishaps": super::mishaps::Mishap::all()}),
+                );
+            };
+            match super::mishaps::apply(&mut w, m) {
+                Ok(said) => http::json(200, &json!({"applied": m, "changed": said})),
+                Err(e) => http::json(409, &json!({"error": e})),
+            }
+        }
         ("DELETE", "/sandbox/control/faults") => {
             w.faults = Default::default();
             w.bump();

@@ -64,6 +64,8 @@ pub struct SandboxConfig {
     pub product_version: String,
     /// The `ims-jwt-compatibility-package` hotfix is installed (OAuth on SP11–SP20).
     pub ims_hotfix: bool,
+    /// Broken states applied after the scenario (see `mishaps`).
+    pub mishaps: Vec<super::mishaps::Mishap>,
 }
 
 impl Default for SandboxConfig {
@@ -82,6 +84,7 @@ impl Default for SandboxConfig {
             lived_in: false,
             product_version: "6.5.21.0".into(),
             ims_hotfix: false,
+            mishaps: Vec::new(),
         }
     }
 }

@@ -56,6 +56,7 @@ impl WorldArgs {
             lived_in: self.lived_in,
             product_version: self.product_version.clone(),
             ims_hotfix: self.ims_hotfix,
+            mishaps: self.mishaps.clone(),
             ..SandboxConfig::default()
         })
     }

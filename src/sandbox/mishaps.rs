@@ -1,0 +1,233 @@
+//! Mishaps: the broken states a lived-in integration ends up in, applied to a configured
+//! author (`brandlink sandbox --scenario configured --mishap disabled_agent`, or at run time
+//! `POST /sandbox/control/mishaps {"mishap": "…"}`). Unlike faults, which are switches on the
+//! wire, a mishap changes the author's, the Console's or the tenant's state once, as an
+//! operator, an old integration or time would have, so that each doctor check can be seen
+//! failing and then passing after the fix.
+
+use super::brandportal::{ensure_agents, mac_user_id};
+use super::repo::{Prop, join};
+use super::scenario::CONFIGURED_ALIAS;
+use super::state::{
+    AGENTS_ROOT, BP_SERVICE_USER, CLOUD_ROOT, CUSTOMIZER_FACTORY, KeyEntry, Keystore, World, now_ms,
+};
+use super::x509;
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+#[value(rename_all = "snake_case")]
+pub enum Mishap {
+    /// Someone disabled one of the four Brand Portal agents.
+    DisabledAgent,
+    /// Four agents and a MAC user of an old tenant that has no cloud configuration.
+    OrphanAgents,
+    /// A second Brand Portal cloud configuration (another tenant) on the same author.
+    SecondCloudConfig,
+    /// The cloud configuration (and so the agents) use an alias URL, not the tenant-id URL.
+    AliasServiceUrl,
+    /// The JWT certificate expired (key pair and Console binding both past their end date).
+    ExpiredCertificate,
+    /// The MAC user holds a key pair older than the service user's current one.
+    MacStaleKeystore,
+    /// The MAC user is gone.
+    MissingMacUser,
+    /// The client secret AEM stores is not the Console's.
+    WrongSecret,
+    /// One Brand Portal queue paused.
+    PausedQueue,
+}
+
+impl Mishap {
+    pub fn all() -> &'static [Mishap] {
+        &[
+            Mishap::DisabledAgent,
+            Mishap::OrphanAgents,
+            Mishap::SecondCloudConfig,
+            Mishap::AliasServiceUrl,
+            Mishap::ExpiredCertificate,
+            Mishap::MacStaleKeystore,
+            Mishap::MissingMacUser,
+            Mishap::WrongSecret,
+            Mishap::PausedQueue,
+        ]
+    }
+}
+
+/// The old tenant of [`Mishap::OrphanAgents`].
+pub const ORPHAN_TENANT: &str = "https://oldco.brand-portal.adobe.com";
+/// The tenant of [`Mishap::SecondCloudConfig`].
+pub const SECOND_TENANT: &str = "https://wknd-emea.brand-portal.adobe.com";
+
+fn bp_agent_ids(w: &World) -> Vec<String> {
+    let mut ids: Vec<String> = w
+        .bp_agents(&w.tenant.url)
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn need_agents(w: &World) -> Result<Vec<String>, String> {
+    let ids = bp_agent_ids(w);
+    if ids.is_empty() {
+        return Err("needs a configured author (--scenario configured)".into());
+    }
+    Ok(ids)
+}
+
+/// The Brand Portal IMS provider the cloud configuration names.
+fn bp_provider_pid(w: &World) -> Option<String> {
+    let cfg = w.cloud_configs().into_iter().find(|c| !c.legacy)?;
+    let id = cfg.ims_config?;
+    w.osgi
+        .values()
+        .find(|c| c.pid == id || c.get("name") == Some(id.as_str()))
+        .map(|c| c.pid.clone())
+}
+
+/// Applies one mishap; says what changed.
+pub fn apply(w: &mut World, m: Mishap) -> Result<String, String> {
+    let now = now_ms();
+    let said = match m {
+        Mishap::DisabledAgent => {
+            let ids = need_agents(w)?;
+            let id = ids.last().cloned().unwrap_or_default();
+            let content = format!("{}/jcr:content", join(AGENTS_ROOT, &id));
+            w.repo.set(&content, "enabled", Prop::bool(false));
+            format!("agent {id} disabled")
+        }
+        Mishap::OrphanAgents => {
+            let created = ensure_agents(w, ORPHAN_TENANT);
+            format!(
+                "{} agents of {ORPHAN_TENANT} without a cloud configuration",
+                created.len()
+            )
+        }
+        Mishap::SecondCloudConfig => {
+            let ims =
+                bp_provider_pid(w).ok_or("needs a configured author (--scenario configured)")?;
+            let path = join(CLOUD_ROOT, "brand-portal-emea");
+            let content = format!("{path}/jcr:content");
+            w.repo.ensure(&path, "cq:Page", "sling:Folder");
+            w.repo.ensure(&content, "cq:PageContent", "nt:unstructured");
+            for (k, v) in [
+                ("jcr:title", Prop::str("Brand Portal EMEA")),
+                ("tenantURL", Prop::str(SECOND_TENANT)),
+                ("imsConfig", Prop::str(&ims)),
+                (
+                    "sling:resourceType",
+                    Prop::str("dam/components/mediaportal/config"),
+                ),
+            ] {
+                w.repo.set(&content, k, v);
+            }
+            format!("a second cloud configuration {path} → {SECOND_TENANT}")
+        }
+        Mishap::AliasServiceUrl => {
+            let ids = need_agents(w)?;
+            let alias = format!("https://{}-assets.brand-portal.adobe.com", w.tenant.id);
+            let tenant = w.tenant.url.clone();
+            for c in w.cloud_configs().into_iter().filter(|c| !c.legacy) {
+                w.repo.set(
+                    &format!("{}/jcr:content", c.path),
+                    "tenantURL",
+                    Prop::str(&alias),
+                );
+            }
+            for id in &ids {
+                let content = format!("{}/jcr:content", join(AGENTS_ROOT, id));
+                let uri = w.repo.text(&content, "transportUri").unwrap_or_default();
+                let moved = format!("{alias}{}", &uri[tenant.len().min(uri.len())..]);
+                w.repo.set(&content, "transportUri", Prop::str(moved));
+            }
+            format!("the cloud configuration and its agents use the alias {alias}")
+        }
+        Mishap::ExpiredCertificate => {
+            let start = time::OffsetDateTime::now_utc() - time::Duration::days(400);
+            let cert = x509::issue("AEM Brand Portal IMS", start, 370)?;
+            let store = w
+                .keystores
+                .get_mut(BP_SERVICE_USER)
+                .ok_or("needs a configured JWT author (--scenario configured)")?;
+            store.entries.insert(
+                CONFIGURED_ALIAS.to_string(),
+                KeyEntry {
+                    pk_der: cert.key_der.clone(),
+                    chain: vec![cert.cert_der.clone()],
+                },
+            );
+            let info = x509::parse(&cert.cert_der)?;
+            // The Console still holds it, bound when it was current.
+            for client in w.ims.clients.values_mut().filter(|c| c.jwt) {
+                client.certificates = vec![super::state::BoundCertificate {
+                    der: cert.cert_der.clone(),
+                    fingerprint: info.sha1.clone(),
+                    public_key_pkcs1: info.public_key.clone(),
+                    not_after: info.not_after,
+                }];
+            }
+            "the JWT certificate expired 30 days ago".to_string()
+        }
+        Mishap::MacStaleKeystore => {
+            need_agents(w)?;
+            let mac = mac_user_id(&w.tenant.url);
+            let start = time::OffsetDateTime::now_utc() - time::Duration::days(200);
+            let old = x509::issue("AEM Brand Portal IMS", start, 365)?;
+            let password = w.hex(16);
+            w.keystores.insert(
+                mac.clone(),
+                Keystore {
+                    password,
+                    entries: IndexMap::from([(
+                        CONFIGURED_ALIAS.to_string(),
+                        KeyEntry {
+                            pk_der: old.key_der,
+                            chain: vec![old.cert_der],
+                        },
+                    )]),
+                },
+            );
+            format!("{mac} holds a key pair older than the service user's")
+        }
+        Mishap::MissingMacUser => {
+            need_agents(w)?;
+            let mac = mac_user_id(&w.tenant.url);
+            let user = w.users.remove(&mac).ok_or("the MAC user does not exist")?;
+            w.keystores.remove(&mac);
+            w.repo.delete(&user.path);
+            format!("{mac} deleted")
+        }
+        Mishap::WrongSecret => {
+            let pid =
+                bp_provider_pid(w).ok_or("needs a configured author (--scenario configured)")?;
+            let ctype = w
+                .osgi
+                .get(&pid)
+                .and_then(|p| p.get("token.request.customizer.type").map(str::to_string));
+            let wrong = format!("p8e-{}", w.hex(32));
+            let customizer = w
+                .osgi
+                .values_mut()
+                .filter(|c| c.factory_pid.as_deref() == Some(CUSTOMIZER_FACTORY))
+                .find(|c| ctype.is_none() || c.get("customizer.type") == ctype.as_deref())
+                .ok_or("the IMS configuration has no customizer")?;
+            if let Some(v) = customizer.props.get_mut("auth.ims.client.secret") {
+                v.values = vec![wrong];
+            }
+            "the stored client secret no longer matches the Console's".to_string()
+        }
+        Mishap::PausedQueue => {
+            let ids = need_agents(w)?;
+            let id = ids.first().cloned().unwrap_or_default();
+            let rt = w.runtime(&id);
+            rt.paused = true;
+            rt.log(now, "Queue paused");
+            format!("queue of {id} paused")
+        }
+    };
+    w.bump();
+    Ok(said)
+}
