@@ -291,6 +291,12 @@ pub struct AgentsArgs {
     pub test: bool,
     #[arg(long)]
     pub tenant: Option<String>,
+    /// Set Close Connection on every agent that lacks it (Adobe's fix for publish timeouts):
+    /// the change shown, each agent backed up, confirmation asked.
+    #[arg(long)]
+    pub close_connection: bool,
+    #[command(flatten)]
+    pub change: ChangeArgs,
 }
 
 #[derive(Debug, Args)]

@@ -1,7 +1,36 @@
 //! The doctor, and the one fix of its own: Close Connection on the Brand Portal agents.
 
 use super::Setup;
+use crate::aem::agents::agent_path;
+use crate::aem::nodes::text;
 use crate::doctor::{self, ReadOptions, Report};
+use crate::setup::SetupError;
+use crate::setup::upgrade::{BackupProperty, TargetKind, backup_properties, new_backup_dir};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// The property Adobe's "Close Connection" checkbox (agent → Extended) sets.
+pub const CLOSE_CONNECTION: &str = "protocolHTTPConnectionClose";
+
+/// What `agents --close-connection` would change.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CloseConnectionPlan {
+    pub tenant_url: String,
+    /// Agents without Close Connection, which get it.
+    pub change: Vec<String>,
+    /// Agents that have it already.
+    pub already: Vec<String>,
+}
+
+/// What it changed, and where the backup is.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CloseConnectionDone {
+    pub tenant_url: String,
+    pub changed: Vec<String>,
+    pub backup: Option<PathBuf>,
+}
 
 impl Setup {
     /// Runs every doctor check. `test`: one Test Connection (the only action it takes).
@@ -12,5 +41,76 @@ impl Setup {
             ims: self.ims_choice.clone(),
         };
         doctor::diagnose(&self.client, &opts).await
+    }
+
+    /// Which of the tenant's agents lack Close Connection.
+    pub async fn close_connection_plan(
+        &self,
+        tenant: &str,
+    ) -> Result<CloseConnectionPlan, SetupError> {
+        let agents = self.client.brand_portal_agents(tenant).await?;
+        if agents.is_empty() {
+            return Err(SetupError::Refused(format!(
+                "no Brand Portal agents publish to {tenant}"
+            )));
+        }
+        let (already, change): (Vec<_>, Vec<_>) =
+            agents.into_iter().partition(|a| a.close_connection);
+        Ok(CloseConnectionPlan {
+            tenant_url: tenant.to_string(),
+            change: change.into_iter().map(|a| a.id).collect(),
+            already: already.into_iter().map(|a| a.id).collect(),
+        })
+    }
+
+    /// Sets Close Connection on the plan's agents, after backing up each agent and the
+    /// property's value before (`brandlink restore --from` puts it back).
+    pub async fn close_connection(
+        &self,
+        plan: &CloseConnectionPlan,
+        backup_root: &Path,
+    ) -> Result<CloseConnectionDone, SetupError> {
+        if plan.change.is_empty() {
+            return Ok(CloseConnectionDone {
+                tenant_url: plan.tenant_url.clone(),
+                changed: vec![],
+                backup: None,
+            });
+        }
+        let reads = plan.change.iter().map(|id| async move {
+            let path = format!("{}/jcr:content", agent_path(id));
+            let node = self.client.node(&path, 0).await?;
+            Ok::<_, SetupError>(BackupProperty {
+                before: text(&node, CLOSE_CONNECTION),
+                name: CLOSE_CONNECTION.to_string(),
+                path,
+            })
+        });
+        let before = futures::future::try_join_all(reads).await?;
+        let dir = new_backup_dir(
+            backup_root,
+            &format!(
+                "{}-close-connection",
+                chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+            ),
+        )?;
+        backup_properties(
+            &self.client,
+            &plan.tenant_url,
+            TargetKind::Agent,
+            &before,
+            &dir,
+        )
+        .await?;
+        let mut changed = Vec::new();
+        for id in &plan.change {
+            self.client.set_close_connection(id).await?;
+            changed.push(id.clone());
+        }
+        Ok(CloseConnectionDone {
+            tenant_url: plan.tenant_url.clone(),
+            changed,
+            backup: Some(dir),
+        })
     }
 }

@@ -38,7 +38,64 @@ pub struct Manifest {
     /// OSGi configurations (the Brand Portal IMS provider and its customizer), secrets left out.
     #[serde(default)]
     pub osgi: Vec<BackupOsgi>,
+    /// Properties brandlink changed on nodes it kept (Close Connection on the agents), with
+    /// their values before: `restore` puts them back.
+    #[serde(default)]
+    pub properties: Vec<BackupProperty>,
     pub note: String,
+}
+
+/// A property as it was before brandlink changed it; `before: None` means it was not set.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupProperty {
+    pub path: String,
+    pub name: String,
+    pub before: Option<String>,
+}
+
+/// Writes a backup of property changes on nodes that stay: each node as it is (full depth,
+/// for the record) and each property's value before, in a manifest in `dir`.
+pub async fn backup_properties(
+    client: &AemClient,
+    tenant_url: &str,
+    kind: TargetKind,
+    properties: &[BackupProperty],
+    dir: &Path,
+) -> Result<Manifest, UpgradeError> {
+    let fail = |detail: String| UpgradeError::Backup {
+        path: dir.display().to_string(),
+        detail,
+    };
+    private_dir(dir).map_err(|e| fail(e.to_string()))?;
+    private_dir(&dir.join("nodes")).map_err(|e| fail(e.to_string()))?;
+    let mut paths: Vec<&str> = properties.iter().map(|p| p.path.as_str()).collect();
+    paths.dedup();
+    let mut nodes = Vec::new();
+    for (i, path) in paths.into_iter().enumerate() {
+        let mut tree = client.export(path).await?;
+        scrub(&mut tree, path);
+        let file = format!("nodes/{i:03}.json");
+        write_atomic(&dir.join(&file), &tree).map_err(fail)?;
+        nodes.push(BackupNode {
+            path: path.to_string(),
+            kind,
+            file,
+        });
+    }
+    let manifest = Manifest {
+        version: 1,
+        created_at: crate::when::now_rfc3339(),
+        aem_url: client.base_url().to_string(),
+        tenant_url: tenant_url.to_string(),
+        nodes,
+        users: vec![],
+        osgi: vec![],
+        properties: properties.to_vec(),
+        note: "Property changes on nodes that stay: `brandlink restore` sets each property back to its value before (and re-creates a node that has gone since).".into(),
+    };
+    write_atomic(&dir.join("manifest.json"), &manifest).map_err(fail)?;
+    Ok(manifest)
 }
 
 /// An OSGi configuration as it was, without its secret properties.
@@ -88,6 +145,7 @@ pub fn backup_osgi(
         nodes: vec![],
         users: vec![],
         osgi: configs.iter().map(BackupOsgi::of).collect(),
+        properties: vec![],
         note: "OSGi configurations as the Felix console shows them. Secrets (the client secret) are not written: `brandlink restore` takes them from BRANDLINK_CLIENT_SECRET or a prompt, or leaves the current one.".into(),
     };
     write_atomic(&dir.join("manifest.json"), &manifest).map_err(fail)?;
@@ -253,6 +311,7 @@ pub async fn backup(
         nodes,
         users,
         osgi,
+        properties: vec![],
         note: format!(
             "Nodes as AEM renders them over HTTP (Sling JSON, full depth); values AEM stores encrypted stay encrypted ({{…}}). Password hashes and clear secrets are not written ({}): a restored MAC user gets a new random password, and AEM re-creates its own on the next cloud configuration save.",
             if scrubbed.is_empty() {

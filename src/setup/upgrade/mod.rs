@@ -13,7 +13,8 @@ mod journal;
 mod restore;
 
 pub use backup::{
-    BackupNode, BackupOsgi, BackupUser, Manifest, backup, backup_osgi, default_backup_root,
+    BackupNode, BackupOsgi, BackupProperty, BackupUser, Manifest, backup, backup_osgi,
+    backup_properties, default_backup_root,
     new_backup_dir, read_manifest, scrub,
 };
 pub use journal::{

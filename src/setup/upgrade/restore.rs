@@ -133,6 +133,28 @@ pub async fn restore(
         }
         report.users.push(u.id.clone());
     }
+    // Properties changed on nodes that stayed go back to their values before.
+    for p in &m.properties {
+        if !client.exists(&p.path).await? {
+            report
+                .notes
+                .push(format!("{} is gone: its {} was not set back", p.path, p.name));
+            continue;
+        }
+        let form = match &p.before {
+            Some(v) => vec![(p.name.clone(), v.clone())],
+            None => vec![(format!("{}@Delete", p.name), String::new())],
+        };
+        if !dry_run {
+            client.sling_post(&p.path, &form).await?;
+        }
+        report.restored.push(format!(
+            "{} {} = {}",
+            p.path,
+            p.name,
+            p.before.as_deref().unwrap_or("(not set)")
+        ));
+    }
     // Writing a cloud configuration may make AEM provision the tenant's agents again: those
     // not in the backup are reported and, with empty queues, removed, so the result equals it.
     let wrote_config = m.nodes.iter().any(|n| n.kind == TargetKind::CloudConfig);
