@@ -14,8 +14,7 @@ mod restore;
 
 pub use backup::{
     BackupNode, BackupOsgi, BackupProperty, BackupUser, Manifest, backup, backup_osgi,
-    backup_properties, default_backup_root,
-    new_backup_dir, read_manifest, scrub,
+    backup_properties, default_backup_root, new_backup_dir, read_manifest, scrub,
 };
 pub use journal::{
     Journal, JournalLock, JournalStep, StepState, delete_all, find_unfinished, read_journal, resume,

@@ -136,9 +136,10 @@ pub async fn restore(
     // Properties changed on nodes that stayed go back to their values before.
     for p in &m.properties {
         if !client.exists(&p.path).await? {
-            report
-                .notes
-                .push(format!("{} is gone: its {} was not set back", p.path, p.name));
+            report.notes.push(format!(
+                "{} is gone: its {} was not set back",
+                p.path, p.name
+            ));
             continue;
         }
         let form = match &p.before {

@@ -1,0 +1,375 @@
+//! `brandlink doctor` against the sandbox over HTTP: every check seen passing on a healthy
+//! configured author, failing (or warning) once the matching mishap or fault is applied, and
+//! passing again after the fix brandlink offers where it has one.
+
+mod common;
+
+use brandlink::aem::{AemClient, Connection};
+use brandlink::doctor::{self, Finding, ReadOptions, Report, Status};
+use brandlink::sandbox::{SandboxConfig, Scenario};
+use common::{Cli, Env};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+fn client(e: &Env) -> AemClient {
+    AemClient::new(&Connection::new(
+        &e.base,
+        "admin",
+        SecretString::from(e.sb.admin_password()),
+    ))
+    .expect("client")
+}
+
+async fn diagnose(e: &Env) -> Report {
+    let opts = ReadOptions {
+        test: true,
+        ..ReadOptions::default()
+    };
+    doctor::diagnose(&client(e), &opts).await
+}
+
+fn check<'a>(r: &'a Report, id: &str) -> &'a Finding {
+    r.findings
+        .iter()
+        .find(|f| f.id == id)
+        .unwrap_or_else(|| panic!("no check {id} in {:#?}", r.findings))
+}
+
+async fn mishap(e: &Env, name: &str) {
+    let r = e
+        .http
+        .post(e.url("/sandbox/control/mishaps"))
+        .json(&json!({ "mishap": name }))
+        .send()
+        .await
+        .expect("control");
+    assert_eq!(
+        r.status(),
+        200,
+        "mishap {name}: {}",
+        r.text().await.unwrap_or_default()
+    );
+}
+
+/// On a healthy configured author: every check passes but the two Adobe asks to change (JWT is
+/// retired; Close Connection is off as AEM creates the agents), and each check passes again
+/// after its mishap is undone by brandlink's fix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_healthy_author_passes_and_close_connection_is_fixed() {
+    let e = common::start(Scenario::Configured).await;
+    let r = diagnose(&e).await;
+    let not_ok: Vec<(&str, Status)> = r
+        .findings
+        .iter()
+        .filter(|f| f.status != Status::Ok)
+        .map(|f| (f.id, f.status))
+        .collect();
+    assert_eq!(
+        not_ok,
+        vec![
+            ("ims.credential", Status::Warn),
+            ("agents.close-connection", Status::Warn)
+        ],
+        "{:#?}",
+        r.findings
+    );
+    assert!(r.ok && r.tested, "warnings allowed");
+    assert_eq!(check(&r, "ims.token").status, Status::Ok);
+
+    // The CLI: exit 0, the JSON's stable shape, the text one line per check.
+    let cli = Cli::new(&e);
+    let (code, v) = cli.json(&["doctor"], &[]).await;
+    assert_eq!(code, 0, "{v}");
+    for f in v["findings"].as_array().expect("findings") {
+        for key in [
+            "id", "status", "finding", "cause", "fix", "command", "source",
+        ] {
+            assert!(f.get(key).is_some(), "{key} missing in {f}");
+        }
+    }
+    let close = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "agents.close-connection")
+        .expect("close-connection");
+    assert_eq!(close["status"], "warn");
+    assert_eq!(close["command"], "brandlink agents --close-connection");
+    let out = cli.run(&["doctor", "--no-test"], &[]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("- ims.token"), "{text}");
+    assert!(
+        text.contains("run: brandlink agents --close-connection"),
+        "{text}"
+    );
+    assert!(
+        text.lines().last().unwrap_or("").starts_with("doctor: "),
+        "{text}"
+    );
+
+    // The fix: dry run changes nothing; then backed up, applied; restore sets it back.
+    let bdir = tempfile::tempdir().expect("tempdir");
+    let b = bdir.path().to_str().expect("utf-8");
+    let (code, v) = cli
+        .json(&["agents", "--close-connection", "--dry-run"], &[])
+        .await;
+    assert_eq!(
+        (code, v["plan"]["change"].as_array().map(Vec::len)),
+        (0, Some(4)),
+        "{v}"
+    );
+    assert_eq!(
+        check(&diagnose(&e).await, "agents.close-connection").status,
+        Status::Warn
+    );
+    let (code, v) = cli
+        .json(
+            &["agents", "--close-connection", "--yes", "--backup-dir", b],
+            &[],
+        )
+        .await;
+    assert_eq!(code, 0, "{v}");
+    let r = diagnose(&e).await;
+    assert_eq!(check(&r, "agents.close-connection").status, Status::Ok);
+    let backup = v["done"]["backup"].as_str().expect("backup").to_string();
+    let (code, v) = cli
+        .json(&["restore", "--from", &backup, "--yes"], &[])
+        .await;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(
+        check(&diagnose(&e).await, "agents.close-connection").status,
+        Status::Warn,
+        "restored as it was"
+    );
+
+    // status ends with the doctor's line (without a Test Connection).
+    let out = cli.run(&["status"], &[]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines().last().unwrap_or("").starts_with("doctor: "),
+        "{text}"
+    );
+}
+
+/// Each mishap shows on its own check (and only Adobe's asks besides), with the command that
+/// fixes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_mishap_fails_its_check() {
+    let cases: &[(&str, &str, Status, Option<&str>)] = &[
+        ("disabled_agent", "agents", Status::Fail, None),
+        (
+            "orphan_agents",
+            "agents.leftovers",
+            Status::Warn,
+            Some("brandlink upgrade --tenant https://oldco.brand-portal.adobe.com"),
+        ),
+        (
+            "second_cloud_config",
+            "cloud.config",
+            Status::Fail,
+            Some("brandlink upgrade --tenant https://wknd-emea.brand-portal.adobe.com"),
+        ),
+        (
+            "alias_service_url",
+            "cloud.service-url",
+            Status::Fail,
+            Some("brandlink upgrade --tenant https://wknd-assets.brand-portal.adobe.com"),
+        ),
+        (
+            "expired_certificate",
+            "jwt.certificate",
+            Status::Fail,
+            Some("brandlink account migrate"),
+        ),
+        (
+            "mac_stale_keystore",
+            "mac.keystore",
+            Status::Fail,
+            Some("brandlink upgrade --tenant https://wknd.brand-portal.adobe.com"),
+        ),
+        (
+            "missing_mac_user",
+            "mac.user",
+            Status::Fail,
+            Some("brandlink upgrade --tenant https://wknd.brand-portal.adobe.com"),
+        ),
+        (
+            "wrong_secret",
+            "ims.token",
+            Status::Fail,
+            Some("brandlink account update --secret"),
+        ),
+        ("paused_queue", "queues.paused", Status::Warn, None),
+    ];
+    for (name, id, status, command) in cases {
+        let e = common::start(Scenario::Configured).await;
+        assert_eq!(
+            check(&diagnose(&e).await, id).status,
+            Status::Ok,
+            "{id} before {name}"
+        );
+        mishap(&e, name).await;
+        let r = diagnose(&e).await;
+        let f = check(&r, id);
+        assert_eq!(f.status, *status, "{name}: {f:#?}");
+        assert_eq!(f.command.as_deref(), *command, "{name}: {f:#?}");
+        assert!(f.fix.is_some(), "{name}: a fix is named");
+        assert_eq!(
+            r.ok,
+            *status != Status::Fail,
+            "{name}: exit status follows failures"
+        );
+    }
+}
+
+/// Where a failure shows in Test Connection, the token check explains it from AEM's words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_connection_failures_are_explained() {
+    let e = common::start(Scenario::Configured).await;
+    mishap(&e, "mac_stale_keystore").await;
+    let f = check(&diagnose(&e).await, "ims.token").clone();
+    assert_eq!(f.status, Status::Fail);
+    assert!(f.finding.contains("401"), "{f:#?}");
+    assert!(
+        f.cause.as_deref().unwrap_or("").contains("MAC user"),
+        "{f:#?}"
+    );
+
+    let e = common::start(Scenario::Configured).await;
+    mishap(&e, "expired_certificate").await;
+    let f = check(&diagnose(&e).await, "ims.token").clone();
+    assert!(f.finding.contains("signature"), "{f:#?}");
+
+    // The tenant's outage: blocked queues that drain by themselves are a warning.
+    let e = common::start_with(SandboxConfig {
+        retry_delay_ms: 1_000,
+        ..common::config(Scenario::Busy)
+    })
+    .await;
+    e.set_faults(json!({"tenant_outage": true})).await;
+    let r = common::eventually(20, "a queue blocks", || async {
+        let r = diagnose(&e).await;
+        (check(&r, "queues.blocked").status != Status::Ok).then_some(r)
+    })
+    .await;
+    let f = check(&r, "queues.blocked");
+    assert_eq!(f.status, Status::Warn, "{f:#?}");
+    assert!(f.cause.as_deref().unwrap_or("").contains("503"), "{f:#?}");
+    assert!(check(&r, "ims.token").finding.contains("5xx"), "{r:#?}");
+    e.reset_faults();
+    common::eventually(30, "the queues drain", || async {
+        let r = diagnose(&e).await;
+        (check(&r, "queues.blocked").status == Status::Ok).then_some(())
+    })
+    .await;
+}
+
+/// A retired JWT: the doctor says migrate; after `account migrate`, the credential, the token
+/// and the queues pass, and no certificate is needed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retired_jwt_is_diagnosed_and_passes_after_the_migration() {
+    let e = common::start_with(SandboxConfig {
+        lived_in: true,
+        ..common::config(Scenario::JwtRetired)
+    })
+    .await;
+    let r = diagnose(&e).await;
+    let f = check(&r, "ims.token");
+    assert_eq!(f.status, Status::Fail, "{f:#?}");
+    assert_eq!(f.command.as_deref(), Some("brandlink account migrate"));
+    assert_eq!(check(&r, "ims.credential").status, Status::Warn);
+    let ims = check(&r, "ims.config");
+    assert_eq!(
+        ims.status,
+        Status::Ok,
+        "other integrations do not count: {ims:#?}"
+    );
+    assert!(ims.finding.contains("left alone"), "{ims:#?}");
+    assert!(!r.ok);
+
+    let list = e.json("/sandbox/console/projects").await;
+    let id = list["projects"]
+        .as_array()
+        .expect("projects")
+        .iter()
+        .find(|p| p["credential"].as_str().unwrap_or("").contains("converted"))
+        .and_then(|p| p["clientId"].as_str())
+        .expect("the converted credential")
+        .to_string();
+    let cred: Value = e.json(&format!("/sandbox/console/projects/{id}")).await;
+    let cli = Cli::new(&e);
+    let bdir = tempfile::tempdir().expect("tempdir");
+    let (code, v) = cli
+        .json(
+            &[
+                "account",
+                "migrate",
+                "--scopes",
+                cred["scopes"].as_str().unwrap_or(""),
+                "--org-id",
+                cred["orgId"].as_str().unwrap_or(""),
+                "--backup-dir",
+                bdir.path().to_str().unwrap_or(""),
+                "--yes",
+            ],
+            &[(
+                "BRANDLINK_CLIENT_SECRET",
+                cred["clientSecret"].as_str().unwrap_or(""),
+            )],
+        )
+        .await;
+    assert_eq!(code, 0, "{v}");
+    let r = common::eventually(20, "the queues drain", || async {
+        let r = diagnose(&e).await;
+        (check(&r, "queues.blocked").status == Status::Ok).then_some(r)
+    })
+    .await;
+    assert_eq!(check(&r, "ims.credential").status, Status::Ok, "{r:#?}");
+    assert_eq!(check(&r, "ims.token").status, Status::Ok, "{r:#?}");
+    assert_eq!(check(&r, "jwt.certificate").status, Status::Skip);
+    let (code, v) = cli.json(&["doctor"], &[]).await;
+    assert_eq!(code, 0, "{v}");
+}
+
+/// A blank author: what is missing is named with the command that creates it; an author that
+/// cannot be reached is one failing line, exit 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_author_and_an_unreachable_one() {
+    let e = common::start(Scenario::Fresh).await;
+    let r = diagnose(&e).await;
+    assert_eq!(
+        check(&r, "ims.config").command.as_deref(),
+        Some("brandlink account create")
+    );
+    assert_eq!(
+        check(&r, "cloud.config").command.as_deref(),
+        Some("brandlink cloud create")
+    );
+    assert_eq!(check(&r, "agents").status, Status::Skip);
+    assert_eq!(check(&r, "ims.token").status, Status::Skip);
+    assert!(!r.ok);
+
+    let old = common::start_with(SandboxConfig {
+        product_version: "6.5.7.0".into(),
+        ..common::config(Scenario::Configured)
+    })
+    .await;
+    let r = diagnose(&old).await;
+    assert_eq!(check(&r, "aem.oauth").status, Status::Fail);
+    assert_eq!(check(&r, "sourcing").status, Status::Warn);
+
+    e.set_faults(json!({"reject_auth": true})).await;
+    let cli = Cli::new(&e);
+    let (code, v) = cli.json(&["doctor"], &[]).await;
+    assert_eq!(code, 1, "{v}");
+    let findings = v["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{v}");
+    assert_eq!(findings[0]["id"], "aem");
+    assert!(
+        findings[0]["finding"]
+            .as_str()
+            .unwrap_or("")
+            .contains("401"),
+        "{v}"
+    );
+}
