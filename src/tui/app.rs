@@ -136,6 +136,14 @@ impl App {
             ModalOut::Keep => {}
             ModalOut::Close => self.modal = None,
             ModalOut::Quit => self.quit = true,
+            ModalOut::Replace(m) => self.modal = Some(*m),
+            ModalOut::Goto(tab, action) => {
+                self.modal = None;
+                self.goto(tab);
+                let mut more = effects;
+                more.extend(self.on_action(action));
+                return more;
+            }
         }
         effects
     }
@@ -220,6 +228,10 @@ impl App {
                 }
             }
             Action::Help => self.open(Modal::Help { scroll: 0 }),
+            Action::Doctor => {
+                self.open(Modal::Doctor(Box::default()));
+                return vec![Effect::Doctor];
+            }
             Action::NextTab => self.goto(Tab::ALL[(self.tab.index() + 1) % 4]),
             Action::PrevTab => self.goto(Tab::ALL[(self.tab.index() + 3) % 4]),
             Action::GotoCertificate => self.goto(Tab::Certificate),
@@ -265,6 +277,7 @@ impl App {
                 | Msg::UpgradeDone(_)
                 | Msg::Migrated(_)
                 | Msg::AccountChanged(..)
+                | Msg::ClosedConnection(_)
         ) {
             cx.busy = None;
             cx.busy_note = None;
@@ -277,6 +290,29 @@ impl App {
                 }
                 self.read_generation = generation;
                 return self.on_loaded(r);
+            }
+            Msg::Doctor(report) => {
+                if let Some(Modal::Doctor(d)) = &mut self.modal {
+                    d.set(report);
+                }
+            }
+            Msg::ClosedConnection(r) => {
+                match r {
+                    Ok(done) => cx.success(format!(
+                        "Close Connection set on {} (backup: {})",
+                        done.changed.join(", "),
+                        done.backup
+                            .as_ref()
+                            .map(|b| b.display().to_string())
+                            .unwrap_or_default()
+                    )),
+                    Err(e) => cx.error(e.message),
+                }
+                // The doctor again, to show the result.
+                if self.modal.is_none() {
+                    self.modal = Some(Modal::Doctor(Box::default()));
+                }
+                return vec![Effect::Load, Effect::Doctor];
             }
             Msg::Published(r) => match r {
                 Ok(n) => cx.success(format!(

@@ -7,7 +7,7 @@ use crate::setup::actions::{AccountOutcome, AccountSpec, CloudMode, CloudOutcome
 use crate::setup::console::{ConsoleCredential, ConsoleCreds};
 use crate::setup::lifecycle::{ChangeDone, UpdatePlan, UpdateRequest};
 use crate::setup::migrate::{MigrateRequest, MigrationDone, MigrationPlan};
-use crate::setup::service::{CertDone, QueueOp, UpgradeDone, UpgradePreview};
+use crate::setup::service::{CertDone, CloseConnectionDone, QueueOp, UpgradeDone, UpgradePreview};
 use crate::setup::{ErrorClass, Integration, LogLine, SetupError, TestResult};
 use secrecy::{SecretSlice, SecretString};
 use std::time::Duration;
@@ -81,6 +81,10 @@ pub enum Msg {
     UpdatePlanned(UiResult<UpdatePlan>, Option<SecretString>),
     AccountChanged(UiResult<ChangeDone>, &'static str),
     UpgradeDone(UiResult<Box<UpgradeDone>>),
+    /// The doctor's report.
+    Doctor(Box<crate::doctor::Report>),
+    /// Close Connection set (from the doctor).
+    ClosedConnection(UiResult<CloseConnectionDone>),
 }
 
 /// Work for the runtime.
@@ -119,7 +123,12 @@ pub enum Effect {
     MonitorRefresh,
     FetchLog(String),
     Queue(String, QueueOp),
-    PlanUpgrade,
+    /// Plan the upgrade of this tenant (`None`: the current integration's).
+    PlanUpgrade(Option<String>),
+    /// Run every doctor check (with one Test Connection).
+    Doctor,
+    /// Set Close Connection on the agents that lack it (backed up first).
+    CloseConnection,
     /// The sandbox Console's values of this credential (for the migration dialog).
     FetchCredential {
         client_id: String,

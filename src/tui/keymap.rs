@@ -241,6 +241,7 @@ impl Default for Keymap {
                     Refresh,
                     true,
                 ),
+                b(Scope::Normal, &[Key::ch('D')], Doctor, true),
                 b(Scope::Normal, &[Key::ch('1')], GotoCertificate, false),
                 b(Scope::Normal, &[Key::ch('2')], GotoAccount, false),
                 b(Scope::Normal, &[Key::ch('3')], GotoCloud, false),

@@ -12,6 +12,7 @@
 
 pub mod action;
 pub mod app;
+pub mod doctor;
 pub mod effect;
 pub mod form;
 pub mod keymap;

@@ -34,6 +34,8 @@ pub enum Modal {
     Migrate(Box<MigrateDialog>),
     /// Any other change that needs a typed word: what happens, then the effect.
     Confirm(Box<ConfirmDialog>),
+    /// The doctor's report, with fixes.
+    Doctor(Box<super::doctor::DoctorPanel>),
 }
 
 /// A change that needs a typed word before it runs.
@@ -94,11 +96,15 @@ pub struct LogPane {
 }
 
 /// What a key did to the dialog.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum ModalOut {
     Keep,
     Close,
     Quit,
+    /// Close, and open this dialog instead.
+    Replace(Box<Modal>),
+    /// Close, go to the tab and take the action there (its checks and dialogs apply).
+    Goto(super::tabs::Tab, Action),
 }
 
 fn typed_key(typed: &mut String, ev: KeyEvent) {
@@ -121,6 +127,7 @@ impl Modal {
             Modal::Log(_) => vec![Scope::Global, Scope::Pane],
             Modal::Migrate(d) => d.scopes(),
             Modal::Confirm(_) => vec![Scope::Global, Scope::Editing],
+            Modal::Doctor(_) => vec![Scope::Global, Scope::Pane, Scope::Normal],
         }
     }
 
@@ -139,6 +146,7 @@ impl Modal {
                 vec![Hint::on(Action::Activate), Hint::on(Action::Back)]
             }
             Modal::Migrate(d) => d.hints(),
+            Modal::Doctor(d) => d.hints(),
         }
     }
 
@@ -150,6 +158,7 @@ impl Modal {
         cx: &mut Shared,
     ) -> (ModalOut, Vec<Effect>) {
         match self {
+            Modal::Doctor(d) => d.on_action(action, cx),
             Modal::Migrate(d) => {
                 let (close, effects) = d.on_key(ev, action, cx);
                 (
@@ -259,6 +268,7 @@ impl Modal {
             Modal::Upgrade(u) => draw_upgrade(f, area, u, cx.tick, theme),
             Modal::Migrate(d) => d.draw(f, area, cx, theme),
             Modal::Confirm(c) => draw_confirm_change(f, area, c, theme),
+            Modal::Doctor(d) => d.draw(f, area, cx, theme),
         }
     }
 }

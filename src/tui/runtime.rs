@@ -200,11 +200,31 @@ impl Runtime {
                     p.refresh();
                 }
             }
-            Effect::PlanUpgrade => {
+            Effect::PlanUpgrade(tenant) => {
                 let root = self.backup_root.clone();
                 tokio::spawn(async move {
-                    let r = ui(setup.upgrade_preview(None, &root, false).await);
+                    let r = ui(setup.upgrade_preview(tenant.as_deref(), &root, false).await);
                     let _ = tx.send(Msg::UpgradePlanned(r));
+                });
+            }
+            Effect::Doctor => {
+                let tenant = self.tenant.clone();
+                tokio::spawn(async move {
+                    let r = setup.doctor(tenant.as_deref(), true).await;
+                    let _ = tx.send(Msg::Doctor(Box::new(r)));
+                });
+            }
+            Effect::CloseConnection => {
+                let root = self.backup_root.clone();
+                let tenant = self.tenant.clone();
+                self.spawn_op(Interrupt::Anywhere, async move {
+                    let r = async {
+                        let t = setup.resolve_tenant(tenant.as_deref()).await?;
+                        let plan = setup.close_connection_plan(&t).await?;
+                        setup.close_connection(&plan, &root).await
+                    }
+                    .await;
+                    let _ = tx.send(Msg::ClosedConnection(ui(r)));
                 });
             }
             Effect::RunUpgrade(preview) => {

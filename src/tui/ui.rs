@@ -192,7 +192,7 @@ fn draw_hints(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let scopes = app.scopes();
     let label = |h: &super::tabs::Hint| {
         let key = app.keymap.key_label(h.action, &scopes).unwrap_or_default();
-        (key, h.action.hint())
+        (key, h.label.unwrap_or(h.action.hint()))
     };
     let width = |hs: &[super::tabs::Hint]| -> usize {
         hs.iter()

@@ -178,7 +178,7 @@ impl CloudTab {
                 backup_root: cx.backup_root.clone(),
                 ..UpgradeDialog::default()
             })),
-            Out::Effect(Effect::PlanUpgrade),
+            Out::Effect(Effect::PlanUpgrade(None)),
         ]
     }
 

@@ -73,17 +73,24 @@ impl From<Effect> for Out {
 pub struct Hint {
     pub action: Action,
     pub enabled: bool,
+    /// What the action does here, when it is not its usual word (⏎ "fix" in the doctor).
+    pub label: Option<&'static str>,
 }
 
 impl Hint {
     pub fn on(action: Action) -> Hint {
-        Hint {
-            action,
-            enabled: true,
-        }
+        Hint::when(action, true)
     }
     pub fn when(action: Action, enabled: bool) -> Hint {
-        Hint { action, enabled }
+        Hint {
+            action,
+            enabled,
+            label: None,
+        }
+    }
+    pub fn named(mut self, label: &'static str) -> Hint {
+        self.label = Some(label);
+        self
     }
 }
 

@@ -1,0 +1,238 @@
+//! The doctor overlay (`D` from any tab): the same report as `brandlink doctor`, one line per
+//! check, the selected one's cause, fix and command below, and ⏎ to apply the fix brandlink
+//! has for it (behind the usual confirmation; never in read-only mode).
+
+use super::action::Action;
+use super::effect::Effect;
+use super::modal::{ConfirmDialog, Modal, ModalOut, UpgradeDialog};
+use super::state::Shared;
+use super::tabs::{Hint, Tab};
+use super::theme::Theme;
+use super::widgets::{centered, spinner};
+use crate::doctor::{Finding, Remedy, Report, Status};
+use crate::setup::service::QueueOp;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+#[derive(Debug, Default)]
+pub struct DoctorPanel {
+    /// `None` while the checks run.
+    pub report: Option<Box<Report>>,
+    pub selected: usize,
+}
+
+impl DoctorPanel {
+    /// Opens on the first finding that is not ok.
+    pub fn set(&mut self, report: Box<Report>) {
+        self.selected = report
+            .findings
+            .iter()
+            .position(|f| matches!(f.status, Status::Fail | Status::Warn))
+            .unwrap_or(0);
+        self.report = Some(report);
+    }
+
+    fn finding(&self) -> Option<&Finding> {
+        self.report.as_ref()?.findings.get(self.selected)
+    }
+
+    pub fn hints(&self) -> Vec<Hint> {
+        let fix = self.finding().is_some_and(|f| f.remedy.is_some());
+        vec![
+            Hint::on(Action::Up),
+            Hint::on(Action::Down),
+            Hint::when(Action::Activate, fix).named("fix…"),
+            Hint::on(Action::Refresh).named("check again"),
+            Hint::on(Action::Back),
+        ]
+    }
+
+    pub fn on_action(
+        &mut self,
+        action: Option<Action>,
+        cx: &mut Shared,
+    ) -> (ModalOut, Vec<Effect>) {
+        let n = self.report.as_ref().map_or(0, |r| r.findings.len());
+        match action {
+            Some(Action::Up) => self.selected = self.selected.saturating_sub(1),
+            Some(Action::Down) => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
+            Some(Action::Refresh) if self.report.is_some() => {
+                self.report = None;
+                return (ModalOut::Keep, vec![Effect::Doctor]);
+            }
+            Some(Action::Back) => return (ModalOut::Close, vec![]),
+            Some(Action::Activate) => return self.apply(cx),
+            _ => {}
+        }
+        (ModalOut::Keep, vec![])
+    }
+
+    /// The selected finding's fix, behind a confirmation.
+    fn apply(&mut self, cx: &mut Shared) -> (ModalOut, Vec<Effect>) {
+        let Some(remedy) = self.finding().and_then(|f| f.remedy.clone()) else {
+            if let Some(c) = self.finding().and_then(|f| f.command.clone()) {
+                cx.info(format!("no fix from here: run `{c}`"));
+            }
+            return (ModalOut::Keep, vec![]);
+        };
+        if cx.refuse_read_only("the doctor's fixes are off") {
+            return (ModalOut::Keep, vec![]);
+        }
+        if let Some(b) = &cx.busy {
+            let text = format!("wait: {b} is still running (esc cancels)");
+            cx.info(text);
+            return (ModalOut::Keep, vec![]);
+        }
+        match remedy {
+            Remedy::CloseConnection(ids) => {
+                let mut lines = vec![format!(
+                    "Set Close Connection (protocolHTTPConnectionClose=true) on {} agents:",
+                    ids.len()
+                )];
+                lines.extend(ids.iter().map(|id| format!("  {id}")));
+                lines.push(format!(
+                    "Each agent is backed up first, in a new folder in {}; `brandlink restore --from <folder>` sets it back.",
+                    cx.backup_root.display()
+                ));
+                let dialog = ConfirmDialog::new(
+                    "Close Connection",
+                    lines,
+                    "close",
+                    "setting Close Connection",
+                    Effect::CloseConnection,
+                );
+                (
+                    ModalOut::Replace(Box::new(Modal::Confirm(Box::new(dialog)))),
+                    vec![],
+                )
+            }
+            Remedy::Migrate => (ModalOut::Goto(Tab::Account, Action::Migrate), vec![]),
+            Remedy::Upgrade(tenant) => {
+                let dialog = UpgradeDialog {
+                    backup_root: cx.backup_root.clone(),
+                    ..UpgradeDialog::default()
+                };
+                (
+                    ModalOut::Replace(Box::new(Modal::Upgrade(dialog))),
+                    vec![Effect::PlanUpgrade(Some(tenant))],
+                )
+            }
+            Remedy::Resume(ids) => {
+                cx.info(format!("resuming {}", ids.join(", ")));
+                let effects = ids
+                    .into_iter()
+                    .map(|id| Effect::Queue(id, QueueOp::Resume))
+                    .chain([Effect::Doctor])
+                    .collect();
+                self.report = None;
+                (ModalOut::Keep, effects)
+            }
+        }
+    }
+
+    pub fn draw(&self, f: &mut Frame, area: Rect, cx: &Shared, theme: &Theme) {
+        let r = centered(
+            area,
+            area.width.saturating_sub(4).min(120),
+            area.height.saturating_sub(2),
+        );
+        f.render_widget(Clear, r);
+        let Some(report) = &self.report else {
+            let p = Paragraph::new(Line::styled(
+                format!(
+                    "{} checking the integration (one Test Connection)…",
+                    spinner(cx.tick)
+                ),
+                theme.dim,
+            ))
+            .block(
+                Block::bordered()
+                    .title(" Doctor ")
+                    .border_style(theme.border),
+            );
+            f.render_widget(p, r);
+            return;
+        };
+        let style = |s: Status| -> Style {
+            match s {
+                Status::Ok => theme.ok,
+                Status::Skip => theme.dim,
+                Status::Warn => theme.warn,
+                Status::Fail => theme.error,
+            }
+        };
+        let block = Block::bordered()
+            .title(format!(
+                " Doctor — {} ",
+                report.summary().trim_start_matches("doctor: ")
+            ))
+            .border_style(style(report.worst()));
+        let inner = block.inner(r);
+        f.render_widget(block, r);
+        let detail_h = 8u16.min(inner.height / 2);
+        let [list, _, detail] = Layout::vertical([
+            Constraint::Min(1),
+            Constraint::Length(1),
+            Constraint::Length(detail_h),
+        ])
+        .areas(inner);
+        let width = report
+            .findings
+            .iter()
+            .map(|f| f.id.len())
+            .max()
+            .unwrap_or(0);
+        let rows = usize::from(list.height);
+        let start = self.selected.saturating_sub(rows.saturating_sub(1));
+        let lines: Vec<Line> = report
+            .findings
+            .iter()
+            .enumerate()
+            .skip(start)
+            .take(rows)
+            .map(|(i, fd)| {
+                let mut spans = vec![
+                    Span::styled(format!("{} ", fd.status.mark()), style(fd.status)),
+                    Span::styled(format!("{:<width$}  ", fd.id), theme.dim),
+                    Span::raw(fd.finding.clone()),
+                ];
+                if i == self.selected {
+                    for s in &mut spans {
+                        s.style = s.style.patch(theme.selected);
+                    }
+                }
+                Line::from(spans)
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines), list);
+        let mut d = Vec::new();
+        if let Some(fd) = self.finding() {
+            d.push(Line::styled(fd.finding.clone(), style(fd.status)));
+            for (label, value) in [("why", &fd.cause), ("fix", &fd.fix), ("run", &fd.command)] {
+                if let Some(v) = value {
+                    d.push(Line::from(vec![
+                        Span::styled(format!("{label}: "), theme.key),
+                        Span::raw(v.clone()),
+                    ]));
+                }
+            }
+            if let Some(s) = fd.source {
+                d.push(Line::styled(format!("see: {s}"), theme.dim));
+            }
+            if fd.remedy.is_some() {
+                d.push(Line::styled(
+                    if cx.read_only {
+                        "read-only mode: the fix is not offered here"
+                    } else {
+                        "⏎ applies the fix (after a confirmation)"
+                    },
+                    theme.title,
+                ));
+            }
+        }
+        f.render_widget(Paragraph::new(d).wrap(Wrap { trim: false }), detail);
+    }
+}
