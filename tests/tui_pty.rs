@@ -479,3 +479,62 @@ fn the_terminal_is_restored_after_a_panic_and_after_an_error() {
         assert_eq!(cursor.trim(), "1", "{fault}: the cursor is visible again");
     }
 }
+
+#[test]
+fn the_doctor_opens_from_any_tab_and_applies_a_fix() {
+    if !have_tools() {
+        return;
+    }
+    let (tmux, dir) = Tmux::demo(
+        "brandlink-doctor",
+        100,
+        32,
+        "demo --scenario configured --mishap paused_queue; echo EXIT=$?; sleep 60",
+    );
+    tmux.wait_for("● connected", 30);
+    tmux.keys(&["2", "D"]);
+    let screen = tmux.wait_for("Doctor — ", 30);
+    assert!(screen.contains("! queues.paused"), "{screen}");
+    assert!(screen.contains("! agents.close-connection"), "{screen}");
+    assert!(
+        screen.contains("⏎ fix…"),
+        "the hint bar says what ⏎ does: {screen}"
+    );
+    // Close Connection: select it, confirm, and the doctor runs again with it set.
+    for _ in 0..12 {
+        if tmux
+            .screen()
+            .contains("run: brandlink agents --close-connection")
+        {
+            break;
+        }
+        tmux.keys(&["j"]);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Type close", 15);
+    tmux.text("close");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("✓ agents.close-connection", 30);
+    assert!(
+        std::fs::read_dir(dir.path().join("brandlink").join("backups"))
+            .unwrap()
+            .flatten()
+            .any(|d| d.file_name().to_string_lossy().contains("close-connection")),
+        "the agents were backed up first"
+    );
+    // The paused queue: ⏎ resumes it.
+    for _ in 0..20 {
+        if tmux.screen().contains("resume it when") {
+            break;
+        }
+        tmux.keys(&["j"]);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("✓ queues.paused", 30);
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+    let end = tmux.wait_for("EXIT=", 15);
+    assert!(end.contains("EXIT=0"), "{end}");
+}

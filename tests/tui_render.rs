@@ -669,7 +669,7 @@ fn upgrade_from_the_cloud_tab() {
     a.on_action(Action::GotoCloud);
     assert!(matches!(
         a.on_key(key('u')).as_slice(),
-        [Effect::PlanUpgrade]
+        [Effect::PlanUpgrade(None)]
     ));
     assert!(matches!(a.modal, Some(Modal::Upgrade(_))));
     let plan = Plan {
@@ -1284,4 +1284,65 @@ fn the_demo_publishes_samples_from_the_replication_tab() {
     b.on_action(Action::GotoReplication);
     assert!(!render(&b).contains("P publish"));
     assert!(b.on_key(key('P')).is_empty());
+}
+
+#[test]
+fn the_doctor_overlay() {
+    use brandlink::doctor::{Finding, Remedy, Report};
+    let mut a = loaded(configured(), false);
+    let effects = a.on_action(Action::Doctor);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Doctor]),
+        "{effects:?}"
+    );
+    let waiting = render_with(&a, 80, 24, &Theme::new(true))
+        .backend()
+        .to_string();
+    assert!(waiting.contains("checking the integration"), "{waiting}");
+    let findings = vec![
+        Finding::ok("aem", "Adobe Experience Manager (6.5.22.0), credentials accepted, all 612 bundles active"),
+        Finding::ok("ims.config", "one Brand Portal IMS configuration: Brand Portal (OAuth Server-to-Server)"),
+        Finding::fail("ims.token", "Test Connection on mp_replication failed: IMS refuses the stored client secret")
+            .cause("IMS refuses the client secret AEM stores (wrong, or rotated in the Console)")
+            .fix("copy the current client secret from the Developer Console into the IMS configuration")
+            .command("brandlink account update --secret"),
+        Finding::warn("agents.close-connection", "Close Connection is off on 4 of 4 agents: mp_replication, mp_replication_1b89, mp_replication_77aa, mp_replication_9c01")
+            .cause("Adobe asks for it on all four")
+            .fix("set Close Connection on all four")
+            .command("brandlink agents --close-connection")
+            .remedy(Remedy::CloseConnection(vec!["mp_replication".into()])),
+        Finding::skip("jwt.certificate", "not needed: OAuth Server-to-Server uses no key pair"),
+    ];
+    let report =
+        Report::from_findings("http://localhost:4502", None, 1_800_000_000, true, findings);
+    a.on_msg(Msg::Doctor(Box::new(report)));
+    insta::assert_snapshot!(
+        "doctor",
+        render_with(&a, 80, 24, &Theme::new(true))
+            .backend()
+            .to_string()
+    );
+    // It opened on the first failure, which has no fix of brandlink's: ⏎ names the command.
+    a.on_action(Action::Activate);
+    assert!(matches!(a.modal, Some(Modal::Doctor(_))));
+    // The warning below has one: ⏎ asks for confirmation first.
+    a.on_action(Action::Down);
+    a.on_action(Action::Activate);
+    assert!(matches!(a.modal, Some(Modal::Confirm(_))), "{:?}", a.modal);
+    a.on_action(Action::Back);
+    assert!(a.modal.is_none());
+    // Read-only: offered, never applied.
+    let mut r = loaded(configured(), false);
+    r.shared.read_only = true;
+    r.on_action(Action::Doctor);
+    let findings = vec![
+        Finding::warn("queues.paused", "paused: mp_replication")
+            .remedy(Remedy::Resume(vec!["mp_replication".into()])),
+    ];
+    r.on_msg(Msg::Doctor(Box::new(Report::from_findings(
+        "u", None, 0, true, findings,
+    ))));
+    let effects = r.on_action(Action::Activate);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(matches!(r.modal, Some(Modal::Doctor(_))));
 }

@@ -188,17 +188,22 @@ impl Report {
         }
     }
 
-    /// One line: `doctor: 14 ok, 1 warning, 0 failures` (and the first failure).
-    pub fn summary(&self) -> String {
+    /// `14 ok, 1 warning, 0 failures`.
+    pub fn counts_line(&self) -> String {
         let c = self.counts;
         let plural =
             |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-        let mut s = format!(
-            "doctor: {} ok, {}, {}",
+        format!(
+            "{} ok, {}, {}",
             c.ok,
             plural(c.warn, "warning", "warnings"),
             plural(c.fail, "failure", "failures")
-        );
+        )
+    }
+
+    /// One line: `doctor: 14 ok, 1 warning, 0 failures` (and the first failure).
+    pub fn summary(&self) -> String {
+        let mut s = format!("doctor: {}", self.counts_line());
         if let Some(f) = self.findings.iter().find(|f| f.status == Status::Fail) {
             s.push_str(&format!(" — {}", f.finding));
         }

@@ -136,7 +136,7 @@ impl DoctorPanel {
     pub fn draw(&self, f: &mut Frame, area: Rect, cx: &Shared, theme: &Theme) {
         let r = centered(
             area,
-            area.width.saturating_sub(4).min(120),
+            area.width.saturating_sub(2).min(130),
             area.height.saturating_sub(2),
         );
         f.render_widget(Clear, r);
@@ -165,10 +165,7 @@ impl DoctorPanel {
             }
         };
         let block = Block::bordered()
-            .title(format!(
-                " Doctor — {} ",
-                report.summary().trim_start_matches("doctor: ")
-            ))
+            .title(format!(" Doctor — {} ", report.counts_line()))
             .border_style(style(report.worst()));
         let inner = block.inner(r);
         f.render_widget(block, r);
