@@ -273,11 +273,26 @@ async fn a_retired_jwt_is_diagnosed_and_passes_after_the_migration() {
         ..common::config(Scenario::JwtRetired)
     })
     .await;
-    let r = diagnose(&e).await;
+    // The engine soon tries to deliver with the dead JWT and the queues block.
+    let r = common::eventually(20, "the queues block", || async {
+        let r = diagnose(&e).await;
+        (check(&r, "queues.blocked").status != Status::Ok).then_some(r)
+    })
+    .await;
     let f = check(&r, "ims.token");
     assert_eq!(f.status, Status::Fail, "{f:#?}");
     assert_eq!(f.command.as_deref(), Some("brandlink account migrate"));
     assert_eq!(check(&r, "ims.credential").status, Status::Warn);
+    let blocked = check(&r, "queues.blocked");
+    assert_eq!(
+        blocked.status,
+        Status::Fail,
+        "credentials do not heal: {blocked:#?}"
+    );
+    assert_eq!(
+        blocked.command.as_deref(),
+        Some("brandlink account migrate")
+    );
     let ims = check(&r, "ims.config");
     assert_eq!(
         ims.status,
@@ -372,4 +387,40 @@ async fn a_fresh_author_and_an_unreachable_one() {
             .contains("401"),
         "{v}"
     );
+}
+
+/// Items that have waited long and been tried often, while the tenant is down; and a cloud
+/// configuration naming an IMS configuration that is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn old_items_retried_heads_and_a_missing_ims_configuration() {
+    let e = common::start(Scenario::Configured).await;
+    let r = diagnose(&e).await;
+    assert_eq!(check(&r, "queues.retries").status, Status::Ok);
+    assert_eq!(check(&r, "queues.oldest").status, Status::Ok);
+    assert_eq!(check(&r, "cloud.ims-config").status, Status::Ok);
+    e.set_faults(json!({"tenant_outage": true})).await;
+    mishap(&e, "stuck_items").await;
+    let r = diagnose(&e).await;
+    let f = check(&r, "queues.retries");
+    assert_eq!(f.status, Status::Warn, "{f:#?}");
+    assert!(f.finding.contains("7 times"), "{f:#?}");
+    let f = check(&r, "queues.oldest");
+    assert_eq!(f.status, Status::Warn, "{f:#?}");
+    assert!(f.finding.contains("20 minutes"), "{f:#?}");
+
+    let clouds = e.json("/sandbox/control/state").await;
+    let path = clouds["cloudConfigs"][0]["path"]
+        .as_str()
+        .expect("a cloud configuration")
+        .to_string();
+    let r = e
+        .post(&format!("{path}/jcr:content"))
+        .form(&[("imsConfig", "gone-long-ago")])
+        .send()
+        .await
+        .expect("post");
+    assert!(r.status().is_success(), "{}", r.status());
+    let f = check(&diagnose(&e).await, "cloud.ims-config").clone();
+    assert_eq!(f.status, Status::Fail, "{f:#?}");
+    assert!(f.finding.contains("gone-long-ago"), "{f:#?}");
 }

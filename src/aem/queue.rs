@@ -241,6 +241,27 @@ impl AemClient {
                 source: DepthSource::Jmx,
             };
         }
+        self.depth_without_jmx(id, status).await
+    }
+
+    /// `queue.json` and the JMX MBean at once (one round trip); the agent page only when JMX
+    /// gives no count.
+    pub async fn queue_and_depth(&self, id: &str) -> Result<(QueueStatus, Depth), AemError> {
+        let (queue, jmx) = tokio::join!(self.queue(id), self.jmx_agent(id));
+        let q = queue?;
+        let depth = match jmx.ok().and_then(|j| j.queue_num_entries) {
+            Some(n) => Depth {
+                count: n,
+                at_least: false,
+                source: DepthSource::Jmx,
+            },
+            None => self.depth_without_jmx(id, &q).await,
+        };
+        Ok((q, depth))
+    }
+
+    /// The depth from the agent page, else from `queue.json` (a lower bound when capped).
+    async fn depth_without_jmx(&self, id: &str, status: &QueueStatus) -> Depth {
         if let Ok(page) = self.get(&format!("{}.html", agent_path(id))).await {
             let text = page.text();
             if let Some(n) = parse_pending_from_page(&text) {

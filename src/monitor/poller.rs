@@ -5,7 +5,6 @@
 //! listens any more.
 
 use super::model::{QueueView, Snapshot};
-use crate::aem::queue::{Depth, DepthSource};
 use crate::aem::{AemClient, Retry};
 use rand::Rng;
 use std::time::Duration;
@@ -65,20 +64,9 @@ pub async fn poll_once(client: &AemClient, agent: &str) -> Snapshot {
 
 /// As [`poll_once`], with the retry policy of a failed poll.
 async fn poll_agent(client: &AemClient, agent: &str) -> (Snapshot, Option<Retry>) {
-    let (queue, jmx) = tokio::join!(client.queue(agent), client.jmx_agent(agent));
     let mut retry = None;
-    let result = match queue {
-        Ok(q) => {
-            let depth = match jmx.ok().and_then(|j| j.queue_num_entries) {
-                Some(n) => Depth {
-                    count: n,
-                    at_least: false,
-                    source: DepthSource::Jmx,
-                },
-                None => client.queue_depth(agent, &q).await,
-            };
-            Ok(QueueView::from_status(q, depth))
-        }
+    let result = match client.queue_and_depth(agent).await {
+        Ok((q, depth)) => Ok(QueueView::from_status(q, depth)),
         Err(e) => {
             retry = Some(e.retry());
             Err(e.to_string())

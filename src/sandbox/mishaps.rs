@@ -37,6 +37,9 @@ pub enum Mishap {
     WrongSecret,
     /// One Brand Portal queue paused.
     PausedQueue,
+    /// Items queued 20 minutes ago at the head of one queue, tried 7 times and blocked: a
+    /// queue that has been failing for a while (pair it with a fault to keep it failing).
+    StuckItems,
 }
 
 impl Mishap {
@@ -51,6 +54,7 @@ impl Mishap {
             Mishap::MissingMacUser,
             Mishap::WrongSecret,
             Mishap::PausedQueue,
+            Mishap::StuckItems,
         ]
     }
 }
@@ -86,6 +90,10 @@ fn bp_provider_pid(w: &World) -> Option<String> {
         .values()
         .find(|c| c.pid == id || c.get("name") == Some(id.as_str()))
         .map(|c| c.pid.clone())
+}
+
+fn rt_retry(w: &World, id: &str) -> i64 {
+    w.agent(id).map_or(60_000, |a| a.retry_delay_ms)
 }
 
 /// Applies one mishap; says what changed.
@@ -226,6 +234,27 @@ pub fn apply(w: &mut World, m: Mishap) -> Result<String, String> {
             rt.paused = true;
             rt.log(now, "Queue paused");
             format!("queue of {id} paused")
+        }
+        Mishap::StuckItems => {
+            let ids = need_agents(w)?;
+            let id = ids.first().cloned().unwrap_or_default();
+            let since = now - 20 * 60_000;
+            let retry = rt_retry(w, &id);
+            let rt = w.runtime(&id);
+            for i in (0..5).rev() {
+                rt.queue.push_front(super::state::QueueItem {
+                    id: format!("stuck/{i}"),
+                    path: format!("/content/dam/wknd/en/stuck/asset-{i}.jpg"),
+                    time: since + i64::from(i) * 1000,
+                    userid: "admin".into(),
+                    action: "Activate".into(),
+                    last_processed: now - 30_000,
+                    num_processed: if i == 0 { 7 } else { 0 },
+                });
+            }
+            rt.next_retry_ms = now + retry;
+            rt.log(now - 30_000, "sent. Response: 503 Service Unavailable");
+            format!("5 items queued on {id} for 20 minutes, the first tried 7 times")
         }
     };
     w.bump();

@@ -187,7 +187,7 @@ fn control(world: &Shared, req: &Request) -> Response {
         }
         _ => http::json(
             404,
-            &json!({"error": "unknown control endpoint; try /sandbox/control/faults or /sandbox/control/state"}),
+            &json!({"error": "unknown control endpoint; try /sandbox/control/faults, /sandbox/control/mishaps or /sandbox/control/state"}),
         ),
     }
 }

@@ -307,27 +307,74 @@ impl Integration {
         tenant: Option<&str>,
         ims: Option<&str>,
     ) -> Result<Integration, AemError> {
-        // Readiness first: it tells "not an AEM" and bad credentials apart from the rest.
-        let readiness = client.readiness().await?;
-        let oauth_support = OauthSupport::detect(&readiness);
-        let (user, providers, customizers, clouds) = tokio::try_join!(
+        // Everything that does not depend on another answer goes out at once; readiness's
+        // error comes first, as it tells "not an AEM" and bad credentials apart from the rest.
+        let (readiness, user, providers, customizers, clouds, agents) = tokio::join!(
+            client.readiness(),
             client.find_user(BP_SERVICE_USER),
             client.factory_configs(PROVIDER_FACTORY),
             client.factory_configs(CUSTOMIZER_FACTORY),
             client.cloud_configs(),
-        )?;
-        let keystore = match &user {
-            Some(path) => client.keystore(path).await?,
-            None => KeystoreInfo {
-                exists: false,
-                aliases: vec![],
-            },
-        };
+            client.agents(),
+        );
+        let readiness = readiness?;
+        let (user, providers, customizers, clouds) = (user?, providers?, customizers?, clouds?);
+        let oauth_support = OauthSupport::detect(&readiness);
         let mut ims_configs: Vec<ImsConfig> = providers
             .iter()
             .map(|p| ImsConfig::from_osgi(p, &customizers))
             .collect();
         mark_brand_portal(&mut ims_configs, &clouds, ims);
+        let tenant_url = tenant
+            .map(|t| t.trim_end_matches('/').to_string())
+            .or_else(|| {
+                crate::aem::cloud::current(&clouds)
+                    .map(|c| c.tenant_url.trim_end_matches('/').to_string())
+            });
+        let infos: Vec<AgentInfo> = match &tenant_url {
+            Some(t) => {
+                let prefix = format!("{}/", crate::aem::agents::normalize_tenant(t));
+                agents?
+                    .into_iter()
+                    .filter(|a| a.transport_uri.to_ascii_lowercase().starts_with(&prefix))
+                    .collect()
+            }
+            None => vec![],
+        };
+        // Then what depends on those answers, again at once.
+        let keystore = async {
+            match &user {
+                Some(path) => client.keystore(path).await,
+                None => Ok(KeystoreInfo {
+                    exists: false,
+                    aliases: vec![],
+                }),
+            }
+        };
+        let states = futures::future::join_all(infos.into_iter().map(|info| async move {
+            match client.queue_and_depth(&info.id).await {
+                Ok((q, depth)) => AgentState {
+                    info,
+                    queue: Some(q),
+                    depth: Some(depth),
+                    error: None,
+                },
+                Err(e) => AgentState {
+                    info,
+                    queue: None,
+                    depth: None,
+                    error: Some(e.to_string()),
+                },
+            }
+        }));
+        let macs = async {
+            match &tenant_url {
+                Some(t) => client.mac_users(&tenant_label(t)).await.unwrap_or_default(),
+                None => vec![],
+            }
+        };
+        let (keystore, agents, mac_users) = tokio::join!(keystore, states, macs);
+        let keystore = keystore?;
         let wanted_alias = ims_configs
             .iter()
             .filter(|c| c.is_brand_portal())
@@ -346,40 +393,6 @@ impl Integration {
                 days_left: parse_java_date(&leaf.not_after).map(|t| (t - now).div_euclid(86_400)),
             })
         });
-        let tenant_url = tenant
-            .map(|t| t.trim_end_matches('/').to_string())
-            .or_else(|| {
-                crate::aem::cloud::current(&clouds)
-                    .map(|c| c.tenant_url.trim_end_matches('/').to_string())
-            });
-        let (agents, mac_users) = match &tenant_url {
-            Some(t) => {
-                let infos = client.brand_portal_agents(t).await?;
-                let states = futures::future::join_all(infos.into_iter().map(|info| async move {
-                    match client.queue(&info.id).await {
-                        Ok(q) => {
-                            let depth = client.queue_depth(&info.id, &q).await;
-                            AgentState {
-                                info,
-                                queue: Some(q),
-                                depth: Some(depth),
-                                error: None,
-                            }
-                        }
-                        Err(e) => AgentState {
-                            info,
-                            queue: None,
-                            depth: None,
-                            error: Some(e.to_string()),
-                        },
-                    }
-                }))
-                .await;
-                let macs = client.mac_users(&tenant_label(t)).await.unwrap_or_default();
-                (states, macs)
-            }
-            None => (vec![], vec![]),
-        };
         Ok(Integration {
             aem_url: client.base_url().to_string(),
             read_at: now,

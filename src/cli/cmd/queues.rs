@@ -146,10 +146,9 @@ fn rows(model: &MonitorModel) -> Vec<QueueRow> {
 
 pub async fn run(ctx: &Context, a: &QueuesArgs) -> Result<Report, CliError> {
     let setup = ctx.setup()?;
-    let tenant = setup
-        .resolve_tenant(ctx.tenant_or(&a.tenant).as_deref())
+    let (tenant, ids) = setup
+        .tenant_and_agent_ids(ctx.tenant_or(&a.tenant).as_deref())
         .await?;
-    let ids = setup.agent_ids(&tenant).await?;
     let mut model = MonitorModel::new(&ids, AlertRules::default());
     if !a.watch {
         for snap in poll_cycle(setup.client(), &ids).await {

@@ -35,7 +35,13 @@ fn mark(status: &StepStatus) -> &'static str {
 
 pub async fn run(ctx: &Context, a: &StatusArgs) -> Result<Report, CliError> {
     let setup = ctx.setup()?;
-    let integ = setup.snapshot(ctx.tenant_or(&a.tenant).as_deref()).await?;
+    let tenant = ctx.tenant_or(&a.tenant);
+    // The doctor reads beside the snapshot (no Test Connection: status changes nothing).
+    let (integ, doctor) = tokio::join!(
+        setup.snapshot(tenant.as_deref()),
+        setup.doctor(tenant.as_deref(), false)
+    );
+    let integ = integ?;
     let steps = integ.steps();
     let ok = integ.readiness.ready() && integ.healthy();
     let mut text = format!(
@@ -89,9 +95,6 @@ pub async fn run(ctx: &Context, a: &StatusArgs) -> Result<Report, CliError> {
             ));
         }
     }
-    let doctor = setup
-        .doctor(ctx.tenant_or(&a.tenant).as_deref(), false)
-        .await;
     text.push_str(&format!(
         "{} (brandlink doctor for details and Test Connection)\n",
         doctor.summary()

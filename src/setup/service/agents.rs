@@ -50,6 +50,23 @@ impl Setup {
             .collect())
     }
 
+    /// The tenant (given, else the cloud configuration's) and its Brand Portal agent ids, both
+    /// read at once (one round trip).
+    pub async fn tenant_and_agent_ids(
+        &self,
+        given: Option<&str>,
+    ) -> Result<(String, Vec<String>), SetupError> {
+        let (tenant, agents) = tokio::join!(self.resolve_tenant(given), self.client.agents());
+        let tenant = tenant?;
+        let prefix = format!("{}/", crate::aem::agents::normalize_tenant(&tenant));
+        let ids = agents?
+            .into_iter()
+            .filter(|a| a.transport_uri.to_ascii_lowercase().starts_with(&prefix))
+            .map(|a| a.id)
+            .collect();
+        Ok((tenant, ids))
+    }
+
     /// The tenant's agents with warnings, and Test Connection on all of them when `test`.
     pub async fn agents(&self, tenant: &str, test: bool) -> Result<AgentsReport, SetupError> {
         let list = self.client.brand_portal_agents(tenant).await?;
