@@ -581,6 +581,12 @@ fn close_connection(ev: &Evidence) -> Finding {
     if ev.agents.is_empty() {
         return Finding::skip(id, "no Brand Portal agents");
     }
+    if current_cloud(ev).is_some_and(|c| c.legacy) {
+        return Finding::skip(
+            id,
+            "the agents of a legacy integration: replace it first (cloud.config)",
+        );
+    }
     let open: Vec<&AgentEvidence> = ev
         .agents
         .iter()

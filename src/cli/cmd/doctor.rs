@@ -11,6 +11,10 @@ use crate::doctor::{self, Status};
 pub async fn run(ctx: &Context, a: &DoctorArgs) -> Result<Report, CliError> {
     let setup = ctx.setup()?;
     let tenant = ctx.tenant_or(&a.tenant);
+    if let Some(t) = &tenant {
+        crate::setup::snapshot::check_service_url(t)
+            .map_err(|e| CliError::Usage(format!("--tenant: {e}")))?;
+    }
     let report = setup.doctor(tenant.as_deref(), !a.no_test).await;
     Ok(Report::new(report.ok, render(&report), &report))
 }
