@@ -344,6 +344,31 @@ async fn a_retired_jwt_is_diagnosed_and_passes_after_the_migration() {
     assert_eq!(check(&r, "jwt.certificate").status, Status::Skip);
     let (code, v) = cli.json(&["doctor"], &[]).await;
     assert_eq!(code, 0, "{v}");
+
+    // An OAuth configuration that lost its org id: named, with the command.
+    let pid = r
+        .findings
+        .iter()
+        .find(|f| f.id == "ims.config")
+        .map(|f| f.finding.clone())
+        .unwrap_or_default();
+    assert!(pid.contains("OAuth"), "{pid}");
+    let state = e.json("/sandbox/control/state").await;
+    let bp = state["cloudConfigs"][0]["imsConfig"]
+        .as_str()
+        .expect("the cloud configuration names it")
+        .to_string();
+    client(&e)
+        .update_config(&bp, &[], &["auth.token.provider.orgId".to_string()])
+        .await
+        .expect("configMgr");
+    let f = check(&diagnose(&e).await, "ims.credential").clone();
+    assert_eq!(f.status, Status::Fail, "{f:#?}");
+    assert!(f.finding.contains("the org id"), "{f:#?}");
+    assert_eq!(
+        f.command.as_deref(),
+        Some("brandlink account update --org-id ORG")
+    );
 }
 
 /// A blank author: what is missing is named with the command that creates it; an author that

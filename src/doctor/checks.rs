@@ -245,15 +245,29 @@ fn ims_credential(ev: &Evidence, bp: Option<&ImsConfig>) -> Finding {
                 Finding::fail(id, format!("{} lacks {}", c.label(), missing.join(", ")))
                     .cause("AEM cannot request a token without them")
                     .fix("enter the Developer Console's OAuth Server-to-Server values again")
-                    .command(if c.has_secret {
-                        "brandlink account update"
-                    } else {
-                        "brandlink account update --secret"
-                    })
+                    .command(update_command(c))
                     .source(IMS_DOC)
             }
         }
     }
+}
+
+/// `brandlink account update` with the flags for what an OAuth configuration lacks.
+fn update_command(c: &ImsConfig) -> String {
+    let mut cmd = String::from("brandlink account update");
+    if c.client_id.trim().is_empty() {
+        cmd.push_str(" --api-key ID");
+    }
+    if c.org_id.as_deref().is_none_or(|o| o.trim().is_empty()) {
+        cmd.push_str(" --org-id ORG");
+    }
+    if c.scopes.is_empty() {
+        cmd.push_str(" --scopes LIST");
+    }
+    if !c.has_secret {
+        cmd.push_str(" --secret");
+    }
+    cmd
 }
 
 fn token(ev: &Evidence, test: bool) -> Finding {
