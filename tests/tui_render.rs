@@ -1346,3 +1346,23 @@ fn the_doctor_overlay() {
     assert!(effects.is_empty(), "{effects:?}");
     assert!(matches!(r.modal, Some(Modal::Doctor(_))));
 }
+
+#[test]
+fn freeze_holds_every_figure() {
+    use brandlink::aem::queue::QueueState as S;
+    let mut a = loaded(configured(), false);
+    a.on_action(Action::GotoReplication);
+    let t0 = 1_800_000_000_000;
+    a.shared.clock = Some(t0);
+    a.on_msg(live("mp_replication", S::Active, 40, t0 - 4_000));
+    a.on_msg(live("mp_replication", S::Active, 20, t0 - 2_000));
+    a.on_action(Action::Freeze);
+    let frozen = render(&a);
+    assert!(frozen.contains("FROZEN"), "{frozen}");
+    // Time passes and polls arrive: nothing on the screen moves.
+    a.shared.clock = Some(t0 + 45_000);
+    a.on_msg(live("mp_replication", S::Active, 90, t0 + 44_000));
+    assert_eq!(render(&a), frozen, "rates, ages and counts stay as they were");
+    a.on_action(Action::Freeze);
+    assert_ne!(render(&a), frozen, "live again");
+}

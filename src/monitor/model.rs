@@ -7,6 +7,34 @@ use serde::Serialize;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+/// Throughput is counted over this window (the screen says so).
+pub const THROUGHPUT_WINDOW_MS: i64 = 60_000;
+/// The shortest span a rate is computed over, so that one early delivery is not a burst.
+pub const THROUGHPUT_MIN_SPAN_MS: i64 = 10_000;
+
+/// Items delivered between two polls of one queue: the listed items that left its head, or the
+/// drop in depth when more left than the list shows — none when AEM processed nothing in
+/// between (`lastProcessTime` unchanged: the items were cleared, not delivered).
+pub fn delivered_between(prev: &QueueView, cur: &QueueView) -> u64 {
+    let processed = match (prev.last_process_time, cur.last_process_time) {
+        (Some(a), Some(b)) => b > a,
+        (None, Some(_)) => true,
+        // AEM does not say: a removal counts only when the queue is not paused or disabled.
+        (_, None) => !matches!(cur.state, QueueState::Paused | QueueState::Disabled),
+    };
+    if !processed {
+        return 0;
+    }
+    let now_ids: std::collections::HashSet<&str> =
+        cur.items.iter().map(|i| i.id.as_str()).collect();
+    let left = prev
+        .items
+        .iter()
+        .take_while(|i| !now_ids.contains(i.id.as_str()))
+        .count() as u64;
+    left.max(prev.depth.count.saturating_sub(cur.depth.count))
+}
+
 /// One poll of one agent.
 #[derive(Clone, Debug)]
 pub struct Snapshot {
@@ -113,8 +141,10 @@ pub struct AgentHistory {
     pub attempts_trend: Option<Trend>,
     /// Last time the pending count went down (or the queue was empty).
     pub last_progress: Option<i64>,
-    /// Items that left the queue, and when, for throughput.
+    /// Items delivered (left the head while AEM processed), and when, for throughput.
     pub drained: VecDeque<(i64, u64)>,
+    /// Epoch ms of the first successful poll: throughput is over at most the time observed.
+    pub observed_since: Option<i64>,
     pub polls: u64,
     pub errors: u64,
 }
@@ -124,16 +154,23 @@ impl AgentHistory {
         self.latest.as_ref().map(|v| v.depth.count)
     }
 
-    /// Items delivered per minute over the last minute of samples.
+    /// Items delivered per minute over the last [`THROUGHPUT_WINDOW_MS`] (or the time observed
+    /// so far, when shorter, but at least [`THROUGHPUT_MIN_SPAN_MS`]). Cleared items are not
+    /// deliveries, and a paused or blocked queue delivers nothing.
     pub fn throughput_per_min(&self, now: i64) -> f64 {
-        let window = 60_000;
+        let Some(since) = self.observed_since else {
+            return 0.0;
+        };
+        let span = now
+            .saturating_sub(since)
+            .clamp(THROUGHPUT_MIN_SPAN_MS, THROUGHPUT_WINDOW_MS);
         let n: u64 = self
             .drained
             .iter()
-            .filter(|(t, _)| now.saturating_sub(*t) <= window)
+            .filter(|(t, _)| now.saturating_sub(*t) <= span)
             .map(|(_, n)| n)
             .sum();
-        n as f64 * 60_000.0 / window as f64
+        n as f64 * 60_000.0 / span as f64
     }
 
     /// Pending counts for the sparkline, oldest first.
@@ -190,11 +227,13 @@ impl MonitorModel {
                     (Some((pid, pa)), Some((id, a))) if pid == *id && *a > pa => Some(Trend::Up),
                     _ => None,
                 };
-                if let Some(p) = prev
-                    && pending < p
-                {
-                    h.drained.push_back((s.at, p - pending));
+                if let Some(before) = &h.latest {
+                    let n = delivered_between(before, &view);
+                    if n > 0 {
+                        h.drained.push_back((s.at, n));
+                    }
                 }
+                h.observed_since.get_or_insert(s.at);
                 if pending == 0 || prev.is_some_and(|p| pending < p) || h.last_progress.is_none() {
                     h.last_progress = Some(s.at);
                 }
@@ -387,6 +426,99 @@ mod tests {
         }
     }
 
+    /// A queue listing items `from..to` (ids `i<n>`), with AEM's last processing time.
+    fn listed(state: QueueState, from: u64, to: u64, depth: u64, processed: i64) -> QueueView {
+        let items = (from..to.min(from + 50))
+            .map(|i| QueueItem {
+                id: format!("i{i}"),
+                path: format!("/p{i}"),
+                action: "Activate".into(),
+                user: "u".into(),
+                time: 0,
+                last_processed: None,
+                attempts: 0,
+            })
+            .collect();
+        QueueView {
+            state,
+            depth: Depth {
+                count: depth,
+                at_least: false,
+                source: DepthSource::Jmx,
+            },
+            next_retry: None,
+            last_process_time: Some(processed),
+            items: Arc::new(items),
+        }
+    }
+
+    #[test]
+    fn throughput_counts_deliveries_only() {
+        let ids = vec!["a".to_string()];
+        // A clear: 505 items gone at once, AEM processed nothing.
+        let mut m = MonitorModel::new(&ids, AlertRules::default());
+        m.apply(snap("a", 0, Ok(listed(QueueState::Active, 0, 505, 505, 1))));
+        m.apply(snap("a", 2_000, Ok(listed(QueueState::Idle, 0, 0, 0, 1))));
+        assert_eq!(
+            m.agents["a"].throughput_per_min(2_000),
+            0.0,
+            "a clear is no delivery"
+        );
+        // Paused: nothing leaves, nothing counted, even as items arrive.
+        let mut m = MonitorModel::new(&ids, AlertRules::default());
+        m.apply(snap("a", 0, Ok(listed(QueueState::Paused, 0, 10, 10, 5))));
+        m.apply(snap(
+            "a",
+            2_000,
+            Ok(listed(QueueState::Paused, 0, 30, 30, 5)),
+        ));
+        assert_eq!(m.agents["a"].throughput_per_min(2_000), 0.0);
+        // Busy: 10 delivered every 2 s while 10 arrive: the depth stays, the rate is 300/min.
+        let mut m = MonitorModel::new(&ids, AlertRules::default());
+        for k in 0..31i64 {
+            let from = 10 * k as u64;
+            m.apply(snap(
+                "a",
+                k * 2_000,
+                Ok(listed(
+                    QueueState::Active,
+                    from,
+                    from + 200,
+                    200,
+                    k * 2_000 + 1,
+                )),
+            ));
+        }
+        let rate = m.agents["a"].throughput_per_min(60_000);
+        assert!((rate - 300.0).abs() < 1.0, "{rate}");
+        // Early on, over the time observed (at least 10 s): no climb from 10 to 300.
+        let mut m = MonitorModel::new(&ids, AlertRules::default());
+        for k in 0..3i64 {
+            let from = 10 * k as u64;
+            m.apply(snap(
+                "a",
+                k * 2_000,
+                Ok(listed(
+                    QueueState::Active,
+                    from,
+                    from + 200,
+                    200,
+                    k * 2_000 + 1,
+                )),
+            ));
+        }
+        assert_eq!(m.agents["a"].throughput_per_min(4_000), 20.0 * 6.0);
+        // More left than the list shows: the drop in depth counts.
+        let mut m = MonitorModel::new(&ids, AlertRules::default());
+        m.apply(snap("a", 0, Ok(listed(QueueState::Active, 0, 500, 500, 1))));
+        m.apply(snap(
+            "a",
+            10_000,
+            Ok(listed(QueueState::Active, 120, 500, 380, 9_000)),
+        ));
+        assert_eq!(m.agents["a"].throughput_per_min(10_000), 720.0);
+    }
+
     #[test]
     fn trends_throughput_staleness_and_alerts() {
         let ids: Vec<String> = ["a", "b", "c", "d"].iter().map(|s| s.to_string()).collect();
@@ -395,7 +527,11 @@ mod tests {
         m.apply(snap("a", 30_000, Ok(view(QueueState::Active, 70, 0))));
         let h = &m.agents["a"];
         assert_eq!(h.trend, Some(Trend::Down));
-        assert_eq!(h.throughput_per_min(30_000), 30.0);
+        assert_eq!(
+            h.throughput_per_min(30_000),
+            60.0,
+            "30 items in the 30 s observed"
+        );
         assert_eq!(h.sparkline(), vec![100, 70]);
         m.apply(snap("a", 60_000, Err("AEM did not answer".into())));
         assert_eq!(m.agents["a"].stale_since, Some(60_000));

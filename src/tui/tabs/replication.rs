@@ -43,8 +43,8 @@ pub struct ReplicationTab {
     pub agent_sel: usize,
     pub tests: HashMap<String, TestState>,
     pub monitor: MonitorModel,
-    /// `F`: the screen keeps its figures.
-    pub frozen: bool,
+    /// `F`: the screen keeps its figures, as of this moment (epoch ms).
+    pub frozen: Option<i64>,
     /// Ring the terminal bell on new alerts.
     pub bell: bool,
     alerted: HashSet<(Option<String>, AlertKind)>,
@@ -58,7 +58,7 @@ impl Default for ReplicationTab {
             agent_sel: 0,
             tests: HashMap::new(),
             monitor: MonitorModel::new(&[], AlertRules::default()),
-            frozen: false,
+            frozen: None,
             bell: false,
             alerted: HashSet::new(),
             poll_secs: 2.0,
@@ -207,7 +207,7 @@ impl ReplicationTab {
 
     /// A poll result; rings the bell once per new problem (stale data is not a new problem).
     pub fn on_monitor(&mut self, snap: Snapshot, now: i64) -> Vec<Effect> {
-        if self.frozen {
+        if self.frozen.is_some() {
             return vec![];
         }
         self.monitor.apply(snap);
@@ -245,7 +245,7 @@ impl ReplicationTab {
         let Some(s) = cx.snapshot.as_ref() else {
             return Clicks::default();
         };
-        let now = cx.now_ms();
+        let now = self.frozen.unwrap_or_else(|| cx.now_ms());
         let mut lines = step_lines(s.step(Tab::Replication.step()), theme);
         let enabled = s.enabled_agents();
         if !s.agents.is_empty() && enabled < s.agents.len() {
@@ -265,10 +265,13 @@ impl ReplicationTab {
                 None => spans.push(Span::styled("  · balance ok", theme.dim)),
             }
             spans.push(Span::styled(
-                format!("  · polling every {} s", self.poll_secs),
+                format!(
+                    "  · polling every {} s · /min over the last 60 s",
+                    self.poll_secs
+                ),
                 theme.dim,
             ));
-            if self.frozen {
+            if self.frozen.is_some() {
                 spans.push(Span::styled("  · FROZEN (F)", theme.warn));
             }
             if cx.read_only {
@@ -447,7 +450,7 @@ impl ReplicationTab {
         )];
         if let Some(h) = self.monitor.agents.get(&a.info.id) {
             if let Some(v) = &h.latest {
-                let now = cx.now_ms();
+                let now = self.frozen.unwrap_or_else(|| cx.now_ms());
                 let mut parts = Vec::new();
                 match v.last_process_time {
                     Some(t) => parts.push(format!(
@@ -523,7 +526,7 @@ impl ReplicationTab {
             return;
         }
         let visible = (list_area.height - 1) as usize;
-        let now = cx.now_ms();
+        let now = self.frozen.unwrap_or_else(|| cx.now_ms());
         let rows: Vec<Row> = items
             .iter()
             .take(visible)
@@ -579,8 +582,11 @@ impl Component for ReplicationTab {
                 return self.start_tests(ids);
             }
             Action::Freeze => {
-                self.frozen = !self.frozen;
-                cx.info(if self.frozen {
+                self.frozen = match self.frozen {
+                    Some(_) => None,
+                    None => Some(cx.now_ms()),
+                };
+                cx.info(if self.frozen.is_some() {
                     "frozen: the screen keeps these figures until F again"
                 } else {
                     "live again"
