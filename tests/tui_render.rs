@@ -1362,7 +1362,55 @@ fn freeze_holds_every_figure() {
     // Time passes and polls arrive: nothing on the screen moves.
     a.shared.clock = Some(t0 + 45_000);
     a.on_msg(live("mp_replication", S::Active, 90, t0 + 44_000));
-    assert_eq!(render(&a), frozen, "rates, ages and counts stay as they were");
+    assert_eq!(
+        render(&a),
+        frozen,
+        "rates, ages and counts stay as they were"
+    );
     a.on_action(Action::Freeze);
     assert_ne!(render(&a), frozen, "live again");
+}
+
+#[test]
+fn failing_polls_keep_the_last_figures_and_say_so() {
+    use brandlink::aem::queue::QueueState as S;
+    use brandlink::monitor::Snapshot;
+    let mut a = loaded(configured(), false);
+    a.on_action(Action::GotoReplication);
+    let t0 = 1_800_000_000_000;
+    a.shared.clock = Some(t0);
+    let ids: Vec<String> = a
+        .shared
+        .snapshot
+        .as_ref()
+        .map(|s| s.agents.iter().map(|x| x.info.id.clone()).collect())
+        .unwrap_or_default();
+    for (k, n) in [(6, 50u64), (4, 40), (2, 30)] {
+        for id in &ids {
+            a.on_msg(live(id, S::Active, n, t0 - k * 1000));
+        }
+    }
+    let good = render(&a);
+    assert!(good.contains("● connected"), "{good}");
+    let spark: Vec<&str> = good.lines().filter(|l| l.contains('█')).collect();
+    assert!(!spark.is_empty(), "{good}");
+    // AEM answers 503 to every poll now.
+    for id in &ids {
+        a.on_msg(Msg::Monitor(Snapshot {
+            agent: id.clone(),
+            at: t0,
+            result: Err("AEM at http://localhost:4502 is starting or restarting (503)".into()),
+        }));
+    }
+    let bad = render(&a);
+    assert!(!bad.contains("● connected"), "{bad}");
+    assert!(bad.contains("polls failing since"), "{bad}");
+    assert!(
+        bad.contains(&format!("total pending {}", 30 * ids.len())),
+        "the summary adds up the rows: {bad}"
+    );
+    assert!(
+        bad.lines().filter(|l| l.contains('█')).count() >= spark.len(),
+        "the sparklines keep the last good figures: {bad}"
+    );
 }

@@ -91,6 +91,17 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .load_error
         .as_ref()
         .is_some_and(|e| e.class == ErrorClass::Auth);
+    let m = &app.tabs.replication.monitor;
+    let polls_failing =
+        (!m.agents.is_empty() && m.agents.values().all(|h| h.stale_since.is_some())).then(|| {
+            let since = m.agents.values().filter_map(|h| h.stale_since).min();
+            let error = m.agents.values().find_map(|h| h.error.clone());
+            format!(
+                "✗ polls failing since {}: {}",
+                since.map(crate::when::clock).unwrap_or_default(),
+                error.unwrap_or_default()
+            )
+        });
     let (conn, style) = match (&cx.load_error, &cx.snapshot) {
         (Some(_), _) if rejected => ("✗ credentials rejected (r retries)", theme.error),
         (Some(_), Some(s)) => {
@@ -105,6 +116,11 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             (stale.as_str(), theme.error)
         }
         (Some(_), None) => ("✗ unreachable, retrying", theme.error),
+        // The last read worked, but the live polls of every agent fail now (AEM 503, gone).
+        (None, Some(_)) if polls_failing.is_some() => {
+            stale = polls_failing.unwrap_or_default();
+            (stale.as_str(), theme.error)
+        }
         (None, Some(s)) if s.readiness.ready() => ("● connected", theme.ok),
         (None, Some(_)) => ("◐ not ready", theme.warn),
         (None, None) => ("… connecting", theme.dim),

@@ -8,6 +8,7 @@ pub mod account_life;
 pub mod certificate;
 pub mod cloud;
 pub mod replication;
+mod replication_detail;
 
 use super::action::Action;
 use super::effect::Effect;
