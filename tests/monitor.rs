@@ -246,3 +246,55 @@ async fn rejected_credentials_are_polled_again_only_on_request() {
         .unwrap();
     assert!(again.result.is_err());
 }
+
+/// `queues` names why queues are blocked, from the agent log: the tenant's outage, a stale key,
+/// a retired JWT; one alert for the four when they share the cause; none after recovery.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocked_queues_name_their_cause() {
+    let mut cfg = common::config(Scenario::Busy);
+    cfg.retry_delay_ms = 1_000;
+    let e = common::start_with(cfg).await;
+    let cli = common::Cli::new(&e);
+    let blocked_with = |cause: &'static str| {
+        let cli = &cli;
+        async move {
+            common::eventually(20, cause, || async {
+                let (_, v) = cli.json(&["queues"], &[]).await;
+                let alerts = v["alerts"].as_array().cloned().unwrap_or_default();
+                alerts
+                    .iter()
+                    .any(|a| a["message"].as_str().unwrap_or("").contains(cause))
+                    .then_some(v)
+            })
+            .await
+        }
+    };
+    e.set_faults(json!({"tenant_outage": true})).await;
+    let v = blocked_with("queue blocked: Brand Portal answers 5xx").await;
+    let alert = v["alerts"]
+        .as_array()
+        .and_then(|a| a.iter().find(|a| a["kind"] == "blocked").cloned())
+        .expect("a blocked alert");
+    assert!(
+        alert["fix"].as_str().unwrap_or("").contains("retry"),
+        "{alert}"
+    );
+    e.reset_faults();
+    common::eventually(30, "recovery clears the alert", || async {
+        let (_, v) = cli.json(&["queues"], &[]).await;
+        let blocked = v["alerts"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|a| a["kind"] == "blocked"));
+        (!blocked).then_some(())
+    })
+    .await;
+    e.set_faults(json!({"stale_key": true})).await;
+    blocked_with("IMS cannot match AEM's signature").await;
+    e.set_faults(json!({"stale_key": false, "jwt_end_of_life": true}))
+        .await;
+    // Each `queues` run reads the log again: the newest failure is the one named.
+    blocked_with("IMS refuses the retired JWT credential").await;
+    let out = cli.run(&["queues"], &[]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("⚠ "), "{text}");
+}

@@ -647,7 +647,13 @@ fn the_bell_rings_once_per_new_alert() {
             .is_empty()
     );
     let fx = a.on_msg(live("mp_replication", S::Blocked, 3, 1_798_761_600_000));
-    assert!(matches!(fx.as_slice(), [Effect::Bell]));
+    assert!(
+        matches!(
+            fx.as_slice(),
+            [Effect::ExplainQueue(agent), Effect::Bell] if agent == "mp_replication"
+        ),
+        "the bell, and the log read for the cause: {fx:?}"
+    );
     assert!(
         a.on_msg(live("mp_replication", S::Blocked, 3, 1_798_761_600_000))
             .is_empty(),
@@ -1412,5 +1418,64 @@ fn failing_polls_keep_the_last_figures_and_say_so() {
     assert!(
         bad.lines().filter(|l| l.contains('█')).count() >= spark.len(),
         "the sparklines keep the last good figures: {bad}"
+    );
+}
+
+#[test]
+fn blocked_queues_are_explained_and_all_alerts_can_be_opened() {
+    use brandlink::aem::queue::QueueState as S;
+    use brandlink::monitor::BlockCause;
+    let mut a = loaded(configured(), false);
+    a.on_action(Action::GotoReplication);
+    let t0 = 1_800_000_000_000;
+    a.shared.clock = Some(t0);
+    let ids: Vec<String> = a
+        .shared
+        .snapshot
+        .as_ref()
+        .map(|s| s.agents.iter().map(|x| x.info.id.clone()).collect())
+        .unwrap_or_default();
+    let mut asked = Vec::new();
+    for id in &ids {
+        for e in a.on_msg(live(id, S::Blocked, 60, t0)) {
+            if let Effect::ExplainQueue(agent) = e {
+                asked.push(agent);
+            }
+        }
+    }
+    assert_eq!(asked, ids, "each blocked queue's log is read once");
+    // A second poll asks nothing more.
+    let again = a.on_msg(live(&ids[0], S::Blocked, 60, t0 + 2_000));
+    assert!(
+        !again.iter().any(|e| matches!(e, Effect::ExplainQueue(_))),
+        "{again:?}"
+    );
+    for id in &ids {
+        a.on_msg(Msg::Explained(
+            id.clone(),
+            Some(BlockCause {
+                label: "Brand Portal answers 5xx".into(),
+                fix: "wait for the tenant to come back".into(),
+            }),
+        ));
+    }
+    let screen = render(&a);
+    assert!(
+        screen.contains("all 4 agents: queue blocked: Brand Portal answers 5xx"),
+        "{screen}"
+    );
+    a.on_key(key('A'));
+    assert!(matches!(a.modal, Some(Modal::Alerts { .. })));
+    let overlay = render(&a);
+    assert!(
+        overlay.contains("fix: wait for the tenant to come back"),
+        "{overlay}"
+    );
+    a.on_action(Action::Back);
+    // Recovery: the step is read again.
+    let effects = a.on_msg(live(&ids[0], S::Active, 59, t0 + 4_000));
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Load)),
+        "{effects:?}"
     );
 }

@@ -6,5 +6,5 @@ pub mod exporter;
 pub mod model;
 pub mod poller;
 
-pub use model::{Alert, AlertKind, AlertRules, MonitorModel, QueueView, Snapshot};
+pub use model::{Alert, AlertKind, AlertRules, BlockCause, MonitorModel, QueueView, Snapshot};
 pub use poller::{PollConfig, Pollers, poll_cycle, poll_once};

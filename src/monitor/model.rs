@@ -113,6 +113,15 @@ pub struct Alert {
     pub agent: Option<String>,
     pub kind: AlertKind,
     pub message: String,
+    /// What to do, when the cause is known (from the agent log).
+    pub fix: Option<String>,
+}
+
+/// Why a queue is blocked, read from its agent log: a few words and the fix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockCause {
+    pub label: String,
+    pub fix: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -147,6 +156,8 @@ pub struct AgentHistory {
     pub observed_since: Option<i64>,
     pub polls: u64,
     pub errors: u64,
+    /// Why the queue is blocked, once the agent log was read; cleared when it is not.
+    pub cause: Option<BlockCause>,
 }
 
 impl AgentHistory {
@@ -252,12 +263,40 @@ impl MonitorModel {
                 {
                     h.drained.pop_front();
                 }
+                if view.state != QueueState::Blocked {
+                    h.cause = None;
+                }
                 h.latest = Some(view);
                 h.last_ok = Some(s.at);
                 h.stale_since = None;
                 h.error = None;
             }
         }
+    }
+
+    /// Records why an agent's queue is blocked (from its log); `None` when the log did not say.
+    pub fn set_cause(&mut self, agent: &str, cause: Option<BlockCause>) {
+        if let Some(h) = self.agents.get_mut(agent)
+            && h.latest
+                .as_ref()
+                .is_some_and(|v| v.state == QueueState::Blocked)
+        {
+            h.cause = cause;
+        }
+    }
+
+    /// Blocked agents whose cause is not known yet.
+    pub fn unexplained(&self) -> Vec<String> {
+        self.agents
+            .iter()
+            .filter(|(_, h)| {
+                h.cause.is_none()
+                    && h.latest
+                        .as_ref()
+                        .is_some_and(|v| v.state == QueueState::Blocked)
+            })
+            .map(|(id, _)| id.clone())
+            .collect()
     }
 
     /// Records Test Connection output that shows an IMS token problem.
@@ -314,6 +353,7 @@ impl MonitorModel {
             out.push(Alert {
                 agent: None,
                 kind: AlertKind::MissingAgents,
+                fix: Some("open the cloud configuration and save it again".into()),
                 message: format!(
                     "{} Brand Portal agents; AEM creates {}",
                     self.agents.len(),
@@ -327,6 +367,7 @@ impl MonitorModel {
                 out.push(Alert {
                     agent: a.clone(),
                     kind: AlertKind::Stale,
+                    fix: None,
                     message: format!(
                         "{id}: no data for {} s: {}",
                         now.saturating_sub(since) / 1000,
@@ -339,12 +380,17 @@ impl MonitorModel {
                 QueueState::Blocked => out.push(Alert {
                     agent: a.clone(),
                     kind: AlertKind::Blocked,
-                    message: format!("{id}: queue blocked"),
+                    message: match &h.cause {
+                        Some(c) => format!("{id}: queue blocked: {}", c.label),
+                        None => format!("{id}: queue blocked"),
+                    },
+                    fix: h.cause.as_ref().map(|c| c.fix.clone()),
                 }),
                 QueueState::Disabled => out.push(Alert {
                     agent: a.clone(),
                     kind: AlertKind::Disabled,
                     message: format!("{id}: agent disabled; its share of assets will fail"),
+                    fix: Some("enable it again; never disable a Brand Portal agent".into()),
                 }),
                 _ => {}
             }
@@ -354,6 +400,7 @@ impl MonitorModel {
                 out.push(Alert {
                     agent: a.clone(),
                     kind: AlertKind::Retries,
+                    fix: h.cause.as_ref().map(|c| c.fix.clone()),
                     message: format!(
                         "{id}: {} tried {}",
                         head.path,
@@ -368,6 +415,7 @@ impl MonitorModel {
                 out.push(Alert {
                     agent: a.clone(),
                     kind: AlertKind::NotDraining,
+                    fix: None,
                     message: format!(
                         "{id}: {} pending, not draining for {} min",
                         v.depth.count,
@@ -382,10 +430,57 @@ impl MonitorModel {
                 agent: Some(a.clone()),
                 kind: AlertKind::TokenFailure,
                 message: format!("{a}: Test Connection shows an IMS token failure (401)"),
+                fix: None,
             });
         }
-        out
+        group(out, self.agents.len())
     }
+}
+
+/// One alert for several agents that share it (the four usually fail together): the same
+/// kind and the same words after the agent's name.
+fn group(alerts: Vec<Alert>, agents: usize) -> Vec<Alert> {
+    let mut out: Vec<(Alert, Vec<String>, String)> = Vec::new();
+    for a in alerts {
+        let rest = match &a.agent {
+            Some(id) => a
+                .message
+                .strip_prefix(&format!("{id}: "))
+                .map(str::to_string),
+            None => None,
+        };
+        match (rest, &a.agent) {
+            (Some(rest), Some(id)) => {
+                // "no data for 12 s: …" and "no data for 13 s: …" are the same outage.
+                let key = |r: &str| match r.split_once(" s: ") {
+                    Some((head, tail)) if head.starts_with("no data for ") => tail.to_string(),
+                    _ => r.to_string(),
+                };
+                match out
+                    .iter_mut()
+                    .find(|(b, ids, r)| b.kind == a.kind && key(r) == key(&rest) && !ids.is_empty())
+                {
+                    Some((_, ids, _)) => ids.push(id.clone()),
+                    None => out.push((a.clone(), vec![id.clone()], rest)),
+                }
+            }
+            _ => out.push((a, vec![], String::new())),
+        }
+    }
+    out.into_iter()
+        .map(|(mut a, ids, rest)| {
+            if ids.len() > 1 {
+                let who = if ids.len() == agents {
+                    format!("all {} agents", ids.len())
+                } else {
+                    ids.join(", ")
+                };
+                a.agent = None;
+                a.message = format!("{who}: {rest}");
+            }
+            a
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -517,6 +612,57 @@ mod tests {
             Ok(listed(QueueState::Active, 120, 500, 380, 9_000)),
         ));
         assert_eq!(m.agents["a"].throughput_per_min(10_000), 720.0);
+    }
+
+    #[test]
+    fn shared_alerts_are_one_and_name_their_cause() {
+        let ids: Vec<String> = ["a", "b", "c", "d"].iter().map(|s| s.to_string()).collect();
+        let mut m = MonitorModel::new(&ids, AlertRules::default());
+        for id in &ids {
+            m.apply(snap(id, 0, Ok(view(QueueState::Active, 5, 0))));
+            m.apply(snap(
+                id,
+                2_000,
+                Err("AEM is starting or restarting (503)".into()),
+            ));
+        }
+        let al = m.alerts(10_000);
+        assert_eq!(al.len(), 1, "{al:#?}");
+        assert_eq!(
+            al[0].message,
+            "all 4 agents: no data for 8 s: AEM is starting or restarting (503)"
+        );
+        for (i, id) in ids.iter().enumerate() {
+            m.apply(snap(
+                id,
+                20_000 + i as i64,
+                Ok(view(QueueState::Blocked, 5, 1)),
+            ));
+        }
+        assert_eq!(m.unexplained().len(), 4);
+        let cause = BlockCause {
+            label: "Brand Portal answers 5xx".into(),
+            fix: "wait".into(),
+        };
+        for id in &ids[..3] {
+            m.set_cause(id, Some(cause.clone()));
+        }
+        assert_eq!(m.unexplained(), vec!["d".to_string()]);
+        let al = m.alerts(21_000);
+        assert!(
+            al.iter().any(
+                |a| a.message == "a, b, c: queue blocked: Brand Portal answers 5xx"
+                    && a.fix.as_deref() == Some("wait")
+            ),
+            "{al:#?}"
+        );
+        assert!(
+            al.iter().any(|a| a.message == "d: queue blocked"),
+            "{al:#?}"
+        );
+        // Recovery clears the cause with the blocking.
+        m.apply(snap("a", 30_000, Ok(view(QueueState::Active, 4, 0))));
+        assert_eq!(m.agents["a"].cause, None);
     }
 
     #[test]

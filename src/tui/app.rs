@@ -291,6 +291,7 @@ impl App {
                 self.read_generation = generation;
                 return self.on_loaded(r);
             }
+            Msg::Explained(agent, cause) => self.tabs.replication.on_explained(&agent, cause),
             Msg::Doctor(report) => {
                 if let Some(Modal::Doctor(d)) = &mut self.modal {
                     d.set(report);

@@ -83,6 +83,8 @@ pub enum Msg {
     UpgradeDone(UiResult<Box<UpgradeDone>>),
     /// The doctor's report.
     Doctor(Box<crate::doctor::Report>),
+    /// Why a blocked queue is blocked, from its agent log (`None`: the log could not be read).
+    Explained(String, Option<crate::monitor::BlockCause>),
     /// Close Connection set (from the doctor).
     ClosedConnection(UiResult<CloseConnectionDone>),
 }
@@ -125,6 +127,8 @@ pub enum Effect {
     Queue(String, QueueOp),
     /// Plan the upgrade of this tenant (`None`: the current integration's).
     PlanUpgrade(Option<String>),
+    /// Read a blocked queue's agent log for the cause.
+    ExplainQueue(String),
     /// Run every doctor check (with one Test Connection).
     Doctor,
     /// Set Close Connection on the agents that lack it (backed up first).

@@ -209,6 +209,7 @@ impl Default for Keymap {
                 b(Scope::Replication, &[Key::ch('C')], ClearQueue, false),
                 b(Scope::Replication, &[Key::ch('F')], Freeze, false),
                 b(Scope::Replication, &[Key::ch('P')], PublishSample, false),
+                b(Scope::Replication, &[Key::ch('A')], Alerts, false),
                 b(Scope::Cloud, &[Key::ch('u')], Upgrade, true),
                 b(Scope::Certificate, &[Key::ch('a')], UseAlias, true),
                 b(Scope::Pane, &[Key::code(K::Up), Key::ch('k')], Up, true),

@@ -36,6 +36,11 @@ pub enum Modal {
     Confirm(Box<ConfirmDialog>),
     /// The doctor's report, with fixes.
     Doctor(Box<super::doctor::DoctorPanel>),
+    /// Every current alert of the Replication tab, with its fix.
+    Alerts {
+        alerts: Vec<crate::monitor::Alert>,
+        scroll: u16,
+    },
 }
 
 /// A change that needs a typed word before it runs.
@@ -121,7 +126,7 @@ impl Modal {
     /// Where the dialog's keys are looked up.
     pub fn scopes(&self) -> Vec<Scope> {
         match self {
-            Modal::Help { .. } => vec![Scope::Global, Scope::Normal],
+            Modal::Help { .. } | Modal::Alerts { .. } => vec![Scope::Global, Scope::Normal],
             Modal::ConfirmQuit => vec![Scope::Global],
             Modal::ClearQueue(_) | Modal::Upgrade(_) => vec![Scope::Global, Scope::Editing],
             Modal::Log(_) => vec![Scope::Global, Scope::Pane],
@@ -134,7 +139,7 @@ impl Modal {
     /// What the hint bar offers while the dialog is open.
     pub fn hints(&self) -> Vec<Hint> {
         match self {
-            Modal::Help { .. } | Modal::Log(_) => {
+            Modal::Help { .. } | Modal::Log(_) | Modal::Alerts { .. } => {
                 vec![
                     Hint::on(Action::Up),
                     Hint::on(Action::Down),
@@ -188,7 +193,7 @@ impl Modal {
                 KeyCode::Char('y') | KeyCode::Char('Y') => (ModalOut::Quit, vec![]),
                 _ => (ModalOut::Close, vec![]),
             },
-            Modal::Help { scroll } => match action {
+            Modal::Help { scroll } | Modal::Alerts { scroll, .. } => match action {
                 Some(Action::Up) => {
                     *scroll = scroll.saturating_sub(1);
                     (ModalOut::Keep, vec![])
@@ -269,6 +274,7 @@ impl Modal {
             Modal::Migrate(d) => d.draw(f, area, cx, theme),
             Modal::Confirm(c) => draw_confirm_change(f, area, c, theme),
             Modal::Doctor(d) => d.draw(f, area, cx, theme),
+            Modal::Alerts { alerts, scroll } => draw_alerts(f, area, alerts, *scroll, theme),
         }
     }
 }
@@ -323,6 +329,49 @@ fn draw_help(f: &mut Frame, area: Rect, scroll: u16, keymap: &Keymap, theme: &Th
             Block::bordered()
                 .title(" Help — ↑/↓ scroll, esc closes ")
                 .border_style(theme.border),
+        )
+        .scroll((scroll, 0));
+    f.render_widget(p, r);
+}
+
+fn draw_alerts(
+    f: &mut Frame,
+    area: Rect,
+    alerts: &[crate::monitor::Alert],
+    scroll: u16,
+    theme: &Theme,
+) {
+    let mut lines = Vec::new();
+    if alerts.is_empty() {
+        lines.push(Line::styled("no alerts", theme.ok));
+    }
+    for a in alerts {
+        lines.push(Line::from(vec![
+            Span::styled("⚠ ", theme.error),
+            Span::styled(a.message.clone(), theme.error),
+        ]));
+        if let Some(fix) = &a.fix {
+            lines.push(Line::from(vec![
+                Span::styled("  fix: ", theme.key),
+                Span::raw(fix.clone()),
+            ]));
+        }
+    }
+    let r = centered(
+        area,
+        area.width.saturating_sub(6),
+        area.height.saturating_sub(4),
+    );
+    f.render_widget(Clear, r);
+    let p = Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(
+            Block::bordered()
+                .title(format!(
+                    " {} — ↑/↓ scroll, esc closes ",
+                    crate::words::count(alerts.len() as u64, "alert", "alerts")
+                ))
+                .border_style(theme.error),
         )
         .scroll((scroll, 0));
     f.render_widget(p, r);

@@ -207,6 +207,12 @@ impl Runtime {
                     let _ = tx.send(Msg::UpgradePlanned(r));
                 });
             }
+            Effect::ExplainQueue(agent) => {
+                tokio::spawn(async move {
+                    let cause = setup.block_cause(&agent).await.ok().flatten();
+                    let _ = tx.send(Msg::Explained(agent, cause));
+                });
+            }
             Effect::Doctor => {
                 let tenant = self.tenant.clone();
                 tokio::spawn(async move {

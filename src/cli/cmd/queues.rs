@@ -144,6 +144,16 @@ fn rows(model: &MonitorModel) -> Vec<QueueRow> {
         .collect()
 }
 
+/// Reads the log of each blocked queue whose cause is not known yet (once per blocking), so
+/// that its alert names the cause.
+async fn explain(setup: &crate::setup::Setup, model: &mut MonitorModel) {
+    let ids = model.unexplained();
+    let reads = ids.iter().map(|id| setup.block_cause(id));
+    for (id, cause) in ids.iter().zip(futures::future::join_all(reads).await) {
+        model.set_cause(id, cause.ok().flatten());
+    }
+}
+
 pub async fn run(ctx: &Context, a: &QueuesArgs) -> Result<Report, CliError> {
     let setup = ctx.setup()?;
     let (tenant, ids) = setup
@@ -154,6 +164,7 @@ pub async fn run(ctx: &Context, a: &QueuesArgs) -> Result<Report, CliError> {
         for snap in poll_cycle(setup.client(), &ids).await {
             model.apply(snap);
         }
+        explain(&setup, &mut model).await;
         let queues = rows(&model);
         let alerts = model.alerts(chrono::Utc::now().timestamp_millis());
         let ok = healthy(&queues);
@@ -167,6 +178,9 @@ pub async fn run(ctx: &Context, a: &QueuesArgs) -> Result<Report, CliError> {
         );
         for al in &alerts {
             text.push_str(&format!("  ⚠ {}\n", al.message));
+            if let Some(fix) = &al.fix {
+                text.push_str(&format!("    → {fix}\n"));
+            }
         }
         let body = QueuesReport {
             ok,
@@ -188,6 +202,7 @@ pub async fn run(ctx: &Context, a: &QueuesArgs) -> Result<Report, CliError> {
         for snap in snaps {
             model.apply(snap);
         }
+        explain(&setup, &mut model).await;
         let queues = rows(&model);
         let alerts = model.alerts(chrono::Utc::now().timestamp_millis());
         if queues != last {

@@ -43,6 +43,29 @@ impl Setup {
         doctor::diagnose(&self.client, &opts).await
     }
 
+    /// Why an agent's queue is blocked, read from its log (saying so when the log does not).
+    pub async fn block_cause(
+        &self,
+        agent: &str,
+    ) -> Result<Option<crate::monitor::BlockCause>, SetupError> {
+        let log = self.client.agent_log(agent).await?;
+        let lines: Vec<&str> = log.iter().map(|l| l.message.as_str()).collect();
+        Ok(Some(match doctor::causes::explain(&lines) {
+            Some(c) => crate::monitor::BlockCause {
+                label: c.kind.label().to_string(),
+                fix: match c.command {
+                    Some(cmd) => format!("{} (`{cmd}`)", c.fix),
+                    None => c.fix,
+                },
+            },
+            None => crate::monitor::BlockCause {
+                label: "the agent log does not say why".into(),
+                fix: "run Test Connection (`brandlink agents --test`) and fix what it reports"
+                    .into(),
+            },
+        }))
+    }
+
     /// Which of the tenant's agents lack Close Connection.
     pub async fn close_connection_plan(
         &self,

@@ -48,6 +48,8 @@ pub struct ReplicationTab {
     /// Ring the terminal bell on new alerts.
     pub bell: bool,
     alerted: HashSet<(Option<String>, AlertKind)>,
+    /// Blocked agents whose log is being read for the cause.
+    explaining: HashSet<String>,
     /// Seconds between polls, for display.
     pub poll_secs: f64,
 }
@@ -61,6 +63,7 @@ impl Default for ReplicationTab {
             frozen: None,
             bell: false,
             alerted: HashSet::new(),
+            explaining: HashSet::new(),
             poll_secs: 2.0,
         }
     }
@@ -210,7 +213,20 @@ impl ReplicationTab {
         if self.frozen.is_some() {
             return vec![];
         }
+        let agent = snap.agent.clone();
+        let was_blocked = self.queue_blocked(&agent);
         self.monitor.apply(snap);
+        let mut effects = Vec::new();
+        // A queue that stopped being blocked: the step's status is read again.
+        if was_blocked && !self.queue_blocked(&agent) {
+            self.explaining.remove(&agent);
+            effects.push(Effect::Load);
+        }
+        for id in self.monitor.unexplained() {
+            if self.explaining.insert(id.clone()) {
+                effects.push(Effect::ExplainQueue(id));
+            }
+        }
         let current: HashSet<(Option<String>, AlertKind)> = self
             .monitor
             .alerts(now)
@@ -221,10 +237,23 @@ impl ReplicationTab {
         let fresh = current.iter().any(|k| !self.alerted.contains(k));
         self.alerted = current;
         if fresh && self.bell {
-            vec![Effect::Bell]
-        } else {
-            vec![]
+            effects.push(Effect::Bell);
         }
+        effects
+    }
+
+    fn queue_blocked(&self, agent: &str) -> bool {
+        self.monitor
+            .agents
+            .get(agent)
+            .and_then(|h| h.latest.as_ref())
+            .is_some_and(|v| v.state == QueueState::Blocked)
+    }
+
+    /// The agent log said why a queue is blocked. It is asked once per blocking (a log that
+    /// cannot be read is not asked again every poll).
+    pub fn on_explained(&mut self, agent: &str, cause: Option<crate::monitor::BlockCause>) {
+        self.monitor.set_cause(agent, cause);
     }
 
     pub fn on_queue_done(
@@ -295,7 +324,7 @@ impl ReplicationTab {
         if alerts.len() > 3 {
             lines.push(Line::styled(
                 format!(
-                    "  … and {}",
+                    "  … and {} (A shows them all, with fixes)",
                     crate::words::count((alerts.len() - 3) as u64, "more alert", "more alerts")
                 ),
                 theme.error,
@@ -463,6 +492,13 @@ impl Component for ReplicationTab {
                     return vec![];
                 }
                 return self.start_tests(ids);
+            }
+            Action::Alerts => {
+                let now = self.frozen.unwrap_or_else(|| cx.now_ms());
+                return vec![Out::Open(Modal::Alerts {
+                    alerts: self.monitor.alerts(now),
+                    scroll: 0,
+                })];
             }
             Action::Freeze => {
                 self.frozen = match self.frozen {
