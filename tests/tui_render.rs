@@ -631,7 +631,17 @@ fn a_long_queue_renders_only_what_fits() {
     a.shared.clock = Some(now);
     a.on_msg(live("mp_replication", S::Active, 10_000, now));
     let screen = render(&a);
-    assert!(screen.contains("shown of 60"), "{screen}");
+    assert!(screen.contains("items 1–"), "{screen}");
+    assert!(screen.contains("of 60 listed; PgUp/PgDn"), "{screen}");
+    assert!(screen.contains("oldest item waiting 5s"), "{screen}");
+    assert!(screen.contains("not draining"), "no deliveries seen yet: {screen}");
+    // PgDn moves through the list; a new agent starts at the top again.
+    a.on_key(code(KeyCode::PageDown));
+    let down = render(&a);
+    assert!(down.contains("items 11–"), "{down}");
+    assert!(down.contains("asset-00010.jpg"), "{down}");
+    a.on_key(code(KeyCode::PageUp));
+    assert!(render(&a).contains("items 1–"));
 }
 
 #[test]

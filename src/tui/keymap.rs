@@ -60,6 +60,10 @@ pub enum KeyCodeKey {
     Down,
     Left,
     Right,
+    PageUp,
+    PageDown,
+    Home,
+    End,
     F(u8),
 }
 
@@ -92,6 +96,10 @@ impl Key {
             KeyCode::Down => KeyCodeKey::Down,
             KeyCode::Left => KeyCodeKey::Left,
             KeyCode::Right => KeyCodeKey::Right,
+            KeyCode::PageUp => KeyCodeKey::PageUp,
+            KeyCode::PageDown => KeyCodeKey::PageDown,
+            KeyCode::Home => KeyCodeKey::Home,
+            KeyCode::End => KeyCodeKey::End,
             KeyCode::F(n) => KeyCodeKey::F(n),
             _ => return None,
         };
@@ -117,6 +125,10 @@ impl Key {
             "down" => KeyCodeKey::Down,
             "left" => KeyCodeKey::Left,
             "right" => KeyCodeKey::Right,
+            "pageup" | "pgup" => KeyCodeKey::PageUp,
+            "pagedown" | "pgdn" => KeyCodeKey::PageDown,
+            "home" => KeyCodeKey::Home,
+            "end" => KeyCodeKey::End,
             f if f.starts_with('f') && f.len() > 1 && f[1..].parse::<u8>().is_ok() => {
                 KeyCodeKey::F(f[1..].parse().unwrap_or(1))
             }
@@ -145,6 +157,10 @@ impl Key {
             KeyCodeKey::Down => "↓".into(),
             KeyCodeKey::Left => "←".into(),
             KeyCodeKey::Right => "→".into(),
+            KeyCodeKey::PageUp => "PgUp".into(),
+            KeyCodeKey::PageDown => "PgDn".into(),
+            KeyCodeKey::Home => "Home".into(),
+            KeyCodeKey::End => "End".into(),
             KeyCodeKey::F(n) => format!("F{n}"),
         };
         if self.ctrl {
@@ -210,10 +226,31 @@ impl Default for Keymap {
                 b(Scope::Replication, &[Key::ch('F')], Freeze, false),
                 b(Scope::Replication, &[Key::ch('P')], PublishSample, false),
                 b(Scope::Replication, &[Key::ch('A')], Alerts, false),
+                b(Scope::Replication, &[Key::code(K::PageUp)], PageUp, false),
+                b(
+                    Scope::Replication,
+                    &[Key::code(K::PageDown)],
+                    PageDown,
+                    false,
+                ),
                 b(Scope::Cloud, &[Key::ch('u')], Upgrade, true),
                 b(Scope::Certificate, &[Key::ch('a')], UseAlias, true),
                 b(Scope::Pane, &[Key::code(K::Up), Key::ch('k')], Up, true),
                 b(Scope::Pane, &[Key::code(K::Down), Key::ch('j')], Down, true),
+                b(Scope::Pane, &[Key::code(K::PageUp)], PageUp, true),
+                b(Scope::Pane, &[Key::code(K::PageDown)], PageDown, true),
+                b(Scope::Pane, &[Key::code(K::Home), Key::ch('g')], Top, false),
+                b(
+                    Scope::Pane,
+                    &[Key::code(K::End), Key::ch('G')],
+                    Bottom,
+                    false,
+                ),
+                b(Scope::Pane, &[Key::ch('/')], Search, true),
+                b(Scope::Pane, &[Key::ch('n')], NextMatch, false),
+                b(Scope::Pane, &[Key::ch('N')], PrevMatch, false),
+                b(Scope::Pane, &[Key::ch('w')], Wrap, false),
+                b(Scope::Pane, &[Key::ch('f')], Follow, true),
                 b(Scope::Pane, &[Key::code(K::Esc), Key::ch('q')], Back, true),
                 b(
                     Scope::Normal,

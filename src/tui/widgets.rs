@@ -335,6 +335,17 @@ pub fn sparkline(samples: &[u64], width: usize) -> String {
         .collect()
 }
 
+/// A duration in a few characters: `8s`, `3m`, `2h`, `4d`.
+pub fn span(ms: i64) -> String {
+    let s = (ms / 1000).max(0);
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86_400 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
 /// `now`, `45s ago`, `3m ago`, `2h ago`, `4d ago`.
 pub fn ago(now: i64, at: i64) -> String {
     let s = (now.saturating_sub(at) / 1000).max(0);

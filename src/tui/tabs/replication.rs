@@ -22,6 +22,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table, TableState};
 use std::collections::{HashMap, HashSet};
 
+/// Queue items moved by PgUp / PgDn.
+const ITEM_PAGE: usize = 10;
+
 fn age(h: Option<&AgentHistory>, now: i64) -> String {
     match h.and_then(|h| h.last_ok) {
         Some(t) => format!("{}s", (now.saturating_sub(t) / 1000).max(0)),
@@ -50,6 +53,8 @@ pub struct ReplicationTab {
     alerted: HashSet<(Option<String>, AlertKind)>,
     /// Blocked agents whose log is being read for the cause.
     explaining: HashSet<String>,
+    /// First queue item shown in the detail pane (PgUp / PgDn).
+    pub item_scroll: usize,
     /// Seconds between polls, for display.
     pub poll_secs: f64,
 }
@@ -64,6 +69,7 @@ impl Default for ReplicationTab {
             bell: false,
             alerted: HashSet::new(),
             explaining: HashSet::new(),
+            item_scroll: 0,
             poll_secs: 2.0,
         }
     }
@@ -478,8 +484,16 @@ impl Component for ReplicationTab {
     fn on_action(&mut self, action: Action, cx: &mut Shared) -> Vec<Out> {
         let n = cx.snapshot.as_ref().map(|s| s.agents.len()).unwrap_or(0);
         match action {
-            Action::Up => self.agent_sel = self.agent_sel.saturating_sub(1),
-            Action::Down => self.agent_sel = (self.agent_sel + 1).min(n.saturating_sub(1)),
+            Action::Up => {
+                self.agent_sel = self.agent_sel.saturating_sub(1);
+                self.item_scroll = 0;
+            }
+            Action::Down => {
+                self.agent_sel = (self.agent_sel + 1).min(n.saturating_sub(1));
+                self.item_scroll = 0;
+            }
+            Action::PageUp => self.item_scroll = self.item_scroll.saturating_sub(ITEM_PAGE),
+            Action::PageDown => self.item_scroll += ITEM_PAGE,
             Action::Activate | Action::TestSelected => {
                 if let Some(id) = self.selected_agent(cx) {
                     return self.start_tests(vec![id]);
@@ -540,6 +554,7 @@ impl Component for ReplicationTab {
 
     fn on_click_row(&mut self, index: usize) {
         self.agent_sel = index;
+        self.item_scroll = 0;
     }
 
     fn draw(&self, f: &mut Frame, area: Rect, cx: &Shared, theme: &Theme) -> Clicks {

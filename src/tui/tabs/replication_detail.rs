@@ -3,7 +3,7 @@
 use super::replication::{ReplicationTab, TestState};
 use crate::tui::state::Shared;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::para;
+use crate::tui::widgets::{para, span};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
@@ -40,6 +40,21 @@ impl ReplicationTab {
                         "next retry in {} s",
                         (r.saturating_sub(now) / 1000).max(0)
                     ));
+                }
+                if let Some(oldest) = v.items.iter().map(|i| i.time).filter(|t| *t > 0).min() {
+                    parts.push(format!(
+                        "oldest item waiting {}",
+                        span(now.saturating_sub(oldest))
+                    ));
+                }
+                if v.depth.count > 0 {
+                    let rate = h.throughput_per_min(now);
+                    parts.push(if rate >= 1.0 {
+                        let secs = (v.depth.count as f64 / rate * 60.0).round() as i64;
+                        format!("drains in ~{} at {rate:.0}/min", span(secs * 1000))
+                    } else {
+                        "not draining".to_string()
+                    });
                 }
                 if let Some(head) = v.head() {
                     parts.push(format!(
@@ -103,8 +118,10 @@ impl ReplicationTab {
         }
         let visible = (list_area.height - 1) as usize;
         let now = self.frozen.unwrap_or_else(|| cx.now_ms());
+        let first = self.item_scroll.min(items.len().saturating_sub(visible));
         let rows: Vec<Row> = items
             .iter()
+            .skip(first)
             .take(visible)
             .map(|i| {
                 Row::new(vec![
@@ -116,7 +133,12 @@ impl ReplicationTab {
             })
             .collect();
         let title = if items.len() > visible {
-            format!("Queue ({} shown of {})", visible, items.len())
+            format!(
+                "Queue (items {}–{} of {} listed; PgUp/PgDn)",
+                first + 1,
+                (first + visible).min(items.len()),
+                items.len()
+            )
         } else {
             format!("Queue ({})", items.len())
         };
