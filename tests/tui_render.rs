@@ -634,7 +634,10 @@ fn a_long_queue_renders_only_what_fits() {
     assert!(screen.contains("items 1–"), "{screen}");
     assert!(screen.contains("of 60 listed; PgUp/PgDn"), "{screen}");
     assert!(screen.contains("oldest item waiting 5s"), "{screen}");
-    assert!(screen.contains("not draining"), "no deliveries seen yet: {screen}");
+    assert!(
+        screen.contains("not draining"),
+        "no deliveries seen yet: {screen}"
+    );
     // PgDn moves through the list; a new agent starts at the top again.
     a.on_key(code(KeyCode::PageDown));
     let down = render(&a);
@@ -1488,4 +1491,83 @@ fn blocked_queues_are_explained_and_all_alerts_can_be_opened() {
         effects.iter().any(|e| matches!(e, Effect::Load)),
         "{effects:?}"
     );
+}
+
+#[test]
+fn the_log_pane_follows_pages_searches_and_wraps() {
+    use std::time::Duration;
+    let mut a = loaded(configured(), false);
+    a.on_action(Action::GotoReplication);
+    let fx = a.on_key(key('L'));
+    assert!(matches!(fx.as_slice(), [Effect::FetchLog(_)]), "{fx:?}");
+    let agent = match &a.modal {
+        Some(Modal::Log(l)) => l.agent.clone(),
+        other => panic!("{other:?}"),
+    };
+    let lines = |n: usize| -> Vec<brandlink::aem::agents::LogLine> {
+        (0..n)
+            .map(|i| brandlink::aem::agents::LogLine {
+                time: Some("25.11.2026 10:00:00".into()),
+                message: if i == 1234 {
+                    format!(
+                        "line {i} Transfer failed: Server returned status code 503 {}",
+                        "x".repeat(150)
+                    )
+                } else {
+                    format!("line {i}")
+                },
+            })
+            .collect()
+    };
+    // Following: the end is shown and the log is read again in 2 s.
+    let fx = a.on_msg(Msg::Log(agent.clone(), Ok(lines(3000))));
+    assert!(
+        matches!(fx.as_slice(), [Effect::FetchLogLater(x, d)] if *x == agent && *d == Duration::from_secs(2)),
+        "{fx:?}"
+    );
+    let s = render(&a);
+    assert!(s.contains("line 2999") && s.contains("following"), "{s}");
+    // New lines arrive: still at the end.
+    a.on_msg(Msg::Log(agent.clone(), Ok(lines(3010))));
+    assert!(render(&a).contains("line 3009"));
+    // Paging stops following; Home and End.
+    a.on_key(code(KeyCode::PageUp));
+    let s = render(&a);
+    assert!(
+        s.contains("line 2989") && !s.contains("line 3009") && s.contains("paused"),
+        "{s}"
+    );
+    let fx = a.on_msg(Msg::Log(agent.clone(), Ok(lines(3020))));
+    assert!(fx.is_empty(), "not following: no more reads");
+    assert!(
+        render(&a).contains("line 2989"),
+        "the window stays where it was"
+    );
+    a.on_key(code(KeyCode::Home));
+    assert!(render(&a).contains("line 0 "));
+    a.on_key(code(KeyCode::End));
+    assert!(render(&a).contains("line 3019"));
+    // Search: / 503 ⏎ jumps to the line; n again wraps around to it.
+    a.on_key(key('/'));
+    for c in "status code 503".chars() {
+        a.on_key(key(c));
+    }
+    assert!(render(&a).contains("/status code 503"));
+    a.on_key(code(KeyCode::Enter));
+    let s = render(&a);
+    assert!(s.contains("line 1235/3020"), "the 1,235th line: {s}");
+    assert!(s.contains("search wrapped around"), "from the end: {s}");
+    a.on_key(key('n'));
+    assert!(render(&a).contains("the only line that matches"));
+    // Wrap shows the long line whole.
+    let cut = render(&a);
+    a.on_key(key('w'));
+    let wrapped = render(&a);
+    assert!(wrapped.contains("wrapping"), "{wrapped}");
+    assert_ne!(cut, wrapped);
+    // f follows again (and reads now).
+    let fx = a.on_key(key('f'));
+    assert!(matches!(fx.as_slice(), [Effect::FetchLog(_)]), "{fx:?}");
+    a.on_key(code(KeyCode::Esc));
+    assert!(a.modal.is_none());
 }

@@ -238,7 +238,8 @@ pub fn apply(w: &mut World, m: Mishap) -> Result<String, String> {
         Mishap::StuckItems => {
             let ids = need_agents(w)?;
             let id = ids.first().cloned().unwrap_or_default();
-            let since = now - 20 * 60_000;
+            // Half a minute past the 20, so that "20 minutes" holds whatever the clock.
+            let since = now - 20 * 60_000 - 30_000;
             let retry = rt_retry(w, &id);
             let rt = w.runtime(&id);
             for i in (0..5).rev() {

@@ -378,7 +378,7 @@ impl App {
                 if let Some(Modal::Log(l)) = &mut self.modal
                     && l.agent == agent
                 {
-                    l.set(r);
+                    return l.set(r);
                 }
             }
             Msg::UpgradePlanned(r) => {

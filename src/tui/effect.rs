@@ -124,6 +124,8 @@ pub enum Effect {
     /// Poll now.
     MonitorRefresh,
     FetchLog(String),
+    /// Read the log again after a pause (a followed log pane).
+    FetchLogLater(String, Duration),
     Queue(String, QueueOp),
     /// Plan the upgrade of this tenant (`None`: the current integration's).
     PlanUpgrade(Option<String>),

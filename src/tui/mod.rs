@@ -16,6 +16,7 @@ pub mod doctor;
 pub mod effect;
 pub mod form;
 pub mod keymap;
+pub mod logpane;
 pub mod migrate;
 pub mod modal;
 pub mod runtime;

@@ -2,14 +2,14 @@
 //! Ctrl-Z stay global), so nothing typed into a dialog can reach the form behind it.
 
 use super::action::Action;
-use super::effect::{Effect, UiError, UiResult};
+use super::effect::{Effect, UiError};
 use super::keymap::{Keymap, Scope};
+pub use super::logpane::LogPane;
 use super::migrate::MigrateDialog;
 use super::state::Shared;
 use super::tabs::Hint;
 use super::theme::Theme;
 use super::widgets::{centered, spinner};
-use crate::setup::LogLine;
 use crate::setup::service::{QueueOp, UpgradePreview};
 use crate::setup::upgrade::TargetKind;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -93,13 +93,6 @@ pub struct UpgradeDialog {
     pub typed: String,
 }
 
-#[derive(Debug)]
-pub struct LogPane {
-    pub agent: String,
-    pub lines: Option<UiResult<Vec<LogLine>>>,
-    pub scroll: usize,
-}
-
 /// What a key did to the dialog.
 #[derive(Debug)]
 pub enum ModalOut {
@@ -139,7 +132,16 @@ impl Modal {
     /// What the hint bar offers while the dialog is open.
     pub fn hints(&self) -> Vec<Hint> {
         match self {
-            Modal::Help { .. } | Modal::Log(_) | Modal::Alerts { .. } => {
+            Modal::Log(_) => vec![
+                Hint::on(Action::Up),
+                Hint::on(Action::Down),
+                Hint::on(Action::PageUp),
+                Hint::on(Action::PageDown),
+                Hint::on(Action::Search),
+                Hint::on(Action::Follow),
+                Hint::on(Action::Back),
+            ],
+            Modal::Help { .. } | Modal::Alerts { .. } => {
                 vec![
                     Hint::on(Action::Up),
                     Hint::on(Action::Down),
@@ -204,18 +206,7 @@ impl Modal {
                 }
                 _ => (ModalOut::Close, vec![]),
             },
-            Modal::Log(pane) => match action {
-                Some(Action::Up) => {
-                    pane.scroll_by(-1);
-                    (ModalOut::Keep, vec![])
-                }
-                Some(Action::Down) => {
-                    pane.scroll_by(1);
-                    (ModalOut::Keep, vec![])
-                }
-                Some(Action::Back) => (ModalOut::Close, vec![]),
-                _ => (ModalOut::Keep, vec![]),
-            },
+            Modal::Log(pane) => pane.on_key(ev, action),
             Modal::ClearQueue(c) => match action {
                 Some(Action::Back) => (ModalOut::Close, vec![]),
                 Some(Action::Activate) => {
@@ -268,7 +259,7 @@ impl Modal {
         match self {
             Modal::Help { scroll } => draw_help(f, area, *scroll, keymap, theme),
             Modal::ConfirmQuit => draw_confirm(f, area, theme),
-            Modal::Log(l) => draw_log(f, area, l, cx.tick, theme),
+            Modal::Log(l) => l.draw(f, area, cx.tick, theme),
             Modal::ClearQueue(c) => draw_clear(f, area, c, theme),
             Modal::Upgrade(u) => draw_upgrade(f, area, u, cx.tick, theme),
             Modal::Migrate(d) => d.draw(f, area, cx, theme),
@@ -276,33 +267,6 @@ impl Modal {
             Modal::Doctor(d) => d.draw(f, area, cx, theme),
             Modal::Alerts { alerts, scroll } => draw_alerts(f, area, alerts, *scroll, theme),
         }
-    }
-}
-
-impl LogPane {
-    pub fn new(agent: String) -> Self {
-        LogPane {
-            agent,
-            lines: None,
-            scroll: 0,
-        }
-    }
-    fn len(&self) -> usize {
-        self.lines
-            .as_ref()
-            .and_then(|r| r.as_ref().ok())
-            .map(Vec::len)
-            .unwrap_or(0)
-    }
-    fn scroll_by(&mut self, delta: isize) {
-        let n = self.len();
-        self.scroll =
-            (self.scroll as isize + delta).clamp(0, n.saturating_sub(1) as isize) as usize;
-    }
-    /// The log arrived: show its end.
-    pub fn set(&mut self, r: UiResult<Vec<LogLine>>) {
-        self.scroll = r.as_ref().map(|v| v.len().saturating_sub(1)).unwrap_or(0);
-        self.lines = Some(r);
     }
 }
 
@@ -374,61 +338,6 @@ fn draw_alerts(
                 .border_style(theme.error),
         )
         .scroll((scroll, 0));
-    f.render_widget(p, r);
-}
-
-fn draw_log(f: &mut Frame, area: Rect, log: &LogPane, tick: u64, theme: &Theme) {
-    let r = centered(
-        area,
-        area.width.saturating_sub(6),
-        area.height.saturating_sub(4),
-    );
-    f.render_widget(Clear, r);
-    let inner_h = r.height.saturating_sub(2) as usize;
-    let lines: Vec<Line> = match &log.lines {
-        None => vec![Line::styled(
-            format!("{} reading the log…", spinner(tick)),
-            theme.dim,
-        )],
-        Some(Err(e)) => vec![Line::styled(e.message.clone(), theme.error)],
-        Some(Ok(v)) if v.is_empty() => vec![Line::styled("the log is empty", theme.dim)],
-        Some(Ok(v)) => {
-            // Only the visible window, ending at the scroll position.
-            let end = (log.scroll + 1).min(v.len());
-            let start = end.saturating_sub(inner_h);
-            v[start..end]
-                .iter()
-                .map(|l| {
-                    let style = if l.message.contains("failed")
-                        || l.message.contains("Exception")
-                        || l.message.contains("Error")
-                    {
-                        theme.error
-                    } else {
-                        theme.text
-                    };
-                    Line::from(vec![
-                        Span::styled(
-                            format!("{} ", l.time.clone().unwrap_or_default()),
-                            theme.dim,
-                        ),
-                        Span::styled(l.message.clone(), style),
-                    ])
-                })
-                .collect()
-        }
-    };
-    let total = log.len();
-    let p = Paragraph::new(lines).block(
-        Block::bordered()
-            .title(format!(
-                " Log of {} — line {}/{} — esc closes ",
-                log.agent,
-                (log.scroll + 1).min(total),
-                total
-            ))
-            .border_style(theme.border),
-    );
     f.render_widget(p, r);
 }
 

@@ -287,6 +287,13 @@ impl Runtime {
                     let _ = tx.send(Msg::AccountChanged(ui(r), "deleted"));
                 });
             }
+            Effect::FetchLogLater(agent, wait) => {
+                tokio::spawn(async move {
+                    tokio::time::sleep(wait).await;
+                    let r = ui(setup.agent_log(&agent).await);
+                    let _ = tx.send(Msg::Log(agent, r));
+                });
+            }
             Effect::FetchLog(agent) => {
                 tokio::spawn(async move {
                     let r = ui(setup.agent_log(&agent).await);
