@@ -231,3 +231,113 @@ async fn the_binary_serves_metrics() {
     let _ = child.wait();
     assert!(text.contains("# HELP brandlink_queue_pending"));
 }
+
+fn value(m: &[(String, HashMap<String, String>, f64)], name: &str) -> Vec<f64> {
+    m.iter()
+        .filter(|(n, _, _)| n == name)
+        .map(|(_, _, v)| *v)
+        .collect()
+}
+
+/// What operators alert on beside the queues: how long a queue has been blocked, the last
+/// Test Connection per agent, whether AEM obtains IMS tokens, the certificate's days left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocked_time_tests_tokens_and_the_certificate() {
+    let e = common::start(Scenario::Configured).await;
+    let client = AemClient::new(&Connection::new(
+        &e.base,
+        "admin",
+        SecretString::from(e.sb.admin_password()),
+    ))
+    .unwrap();
+    let ids: Vec<String> = client
+        .brand_portal_agents(&e.sb.tenant_url())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    // A Test Connection before the exporter starts: its first read of the logs sees it.
+    assert!(client.test_connection(&ids[0]).await.unwrap().success);
+    e.set_faults(serde_json::json!({"tenant_outage": true}))
+        .await;
+    e.post("/sandbox/publish")
+        .form(&[("count", "8")])
+        .send()
+        .await
+        .unwrap();
+    let x = Exporter::start(
+        vec![Instance {
+            name: "author-1".into(),
+            client,
+            tenant: None,
+        }],
+        "127.0.0.1:0".parse().unwrap(),
+        Duration::from_millis(500),
+    )
+    .await
+    .unwrap();
+    let url = format!("http://{}/metrics", x.addr);
+    let m = common::eventually(20, "blocked for a while", || {
+        let url = url.clone();
+        async move {
+            let m = parse(&reqwest::get(&url).await.ok()?.text().await.ok()?);
+            value(&m, "brandlink_queue_blocked_seconds")
+                .iter()
+                .any(|s| *s >= 1.0)
+                .then_some(m)
+        }
+    })
+    .await;
+    let days = value(&m, "brandlink_certificate_days_left");
+    assert!(
+        days.len() == 1 && (360.0..=366.0).contains(&days[0]),
+        "{days:?}"
+    );
+    let tested: Vec<_> = m
+        .iter()
+        .filter(|(n, _, _)| n == "brandlink_agent_last_test_success")
+        .collect();
+    assert_eq!(tested.len(), 1, "one agent was tested: {tested:?}");
+    assert_eq!(tested[0].1["agent"], ids[0]);
+    assert_eq!(tested[0].2, 1.0);
+    let at = value(&m, "brandlink_agent_last_test_timestamp_seconds");
+    let now = chrono::Utc::now().timestamp() as f64;
+    assert!(at.len() == 1 && (now - at[0]).abs() < 120.0, "{at:?}");
+    assert_eq!(
+        value(&m, "brandlink_ims_token_ok"),
+        vec![1.0],
+        "an outage is not a token failure"
+    );
+}
+
+#[test]
+fn log_facts_read_tests_and_token_failures() {
+    use brandlink::aem::agents::LogLine;
+    use brandlink::monitor::exporter::log_facts;
+    let l = |t: &str, m: &str| LogLine {
+        time: Some(t.into()),
+        message: m.into(),
+    };
+    let log = vec![
+        l(
+            "01.12.2026 10:00:00",
+            "Replication (TEST) of /content successful.",
+        ),
+        l(
+            "01.12.2026 10:05:00",
+            "com.adobe.granite.auth.oauth.AccessTokenProvider failed to get access token from authorization server status: 400 response: {}",
+        ),
+        l(
+            "01.12.2026 10:05:01",
+            "Transfer failed for ReplicationAction{type=TEST, path[0]='/content'}. java.io.IOException: 401",
+        ),
+    ];
+    let f = log_facts(&log);
+    assert_eq!(f.token_ok, Some(false));
+    let (ok, at) = f.last_test.unwrap();
+    assert!(!ok);
+    assert_eq!(at, 1_796_119_501.0);
+    assert_eq!(log_facts(&log[..1]).last_test.map(|t| t.0), Some(true));
+    assert_eq!(log_facts(&[]), Default::default());
+}

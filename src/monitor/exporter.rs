@@ -43,6 +43,11 @@ pub struct Metrics {
     pub poll_errors: Family<AgentLabels, Counter>,
     pub agents: Family<InstanceLabels, Gauge>,
     pub up: Family<InstanceLabels, Gauge>,
+    pub blocked_seconds: Family<AgentLabels, Gauge<f64, AtomicU64>>,
+    pub last_test_ok: Family<AgentLabels, Gauge>,
+    pub last_test_time: Family<AgentLabels, Gauge<f64, AtomicU64>>,
+    pub token_ok: Family<InstanceLabels, Gauge>,
+    pub cert_days_left: Family<InstanceLabels, Gauge>,
 }
 
 impl Metrics {
@@ -91,6 +96,31 @@ impl Metrics {
             "brandlink_brand_portal_agents",
             "Brand Portal agents found for the tenant (AEM creates 4)",
             self.agents.clone(),
+        );
+        r.register(
+            "brandlink_queue_blocked_seconds",
+            "How long the queue has been blocked (0 when it is not)",
+            self.blocked_seconds.clone(),
+        );
+        r.register(
+            "brandlink_agent_last_test_success",
+            "1 when the agent's last Test Connection in its log succeeded, 0 when it failed",
+            self.last_test_ok.clone(),
+        );
+        r.register(
+            "brandlink_agent_last_test_timestamp_seconds",
+            "When the agent's last Test Connection ran (from the agent log, its times taken as UTC)",
+            self.last_test_time.clone(),
+        );
+        r.register(
+            "brandlink_ims_token_ok",
+            "0 when the agent logs show AEM failing to obtain an IMS token since its last success",
+            self.token_ok.clone(),
+        );
+        r.register(
+            "brandlink_certificate_days_left",
+            "Days until the Brand Portal IMS certificate (JWT, brandportal-imsconfig-service) expires",
+            self.cert_days_left.clone(),
         );
         r.register(
             "brandlink_instance_up",
@@ -142,6 +172,7 @@ impl Metrics {
         self.enabled.remove(l);
         self.head_attempts.remove(l);
         self.oldest_age.remove(l);
+        self.blocked_seconds.remove(l);
     }
 
     /// Takes away every series of an agent that is gone.
@@ -149,8 +180,65 @@ impl Metrics {
         self.forget_state(l);
         self.last_poll.remove(l);
         self.poll_errors.remove(l);
+        self.last_test_ok.remove(l);
+        self.last_test_time.remove(l);
     }
 }
+
+/// What an agent log says, for the exporter: the last Test Connection (success, epoch s) and
+/// whether AEM's latest token attempt failed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LogFacts {
+    pub last_test: Option<(bool, f64)>,
+    /// `Some(false)` when the last token-related line is a failure to get an access token.
+    pub token_ok: Option<bool>,
+}
+
+/// Reads a log (oldest first). A test is `Replication (TEST) … successful` or a transfer of
+/// `type=TEST` that failed; log times (`dd.MM.yyyy HH:mm:ss`) are taken as UTC.
+pub fn log_facts(log: &[crate::aem::agents::LogLine]) -> LogFacts {
+    let when = |l: &crate::aem::agents::LogLine| {
+        l.time
+            .as_deref()
+            .and_then(|t| chrono::NaiveDateTime::parse_from_str(t, "%d.%m.%Y %H:%M:%S").ok())
+            .map(|d| d.and_utc().timestamp() as f64)
+    };
+    let mut facts = LogFacts::default();
+    for l in log {
+        let m = &l.message;
+        if m.contains("Replication (TEST)") && m.contains("successful") {
+            facts.last_test = when(l).map(|t| (true, t));
+        } else if m.contains("type=TEST") && (m.contains("failed") || m.contains("Error")) {
+            facts.last_test = when(l).map(|t| (false, t));
+        }
+        if m.contains("failed to get access token") {
+            facts.token_ok = Some(false);
+        } else if m.contains("Bearer token") || m.contains("Message sent") {
+            facts.token_ok = Some(true);
+        }
+    }
+    facts
+}
+
+/// Days until the soonest certificate in the Brand Portal service user's keystore expires
+/// (`None`: no such user, keystore or certificate — OAuth needs none).
+async fn cert_days_left(client: &AemClient) -> Option<i64> {
+    let user = client
+        .find_user(crate::aem::users::BP_SERVICE_USER)
+        .await
+        .ok()??;
+    let ks = client.keystore(&user).await.ok()?;
+    let now = chrono::Utc::now().timestamp();
+    ks.aliases
+        .iter()
+        .filter_map(|a| a.chain.first())
+        .filter_map(|c| crate::aem::keystore::parse_java_date(&c.not_after))
+        .map(|t| (t - now).div_euclid(86_400))
+        .min()
+}
+
+/// Reads every 12th cycle (a minute at 5 s): the agent logs and the certificate.
+const SLOW_EVERY: u64 = 12;
 
 /// Polls one instance forever, updating the metrics.
 async fn watch(inst: Instance, m: Metrics, interval: Duration) {
@@ -163,6 +251,7 @@ async fn watch(inst: Instance, m: Metrics, interval: Duration) {
     };
     let mut agents: Vec<String> = Vec::new();
     let mut cycle = 0u64;
+    let mut blocked_since: std::collections::HashMap<String, i64> = Default::default();
     // After a failed poll the agents are looked up again (one may be gone).
     let mut rediscover = true;
     loop {
@@ -215,6 +304,15 @@ async fn watch(inst: Instance, m: Metrics, interval: Duration) {
                         .get_or_create(&l)
                         .set(oldest.map_or(0.0, |t| (now - t).max(0) as f64 / 1000.0));
                     m.last_poll.get_or_create(&l).set(s.at as f64 / 1000.0);
+                    let since = if v.state == QueueState::Blocked {
+                        Some(*blocked_since.entry(s.agent.clone()).or_insert(s.at))
+                    } else {
+                        blocked_since.remove(&s.agent);
+                        None
+                    };
+                    m.blocked_seconds
+                        .get_or_create(&l)
+                        .set(since.map_or(0.0, |t| (s.at - t).max(0) as f64 / 1000.0));
                 }
                 Err(_) => {
                     m.poll_errors.get_or_create(&l).inc();
@@ -224,6 +322,45 @@ async fn watch(inst: Instance, m: Metrics, interval: Duration) {
         }
         if let Some(r) = reached {
             m.up.get_or_create(&il).set(i64::from(r));
+        }
+        if reached == Some(true) && cycle.is_multiple_of(SLOW_EVERY) {
+            let client = &inst.client;
+            let logs = futures::future::join_all(
+                agents
+                    .iter()
+                    .map(|a| async move { (a, client.agent_log(a).await) }),
+            );
+            let (logs, days) = tokio::join!(logs, cert_days_left(&inst.client));
+            let mut token = None;
+            for (a, log) in logs {
+                let Ok(log) = log else { continue };
+                let facts = log_facts(&log);
+                if let Some((ok, at)) = facts.last_test {
+                    m.last_test_ok.get_or_create(&label(a)).set(i64::from(ok));
+                    m.last_test_time.get_or_create(&label(a)).set(at);
+                }
+                token = match (token, facts.token_ok) {
+                    (_, Some(false)) | (Some(false), _) => Some(false),
+                    (t, None) => t,
+                    (_, Some(true)) => Some(true),
+                };
+            }
+            match token {
+                Some(ok) => {
+                    m.token_ok.get_or_create(&il).set(i64::from(ok));
+                }
+                None => {
+                    m.token_ok.remove(&il);
+                }
+            }
+            match days {
+                Some(d) => {
+                    m.cert_days_left.get_or_create(&il).set(d);
+                }
+                None => {
+                    m.cert_days_left.remove(&il);
+                }
+            }
         }
         cycle += 1;
         tokio::time::sleep(interval).await;
