@@ -341,3 +341,88 @@ fn log_facts_read_tests_and_token_failures() {
     assert_eq!(log_facts(&log[..1]).last_test.map(|t| t.0), Some(true));
     assert_eq!(log_facts(&[]), Default::default());
 }
+
+/// The Grafana dashboard and the alert rules name only series the exporter serves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_and_the_alerts_use_only_served_metrics() {
+    let e = common::start(Scenario::Configured).await;
+    let client = AemClient::new(&Connection::new(
+        &e.base,
+        "admin",
+        SecretString::from(e.sb.admin_password()),
+    ))
+    .unwrap();
+    // Every family has a sample once an agent was tested and the logs were read.
+    let agent = client
+        .brand_portal_agents(&e.sb.tenant_url())
+        .await
+        .unwrap()
+        .remove(0)
+        .id;
+    client.test_connection(&agent).await.unwrap();
+    let x = Exporter::start(
+        vec![Instance {
+            name: "author-1".into(),
+            client,
+            tenant: None,
+        }],
+        "127.0.0.1:0".parse().unwrap(),
+        Duration::from_millis(500),
+    )
+    .await
+    .unwrap();
+    let url = format!("http://{}/metrics", x.addr);
+    let served = common::eventually(15, "every family sampled", || {
+        let url = url.clone();
+        async move {
+            let text = reqwest::get(&url).await.ok()?.text().await.ok()?;
+            // Families as `# TYPE name kind`; counters are sampled as `name_total`.
+            let mut served: Vec<String> = Vec::new();
+            for l in text.lines().filter(|l| l.starts_with("# TYPE ")) {
+                let mut w = l.split_whitespace().skip(2);
+                if let (Some(name), Some(kind)) = (w.next(), w.next()) {
+                    served.push(name.to_string());
+                    if kind == "counter" {
+                        served.push(format!("{name}_total"));
+                    }
+                }
+            }
+            let has = |n: &str| served.iter().any(|s| s == n);
+            (has("brandlink_agent_last_test_success") && has("brandlink_ims_token_ok"))
+                .then_some(served)
+        }
+    })
+    .await;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for file in [
+        "assets/grafana-dashboard.json",
+        "assets/prometheus-alerts.yml",
+    ] {
+        let body = std::fs::read_to_string(root.join(file)).unwrap();
+        let mut used: Vec<&str> = body
+            .match_indices("brandlink_")
+            .map(|(i, _)| {
+                let rest = &body[i..];
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                &rest[..end]
+            })
+            .filter(|n| n.len() > "brandlink_".len())
+            .collect();
+        used.sort();
+        used.dedup();
+        assert!(!used.is_empty(), "{file}");
+        for n in used {
+            assert!(
+                served.iter().any(|s| s == n),
+                "{file} uses {n}, which the exporter does not serve: {served:?}"
+            );
+        }
+    }
+    let dash: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("assets/grafana-dashboard.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(dash["panels"].as_array().is_some_and(|p| p.len() >= 8));
+}
