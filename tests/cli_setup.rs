@@ -428,8 +428,17 @@ async fn every_command_under_trace_logging_leaks_no_secret() {
     })
     .await;
     let run = common::Cli::new(&e);
+    // Configured, but no agent has been tested or has delivered yet: step 4 is pending.
     let (code, st) = run.json(&["status"], &[]).await;
-    assert_eq!(code, 0, "{st}");
+    assert_eq!(code, 1, "{st}");
+    assert_eq!(st["steps"][3]["status"]["state"], "pending", "{st}");
+    assert!(
+        st["steps"][3]["status"]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("run Test Connection"),
+        "{st}"
+    );
     // The client secret AEM stores, as the (emulated) Console shows it.
     let client_id = st["integration"]["imsConfigs"][0]["clientId"]
         .as_str()

@@ -232,6 +232,12 @@ async fn jwt_setup_on_a_lived_in_author() {
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["health"]["ims"]["state"], "skipped");
     assert_eq!(v["health"]["aem"]["state"], "ok");
+    // Check Health tested one agent; the step wants all four to have worked.
+    let (code, st) = cli.json(&["status"], &[]).await;
+    assert_eq!(code, 1, "{st}");
+    assert_eq!(st["steps"][3]["status"]["state"], "pending", "{st}");
+    let (code, v) = cli.json(&["agents", "--test"], &[]).await;
+    assert_eq!(code, 0, "{v}");
     let (code, st) = cli.json(&["status"], &[]).await;
     assert_eq!(code, 0, "{st}");
 }

@@ -183,12 +183,17 @@ fn the_screen_shows_stale_data_and_recovers_by_itself() {
         40,
         "demo --scenario configured; echo EXIT=$?; sleep 60",
     );
-    let screen = tmux.wait_for("4 ✓ Replication", 30);
+    let screen = tmux.wait_for("● connected", 30);
     let url = screen
         .split_whitespace()
         .find(|w| w.starts_with("http://127.0.0.1:"))
         .unwrap()
         .to_string();
+    // Configured, never tested: step 4 is not green until Test Connection has run.
+    tmux.keys(&["4"]);
+    tmux.wait_for("run Test Connection", 15);
+    tmux.keys(&["T"]);
+    tmux.wait_for("4 ✓ Replication", 30);
     tmux.wait_for("polling every", 15);
     // AEM goes away: the queues turn stale, a re-read says unreachable and keeps the last data.
     let fault = Command::new("curl")

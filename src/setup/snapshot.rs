@@ -259,6 +259,8 @@ pub struct AgentState {
     pub queue: Option<QueueStatus>,
     pub depth: Option<Depth>,
     pub error: Option<String>,
+    /// The last replication its log records (Test Connection or delivery), if any.
+    pub last_outcome: Option<crate::aem::agents::LastOutcome>,
 }
 
 /// The certificate behind the alias brandlink cares about.
@@ -352,18 +354,25 @@ impl Integration {
             }
         };
         let states = futures::future::join_all(infos.into_iter().map(|info| async move {
-            match client.queue_and_depth(&info.id).await {
+            let (queue, log) =
+                tokio::join!(client.queue_and_depth(&info.id), client.agent_log(&info.id));
+            let last_outcome = log
+                .ok()
+                .and_then(|l| crate::aem::agents::last_outcome(&l));
+            match queue {
                 Ok((q, depth)) => AgentState {
                     info,
                     queue: Some(q),
                     depth: Some(depth),
                     error: None,
+                    last_outcome,
                 },
                 Err(e) => AgentState {
                     info,
                     queue: None,
                     depth: None,
                     error: Some(e.to_string()),
+                    last_outcome,
                 },
             }
         }));

@@ -209,6 +209,26 @@ impl Integration {
                     (StepStatus::Failing(format!("blocked queue: {}", blocked.join(", "))), detail)
                 } else if enabled < n {
                     (StepStatus::Failing(format!("{} of {n} agents are disabled; all must stay enabled or some assets fail", n - enabled)), detail)
+                } else if let Some(a) = self.agents.iter().find(|a| a.last_outcome.as_ref().is_some_and(|o| !o.ok)) {
+                    let o = a.last_outcome.as_ref();
+                    (
+                        StepStatus::Failing(format!(
+                            "the last {} of {} failed ({}): run Test Connection (t) and read what it says",
+                            if o.is_some_and(|o| o.test) { "Test Connection" } else { "delivery" },
+                            a.info.id,
+                            o.and_then(|o| o.time.clone()).unwrap_or_else(|| "time not in the log".into())
+                        )),
+                        detail,
+                    )
+                } else if self.agents.iter().any(|a| a.last_outcome.is_none()) {
+                    let untested: Vec<&str> = self.agents.iter().filter(|a| a.last_outcome.is_none()).map(|a| a.info.id.as_str()).collect();
+                    (
+                        StepStatus::Pending(format!(
+                            "no Test Connection or delivery in the log of {}: run Test Connection (T on this tab, or brandlink agents --test)",
+                            if untested.len() == n { format!("the {n} agents") } else { untested.join(", ") }
+                        )),
+                        detail,
+                    )
                 } else {
                     if n != EXPECTED_AGENTS {
                         warnings.push(format!("{n} Brand Portal agents found; AEM normally creates {EXPECTED_AGENTS}"));

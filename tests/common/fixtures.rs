@@ -1,7 +1,7 @@
 //! Hand-built integration snapshots for rendering tests and benchmarks.
 #![allow(dead_code)]
 
-use brandlink::aem::agents::AgentInfo;
+use brandlink::aem::agents::{AgentInfo, LastOutcome};
 use brandlink::aem::cloud::CloudConfig;
 use brandlink::aem::keystore::{CertSummary, KeyAlias, KeystoreInfo};
 use brandlink::aem::queue::{Depth, DepthSource, QueueItem, QueueStatus};
@@ -88,6 +88,12 @@ pub fn agent(id: &str, enabled: bool, blocked: bool, pending: u64) -> AgentState
             source: DepthSource::Jmx,
         }),
         error: None,
+        // Tested: the step is done when the log shows the agent work.
+        last_outcome: Some(LastOutcome {
+            ok: true,
+            test: true,
+            time: Some("30.11.2026 09:00:00".into()),
+        }),
     }
 }
 
