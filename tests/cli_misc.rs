@@ -530,6 +530,7 @@ async fn read_only_turns_every_change_off() {
         vec!["cloud", "create", "--title", "T", "--service-url", &tenant],
         vec!["upgrade", "--yes", "--backup-dir", bdir],
         vec!["restore", "--from", bdir, "--yes"],
+        vec!["agents", "--close-connection", "--yes"],
     ];
     for args in &changes {
         let mut c = cmd();
@@ -543,18 +544,26 @@ async fn read_only_turns_every_change_off() {
         assert!(err.contains("--read-only"), "{args:?}: {err}");
     }
     assert_eq!(state().await, before, "nothing changed on the author");
-    // Looking is allowed: dry runs and reads.
-    for args in [vec!["upgrade", "--dry-run"], vec!["status"], vec!["queues"]] {
+    // Looking is allowed: dry runs and reads (status says 1 here only because no agent has
+    // been tested yet; doctor runs no Test Connection with --no-test).
+    for (args, code) in [
+        (vec!["upgrade", "--dry-run"], 0),
+        (vec!["agents", "--close-connection", "--dry-run"], 0),
+        (vec!["status"], 1),
+        (vec!["queues"], 0),
+        (vec!["doctor", "--no-test"], 0),
+    ] {
         let mut c = cmd();
         c.args(["--url", &e.base, "--read-only"]).args(&args);
         let out = run(c).await;
         assert_eq!(
             out.status.code(),
-            Some(0),
+            Some(code),
             "{args:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    assert_eq!(state().await, before, "still nothing changed on the author");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -149,14 +149,23 @@ async fn faults_by_commands() {
             );
         }
     }
-    // And everything works again once the fault is gone.
+    // And everything works again once the fault is gone: Test Connection passes on the four
+    // (the failed ones under the faults are in the logs), and then status is healthy.
     e.reset_faults();
-    let mut c = assert_cmd::Command::cargo_bin("brandlink").unwrap();
-    c.args(["--url", &e.base, "status"])
-        .env("AEM_PASSWORD", "admin")
-        .env("XDG_CONFIG_HOME", "/nonexistent-brandlink");
-    let out = tokio::task::spawn_blocking(move || c.output().unwrap())
-        .await
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    for args in [&["agents", "--test"][..], &["status"][..]] {
+        let mut c = assert_cmd::Command::cargo_bin("brandlink").unwrap();
+        c.args(["--url", &e.base, "--ims-url", &e.base])
+            .args(args)
+            .env("AEM_PASSWORD", "admin")
+            .env("XDG_CONFIG_HOME", "/nonexistent-brandlink");
+        let out = tokio::task::spawn_blocking(move || c.output().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
 }

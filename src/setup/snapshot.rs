@@ -356,9 +356,7 @@ impl Integration {
         let states = futures::future::join_all(infos.into_iter().map(|info| async move {
             let (queue, log) =
                 tokio::join!(client.queue_and_depth(&info.id), client.agent_log(&info.id));
-            let last_outcome = log
-                .ok()
-                .and_then(|l| crate::aem::agents::last_outcome(&l));
+            let last_outcome = log.ok().and_then(|l| crate::aem::agents::last_outcome(&l));
             match queue {
                 Ok((q, depth)) => AgentState {
                     info,
