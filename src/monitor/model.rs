@@ -25,13 +25,15 @@ pub fn delivered_between(prev: &QueueView, cur: &QueueView) -> u64 {
     if !processed {
         return 0;
     }
-    let now_ids: std::collections::HashSet<&str> =
-        cur.items.iter().map(|i| i.id.as_str()).collect();
-    let left = prev
-        .items
-        .iter()
-        .take_while(|i| !now_ids.contains(i.id.as_str()))
-        .count() as u64;
+    // Items leave from the head: those listed before the current head are gone.
+    let left = match cur.head() {
+        None => prev.items.len(),
+        Some(h) => prev
+            .items
+            .iter()
+            .position(|i| i.id == h.id)
+            .unwrap_or(prev.items.len()),
+    } as u64;
     left.max(prev.depth.count.saturating_sub(cur.depth.count))
 }
 
