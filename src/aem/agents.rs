@@ -24,6 +24,14 @@ pub struct AgentInfo {
 }
 
 impl AgentInfo {
+    /// Whether it publishes to the tenant: `transportUri` starts with `tenant_url + "/"`
+    /// (case-insensitive, trailing slash ignored). Never by name.
+    pub fn publishes_to(&self, tenant_url: &str) -> bool {
+        self.transport_uri
+            .to_ascii_lowercase()
+            .starts_with(&format!("{}/", normalize_tenant(tenant_url)))
+    }
+
     pub fn from_content(id: &str, c: &Value) -> Self {
         AgentInfo {
             id: id.to_string(),
@@ -108,15 +116,13 @@ impl AemClient {
         Ok(try_join_all(reads).await?.into_iter().flatten().collect())
     }
 
-    /// The tenant's Brand Portal agents: `transportUri` starts with `tenant_url + "/"`
-    /// (case-insensitive, trailing slash ignored). Never by name.
+    /// The tenant's Brand Portal agents ([`AgentInfo::publishes_to`]).
     pub async fn brand_portal_agents(&self, tenant_url: &str) -> Result<Vec<AgentInfo>, AemError> {
-        let prefix = format!("{}/", normalize_tenant(tenant_url));
         Ok(self
             .agents()
             .await?
             .into_iter()
-            .filter(|a| a.transport_uri.to_ascii_lowercase().starts_with(&prefix))
+            .filter(|a| a.publishes_to(tenant_url))
             .collect())
     }
 

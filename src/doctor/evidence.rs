@@ -3,7 +3,7 @@
 //! configurations, the agents with their content), then what does (keystores, the tenant's
 //! queues and logs), with the one Test Connection alongside.
 
-use crate::aem::agents::{AgentInfo, LogLine, TestResult, normalize_tenant};
+use crate::aem::agents::{AgentInfo, LogLine, TestResult};
 use crate::aem::cloud::CloudConfig;
 use crate::aem::keystore::KeystoreInfo;
 use crate::aem::osgi::{CUSTOMIZER_FACTORY, PROVIDER_FACTORY};
@@ -125,13 +125,7 @@ pub async fn read(client: &AemClient, opts: &ReadOptions) -> Result<Evidence, Ae
         });
     let all_agents = agents.map_err(err);
     let tenant_agents: Vec<AgentInfo> = match (&tenant_url, &all_agents) {
-        (Some(t), Ok(all)) => {
-            let prefix = format!("{}/", normalize_tenant(t));
-            all.iter()
-                .filter(|a| a.transport_uri.to_ascii_lowercase().starts_with(&prefix))
-                .cloned()
-                .collect()
-        }
+        (Some(t), Ok(all)) => all.iter().filter(|a| a.publishes_to(t)).cloned().collect(),
         _ => vec![],
     };
     let mac_users = macs.map_err(err);

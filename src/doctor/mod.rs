@@ -119,6 +119,19 @@ impl Finding {
         self.remedy = Some(r);
         self
     }
+    /// What is shown under a finding, labelled: why, fix, run (the command), see (Adobe's page).
+    pub fn details(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("why", self.cause.as_deref()),
+            ("fix", self.fix.as_deref()),
+            ("run", self.command.as_deref()),
+            ("see", self.source),
+        ]
+        .into_iter()
+        .filter_map(|(label, v)| v.map(|v| (label, v)))
+        .collect()
+    }
+
     /// Takes cause, fix and command from an explained log line; the cause quotes AEM's line.
     pub fn explained(self, c: &causes::Cause) -> Finding {
         let quote: String = if c.evidence.chars().count() > 200 {
@@ -186,6 +199,11 @@ impl Report {
             counts,
             findings,
         }
+    }
+
+    /// The width of the id column: the longest id.
+    pub fn id_width(&self) -> usize {
+        self.findings.iter().map(|f| f.id.len()).max().unwrap_or(0)
     }
 
     /// `14 ok, 1 warning, 0 failures`.

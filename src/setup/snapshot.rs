@@ -334,13 +334,7 @@ impl Integration {
                     .map(|c| c.tenant_url.trim_end_matches('/').to_string())
             });
         let infos: Vec<AgentInfo> = match &tenant_url {
-            Some(t) => {
-                let prefix = format!("{}/", crate::aem::agents::normalize_tenant(t));
-                agents?
-                    .into_iter()
-                    .filter(|a| a.transport_uri.to_ascii_lowercase().starts_with(&prefix))
-                    .collect()
-            }
+            Some(t) => agents?.into_iter().filter(|a| a.publishes_to(t)).collect(),
             None => vec![],
         };
         // Then what depends on those answers, again at once.

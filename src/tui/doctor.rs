@@ -176,12 +176,7 @@ impl DoctorPanel {
             Constraint::Length(detail_h),
         ])
         .areas(inner);
-        let width = report
-            .findings
-            .iter()
-            .map(|f| f.id.len())
-            .max()
-            .unwrap_or(0);
+        let width = report.id_width();
         let rows = usize::from(list.height);
         let start = self.selected.saturating_sub(rows.saturating_sub(1));
         let lines: Vec<Line> = report
@@ -208,16 +203,16 @@ impl DoctorPanel {
         let mut d = Vec::new();
         if let Some(fd) = self.finding() {
             d.push(Line::styled(fd.finding.clone(), style(fd.status)));
-            for (label, value) in [("why", &fd.cause), ("fix", &fd.fix), ("run", &fd.command)] {
-                if let Some(v) = value {
-                    d.push(Line::from(vec![
-                        Span::styled(format!("{label}: "), theme.key),
-                        Span::raw(v.clone()),
-                    ]));
-                }
-            }
-            if let Some(s) = fd.source {
-                d.push(Line::styled(format!("see: {s}"), theme.dim));
+            for (label, value) in fd.details() {
+                let style = if label == "see" {
+                    theme.dim
+                } else {
+                    theme.text
+                };
+                d.push(Line::from(vec![
+                    Span::styled(format!("{label}: "), theme.key),
+                    Span::styled(value.to_string(), style),
+                ]));
             }
             if fd.remedy.is_some() {
                 d.push(Line::styled(

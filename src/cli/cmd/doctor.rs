@@ -21,12 +21,7 @@ pub async fn run(ctx: &Context, a: &DoctorArgs) -> Result<Report, CliError> {
 
 /// The text form: the id column as wide as the longest id.
 pub fn render(report: &doctor::Report) -> String {
-    let width = report
-        .findings
-        .iter()
-        .map(|f| f.id.len())
-        .max()
-        .unwrap_or(0);
+    let width = report.id_width();
     let mut text = format!(
         "brandlink doctor — {}{}\n",
         report.aem_url,
@@ -45,13 +40,8 @@ pub fn render(report: &doctor::Report) -> String {
         ));
         if matches!(f.status, Status::Warn | Status::Fail) {
             let pad = " ".repeat(width + 4);
-            for (label, value) in [("why", &f.cause), ("fix", &f.fix), ("run", &f.command)] {
-                if let Some(v) = value {
-                    text.push_str(&format!("{pad}{label}: {v}\n"));
-                }
-            }
-            if let Some(s) = f.source {
-                text.push_str(&format!("{pad}see: {s}\n"));
+            for (label, value) in f.details() {
+                text.push_str(&format!("{pad}{label}: {value}\n"));
             }
         }
     }

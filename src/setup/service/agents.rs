@@ -58,10 +58,9 @@ impl Setup {
     ) -> Result<(String, Vec<String>), SetupError> {
         let (tenant, agents) = tokio::join!(self.resolve_tenant(given), self.client.agents());
         let tenant = tenant?;
-        let prefix = format!("{}/", crate::aem::agents::normalize_tenant(&tenant));
         let ids = agents?
             .into_iter()
-            .filter(|a| a.transport_uri.to_ascii_lowercase().starts_with(&prefix))
+            .filter(|a| a.publishes_to(&tenant))
             .map(|a| a.id)
             .collect();
         Ok((tenant, ids))
