@@ -9,6 +9,30 @@ use secrecy::SecretString;
 use std::collections::HashMap;
 use std::time::Duration;
 
+fn client(e: &common::Env) -> AemClient {
+    AemClient::new(&Connection::new(
+        &e.base,
+        "admin",
+        SecretString::from(e.sb.admin_password()),
+    ))
+    .expect("client")
+}
+
+/// An exporter on an ephemeral port watching one author, `author-1`.
+async fn exporter(client: AemClient, interval: Duration) -> Exporter {
+    Exporter::start(
+        vec![Instance {
+            name: "author-1".into(),
+            client,
+            tenant: None,
+        }],
+        "127.0.0.1:0".parse().expect("address"),
+        interval,
+    )
+    .await
+    .expect("exporter starts")
+}
+
 /// `name{labels} value` lines into (name, labels, value).
 fn parse(text: &str) -> Vec<(String, HashMap<String, String>, f64)> {
     text.lines()
@@ -37,23 +61,8 @@ async fn metrics_show_the_four_agents() {
     let mut cfg = common::config(Scenario::Busy);
     cfg.delivery_rate = 0.5;
     let e = common::start_with(cfg).await;
-    let client = AemClient::new(&Connection::new(
-        &e.base,
-        "admin",
-        SecretString::from(e.sb.admin_password()),
-    ))
-    .unwrap();
-    let x = Exporter::start(
-        vec![Instance {
-            name: "author-1".into(),
-            client,
-            tenant: None,
-        }],
-        "127.0.0.1:0".parse().unwrap(),
-        Duration::from_secs(1),
-    )
-    .await
-    .unwrap();
+    let client = client(&e);
+    let x = exporter(client, Duration::from_secs(1)).await;
     let url = format!("http://{}/metrics", x.addr);
     let metrics = common::eventually(15, "four agents in /metrics", || {
         let url = url.clone();
@@ -244,12 +253,7 @@ fn value(m: &[(String, HashMap<String, String>, f64)], name: &str) -> Vec<f64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blocked_time_tests_tokens_and_the_certificate() {
     let e = common::start(Scenario::Configured).await;
-    let client = AemClient::new(&Connection::new(
-        &e.base,
-        "admin",
-        SecretString::from(e.sb.admin_password()),
-    ))
-    .unwrap();
+    let client = client(&e);
     let ids: Vec<String> = client
         .brand_portal_agents(&e.sb.tenant_url())
         .await
@@ -266,17 +270,7 @@ async fn blocked_time_tests_tokens_and_the_certificate() {
         .send()
         .await
         .unwrap();
-    let x = Exporter::start(
-        vec![Instance {
-            name: "author-1".into(),
-            client,
-            tenant: None,
-        }],
-        "127.0.0.1:0".parse().unwrap(),
-        Duration::from_millis(500),
-    )
-    .await
-    .unwrap();
+    let x = exporter(client, Duration::from_millis(500)).await;
     let url = format!("http://{}/metrics", x.addr);
     let m = common::eventually(20, "blocked for a while", || {
         let url = url.clone();
@@ -346,12 +340,7 @@ fn log_facts_read_tests_and_token_failures() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_and_the_alerts_use_only_served_metrics() {
     let e = common::start(Scenario::Configured).await;
-    let client = AemClient::new(&Connection::new(
-        &e.base,
-        "admin",
-        SecretString::from(e.sb.admin_password()),
-    ))
-    .unwrap();
+    let client = client(&e);
     // Every family has a sample once an agent was tested and the logs were read.
     let agent = client
         .brand_portal_agents(&e.sb.tenant_url())
@@ -360,17 +349,7 @@ async fn the_dashboard_and_the_alerts_use_only_served_metrics() {
         .remove(0)
         .id;
     client.test_connection(&agent).await.unwrap();
-    let x = Exporter::start(
-        vec![Instance {
-            name: "author-1".into(),
-            client,
-            tenant: None,
-        }],
-        "127.0.0.1:0".parse().unwrap(),
-        Duration::from_millis(500),
-    )
-    .await
-    .unwrap();
+    let x = exporter(client, Duration::from_millis(500)).await;
     let url = format!("http://{}/metrics", x.addr);
     let served = common::eventually(15, "every family sampled", || {
         let url = url.clone();
