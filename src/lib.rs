@@ -3,7 +3,7 @@
 pub mod aem;
 pub mod cli;
 pub mod config;
-pub mod doctor;
+pub mod evidence;
 pub mod ims;
 pub mod monitor;
 pub mod net;
@@ -11,5 +11,6 @@ pub mod net;
 pub mod sandbox;
 pub mod setup;
 pub mod tui;
+pub mod verdict;
 pub mod when;
 pub mod words;

@@ -306,34 +306,23 @@ async fn blocked_time_tests_tokens_and_the_certificate() {
 }
 
 #[test]
-fn log_facts_read_tests_and_token_failures() {
-    use brandlink::aem::agents::LogLine;
-    use brandlink::monitor::exporter::log_facts;
-    let l = |t: &str, m: &str| LogLine {
-        time: Some(t.into()),
-        message: m.into(),
-    };
-    let log = vec![
-        l(
-            "01.12.2026 10:00:00",
-            "Replication (TEST) of /content successful.",
-        ),
-        l(
-            "01.12.2026 10:05:00",
-            "com.adobe.granite.auth.oauth.AccessTokenProvider failed to get access token from authorization server status: 400 response: {}",
-        ),
-        l(
-            "01.12.2026 10:05:01",
-            "Transfer failed for ReplicationAction{type=TEST, path[0]='/content'}. java.io.IOException: 401",
-        ),
-    ];
-    let f = log_facts(&log);
-    assert_eq!(f.token_ok, Some(false));
-    let (ok, at) = f.last_test.unwrap();
+fn the_last_test_is_read_from_the_log() {
+    use brandlink::evidence::logs::{LogSource, entries};
+    use brandlink::verdict::gauges::last_test;
+    let log = entries(
+        &[
+            "01.12.2026 10:00:00 - Replication (TEST) of /content successful.",
+            "01.12.2026 10:05:00 - adding header: Action:Test",
+            "01.12.2026 10:05:01 - Transfer failed for ReplicationAction{type=TEST, path[0]='/content'}. java.io.IOException: 401",
+        ],
+        LogSource::Agent,
+        None,
+    );
+    let (ok, at) = last_test(&log).unwrap();
     assert!(!ok);
     assert_eq!(at, 1_796_119_501.0);
-    assert_eq!(log_facts(&log[..1]).last_test.map(|t| t.0), Some(true));
-    assert_eq!(log_facts(&[]), Default::default());
+    assert_eq!(last_test(&log[..1]).map(|t| t.0), Some(true));
+    assert_eq!(last_test(&[]), None);
 }
 
 /// The Grafana dashboard and the alert rules name only series the exporter serves.

@@ -304,8 +304,8 @@ async fn check_health_fails_while_aem_holds_a_wrong_secret() {
         account["status"]["reason"]
             .as_str()
             .unwrap()
-            .contains("cannot obtain a token"),
-        "{account}"
+            .contains("client secret"),
+        "the credential IMS refuses, from AEM's own record: {account}"
     );
 }
 

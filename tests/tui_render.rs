@@ -1307,7 +1307,7 @@ fn the_demo_publishes_samples_from_the_replication_tab() {
 
 #[test]
 fn the_doctor_overlay() {
-    use brandlink::doctor::{Finding, Remedy, Report};
+    use brandlink::verdict::{Finding, Remedy, Report};
     let mut a = loaded(configured(), false);
     let effects = a.on_action(Action::Doctor);
     assert!(

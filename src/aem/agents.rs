@@ -213,37 +213,6 @@ pub fn parse_test_output(agent: &str, html: &str) -> TestResult {
     }
 }
 
-/// The last replication an agent's log records — a Test Connection or a delivery — and
-/// whether it worked: AEM's own proof that the agent obtains a token and reaches the tenant.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct LastOutcome {
-    pub ok: bool,
-    /// A Test Connection (else a delivery).
-    pub test: bool,
-    /// The log's time (`dd.MM.yyyy HH:mm:ss`, the author's clock).
-    pub time: Option<String>,
-}
-
-/// Reads [`LastOutcome`] from a log, oldest first.
-pub fn last_outcome(log: &[LogLine]) -> Option<LastOutcome> {
-    log.iter().rev().find_map(|l| {
-        let m = &l.message;
-        let ok = if m.starts_with("Replication (") && m.contains("successful") {
-            true
-        } else if m.contains("Transfer failed") || m.contains("Error while replicating") {
-            false
-        } else {
-            return None;
-        };
-        Some(LastOutcome {
-            ok,
-            test: m.contains("(TEST)") || m.contains("type=TEST"),
-            time: l.time.clone(),
-        })
-    })
-}
-
 /// One log line: `dd.MM.yyyy HH:mm:ss - message` when it has that form.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct LogLine {

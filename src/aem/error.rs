@@ -3,7 +3,7 @@
 
 use thiserror::Error;
 
-#[derive(Debug, Error)]
+#[derive(Clone, Debug, Error)]
 pub enum AemError {
     #[error("cannot reach AEM at {url}: {detail}. Is the author running, and is --url right?")]
     Unreachable { url: String, detail: String },

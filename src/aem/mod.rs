@@ -6,6 +6,7 @@ pub mod cloud;
 pub mod error;
 pub mod html;
 pub mod keystore;
+pub mod logs;
 pub mod nodes;
 pub mod osgi;
 pub mod queue;

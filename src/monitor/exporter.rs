@@ -185,59 +185,8 @@ impl Metrics {
     }
 }
 
-/// What an agent log says, for the exporter: the last Test Connection (success, epoch s) and
-/// whether AEM's latest token attempt failed.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct LogFacts {
-    pub last_test: Option<(bool, f64)>,
-    /// `Some(false)` when the last token-related line is a failure to get an access token.
-    pub token_ok: Option<bool>,
-}
-
-/// Reads a log (oldest first). A test is `Replication (TEST) … successful` or a transfer of
-/// `type=TEST` that failed; log times (`dd.MM.yyyy HH:mm:ss`) are taken as UTC.
-pub fn log_facts(log: &[crate::aem::agents::LogLine]) -> LogFacts {
-    let when = |l: &crate::aem::agents::LogLine| {
-        l.time
-            .as_deref()
-            .and_then(|t| chrono::NaiveDateTime::parse_from_str(t, "%d.%m.%Y %H:%M:%S").ok())
-            .map(|d| d.and_utc().timestamp() as f64)
-    };
-    let mut facts = LogFacts::default();
-    for l in log {
-        let m = &l.message;
-        if m.contains("Replication (TEST)") && m.contains("successful") {
-            facts.last_test = when(l).map(|t| (true, t));
-        } else if m.contains("type=TEST") && (m.contains("failed") || m.contains("Error")) {
-            facts.last_test = when(l).map(|t| (false, t));
-        }
-        if m.contains("failed to get access token") {
-            facts.token_ok = Some(false);
-        } else if m.contains("Bearer token") || m.contains("Message sent") {
-            facts.token_ok = Some(true);
-        }
-    }
-    facts
-}
-
-/// Days until the soonest certificate in the Brand Portal service user's keystore expires
-/// (`None`: no such user, keystore or certificate — OAuth needs none).
-async fn cert_days_left(client: &AemClient) -> Option<i64> {
-    let user = client
-        .find_user(crate::aem::users::BP_SERVICE_USER)
-        .await
-        .ok()??;
-    let ks = client.keystore(&user).await.ok()?;
-    let now = chrono::Utc::now().timestamp();
-    ks.aliases
-        .iter()
-        .filter_map(|a| a.chain.first())
-        .filter_map(|c| crate::aem::keystore::parse_java_date(&c.not_after))
-        .map(|t| (t - now).div_euclid(86_400))
-        .min()
-}
-
-/// Reads every 12th cycle (a minute at 5 s): the agent logs and the certificate.
+/// Every 12th cycle (a minute at 5 s) the whole author is read once and judged: the token,
+/// the JWT certificate and the agents' last tests.
 const SLOW_EVERY: u64 = 12;
 
 /// Polls one instance forever, updating the metrics.
@@ -324,41 +273,32 @@ async fn watch(inst: Instance, m: Metrics, interval: Duration) {
             m.up.get_or_create(&il).set(i64::from(r));
         }
         if reached == Some(true) && cycle.is_multiple_of(SLOW_EVERY) {
-            let client = &inst.client;
-            let logs = futures::future::join_all(
-                agents
-                    .iter()
-                    .map(|a| async move { (a, client.agent_log(a).await) }),
-            );
-            let (logs, days) = tokio::join!(logs, cert_days_left(&inst.client));
-            let mut token = None;
-            for (a, log) in logs {
-                let Ok(log) = log else { continue };
-                let facts = log_facts(&log);
-                if let Some((ok, at)) = facts.last_test {
-                    m.last_test_ok.get_or_create(&label(a)).set(i64::from(ok));
-                    m.last_test_time.get_or_create(&label(a)).set(at);
+            // One read of the author, judged by the rulebook the doctor uses.
+            let opts = crate::evidence::ReadOptions {
+                tenant: inst.tenant.clone(),
+                ..Default::default()
+            };
+            if let Ok(ev) = crate::evidence::read(&inst.client, &opts).await {
+                let g = crate::verdict::gauges::of(&ev);
+                for (a, ok, at) in &g.last_tests {
+                    m.last_test_ok.get_or_create(&label(a)).set(i64::from(*ok));
+                    m.last_test_time.get_or_create(&label(a)).set(*at);
                 }
-                token = match (token, facts.token_ok) {
-                    (_, Some(false)) | (Some(false), _) => Some(false),
-                    (t, None) => t,
-                    (_, Some(true)) => Some(true),
-                };
-            }
-            match token {
-                Some(ok) => {
-                    m.token_ok.get_or_create(&il).set(i64::from(ok));
+                match g.token_ok {
+                    Some(ok) => {
+                        m.token_ok.get_or_create(&il).set(i64::from(ok));
+                    }
+                    None => {
+                        m.token_ok.remove(&il);
+                    }
                 }
-                None => {
-                    m.token_ok.remove(&il);
-                }
-            }
-            match days {
-                Some(d) => {
-                    m.cert_days_left.get_or_create(&il).set(d);
-                }
-                None => {
-                    m.cert_days_left.remove(&il);
+                match g.cert_days_left {
+                    Some(d) => {
+                        m.cert_days_left.get_or_create(&il).set(d);
+                    }
+                    None => {
+                        m.cert_days_left.remove(&il);
+                    }
                 }
             }
         }

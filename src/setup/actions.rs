@@ -239,7 +239,8 @@ pub async fn create_cloud(
     let deadline = tokio::time::Instant::now() + wait;
     loop {
         let agents = client.brand_portal_agents(&tenant).await?;
-        if agents.len() >= super::steps::EXPECTED_AGENTS || tokio::time::Instant::now() >= deadline
+        if agents.len() >= crate::verdict::thresholds::EXPECTED_AGENTS
+            || tokio::time::Instant::now() >= deadline
         {
             let path = client
                 .cloud_configs()
@@ -256,7 +257,7 @@ pub async fn create_cloud(
                     "AEM accepted the request but no cloud configuration appeared; create it in Tools → Cloud Services → AEM Brand Portal".into(),
                 ));
             }
-            if agents.len() < super::steps::EXPECTED_AGENTS {
+            if agents.len() < crate::verdict::thresholds::EXPECTED_AGENTS {
                 return Err(SetupError::Refused(format!(
                     "the configuration was saved but only {} of 4 agents appeared within {} s; open and save the cloud configuration again",
                     agents.len(),

@@ -2,21 +2,10 @@
 //! the tab bar can show ✗ while AEM cannot obtain a token with what it stores, even in a new
 //! process. It holds verdicts and messages only, never a secret.
 
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-/// One AEM-side verdict.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct LastCheck {
-    /// The Brand Portal IMS configuration that was checked.
-    pub pid: String,
-    pub ok: bool,
-    /// RFC 3339.
-    pub at: String,
-    pub message: String,
-}
+pub use crate::evidence::LastCheck;
 
 use crate::config::state_dir;
 

@@ -10,13 +10,12 @@ pub mod lifecycle;
 pub mod migrate;
 pub mod service;
 pub mod snapshot;
-pub mod steps;
 pub mod upgrade;
 
 /// The AEM data the front ends show, as the setup service hands it out.
 pub use crate::aem::agents::{AgentInfo, LogLine, TestResult};
 pub use crate::aem::queue::QueueState;
+pub use crate::verdict::steps::{StepId, StepReport, StepStatus};
 pub use error::{ErrorClass, SetupError};
 pub use service::{ImsEndpoint, Setup};
 pub use snapshot::Integration;
-pub use steps::{StepId, StepReport, StepStatus};

@@ -82,7 +82,7 @@ pub enum Msg {
     AccountChanged(UiResult<ChangeDone>, &'static str),
     UpgradeDone(UiResult<Box<UpgradeDone>>),
     /// The doctor's report.
-    Doctor(Box<crate::doctor::Report>),
+    Doctor(Box<crate::verdict::Report>),
     /// Why a blocked queue is blocked, from its agent log (`None`: the log could not be read).
     Explained(String, Option<crate::monitor::BlockCause>),
     /// Close Connection set (from the doctor).

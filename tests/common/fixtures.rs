@@ -1,11 +1,12 @@
 //! Hand-built integration snapshots for rendering tests and benchmarks.
 #![allow(dead_code)]
 
-use brandlink::aem::agents::{AgentInfo, LastOutcome};
+use brandlink::aem::agents::AgentInfo;
 use brandlink::aem::cloud::CloudConfig;
 use brandlink::aem::keystore::{CertSummary, KeyAlias, KeystoreInfo};
 use brandlink::aem::queue::{Depth, DepthSource, QueueItem, QueueStatus};
 use brandlink::aem::readiness::Readiness;
+use brandlink::evidence::LastOutcome;
 use brandlink::setup::Integration;
 use brandlink::setup::snapshot::{
     AgentState, AuthType, BpEvidence, CertificateState, ImsConfig, OauthSupport,
@@ -37,6 +38,9 @@ pub fn fresh() -> Integration {
         agents: vec![],
         mac_users: vec![],
         oauth_support: OauthSupport::Yes,
+        zone: None,
+        error_log: None,
+        macs: vec![],
         last_aem_check: None,
     }
 }
@@ -93,7 +97,9 @@ pub fn agent(id: &str, enabled: bool, blocked: bool, pending: u64) -> AgentState
             ok: true,
             test: true,
             time: Some("30.11.2026 09:00:00".into()),
+            at: None,
         }),
+        log: vec![],
     }
 }
 

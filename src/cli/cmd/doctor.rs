@@ -4,10 +4,11 @@
 use crate::cli::args::DoctorArgs;
 use crate::cli::context::Context;
 use crate::cli::output::{CliError, Report};
-use crate::doctor::{self, Status};
+use crate::verdict::{self, Status};
 
-/// `doctor --json` is [`crate::doctor::Report`]: `ok`, `aemUrl`, `tenantUrl`, `readAt`,
-/// `tested`, `counts`, and `findings[]` of `{id, status, finding, cause, fix, command, source}`.
+/// `doctor --json` is [`crate::verdict::Report`]: `ok`, `aemUrl`, `tenantUrl`, `readAt`,
+/// `tested`, `counts`, `findings[]` of `{id, status, finding, cause, fix, command, source}`
+/// and `steps[]` (the steps judged from the same read; `ok` needs every one done).
 pub async fn run(ctx: &Context, a: &DoctorArgs) -> Result<Report, CliError> {
     let setup = ctx.setup()?;
     let tenant = ctx.tenant_or(&a.tenant);
@@ -20,7 +21,7 @@ pub async fn run(ctx: &Context, a: &DoctorArgs) -> Result<Report, CliError> {
 }
 
 /// The text form: the id column as wide as the longest id.
-pub fn render(report: &doctor::Report) -> String {
+pub fn render(report: &verdict::Report) -> String {
     let width = report.id_width();
     let mut text = format!(
         "brandlink doctor — {}{}\n",
@@ -44,6 +45,9 @@ pub fn render(report: &doctor::Report) -> String {
                 text.push_str(&format!("{pad}{label}: {value}\n"));
             }
         }
+    }
+    for s in report.steps_not_done() {
+        text.push_str(&format!("✗ step {s}\n"));
     }
     text.push_str(&report.summary());
     text.push('\n');

@@ -21,7 +21,7 @@ pub struct StatusReport {
 #[serde(rename_all = "camelCase")]
 pub struct DoctorSummary {
     pub ok: bool,
-    pub counts: crate::doctor::Counts,
+    pub counts: crate::verdict::Counts,
     pub summary: String,
 }
 
@@ -36,14 +36,18 @@ fn mark(status: &StepStatus) -> &'static str {
 pub async fn run(ctx: &Context, a: &StatusArgs) -> Result<Report, CliError> {
     let setup = ctx.setup()?;
     let tenant = ctx.tenant_or(&a.tenant);
-    // The doctor reads beside the snapshot (no Test Connection: status changes nothing).
-    let (integ, doctor) = tokio::join!(
-        setup.snapshot(tenant.as_deref()),
-        setup.doctor(tenant.as_deref(), false)
-    );
-    let integ = integ?;
-    let steps = integ.steps();
-    let ok = integ.readiness.ready() && integ.healthy();
+    // One read, one verdict: the steps and the doctor's findings judged together (no Test
+    // Connection: status changes nothing).
+    let verdict = setup.verdict(tenant.as_deref(), false).await?;
+    let crate::verdict::Verdict {
+        integration,
+        steps,
+        report: doctor,
+    } = verdict;
+    let Some(integ) = integration else {
+        return Err(CliError::Usage("the integration could not be read".into()));
+    };
+    let ok = integ.readiness.ready() && doctor.ok;
     let mut text = format!(
         "AEM {} — {}{}\n",
         integ.aem_url,

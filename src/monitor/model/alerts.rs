@@ -17,11 +17,13 @@ pub struct AlertRules {
 }
 
 impl Default for AlertRules {
+    /// The rulebook's thresholds (`crate::verdict::thresholds`).
     fn default() -> Self {
+        use crate::verdict::thresholds as t;
         AlertRules {
-            max_attempts: 3,
-            not_draining_ms: 5 * 60_000,
-            expected_agents: 4,
+            max_attempts: t::RETRIES_WARN,
+            not_draining_ms: t::NOT_DRAINING_MS,
+            expected_agents: t::EXPECTED_AGENTS,
             history_ms: 10 * 60_000,
         }
     }
@@ -82,13 +84,14 @@ impl MonitorModel {
             .collect()
     }
 
-    /// Records Test Connection output that shows an IMS token problem.
-    pub fn note_test(&mut self, agent: &str, success: bool, explanation: &[String]) {
+    /// Records a Test Connection's transcript: a token failure in it (AEM's own record, read
+    /// by the one log interpreter) raises an alert until a test of that agent passes.
+    pub fn note_test(&mut self, agent: &str, success: bool, transcript: &[String]) {
         self.token_failures.retain(|a| a != agent);
+        let entries =
+            crate::evidence::logs::entries(transcript, crate::evidence::LogSource::Test, None);
         if !success
-            && explanation
-                .iter()
-                .any(|l| l.contains("failed to get access token") || l.contains("status code 401"))
+            && crate::verdict::causes::explain(&entries).is_some_and(|c| c.kind.about_token())
         {
             self.token_failures.push(agent.to_string());
         }
@@ -176,7 +179,7 @@ impl MonitorModel {
             out.push(Alert {
                 agent: Some(a.clone()),
                 kind: AlertKind::TokenFailure,
-                message: format!("{a}: Test Connection shows an IMS token failure (401)"),
+                message: format!("{a}: Test Connection shows AEM cannot obtain an IMS token"),
                 fix: None,
             });
         }

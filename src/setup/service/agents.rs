@@ -71,11 +71,11 @@ impl Setup {
         let list = self.client.brand_portal_agents(tenant).await?;
         let enabled = list.iter().filter(|x| x.enabled).count();
         let mut warnings = Vec::new();
-        if list.len() != crate::setup::steps::EXPECTED_AGENTS {
+        if list.len() != crate::verdict::thresholds::EXPECTED_AGENTS {
             warnings.push(format!(
                 "{} Brand Portal agents found for {tenant}; AEM creates {}",
                 list.len(),
-                crate::setup::steps::EXPECTED_AGENTS
+                crate::verdict::thresholds::EXPECTED_AGENTS
             ));
         }
         if enabled < list.len() {

@@ -3,9 +3,9 @@
 use super::Setup;
 use crate::aem::agents::agent_path;
 use crate::aem::nodes::text;
-use crate::doctor::{self, ReadOptions, Report};
 use crate::setup::SetupError;
 use crate::setup::upgrade::{BackupProperty, TargetKind, backup_properties, new_backup_dir};
+use crate::verdict::Report;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -35,22 +35,28 @@ pub struct CloseConnectionDone {
 impl Setup {
     /// Runs every doctor check. `test`: one Test Connection (the only action it takes).
     pub async fn doctor(&self, tenant: Option<&str>, test: bool) -> Report {
-        let opts = ReadOptions {
-            tenant: tenant.map(str::to_string),
-            test,
-            ims: self.ims_choice.clone(),
-        };
-        doctor::diagnose(&self.client, &opts).await
+        match self.evidence(tenant, test).await {
+            Ok(ev) => crate::verdict::judge(&ev).report,
+            Err(SetupError::Aem(e)) => {
+                crate::verdict::unreadable(self.aem_url(), tenant.map(str::to_string), &e)
+            }
+            Err(e) => crate::verdict::unreadable(
+                self.aem_url(),
+                tenant.map(str::to_string),
+                &crate::aem::AemError::Invalid(e.to_string()),
+            ),
+        }
     }
 
-    /// Why an agent's queue is blocked, read from its log (saying so when the log does not).
+    /// Why an agent's queue is blocked, from the whole evidence (the same precedence as the
+    /// doctor's), saying so when nothing read tells.
     pub async fn block_cause(
         &self,
         agent: &str,
     ) -> Result<Option<crate::monitor::BlockCause>, SetupError> {
-        let log = self.client.agent_log(agent).await?;
-        let lines: Vec<&str> = log.iter().map(|l| l.message.as_str()).collect();
-        Ok(Some(match doctor::causes::explain(&lines) {
+        let ev = self.evidence(None, false).await?;
+        let facts = ev.facts();
+        Ok(Some(match facts.agent_cause(agent) {
             Some(c) => crate::monitor::BlockCause {
                 label: c.kind.label().to_string(),
                 fix: match c.command {
@@ -59,7 +65,7 @@ impl Setup {
                 },
             },
             None => crate::monitor::BlockCause {
-                label: "the agent log does not say why".into(),
+                label: "the logs do not say why".into(),
                 fix: "run Test Connection (`brandlink agents --test`) and fix what it reports"
                     .into(),
             },

@@ -85,10 +85,40 @@ impl Setup {
 
     /// The whole integration, read in one go.
     pub async fn snapshot(&self, tenant: Option<&str>) -> Result<Integration, SetupError> {
-        let mut i =
-            Integration::read_with(&self.client, tenant, self.ims_choice.as_deref()).await?;
-        i.last_aem_check = checks::load(self.aem_url());
-        Ok(i)
+        let ev = self.evidence(tenant, false).await?;
+        Ok(Integration::from_evidence(&ev)?)
+    }
+
+    /// The one read of the author (with one Test Connection when `test`), with the last
+    /// Check Health recorded here.
+    pub async fn evidence(
+        &self,
+        tenant: Option<&str>,
+        test: bool,
+    ) -> Result<crate::evidence::Evidence, SetupError> {
+        let opts = crate::evidence::ReadOptions {
+            tenant: tenant.map(str::to_string),
+            test,
+            ims: self.ims_choice.clone(),
+        };
+        let mut ev = crate::evidence::read(&self.client, &opts).await?;
+        ev.last_check = checks::load(self.aem_url());
+        Ok(ev)
+    }
+
+    /// The verdict on the author: the steps and the doctor's findings from one read.
+    pub async fn verdict(
+        &self,
+        tenant: Option<&str>,
+        test: bool,
+    ) -> Result<crate::verdict::Verdict, SetupError> {
+        let ev = self.evidence(tenant, test).await?;
+        let v = crate::verdict::judge(&ev);
+        // The parts every step needs could not be read: say why, as a snapshot would.
+        if v.integration.is_none() {
+            Integration::from_evidence(&ev)?;
+        }
+        Ok(v)
     }
 
     /// The tenant to work on: the one given, else the cloud configuration's (6.5 first).

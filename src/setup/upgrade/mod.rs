@@ -106,53 +106,39 @@ pub fn stuck_by_cause(busy: &[BusyAgent]) -> Vec<(&str, Vec<&str>)> {
     out
 }
 
-/// Why a blocked queue will not drain by itself, from its log since the last success: AEM
-/// cannot obtain a token, or Brand Portal refuses the one it has. A tenant outage or a
-/// timeout is not stuck: those drain once the other side is back.
+/// Why a blocked queue will not drain by itself, from its log since the last success (the
+/// rulebook's causes): AEM cannot obtain a token, or Brand Portal refuses the one it has. A
+/// tenant outage, a timeout or a rate limit is not stuck: those drain once the other side is
+/// back.
 pub fn stuck_cause(log: &[crate::aem::agents::LogLine]) -> Option<String> {
-    let since = log
+    use crate::verdict::causes::CauseKind;
+    let lines: Vec<String> = log
         .iter()
-        .rposition(|l| l.message.contains("successful") || l.message.contains("Message sent"))
-        .map_or(0, |i| i + 1);
-    let recent = &log[since..];
-    if let Some(l) = recent
-        .iter()
-        .rev()
-        .find(|l| l.message.contains("failed to get access token"))
-    {
-        let m = l.message.to_ascii_lowercase();
-        let ims = l
-            .message
-            .split_once("response:")
-            .map(|(_, r)| r.trim())
-            .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())
-            .map(|v| {
-                let e = v["error"].as_str().unwrap_or("refused");
-                match v["error_description"].as_str() {
-                    Some(d) => format!("{e}: {d}"),
-                    None => e.to_string(),
-                }
-            })
-            .unwrap_or_else(|| "refused".into());
-        return Some(if m.contains("end of life") || m.contains("jwt") {
-            format!(
-                "AEM's JWT credential is retired and IMS refuses it ({ims}); the queued items will not drain until `brandlink account migrate` converts it in place (which needs no upgrade)"
-            )
-        } else {
-            format!(
-                "AEM cannot obtain an IMS token ({ims}); the queued items will not drain with the stored credentials"
-            )
-        });
+        .map(|l| match &l.time {
+            Some(t) => format!("{t} - {}", l.message),
+            None => l.message.clone(),
+        })
+        .collect();
+    let entries = crate::evidence::logs::entries(&lines, crate::evidence::LogSource::Agent, None);
+    let c = crate::verdict::causes::explain(&entries)?;
+    if c.kind.transient() {
+        return None;
     }
-    if recent
-        .iter()
-        .any(|l| l.message.contains("status code 401") || l.message.contains("Response: 401"))
-    {
-        return Some(
-            "Brand Portal refuses AEM's token (401): the credentials AEM stores no longer work, so the queued items will not drain".into(),
-        );
+    match c.kind {
+        CauseKind::JwtRetired => Some(format!(
+            "AEM's JWT credential is retired and IMS refuses it ({}); the queued items will not drain until `brandlink account migrate` converts it in place (which needs no upgrade)",
+            c.evidence
+        )),
+        k if k.about_token() => Some(format!(
+            "AEM cannot obtain an IMS token ({}: {}); the queued items will not drain with the stored credentials",
+            k.label(),
+            c.evidence
+        )),
+        CauseKind::TenantRefused | CauseKind::MacKeyStale => Some(
+            "Brand Portal refuses AEM's requests (401): the credentials AEM uses no longer work, so the queued items will not drain".into(),
+        ),
+        _ => None,
     }
-    None
 }
 
 /// Finds what the upgrade removes: the tenant's agents (by transportUri), its cloud

@@ -184,7 +184,7 @@ impl ReplicationTab {
         cx: &mut Shared,
     ) -> Vec<Effect> {
         if let Ok(t) = &r {
-            self.monitor.note_test(&id, t.success, &t.explanation);
+            self.monitor.note_test(&id, t.success, &t.transcript);
         }
         let at = cx.now_ms();
         self.tests.insert(

@@ -13,10 +13,8 @@ pub(super) fn queue_errors(ev: &Evidence) -> Option<Finding> {
     ))
 }
 
-pub(super) fn log_cause(a: &AgentEvidence) -> Option<causes::Cause> {
-    let log = a.log.as_ref().ok()?;
-    let lines: Vec<&str> = log.iter().map(|l| l.message.as_str()).collect();
-    causes::explain(&lines)
+pub(super) fn log_cause(facts: &Facts, a: &AgentEvidence) -> Option<super::super::causes::Cause> {
+    facts.agent_cause(&a.info.id)
 }
 
 pub(super) fn blocked(ev: &Evidence) -> Finding {
@@ -46,14 +44,12 @@ pub(super) fn blocked(ev: &Evidence) -> Finding {
         ev.agents.len(),
         ids(&stuck)
     );
-    match stuck.iter().find_map(|a| log_cause(a)) {
+    let facts = ev.facts();
+    match stuck.iter().find_map(|a| log_cause(&facts, a)) {
         Some(c) => {
             let finding = format!("{finding}: {}", c.kind.label());
-            let f = if c.kind.transient() {
-                Finding::warn(id, finding)
-            } else {
-                Finding::fail(id, finding)
-            };
+            // A blocked queue publishes nothing, whatever the cause: green means working.
+            let f = Finding::fail(id, finding);
             let f = f.explained(&c).source(TROUBLESHOOTING);
             match c.kind {
                 CauseKind::JwtRetired => f.remedy(Remedy::Migrate),
@@ -170,7 +166,7 @@ pub(super) fn paused(ev: &Evidence) -> Finding {
             let when = a.log.as_ref().ok().and_then(|l| {
                 l.iter()
                     .rev()
-                    .find(|l| l.message.contains("Queue paused"))
+                    .find(|l| l.event == crate::evidence::LogEvent::QueuePaused)
                     .and_then(|l| l.time.clone())
             });
             match when {

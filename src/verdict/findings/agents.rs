@@ -60,24 +60,32 @@ pub(super) fn close_connection(ev: &Evidence) -> Finding {
             format!("Close Connection is set on all {}", ev.agents.len()),
         );
     }
+    let facts = ev.facts();
     let timeouts = ev.agents.iter().any(|a| {
-        a.log.as_ref().is_ok_and(|l| {
-            let lines: Vec<&str> = l.iter().map(|l| l.message.as_str()).collect();
-            causes::explain(&lines).is_some_and(|c| c.kind == CauseKind::Timeout)
-        })
+        facts
+            .agent_cause(&a.info.id)
+            .is_some_and(|c| c.kind == CauseKind::Timeout)
     });
+    if !timeouts {
+        // Adobe gives Close Connection as the fix for publish timeouts and otherwise asks to
+        // leave the agents' generated settings alone: without timeouts there is nothing to fix.
+        return Finding::ok(
+            id,
+            format!(
+                "Close Connection is off on {} of {} agents, and no request has timed out (Adobe's fix for timeouts; not needed otherwise)",
+                open.len(),
+                ev.agents.len()
+            ),
+        );
+    }
     let finding = format!(
         "Close Connection is off on {} of {} agents: {}",
         open.len(),
         ev.agents.len(),
         ids(&open)
     );
-    let f = if timeouts {
-        Finding::fail(id, finding)
-            .cause("publishing times out, and Close Connection is Adobe's fix for it")
-    } else {
-        Finding::warn(id, finding).cause("Adobe asks for it on all four: without it, publishing can time out with many items pending")
-    };
+    let f = Finding::fail(id, finding)
+        .cause("publishing times out, and Close Connection is Adobe's fix for it");
     f.fix("set Close Connection (agent → Edit → Extended) on all four; brandlink backs up each agent first")
         .command("brandlink agents --close-connection")
         .remedy(Remedy::CloseConnection(open.iter().map(|a| a.info.id.clone()).collect()))
@@ -186,20 +194,8 @@ pub(super) fn mac_user(ev: &Evidence) -> Finding {
     Finding::ok(id, format!("the agents publish as {}", shown.join(", ")))
 }
 
-pub(super) fn same_cert(a: &CertSummary, b: &CertSummary) -> bool {
-    a.serial_number == b.serial_number && a.subject == b.subject
-}
-
-pub(super) fn mac_keystore(ev: &Evidence, bp: Option<&ImsConfig>) -> Finding {
+pub(super) fn mac_keystore(ev: &Evidence, _bp: Option<&ImsConfig>) -> Finding {
     let id = "mac.keystore";
-    let with_keys: Vec<_> = ev
-        .macs
-        .iter()
-        .filter_map(|m| match &m.keystore {
-            Ok(ks) if ks.exists && !ks.aliases.is_empty() => Some((m, ks)),
-            _ => None,
-        })
-        .collect();
     if ev.macs.is_empty() {
         return Finding::skip(id, "no MAC user to look at");
     }
@@ -213,55 +209,62 @@ pub(super) fn mac_keystore(ev: &Evidence, bp: Option<&ImsConfig>) -> Finding {
             format!("cannot read the keystore of {}: {e}", m.user.id),
         );
     }
-    let Some((m, ks)) = with_keys.first() else {
-        return Finding::ok(id, "the MAC user holds no key of its own");
-    };
-    // The service user's current certificate: the alias the IMS configuration names, else the first.
-    let current = ev
-        .keystore
-        .as_ref()
-        .ok()
-        .and_then(Option::as_ref)
-        .and_then(|k| {
-            bp.and_then(|c| c.keypair_alias.as_deref())
-                .and_then(|a| k.alias(a))
-                .or(k.aliases.first())
-                .and_then(|a| a.chain.first())
+    let facts = ev.facts();
+    let Some(stale) = facts.stale_mac() else {
+        let with_key = ev.macs.iter().find(|m| {
+            m.keystore
+                .as_ref()
+                .is_ok_and(|k| k.exists && !k.aliases.is_empty())
         });
-    let Some(current) = current else {
-        return Finding::ok(
-            id,
-            format!(
-                "{} holds a key; the service user has no certificate to compare it with",
-                m.user.id
+        return match with_key {
+            None => Finding::ok(id, "the MAC user holds no key of its own"),
+            Some(m)
+                if super::super::diagnosis::current_cert(facts.service_keystore, facts.bp)
+                    .is_none() =>
+            {
+                Finding::ok(
+                    id,
+                    format!(
+                        "{} holds a key; the service user has no certificate to compare it with",
+                        m.user.id
+                    ),
+                )
+            }
+            Some(m) => Finding::ok(
+                id,
+                format!("{} holds the service user's current certificate", m.user.id),
             ),
-        );
+        };
     };
-    let matches = ks
-        .aliases
-        .iter()
-        .filter_map(|a| a.chain.first())
-        .any(|c| same_cert(c, current));
-    if matches {
-        return Finding::ok(
-            id,
-            format!("{} holds the service user's current certificate", m.user.id),
-        );
-    }
-    let theirs = ks.aliases.iter().filter_map(|a| a.chain.first()).next();
     let tenant = ev.tenant_url.clone().unwrap_or_default();
-    Finding::fail(
-        id,
-        format!(
-            "{} holds a certificate ({}) other than the service user's current one ({})",
-            m.user.id,
-            theirs.map(|c| format!("serial {}, until {}", c.serial_number, crate::setup::snapshot::java_date_day(&c.not_after))).unwrap_or_default(),
-            format_args!("serial {}", current.serial_number)
-        ),
-    )
-    .cause("Adobe's documented cause of a bare 401 unauthorized: the MAC user lacks the current private key")
-    .fix("Adobe's fix: delete the four agents, the cloud configuration and the MAC user, then configure anew (the upgrade backs them up first)")
-    .command(format!("brandlink upgrade --tenant {tenant}"))
-    .remedy(Remedy::Upgrade(tenant))
-    .source(TROUBLESHOOTING)
+    let finding = format!(
+        "{} holds a certificate ({}) other than the service user's current one (serial {})",
+        stale.user,
+        stale
+            .theirs
+            .map(|c| format!(
+                "serial {}, until {}",
+                c.serial_number,
+                crate::evidence::view::java_date_day(&c.not_after)
+            ))
+            .unwrap_or_default(),
+        stale.current.serial_number
+    );
+    // Positive evidence, but the upgrade is advised only when the token does not explain
+    // the tenant's refusal better.
+    match facts.token() {
+        super::super::TokenState::Refused(c) => Finding::warn(id, finding)
+            .cause(format!(
+                "a stale MAC key makes Brand Portal answer 401, but AEM cannot obtain its token either ({}): fix that first",
+                c.kind.label()
+            ))
+            .fix("fix the token first (see ims.token); then, if Brand Portal still answers 401, replace the integration")
+            .source(TROUBLESHOOTING),
+        _ => Finding::fail(id, finding)
+            .cause("Adobe's documented cause of a bare 401 unauthorized: the MAC user lacks the current private key")
+            .fix("Adobe's fix: delete the four agents, the cloud configuration and the MAC user, then configure anew (the upgrade backs them up first)")
+            .command(format!("brandlink upgrade --tenant {tenant}"))
+            .remedy(Remedy::Upgrade(tenant))
+            .source(TROUBLESHOOTING),
+    }
 }

@@ -1,7 +1,10 @@
-//! The procedure as ordered steps, each judged from an [`Integration`] snapshot, so a re-run
-//! continues where it stopped.
+//! The procedure as ordered steps, each judged from an [`Integration`] (the view of one read),
+//! so a re-run continues where it stopped. Causes come from the same precedence as the
+//! doctor's (`diagnosis`), so a step never contradicts a finding.
 
-use super::snapshot::{AuthType, Integration};
+use super::diagnosis::TokenState;
+use super::thresholds::{CERT_WARN_DAYS, EXPECTED_AGENTS};
+use crate::evidence::{AuthType, Integration};
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, Hash)]
@@ -50,9 +53,6 @@ pub struct StepReport {
     pub warnings: Vec<String>,
 }
 
-pub const EXPECTED_AGENTS: usize = 4;
-pub const CERT_WARN_DAYS: i64 = 30;
-
 impl Integration {
     pub fn steps(&self) -> Vec<StepReport> {
         StepId::ALL.iter().map(|id| self.step(*id)).collect()
@@ -82,11 +82,18 @@ impl Integration {
             .is_some_and(|c| c.auth_type == AuthType::OauthServerToServer);
         let (status, detail) = match id {
             StepId::Certificate => match (&self.service_user, &self.certificate) {
+                (_, Some(c)) if oauth => (
+                    StepStatus::Done,
+                    format!(
+                        "not needed with OAuth Server-to-Server; the old key pair (alias {}) is unused and may be removed from the keystore of brandportal-imsconfig-service",
+                        c.alias
+                    ),
+                ),
+                (_, None) if oauth => (StepStatus::Done, "not needed: the IMS configuration uses OAuth Server-to-Server".into()),
                 (None, _) => (
                     StepStatus::Failing("the service user brandportal-imsconfig-service does not exist on this author".into()),
                     String::new(),
                 ),
-                (Some(_), None) if oauth => (StepStatus::Done, "not needed: the IMS configuration uses OAuth Server-to-Server".into()),
                 (Some(_), None) if self.bp_ims_config().is_none() && self.oauth_support.oauth_first() => (
                     StepStatus::Done,
                     "not needed with OAuth Server-to-Server (AEM 6.5.21+): JWT and its certificate are retired at Adobe".into(),
@@ -134,10 +141,7 @@ impl Integration {
                         if c.auth_type == AuthType::Jwt {
                             warnings.push("JWT credentials reached end of life in 2025–2026: migrate to OAuth Server-to-Server".into());
                         }
-                        let failed_check = self
-                            .last_aem_check
-                            .as_ref()
-                            .filter(|l| l.pid == c.pid && !l.ok);
+                        let token = self.facts().token();
                         if !c.has_secret {
                             (StepStatus::Failing("the IMS configuration has no client secret".into()), detail)
                         } else if c.auth_type == AuthType::Jwt
@@ -150,14 +154,11 @@ impl Integration {
                                 )),
                                 detail,
                             )
-                        } else if let Some(l) = failed_check {
-                            (
-                                StepStatus::Failing(format!(
-                                    "the last check ({}) found that AEM cannot obtain a token with what it stores: {}",
-                                    l.at, l.message
-                                )),
-                                detail,
-                            )
+                        } else if let TokenState::Refused(cause) = token.clone()
+                            && cause.kind.credential_refused()
+                        {
+                            let run = cause.command.as_deref().map(|c| format!(" (run: {c})")).unwrap_or_default();
+                            (StepStatus::Failing(format!("{}: {}{run}", cause.cause, cause.fix)), detail)
                         } else {
                             (StepStatus::Done, detail)
                         }
@@ -206,14 +207,28 @@ impl Integration {
                 if n == 0 {
                     (StepStatus::Pending("no Brand Portal replication agents for the tenant".into()), detail)
                 } else if !blocked.is_empty() {
-                    (StepStatus::Failing(format!("blocked queue: {}", blocked.join(", "))), detail)
+                    let why = blocked
+                        .iter()
+                        .find_map(|a| self.facts().agent_cause(a))
+                        .map(|c| format!(": {}", c.kind.label()))
+                        .unwrap_or_default();
+                    (StepStatus::Failing(format!("blocked queue: {}{why}", blocked.join(", "))), detail)
                 } else if enabled < n {
                     (StepStatus::Failing(format!("{} of {n} agents are disabled; all must stay enabled or some assets fail", n - enabled)), detail)
                 } else if let Some(a) = self.agents.iter().find(|a| a.last_outcome.as_ref().is_some_and(|o| !o.ok)) {
                     let o = a.last_outcome.as_ref();
+                    let why = match self.facts().agent_cause(&a.info.id) {
+                        Some(c) => format!(
+                            "{}; {}{}",
+                            c.kind.label(),
+                            c.fix,
+                            c.command.map(|c| format!(" (run: {c})")).unwrap_or_default()
+                        ),
+                        None => "run Test Connection (t) and read what it says".into(),
+                    };
                     (
                         StepStatus::Failing(format!(
-                            "the last {} of {} failed ({}): run Test Connection (t) and read what it says",
+                            "the last {} of {} failed ({}): {why}",
                             if o.is_some_and(|o| o.test) { "Test Connection" } else { "delivery" },
                             a.info.id,
                             o.and_then(|o| o.time.clone()).unwrap_or_else(|| "time not in the log".into())

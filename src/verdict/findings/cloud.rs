@@ -96,21 +96,13 @@ pub(super) fn cloud_config(ev: &Evidence) -> Finding {
     }
 }
 
-/// Whether AEM's own words say the tenant's host does not resolve.
+/// Whether AEM's own record says the tenant's host does not resolve.
 pub(super) fn unknown_host(ev: &Evidence) -> Option<String> {
-    let from_test = ev
-        .test
-        .as_ref()
-        .and_then(|t| t.as_ref().ok())
-        .and_then(|t| causes::explain(&t.transcript));
-    let from_logs = ev.agents.iter().find_map(|a| {
-        let log = a.log.as_ref().ok()?;
-        let lines: Vec<&str> = log.iter().map(|l| l.message.as_str()).collect();
-        causes::explain(&lines)
-    });
-    from_test
-        .into_iter()
-        .chain(from_logs)
+    let facts = ev.facts();
+    let test = ev.test_entries();
+    std::iter::once(test.as_slice())
+        .chain(facts.agents.iter().map(|(_, log)| *log))
+        .filter_map(|log| facts.explain(log))
         .find(|c| c.kind == CauseKind::UnknownHost)
         .map(|c| c.evidence)
 }

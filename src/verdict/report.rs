@@ -1,21 +1,8 @@
-//! `brandlink doctor`: every known failure of the integration, checked against the author in
-//! one read (two round trips and one Test Connection), with its cause in the operator's
-//! words, the fix, and the brandlink command that applies it.
-//!
-//! - `evidence`: what is read, and how few round trips it takes;
-//! - `checks`: the checks, pure functions of the evidence (unit-tested on synthetic authors);
-//! - `causes`: AEM's log lines and Test Connection transcripts, read into causes.
-//!
-//! Read-only: the one action it takes is a Test Connection (which AEM logs), and `--no-test`
-//! skips it. Its JSON (`doctor --json`) is a stable list of [`Finding`]s.
+//! The shape of a verdict as `brandlink doctor` shows it: findings (id, status, what was found,
+//! cause, fix, the command that applies it, Adobe's page) and the steps judged beside them.
+//! `doctor --json` is a stable list of [`Finding`]s.
 
-pub mod causes;
-mod checks;
-pub mod evidence;
-
-pub use evidence::{Evidence, ReadOptions};
-
-use crate::aem::AemClient;
+use super::steps::{StepReport, StepStatus};
 use serde::Serialize;
 
 /// How a check came out. Ordered from good to bad.
@@ -133,7 +120,7 @@ impl Finding {
     }
 
     /// Takes cause, fix and command from an explained log line; the cause quotes AEM's line.
-    pub fn explained(self, c: &causes::Cause) -> Finding {
+    pub fn explained(self, c: &super::causes::Cause) -> Finding {
         let quote: String = if c.evidence.chars().count() > 200 {
             c.evidence.chars().take(199).chain(['…']).collect()
         } else {
@@ -171,6 +158,8 @@ pub struct Report {
     pub tested: bool,
     pub counts: Counts,
     pub findings: Vec<Finding>,
+    /// The four steps, judged from the same read (`ok` needs every one done).
+    pub steps: Vec<StepReport>,
 }
 
 impl Report {
@@ -198,7 +187,26 @@ impl Report {
             tested,
             counts,
             findings,
+            steps: vec![],
         }
+    }
+
+    /// Judges the steps beside the findings: the verdict is ok only when every step is done.
+    pub fn set_steps(&mut self, steps: &[StepReport]) {
+        self.steps = steps.to_vec();
+        self.ok = self.counts.fail == 0 && steps.iter().all(|s| s.status == StepStatus::Done);
+    }
+
+    /// The steps not done, with why: `Replication: …`.
+    pub fn steps_not_done(&self) -> Vec<String> {
+        self.steps
+            .iter()
+            .filter_map(|s| match &s.status {
+                StepStatus::Done => None,
+                StepStatus::Pending(r) => Some(format!("{} to do: {r}", s.title)),
+                StepStatus::Failing(r) => Some(format!("{} failing: {r}", s.title)),
+            })
+            .collect()
     }
 
     /// The width of the id column: the longest id.
@@ -224,6 +232,8 @@ impl Report {
         let mut s = format!("doctor: {}", self.counts_line());
         if let Some(f) = self.findings.iter().find(|f| f.status == Status::Fail) {
             s.push_str(&format!(" — {}", f.finding));
+        } else if let Some(step) = self.steps_not_done().first() {
+            s.push_str(&format!(" — {step}"));
         }
         s
     }
@@ -234,28 +244,5 @@ impl Report {
             .map(|f| f.status)
             .max()
             .unwrap_or(Status::Ok)
-    }
-}
-
-/// Reads the author and runs every check.
-pub async fn diagnose(client: &AemClient, opts: &ReadOptions) -> Report {
-    match evidence::read(client, opts).await {
-        Ok(ev) => {
-            let findings = checks::all(&ev, opts.test);
-            Report::from_findings(
-                &ev.aem_url,
-                ev.tenant_url.clone(),
-                ev.read_at,
-                ev.test.is_some(),
-                findings,
-            )
-        }
-        Err(e) => Report::from_findings(
-            client.base_url(),
-            opts.tenant.clone(),
-            chrono::Utc::now().timestamp(),
-            false,
-            vec![checks::unreachable(&e)],
-        ),
     }
 }

@@ -123,16 +123,27 @@ pub(super) fn update_command(c: &ImsConfig) -> String {
 pub(super) fn token(ev: &Evidence, test: bool) -> Finding {
     let id = "ims.token";
     let Some(run) = &ev.test else {
-        return if !test {
-            Finding::skip(
+        // No Test Connection with this read: AEM's own record (logs, Check Health) decides.
+        let _ = test;
+        return match ev.facts().token() {
+            super::super::TokenState::Refused(c) => {
+                let f = Finding::fail(id, format!("AEM cannot obtain a token: {}", c.kind.label()))
+                    .explained(&c)
+                    .source(TROUBLESHOOTING);
+                if c.kind == CauseKind::JwtRetired {
+                    f.remedy(Remedy::Migrate)
+                } else {
+                    f
+                }
+            }
+            super::super::TokenState::Obtained => Finding::ok(
                 id,
-                "Test Connection not run (--no-test): whether AEM obtains a token is not known",
-            )
-        } else {
-            Finding::skip(
+                "AEM's log shows it obtains a token and Brand Portal accepts it (no Test Connection run)",
+            ),
+            super::super::TokenState::Unknown => Finding::skip(
                 id,
-                "no enabled Brand Portal agent to run Test Connection on",
-            )
+                "no Test Connection run, and AEM's logs do not say whether it obtains a token",
+            ),
         };
     };
     let t = match run {
@@ -152,16 +163,21 @@ pub(super) fn token(ev: &Evidence, test: bool) -> Finding {
         Finding::fail(id, format!("Test Connection on {} failed: {what}", t.agent))
             .source(TROUBLESHOOTING)
     };
-    match causes::explain(&t.transcript) {
+    let facts = ev.facts();
+    match facts.explain(&ev.test_entries()) {
         Some(c) => {
             let f = f(c.kind.label()).explained(&c);
             match c.kind {
                 CauseKind::JwtRetired => f.remedy(Remedy::Migrate),
-                CauseKind::Timeout => f.remedy(Remedy::CloseConnection(ev.agents.iter().map(|a| a.info.id.clone()).collect())),
+                CauseKind::Timeout => f.remedy(Remedy::CloseConnection(
+                    ev.agents.iter().map(|a| a.info.id.clone()).collect(),
+                )),
                 _ => f,
             }
         }
-        None => f(&t.summary).fix("read the agent log (brandlink agents --test shows the transcript) and fix what it reports"),
+        None => f(&t.summary).fix(
+            "read the agent log (brandlink agents --test shows the transcript) and fix what it reports",
+        ),
     }
 }
 

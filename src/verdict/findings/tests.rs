@@ -6,8 +6,8 @@ use crate::aem::keystore::{KeyAlias, KeystoreInfo};
 use crate::aem::queue::{QueueItem, QueueStatus};
 use crate::aem::readiness::Readiness;
 use crate::aem::users::UserRef;
-use crate::doctor::evidence::MacEvidence;
-use crate::setup::snapshot::BpEvidence;
+use crate::evidence::logs::{Entry, LogSource};
+use crate::evidence::{BpEvidence, MacEvidence};
 
 const T: &str = "https://wknd.brand-portal.adobe.com";
 const NOW: i64 = 1_800_000_000;
@@ -34,8 +34,18 @@ fn agent(id: &str) -> AgentEvidence {
             next_retry: None,
             items: vec![],
         }),
+        depth: None,
         log: Ok(vec![]),
     }
+}
+
+/// A log line as the reader gives it.
+fn le(l: LogLine) -> Entry {
+    let text = match &l.time {
+        Some(t) => format!("{t} - {}", l.message),
+        None => l.message.clone(),
+    };
+    crate::evidence::logs::entry(&text, LogSource::Agent, None)
 }
 
 fn cert(serial: &str, not_after: &str) -> CertSummary {
@@ -136,6 +146,10 @@ fn healthy() -> Evidence {
             explanation: vec![],
             transcript: vec!["Replication test succeeded".into()],
         })),
+        zone: None,
+        more_tests: vec![],
+        error_log: Ok(vec![]),
+        last_check: None,
     }
 }
 
@@ -179,22 +193,22 @@ fn disabled_agent_and_close_connection() {
     for a in &mut ev.agents {
         a.info.close_connection = false;
     }
+    // Adobe's fix for timeouts: without any, nothing to fix (the agents' settings are AEM's).
     let f = status_of(&ev, "agents.close-connection");
-    assert_eq!(f.status, Status::Warn);
+    assert_eq!(f.status, Status::Ok, "{f:?}");
+    assert_eq!(f.command, None);
+    // With timeouts in the log it is the cause, so a failure.
+    ev.agents[0].log = Ok(vec![le(LogLine {
+        time: None,
+        message: "java.net.SocketTimeoutException: Read timed out".into(),
+    })]);
+    let f = status_of(&ev, "agents.close-connection");
+    assert_eq!(f.status, Status::Fail);
     assert_eq!(
         f.command.as_deref(),
         Some("brandlink agents --close-connection")
     );
     assert!(matches!(f.remedy, Some(Remedy::CloseConnection(ref ids)) if ids.len() == 4));
-    // With timeouts in the log it is the cause, so a failure.
-    ev.agents[0].log = Ok(vec![LogLine {
-        time: None,
-        message: "java.net.SocketTimeoutException: Read timed out".into(),
-    }]);
-    assert_eq!(
-        status_of(&ev, "agents.close-connection").status,
-        Status::Fail
-    );
 }
 
 #[test]
@@ -415,31 +429,34 @@ fn queues_blocked_retried_old_and_paused() {
             item("/content/dam/b.jpg", 30, 0),
         ];
     }
-    ev.agents[1].log = Ok(vec![LogLine {
+    ev.agents[1].log = Ok(vec![le(LogLine {
         time: None,
         message: "sent. Response: 503 Service Unavailable".into(),
-    }]);
+    })]);
     let f = status_of(&ev, "queues.blocked");
-    assert_eq!(f.status, Status::Warn, "an outage drains by itself: {f:?}");
+    // A blocked queue publishes nothing: failing, with the outage as the cause (which drains
+    // by itself).
+    assert_eq!(f.status, Status::Fail, "{f:?}");
     assert!(f.cause.as_deref().unwrap_or("").contains("503"));
+    assert!(f.command.is_none(), "an outage needs no command: {f:?}");
     assert_eq!(status_of(&ev, "queues.retries").status, Status::Warn);
     let f = status_of(&ev, "queues.oldest");
     assert_eq!(f.status, Status::Warn);
     assert!(f.finding.contains("10 minutes"), "{}", f.finding);
-    ev.agents[1].log = Ok(vec![LogLine {
+    ev.agents[1].log = Ok(vec![le(LogLine {
         time: None,
         message: "sent. Response: 401 Unauthorized".into(),
-    }]);
+    })]);
     assert_eq!(status_of(&ev, "queues.blocked").status, Status::Fail);
 
     let mut ev = healthy();
     if let Ok(q) = &mut ev.agents[0].queue {
         q.paused = true;
     }
-    ev.agents[0].log = Ok(vec![LogLine {
+    ev.agents[0].log = Ok(vec![le(LogLine {
         time: Some("01.12.2026 02:00:00".into()),
         message: "Queue paused".into(),
-    }]);
+    })]);
     let f = status_of(&ev, "queues.paused");
     assert_eq!(f.status, Status::Warn);
     assert!(

@@ -4,13 +4,16 @@
 //! user), `queues`; this file orders them and holds what they share. Sources:
 //! `ims-and-brand-portal.md` §0, §4, §5 and `aem-http-api.md` §9, §13, §14.
 
-use super::causes::{self, CauseKind};
-use super::evidence::{AgentEvidence, Evidence, agent_tenant, is_brand_portal_agent};
+use super::causes::CauseKind;
+use super::diagnosis::Facts;
+use super::thresholds::{CERT_WARN_DAYS, OLDEST_WARN_SECS, RETRIES_WARN};
 use super::{Finding, Remedy, Status};
 use crate::aem::AemError;
 use crate::aem::cloud::{CloudConfig, validate_tenant_url};
 use crate::aem::keystore::{CertSummary, parse_java_date};
-use crate::setup::snapshot::{AuthType, ImsConfig, OauthSupport};
+use crate::evidence::{
+    AgentEvidence, AuthType, Evidence, ImsConfig, OauthSupport, agent_tenant, is_brand_portal_agent,
+};
 
 const TROUBLESHOOTING: &str = "Adobe, Brand Portal: Troubleshoot issues in parallel publishing";
 const CONFIGURE: &str = "Adobe, AEM 6.5: Configure AEM Assets with Brand Portal";
@@ -19,13 +22,6 @@ const JWT_EOL: &str =
     "Adobe Developer Console: JWT credentials end of life, migration to OAuth Server-to-Server";
 const SOURCING: &str = "Adobe, Brand Portal: Asset Sourcing";
 const BP_FAQ: &str = "Adobe, Brand Portal: FAQ";
-
-/// Warn when the certificate has fewer days left.
-pub const CERT_WARN_DAYS: i64 = 30;
-/// A head item tried more often than this is worth a look.
-pub const RETRIES_WARN: u64 = 3;
-/// An item waiting longer than this (seconds) is worth a look.
-pub const OLDEST_WARN_SECS: i64 = 5 * 60;
 
 mod agents;
 mod cloud;
@@ -79,12 +75,7 @@ pub fn unreachable(e: &AemError) -> Finding {
 
 /// The Brand Portal IMS configuration, when there is exactly one.
 fn bp_ims(ev: &Evidence) -> Option<&ImsConfig> {
-    let list = ev.ims.as_ref().ok()?;
-    let bp: Vec<&ImsConfig> = list.iter().filter(|c| c.is_brand_portal()).collect();
-    match bp.as_slice() {
-        [one] => Some(one),
-        _ => None,
-    }
+    ev.bp_single()
 }
 
 /// `(6, 5, 21)` from `Adobe Experience Manager (6.5.21.0)`.

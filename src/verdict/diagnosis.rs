@@ -1,0 +1,284 @@
+//! Which cause explains what, when several pieces of evidence speak: the precedence every
+//! verdict on the link follows (steps, doctor, alerts, exporter, upgrade).
+//!
+//! - AEM's token comes first. A tenant's 401 is explained by the token when AEM cannot obtain
+//!   one (a token failure in error.log, the agent log or the Test Connection; a request sent
+//!   without a token; a failing Check Health), and by the MAC user's key only when the token
+//!   is fine and the MAC user holds a key other than the current one.
+//! - When nothing is conclusive, the cause says so and advises the non-destructive next check.
+
+use super::causes::{self, Cause, CauseKind};
+use crate::aem::keystore::{CertSummary, KeystoreInfo};
+use crate::evidence::logs::since_last_success;
+use crate::evidence::{Entry, Evidence, ImsConfig, Integration, LastCheck, LogEvent, MacEvidence};
+
+/// The facts the precedence reads, borrowed from either the evidence or its view.
+pub struct Facts<'a> {
+    pub bp: Option<&'a ImsConfig>,
+    /// Each agent's id and log (oldest first).
+    pub agents: Vec<(&'a str, &'a [Entry])>,
+    /// The Test Connection transcript run with this read (empty when none).
+    pub test: Vec<Entry>,
+    /// `error.log`'s token lines; `None` where the author does not serve its log.
+    pub error_log: Option<&'a [Entry]>,
+    pub macs: &'a [MacEvidence],
+    pub service_keystore: Option<&'a KeystoreInfo>,
+    pub last_check: Option<&'a LastCheck>,
+}
+
+impl Evidence {
+    pub fn facts(&self) -> Facts<'_> {
+        Facts {
+            bp: self.bp_single(),
+            agents: self
+                .agents
+                .iter()
+                .map(|a| (a.info.id.as_str(), a.log.as_deref().unwrap_or_default()))
+                .collect(),
+            test: self.test_entries(),
+            error_log: self.error_log.as_deref().ok(),
+            macs: &self.macs,
+            service_keystore: self.keystore.as_ref().ok().and_then(Option::as_ref),
+            last_check: self.last_check.as_ref(),
+        }
+    }
+}
+
+impl Integration {
+    pub fn facts(&self) -> Facts<'_> {
+        let bp = match self.bp_ims().as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        };
+        Facts {
+            bp,
+            agents: self
+                .agents
+                .iter()
+                .map(|a| (a.info.id.as_str(), a.log.as_slice()))
+                .collect(),
+            test: vec![],
+            error_log: self.error_log.as_deref(),
+            macs: &self.macs,
+            service_keystore: Some(&self.keystore),
+            last_check: self.last_aem_check.as_ref(),
+        }
+    }
+}
+
+/// Whether AEM obtains an IMS token with what it stores.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenState {
+    /// AEM's own record says it did (a delivery or test went through, or a token was attached).
+    Obtained,
+    /// It cannot, and why.
+    Refused(Cause),
+    /// Nothing read says either way.
+    Unknown,
+}
+
+/// A MAC user holding a key other than the service user's current certificate (Adobe's
+/// documented cause of a bare 401): the user, their certificate and the current one.
+pub struct StaleMac<'a> {
+    pub user: &'a str,
+    pub theirs: Option<&'a CertSummary>,
+    pub current: &'a CertSummary,
+}
+
+pub fn same_cert(a: &CertSummary, b: &CertSummary) -> bool {
+    a.serial_number == b.serial_number && a.subject == b.subject
+}
+
+/// The service user's current certificate: the alias the IMS configuration names, else the
+/// first.
+pub fn current_cert<'a>(
+    ks: Option<&'a KeystoreInfo>,
+    bp: Option<&ImsConfig>,
+) -> Option<&'a CertSummary> {
+    let k = ks?;
+    bp.and_then(|c| c.keypair_alias.as_deref())
+        .and_then(|a| k.alias(a))
+        .or(k.aliases.first())
+        .and_then(|a| a.chain.first())
+}
+
+impl<'a> Facts<'a> {
+    /// A MAC user whose key is not the service user's current one (positive evidence).
+    pub fn stale_mac(&self) -> Option<StaleMac<'a>> {
+        let current = current_cert(self.service_keystore, self.bp)?;
+        self.macs.iter().find_map(|m| {
+            let ks = m.keystore.as_ref().ok()?;
+            let certs: Vec<&CertSummary> =
+                ks.aliases.iter().filter_map(|a| a.chain.first()).collect();
+            (ks.exists && !certs.is_empty() && !certs.iter().any(|c| same_cert(c, current))).then(
+                || StaleMac {
+                    user: m.user.id.as_str(),
+                    theirs: certs.first().copied(),
+                    current,
+                },
+            )
+        })
+    }
+
+    /// When AEM last delivered or tested successfully (epoch seconds), over every agent.
+    fn last_success_at(&self) -> Option<i64> {
+        self.agents
+            .iter()
+            .flat_map(|(_, log)| log.iter())
+            .chain(self.test.iter())
+            .filter(|e| e.is_success())
+            .filter_map(|e| e.at)
+            .max()
+    }
+
+    /// Token failures that still hold: in a log since its last success, or in error.log after
+    /// the newest success anywhere.
+    fn token_failures(&self) -> Vec<&Entry> {
+        let mut out: Vec<&Entry> = Vec::new();
+        let recent = |log: &'a [Entry]| since_last_success(log);
+        let test_recent = since_last_success(&self.test);
+        for (_, log) in &self.agents {
+            out.extend(
+                recent(log)
+                    .iter()
+                    .filter(|e| matches!(e.event, LogEvent::TokenFailure { .. })),
+            );
+        }
+        out.extend(
+            test_recent
+                .iter()
+                .filter(|e| matches!(e.event, LogEvent::TokenFailure { .. })),
+        );
+        if let Some(err) = self.error_log {
+            let since = self.last_success_at();
+            out.extend(err.iter().filter(|e| {
+                matches!(e.event, LogEvent::TokenFailure { .. })
+                    && match (since, e.at) {
+                        (Some(s), Some(at)) => at > s,
+                        (Some(_), None) => false,
+                        (None, _) => true,
+                    }
+            }));
+        }
+        out.sort_by_key(|e| e.at.unwrap_or(i64::MIN));
+        out
+    }
+
+    /// Whether AEM obtains a token, from everything read.
+    pub fn token(&self) -> TokenState {
+        let failures = self.token_failures();
+        // The newest failure's cause.
+        if let Some(c) = failures.iter().rev().find_map(|e| causes::of_event(e)) {
+            return TokenState::Refused(c);
+        }
+        let all_recent = self
+            .agents
+            .iter()
+            .map(|(_, l)| since_last_success(l))
+            .chain(std::iter::once(since_last_success(&self.test)));
+        let mut sent_without = None;
+        for r in all_recent {
+            if let Some(e) = r.iter().find(|e| e.event == LogEvent::NoToken) {
+                sent_without = Some(e);
+            }
+        }
+        if let Some(e) = sent_without
+            && let Some(c) = causes::of_event(e)
+        {
+            return TokenState::Refused(c);
+        }
+        // AEM's latest record: an attempt that went through, or a token attached to the
+        // attempt that failed since.
+        let logs = self
+            .agents
+            .iter()
+            .map(|(_, l)| *l)
+            .chain(std::iter::once(self.test.as_slice()));
+        let worked = logs.into_iter().any(|l| {
+            crate::evidence::logs::last_outcome(l).is_some_and(|o| o.ok)
+                || since_last_success(l)
+                    .iter()
+                    .any(|e| e.event == LogEvent::TokenObtained)
+        });
+        if let Some(l) = self.last_check
+            && self.bp.is_some_and(|c| c.pid == l.pid)
+            && !l.ok
+            && !self.recovered_since(l)
+        {
+            return TokenState::Refused(Cause {
+                kind: CauseKind::CheckFailed,
+                cause: format!(
+                    "the last Check Health ({}) found that AEM cannot obtain a token with what it stores: {}",
+                    l.at, l.message
+                ),
+                fix: "fix what it reports, then check again".into(),
+                command: Some("brandlink account check".into()),
+                evidence: l.message.clone(),
+            });
+        }
+        if worked {
+            TokenState::Obtained
+        } else {
+            TokenState::Unknown
+        }
+    }
+
+    /// Whether a delivery or test went through after a recorded check.
+    fn recovered_since(&self, l: &LastCheck) -> bool {
+        let at = chrono::DateTime::parse_from_rfc3339(&l.at)
+            .ok()
+            .map(|d| d.timestamp());
+        match (at, self.last_success_at()) {
+            (Some(at), Some(ok)) => ok > at,
+            _ => false,
+        }
+    }
+
+    /// Why a failure in `entries` (an agent's log or a transcript) happened, all the evidence
+    /// considered.
+    pub fn explain(&self, entries: &[Entry]) -> Option<Cause> {
+        let root = causes::explain(entries)?;
+        match root.kind {
+            CauseKind::TenantRefused => Some(self.explain_401(root)),
+            _ => Some(root),
+        }
+    }
+
+    /// A tenant's 401: the token when AEM has none, the MAC user's key only when the token is
+    /// fine and that key is stale, else inconclusive (with the non-destructive next check).
+    fn explain_401(&self, root: Cause) -> Cause {
+        let token = self.token();
+        if let TokenState::Refused(c) = token {
+            return c;
+        }
+        // The token is fine when AEM's record says it attached one, or when error.log, which
+        // records every token failure, is readable and silent.
+        let token_fine = token == TokenState::Obtained || self.error_log.is_some();
+        if token_fine && let Some(m) = self.stale_mac() {
+            return Cause {
+                kind: CauseKind::MacKeyStale,
+                cause: format!(
+                    "Brand Portal refuses AEM's requests (401) while AEM obtains its token, and the MAC user {} holds a key other than the current one: Adobe's documented cause",
+                    m.user
+                ),
+                fix: "Adobe's fix: delete the four agents, the cloud configuration and the MAC user, then configure anew (brandlink upgrade backs them up first)".into(),
+                command: Some("brandlink upgrade".into()),
+                evidence: root.evidence,
+            };
+        }
+        root
+    }
+
+    /// Why each agent's latest failure happened (`None`: nothing failed since its last success).
+    pub fn agent_cause(&self, agent: &str) -> Option<Cause> {
+        let (_, log) = self.agents.iter().find(|(id, _)| *id == agent)?;
+        self.explain(log)
+    }
+}
+
+/// Whether a command is destructive (it deletes parts of the integration).
+pub fn destructive(command: &str) -> bool {
+    command.starts_with("brandlink upgrade")
+        || command.contains(" delete")
+        || command.starts_with("brandlink restore")
+}
