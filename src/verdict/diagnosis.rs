@@ -282,3 +282,156 @@ pub fn destructive(command: &str) -> bool {
         || command.contains(" delete")
         || command.starts_with("brandlink restore")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aem::keystore::KeyAlias;
+    use crate::aem::users::UserRef;
+    use crate::evidence::logs::{LogSource, entries};
+
+    fn cert(serial: &str) -> CertSummary {
+        CertSummary {
+            subject: "CN=AEM".into(),
+            issuer: "CN=AEM".into(),
+            not_before: "Thu Jan 01 00:00:00 UTC 2026".into(),
+            not_after: "Fri Jan 01 00:00:00 UTC 2027".into(),
+            serial_number: serial.into(),
+        }
+    }
+
+    fn store(serial: &str) -> KeystoreInfo {
+        KeystoreInfo {
+            exists: true,
+            aliases: vec![KeyAlias {
+                alias: "k".into(),
+                entry_type: "privateKey".into(),
+                chain: vec![cert(serial)],
+            }],
+        }
+    }
+
+    const TOKEN_LINE: &str = r#"com.adobe.granite.auth.oauth.AccessTokenProvider failed to get access token from authorization server status: 400 response: {"error":"invalid_client","error_description":"JWT credentials are no longer supported"}"#;
+
+    /// Every cause the rulebook can produce from AEM's record, and whether it may advise a
+    /// destructive command: only on positive evidence that nothing else explains.
+    #[test]
+    fn destructive_advice_needs_positive_evidence() {
+        let lines: &[(&str, CauseKind)] = &[
+            (TOKEN_LINE, CauseKind::JwtRetired),
+            (
+                "KeyStoreNotInitialisedException: Uninitialised key store for user x",
+                CauseKind::KeyMissing,
+            ),
+            (
+                "no access token provider configured with id 'x'",
+                CauseKind::ImsConfigMissing,
+            ),
+            (
+                "org.apache.sling.api.resource.LoginException: Unable to impersonate user mac-x-replication",
+                CauseKind::MacUserMissing,
+            ),
+            (
+                "java.net.UnknownHostException: x.brand-portal.adobe.com",
+                CauseKind::UnknownHost,
+            ),
+            (
+                "java.net.SocketTimeoutException: Read timed out",
+                CauseKind::Timeout,
+            ),
+            (
+                "java.net.ConnectException: Connection refused",
+                CauseKind::Unreachable,
+            ),
+            (
+                "javax.net.ssl.SSLHandshakeException: PKIX path building failed",
+                CauseKind::Tls,
+            ),
+            (
+                "* No access token: sending the request without authorization",
+                CauseKind::TokenMissing,
+            ),
+            ("sent. Response: 401 Unauthorized", CauseKind::TenantRefused),
+            ("<< HTTP/1.1 503 Service Unavailable", CauseKind::TenantDown),
+        ];
+        for (line, kind) in lines {
+            let es = entries(&[*line], LogSource::Agent, None);
+            let c = crate::verdict::causes::explain(&es).unwrap_or_else(|| panic!("{line}"));
+            assert_eq!(c.kind, *kind, "{line}");
+            let destructive_ok = matches!(kind, CauseKind::MacUserMissing);
+            assert_eq!(
+                c.command.as_deref().is_some_and(destructive),
+                destructive_ok,
+                "{kind:?} advises {:?}",
+                c.command
+            );
+        }
+
+        // A bare 401 with a stale MAC key: the upgrade only when the token is fine.
+        let macs = vec![MacEvidence {
+            user: UserRef {
+                id: "mac-x-replication".into(),
+                path: "/home/users/mac/x".into(),
+            },
+            keystore: Ok(store("old")),
+        }];
+        let service = store("new");
+        let log_401 = entries(
+            &[
+                "* Bearer token from the access token provider",
+                "sent. Response: 401 Unauthorized",
+            ],
+            LogSource::Agent,
+            None,
+        );
+        let facts = |log: &'static [Entry],
+                     error_log: Option<&'static [Entry]>,
+                     macs: &'static [MacEvidence],
+                     ks: &'static KeystoreInfo| Facts {
+            bp: None,
+            agents: vec![("a", log)],
+            test: vec![],
+            error_log,
+            macs,
+            service_keystore: Some(ks),
+            last_check: None,
+        };
+        let log_401: &'static [Entry] = Box::leak(log_401.into_boxed_slice());
+        let macs: &'static [MacEvidence] = Box::leak(macs.into_boxed_slice());
+        let service: &'static KeystoreInfo = Box::leak(Box::new(service));
+        let c = facts(log_401, None, macs, service)
+            .agent_cause("a")
+            .unwrap();
+        assert_eq!(c.kind, CauseKind::MacKeyStale);
+        assert!(c.command.as_deref().is_some_and(destructive));
+
+        // The same 401 while error.log says the token failed: the token explains it.
+        let err: &'static [Entry] =
+            Box::leak(entries(&[TOKEN_LINE], LogSource::Error, None).into_boxed_slice());
+        let bare: &'static [Entry] = Box::leak(
+            entries(
+                &["sent. Response: 401 Unauthorized"],
+                LogSource::Agent,
+                None,
+            )
+            .into_boxed_slice(),
+        );
+        let c = facts(bare, Some(err), macs, service)
+            .agent_cause("a")
+            .unwrap();
+        assert_eq!(c.kind, CauseKind::JwtRetired);
+        assert_eq!(c.command.as_deref(), Some("brandlink account migrate"));
+
+        // A bare 401 with nothing else known (error.log unreadable, no token line): inconclusive,
+        // and the next check is not destructive.
+        let c = facts(bare, None, macs, service).agent_cause("a").unwrap();
+        assert_eq!(c.kind, CauseKind::TenantRefused);
+        assert!(!c.command.as_deref().is_some_and(destructive), "{c:?}");
+        // No stale key: never the upgrade.
+        let fresh: &'static [MacEvidence] = Box::leak(Vec::new().into_boxed_slice());
+        let c = facts(log_401, Some(&[]), fresh, service)
+            .agent_cause("a")
+            .unwrap();
+        assert!(!c.command.as_deref().is_some_and(destructive), "{c:?}");
+    }
+}

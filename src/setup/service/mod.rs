@@ -212,7 +212,34 @@ impl Setup {
         secret: &SecretString,
         backup_root: &Path,
     ) -> Result<MigrationDone, SetupError> {
-        migrate::execute(&self.client, plan, secret, backup_root).await
+        let done = migrate::execute(&self.client, plan, secret, backup_root).await?;
+        self.record_check(&done.plan.pid, &done.tests);
+        Ok(done)
+    }
+
+    /// After a change the agents were tested: their verdict replaces the Check Health recorded
+    /// here, so `status` judges the new configuration at once, not the old one's failure.
+    fn record_check(&self, pid: &str, tests: &[crate::aem::agents::TestResult]) {
+        let Some(first) = tests.first() else {
+            return;
+        };
+        let failed = tests.iter().find(|t| !t.success);
+        checks::save(
+            self.aem_url(),
+            &checks::LastCheck {
+                pid: pid.to_string(),
+                ok: failed.is_none(),
+                at: crate::when::now_rfc3339(),
+                message: match failed {
+                    Some(t) => format!("Test Connection on {} failed: {}", t.agent, t.summary),
+                    None => format!(
+                        "Token retrieved successfully by AEM (Test Connection passed on {} agents, first {})",
+                        tests.len(),
+                        first.agent
+                    ),
+                },
+            },
+        );
     }
 
     /// An update of the Brand Portal IMS configuration, IMS asked first when `secret` is given.
@@ -232,14 +259,16 @@ impl Setup {
         secret: Option<&SecretString>,
         backup_root: &Path,
     ) -> Result<ChangeDone, SetupError> {
-        lifecycle::update(
+        let done = lifecycle::update(
             &self.client,
             self.ims_choice.as_deref(),
             plan,
             secret,
             backup_root,
         )
-        .await
+        .await?;
+        self.record_check(&done.pid, &done.tests);
+        Ok(done)
     }
 
     pub async fn delete_plan(&self) -> Result<DeletePlan, SetupError> {
