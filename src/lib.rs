@@ -4,6 +4,7 @@ pub mod aem;
 pub mod cli;
 pub mod config;
 pub mod evidence;
+pub mod fsutil;
 pub mod ims;
 pub mod monitor;
 pub mod net;

@@ -362,3 +362,104 @@ async fn payload_mistakes_are_named() {
         .unwrap();
     assert_eq!(state["imsConfigs"], json!([]));
 }
+
+/// Credentials in a URL (flag or profile) are refused before any request, and the password
+/// never shows in any output; other values brandlink writes are bounded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn urls_never_carry_credentials_and_inputs_are_bounded() {
+    let e = common::start(Scenario::Configured).await;
+    let pw_in_url = "Url-Pass-4711";
+    let hostport = e.base.trim_start_matches("http://").to_string();
+    let with_userinfo = format!("http://admin:{pw_in_url}@{hostport}");
+    for json in [false, true] {
+        let mut a = vec!["--url", with_userinfo.as_str(), "status"];
+        if json {
+            a.push("--json");
+        }
+        let out = brandlink(args(&a), pw()).await;
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+        assert_eq!(out.status.code(), Some(2), "{all}");
+        assert!(all.contains("AEM_PASSWORD"), "{all}");
+        assert!(!all.contains(pw_in_url), "{all}");
+    }
+    // The same in a profile.
+    let cfg = tempfile::tempdir().unwrap();
+    let file = cfg.path().join("c.toml");
+    std::fs::write(&file, format!("[profiles.p]\nurl = \"{with_userinfo}\"\n")).unwrap();
+    let out = brandlink(
+        args(&[
+            "--config",
+            file.to_str().unwrap(),
+            "--profile",
+            "p",
+            "status",
+        ]),
+        pw(),
+    )
+    .await;
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("password_env") && !err.contains(pw_in_url),
+        "{err}"
+    );
+    // A URL without a host says so.
+    let out = brandlink(args(&["--url", "http://", "status"]), pw()).await;
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("has no host") && !err.contains("http://http:"),
+        "{err}"
+    );
+    // Durations from flags are range-checked by the parser: no panic, exit 2.
+    for a in [
+        &[
+            "--url",
+            &e.base,
+            "upgrade",
+            "--dry-run",
+            "--wait",
+            "18446744073709551615",
+        ][..],
+        &["--url", &e.base, "--timeout", "0", "status"][..],
+        &[
+            "--url",
+            &e.base,
+            "queues",
+            "--watch",
+            "--interval",
+            "99999999",
+        ][..],
+    ] {
+        let out = brandlink(args(a), pw()).await;
+        assert_eq!(out.status.code(), Some(2), "{a:?}: {}", stderr(&out));
+    }
+    // The organization id is Adobe's format: quotes and newlines never reach the claims.
+    let out = brandlink(
+        args(&[
+            "--url",
+            &e.base,
+            "--ims-url",
+            &e.base,
+            "account",
+            "migrate",
+            "--scopes",
+            "openid",
+            "--org-id",
+            "ABC\"\n,\"x\":\"y@AdobeOrg",
+            "--dry-run",
+        ]),
+        {
+            let mut env = pw();
+            env.push(("BRANDLINK_CLIENT_SECRET", "s3cr3t".to_string()));
+            env
+        },
+    )
+    .await;
+    let err = stderr(&out);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("hexadecimal characters, then @AdobeOrg"),
+        "{err}"
+    );
+}

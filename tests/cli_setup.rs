@@ -193,7 +193,7 @@ async fn first_time_setup_through_the_cli_jwt() {
                 "--scopes",
                 "openid",
                 "--org-id",
-                "X@AdobeOrg",
+                "ABCDEF0123456789ABCDEF01@AdobeOrg",
             ],
             &[("BRANDLINK_CLIENT_SECRET", &secret)],
         )

@@ -394,3 +394,58 @@ async fn the_dashboard_and_the_alerts_use_only_served_metrics() {
     .unwrap();
     assert!(dash["panels"].as_array().is_some_and(|p| p.len() >= 8));
 }
+
+/// A flood of idle connections and a client that never finishes its request: the slow
+/// client is cut off after the header timeout, excess connections wait or are closed, and
+/// `/metrics` keeps answering another client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_idle_connections_never_silences_metrics() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let e = common::start(Scenario::Configured).await;
+    let x = exporter(client(&e), Duration::from_secs(1)).await;
+    let addr = x.addr;
+    // Half a request, then nothing.
+    let mut slow = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connects");
+    slow.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("writes");
+    // More idle connections than the exporter serves at once (its bound is 256).
+    let mut idle = Vec::new();
+    for _ in 0..300 {
+        match tokio::net::TcpStream::connect(addr).await {
+            Ok(s) => idle.push(s),
+            Err(_) => break,
+        }
+    }
+    assert!(idle.len() > brandlink::monitor::exporter::MAX_CONNECTIONS);
+    // Another client still gets its metrics (once the idle ones time out, at the latest).
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("client");
+    let url = format!("http://{addr}/metrics");
+    common::eventually(60, "/metrics answering during the flood", || {
+        let http = http.clone();
+        let url = url.clone();
+        async move {
+            let r = http.get(&url).send().await.ok()?;
+            (r.status() == 200).then_some(())
+        }
+    })
+    .await;
+    // The half-sent request was closed by the server (no answer is ever completed for it).
+    let mut buf = [0u8; 1024];
+    let read = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match slow.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => continue,
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "the half-sent request was held open");
+    drop(idle);
+}

@@ -88,16 +88,16 @@ async fn faults_by_commands() {
             "restarting (503)",
         ),
     ];
-    // A backup to restore: an upgrade of a legacy author of its own.
-    let legacy = common::start(Scenario::Legacy).await;
+    // A backup to restore, of this author (a backup goes back only where it came from): Close
+    // Connection set on its agents, their values before recorded.
     let backups = tempfile::tempdir().unwrap();
     let bdir = backups.path().to_str().unwrap().to_string();
     let mut c = assert_cmd::Command::cargo_bin("brandlink").unwrap();
     c.args([
         "--url",
-        &legacy.base,
-        "--json",
-        "upgrade",
+        &e.base,
+        "agents",
+        "--close-connection",
         "--yes",
         "--backup-dir",
         &bdir,
@@ -107,8 +107,19 @@ async fn faults_by_commands() {
     let out = tokio::task::spawn_blocking(move || c.output().unwrap())
         .await
         .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let backup = v["backupDir"].as_str().unwrap().to_string();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let backup = std::fs::read_dir(backups.path())
+        .unwrap()
+        .flatten()
+        .next()
+        .expect("a backup folder")
+        .path()
+        .display()
+        .to_string();
     let other_backups = tempfile::tempdir().unwrap();
     let obdir = other_backups.path().to_str().unwrap().to_string();
     for (name, fault, expected) in faults {

@@ -784,6 +784,7 @@ fn upgrade_from_the_cloud_tab() {
             steps: vec![],
             complete: true,
             let_go: vec![],
+            seal: None,
         },
     }))));
     assert!(

@@ -125,6 +125,8 @@ pub struct AemClient {
     timeout: Duration,
     /// The largest answer read (checked while it streams in).
     max_body: usize,
+    /// The pinned certificate, when there is one.
+    tls_pin: Option<Fingerprint>,
 }
 
 impl std::fmt::Debug for AemClient {
@@ -138,6 +140,15 @@ impl std::fmt::Debug for AemClient {
 
 impl AemClient {
     pub fn new(conn: &Connection) -> Result<Self, AemError> {
+        let host_part = conn.url.split_once("://").map(|(_, rest)| rest);
+        if host_part.is_some_and(|r| r.trim_matches('/').is_empty())
+            || ["http:", "https:"].contains(&conn.url.trim().to_ascii_lowercase().as_str())
+        {
+            return Err(AemError::Invalid(format!(
+                "--url '{}' has no host: give the author's address, e.g. http://localhost:4502",
+                conn.url.trim()
+            )));
+        }
         if !conn.url.contains("://") {
             return Err(AemError::Invalid(format!(
                 "--url '{0}' has no scheme: use http://{0} (or https://{0} for TLS)",
@@ -150,6 +161,12 @@ impl AemClient {
                 conn.url
             ))
         })?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(AemError::Invalid(format!(
+                "--url {} holds a user name or password; give the URL alone and the password in AEM_PASSWORD",
+                display_url(&conn.url)
+            )));
+        }
         if !matches!(url.scheme(), "http" | "https") {
             return Err(AemError::Invalid(format!(
                 "--url '{}' must start with http:// or https://",
@@ -168,6 +185,7 @@ impl AemClient {
             password: conn.password.clone(),
             timeout: conn.timeout,
             max_body: MAX_BODY,
+            tls_pin: conn.tls_pin,
         })
     }
 
@@ -248,7 +266,14 @@ impl AemClient {
                 if let AemError::Tls { advice, .. } = &mut err
                     && let Some(peer) = super::tls::peer_certificate(&self.base, self.timeout).await
                 {
-                    *advice = format!("{}.", crate::words::capitalize(&peer.advice()));
+                    *advice = match self.tls_pin {
+                        // Never offer what a possible attacker presents as the one to pin.
+                        Some(pin) if pin != peer.fingerprint => format!(
+                            "The server presented a certificate ({}) other than the pinned one ({pin}): it was replaced, or something sits between brandlink and AEM. Do not pin what this connection shows; read the fingerprint on the author itself (`openssl x509 -noout -fingerprint -sha256 -in` its certificate) and pin that",
+                            peer.subject
+                        ),
+                        _ => format!("{}.", crate::words::capitalize(&peer.advice())),
+                    };
                 }
                 return Err(err);
             }
@@ -258,6 +283,12 @@ impl AemClient {
         let body = match crate::net::read_capped(resp, self.max_body).await {
             Ok(b) => b,
             Err(crate::net::BodyError::Transport(e)) => return Err(self.map_transport(e, &what)),
+            Err(crate::net::BodyError::OverBudget) => {
+                return Err(AemError::UnexpectedBody {
+                    path: path.to_string(),
+                    detail: crate::net::over_budget_words(),
+                });
+            }
             Err(crate::net::BodyError::TooLarge { max }) => {
                 return Err(AemError::UnexpectedBody {
                     path: path.to_string(),
@@ -310,7 +341,16 @@ impl AemClient {
     }
 
     fn status_error(&self, method: &Method, path: &str, reply: &Reply) -> AemError {
-        let detail = html_summary(&reply.text());
+        let mut detail = html_summary(&reply.text());
+        if (300..400).contains(&reply.status) {
+            let to = reply
+                .header("location")
+                .map(display_url)
+                .unwrap_or_else(|| "nowhere (no Location header)".into());
+            detail = format!(
+                "AEM redirected to {to}; brandlink follows no redirect: check --url (scheme, host, port, a proxy or Dispatcher in front, a login page)"
+            );
+        }
         match reply.status {
             401 => AemError::Unauthorized {
                 user: self.user.to_string(),
@@ -374,6 +414,22 @@ impl AemClient {
         }
         let t: Token = reply.json()?;
         Ok(t.token)
+    }
+}
+
+/// A URL as it may be shown: without user name or password (`http://host:4502`).
+pub fn display_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.as_str().trim_end_matches('/').to_string()
+        }
+        Ok(_) => url.to_string(),
+        Err(_) => match url.rsplit_once('@') {
+            Some((_, host)) => host.to_string(),
+            None => url.to_string(),
+        },
     }
 }
 

@@ -270,8 +270,8 @@ pub struct CloudCreate {
     /// IMS configuration PID (when more than one exists).
     #[arg(long)]
     pub ims: Option<String>,
-    /// Seconds to wait for the agents.
-    #[arg(long, default_value_t = 30)]
+    /// Seconds to wait for the agents (at most 3600).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub wait: u64,
     /// Another tenant's configuration exists: change its Service URL to this one.
     #[arg(long, conflicts_with = "new")]
@@ -314,8 +314,8 @@ pub struct QueuesArgs {
     /// Keep polling and print a line whenever a queue changes (Ctrl-C stops).
     #[arg(long)]
     pub watch: bool,
-    /// Seconds between polls with --watch (at least 1).
-    #[arg(long, default_value_t = 2)]
+    /// Seconds between polls with --watch (1 to 3600).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub interval: u64,
     #[arg(long)]
     pub tenant: Option<String>,
@@ -331,8 +331,8 @@ pub struct UpgradeArgs {
     pub tenant: Option<String>,
     #[command(flatten)]
     pub change: ChangeArgs,
-    /// Wait up to this many seconds for busy queues to become idle.
-    #[arg(long, default_value_t = 0)]
+    /// Wait up to this many seconds for busy queues to become idle (at most 86400, a day).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=86_400))]
     pub wait: u64,
     /// Also remove the Brand Portal IMS configuration (and its customizer) that the tenant's
     /// cloud configuration names; other integrations' are never included.
@@ -387,8 +387,8 @@ pub struct ExporterArgs {
     /// Watch this config-file profile (repeatable); without it, the --url author.
     #[arg(long = "watch", value_name = "PROFILE")]
     pub profiles: Vec<String>,
-    /// Seconds between polls (at least 1).
-    #[arg(long, default_value_t = 5)]
+    /// Seconds between polls (1 to 3600).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub interval: u64,
 }
 
@@ -421,8 +421,8 @@ pub struct WorldArgs {
     /// Which author to start as.
     #[arg(long, value_enum, default_value_t = crate::sandbox::Scenario::Fresh)]
     pub scenario: crate::sandbox::Scenario,
-    /// Latency added to every answer, in milliseconds.
-    #[arg(long, default_value_t = 0)]
+    /// Latency added to every answer, in milliseconds (at most 60000).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=60_000))]
     pub latency: u64,
     /// A fault to switch on: NAME or NAME=VALUE (repeatable), e.g. stale_key, error_rate=0.2.
     ///

@@ -44,8 +44,8 @@ pub struct GlobalArgs {
     /// Machine-readable output (stable shape, no secrets)
     #[arg(long, global = true)]
     pub json: bool,
-    /// Request timeout in seconds
-    #[arg(long, global = true, value_name = "SECS")]
+    /// Request timeout in seconds (1 to 3600)
+    #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: Option<u64>,
     /// Refuse every action that changes AEM (monitoring only)
     #[arg(long, global = true)]
@@ -62,6 +62,9 @@ pub enum ContextError {
     Config(#[from] config::ConfigError),
     #[error("{0}")]
     Secret(String),
+    /// A URL that carries a user name or password.
+    #[error("{0}")]
+    Url(String),
     #[error(transparent)]
     Aem(#[from] AemError),
 }
@@ -89,6 +92,32 @@ impl Context {
     pub fn resolve(g: &GlobalArgs) -> Result<Context, ContextError> {
         let (cfg, path) = config::load(g.config.as_deref())?;
         let profile = cfg.profile(g.profile.as_deref(), path.as_deref())?;
+        let from_flag = |flag: bool, what: &str| {
+            if flag {
+                format!("--{what}")
+            } else {
+                format!(
+                    "the profile's {} in {}",
+                    what.replace('-', "_"),
+                    path.as_deref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| "the config file".into())
+                )
+            }
+        };
+        if let Some(u) = g.url.as_deref().or(profile.url.as_deref()) {
+            refuse_userinfo(u, &from_flag(g.url.is_some(), "url"))?;
+        }
+        if let Some(u) = g.ims_url.as_deref().or(profile.ims_url.as_deref()) {
+            refuse_userinfo(u, &from_flag(g.ims_url.is_some(), "ims-url"))?;
+        }
+        if let Some(t) = profile.timeout_secs
+            && !(1..=MAX_TIMEOUT_SECS).contains(&t)
+        {
+            return Err(ContextError::Url(format!(
+                "timeout_secs = {t} in the profile: give 1 to {MAX_TIMEOUT_SECS} seconds"
+            )));
+        }
         Ok(Context {
             key_overrides: cfg.key_overrides(),
             url: g
@@ -149,6 +178,7 @@ impl Context {
     }
 
     fn build_client(&self) -> Result<AemClient, ContextError> {
+        warn_clear_ims(&self.ims_url);
         if self.insecure {
             eprintln!(
                 "warning: TLS certificate verification is OFF (--insecure); do not use this against production"
@@ -173,6 +203,11 @@ impl Context {
         ))
     }
 
+    /// The author's URL as it may be printed (never with a user name or password).
+    pub fn shown_url(&self) -> String {
+        crate::aem::client::display_url(&self.url)
+    }
+
     /// The tenant given on the command line, else the profile's.
     pub fn tenant_or(&self, flag: &Option<String>) -> Option<String> {
         flag.clone().or(self.tenant.clone())
@@ -185,6 +220,49 @@ impl Context {
             None,
             self.timeout,
         )?)
+    }
+}
+
+/// The longest request timeout accepted (`--timeout`, `timeout_secs`).
+pub const MAX_TIMEOUT_SECS: u64 = 3600;
+
+/// Refuses a URL that carries a user name or password: the password would replace the one
+/// from the environment and show wherever the URL is printed.
+pub fn refuse_userinfo(url: &str, source: &str) -> Result<(), ContextError> {
+    let has_userinfo = match reqwest::Url::parse(url.trim()) {
+        Ok(u) => !u.username().is_empty() || u.password().is_some(),
+        Err(_) => url
+            .split_once("://")
+            .map_or(url, |(_, rest)| rest)
+            .split(['/', '?', '#'])
+            .next()
+            .is_some_and(|authority| authority.contains('@')),
+    };
+    if has_userinfo {
+        return Err(ContextError::Url(format!(
+            "{source} holds a user name or password ({}); URLs never carry credentials: give the URL alone, the user with --user and the password in AEM_PASSWORD (or the variable --password-env / the profile's password_env names)",
+            crate::aem::client::display_url(url.trim())
+        )));
+    }
+    Ok(())
+}
+
+/// Warns once that an `http://` IMS address other than this machine's sends the client
+/// secret in clear.
+fn warn_clear_ims(ims_url: &str) {
+    let Ok(u) = reqwest::Url::parse(ims_url) else {
+        return;
+    };
+    let host = u.host_str().unwrap_or("").trim_matches(['[', ']']);
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if u.scheme() == "http" && !loopback {
+        eprintln!(
+            "warning: --ims-url {} is plain http: the client secret and tokens would cross the network in clear; use https://",
+            crate::aem::client::display_url(ims_url)
+        );
     }
 }
 

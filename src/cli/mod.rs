@@ -18,14 +18,31 @@ use std::process::ExitCode;
 /// logs to `$XDG_STATE_HOME/brandlink/brandlink.log.<date>` (rotated daily) so nothing is
 /// printed over the screen; the CLI to stderr, or to `--log-file`.
 fn init_logging(tui: bool, log_file: Option<&std::path::Path>) {
+    use tracing_subscriber::fmt::writer::BoxMakeWriter;
     // The TLS verifier logs its own ERROR for every refused certificate; brandlink's error
     // says the same in words (with the fix), so that line is left out unless asked for.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new("warn,rustls_platform_verifier=off,rustls=off")
     });
-    let to_file = |dir: &std::path::Path, name: &str| {
-        let _ = std::fs::create_dir_all(dir);
-        tracing_appender::rolling::daily(dir, name)
+    // Folders brandlink creates are 0700 (the process umask makes the files 0600); a state
+    // folder others can write is refused, and the log goes to stderr's null instead.
+    let to_file = |dir: &std::path::Path, name: &str, ours: bool| {
+        let ready = if ours {
+            crate::fsutil::private_dir(dir).map_err(|e| e.to_string())
+        } else {
+            let mut b = std::fs::DirBuilder::new();
+            b.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+            b.create(dir).map_err(|e| e.to_string())
+        };
+        match ready {
+            Ok(()) => BoxMakeWriter::new(tracing_appender::rolling::daily(dir, name)),
+            Err(e) => {
+                eprintln!("warning: not logging to {}: {e}", dir.display());
+                BoxMakeWriter::new(std::io::sink)
+            }
+        }
     };
     let _ = match (tui, log_file) {
         (_, Some(f)) => {
@@ -38,13 +55,13 @@ fn init_logging(tui: bool, log_file: Option<&std::path::Path>) {
             tracing_subscriber::fmt()
                 .with_env_filter(filter)
                 .with_ansi(false)
-                .with_writer(to_file(dir, &name))
+                .with_writer(to_file(dir, &name, false))
                 .try_init()
         }
         (true, None) => tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_ansi(false)
-            .with_writer(to_file(&crate::config::state_dir(), "brandlink.log"))
+            .with_writer(to_file(&crate::config::state_dir(), "brandlink.log", true))
             .try_init(),
         (false, None) => tracing_subscriber::fmt()
             .with_env_filter(filter)
@@ -55,6 +72,8 @@ fn init_logging(tui: bool, log_file: Option<&std::path::Path>) {
 }
 
 pub fn run(cli: Cli) -> ExitCode {
+    // Whatever umask brandlink inherits, what it creates is the operator's alone.
+    crate::fsutil::private_umask();
     #[cfg(feature = "sandbox")]
     let demo = matches!(cli.command, Some(Command::Demo(_)));
     #[cfg(not(feature = "sandbox"))]

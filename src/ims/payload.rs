@@ -95,7 +95,8 @@ impl Payload {
         self.claims
             .iter()
             .filter(|(k, _)| k.as_str() != "exp")
-            .map(|(k, v)| format!("\"{k}\" : {v}"))
+            // Keys and values as JSON, escaped: nothing in a payload can break out of its line.
+            .map(|(k, v)| format!("{} : {v}", Value::from(k.as_str())))
             .collect()
     }
 }

@@ -132,6 +132,10 @@ async fn token_request(
                     crate::net::size_words(max)
                 ),
             },
+            crate::net::BodyError::OverBudget => ImsError::Unexpected {
+                url: url.to_string(),
+                detail: crate::net::over_budget_words(),
+            },
         })?;
     parse_token_response(url, status, &body, debug_id, retry_after, expires_unit_ms)
 }

@@ -5,7 +5,7 @@
 use super::poller::poll_cycle;
 use crate::aem::AemClient;
 use crate::aem::queue::QueueState;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -337,45 +337,82 @@ impl Exporter {
             .into_iter()
             .map(|i| tokio::spawn(watch(i, metrics.clone(), interval)))
             .collect();
-        tasks.push(tokio::spawn(async move {
-            let mut failures = 0u32;
-            loop {
-                let stream = match listener.accept().await {
-                    Ok((stream, _)) => {
-                        failures = 0;
-                        stream
-                    }
-                    Err(e) => {
-                        // Out of file descriptors (EMFILE) repeats at once: wait, do not spin.
-                        failures = failures.saturating_add(1);
-                        if failures == 1 {
-                            tracing::warn!("the exporter cannot accept connections: {e}");
-                        }
-                        tokio::time::sleep(accept_pause(failures)).await;
-                        continue;
-                    }
-                };
-                let registry = registry.clone();
-                tokio::spawn(async move {
-                    let svc = hyper::service::service_fn(
-                        move |req: hyper::Request<hyper::body::Incoming>| {
-                            let registry = registry.clone();
-                            async move {
-                                Ok::<_, std::convert::Infallible>(respond(
-                                    &registry,
-                                    req.uri().path(),
-                                ))
-                            }
-                        },
-                    );
-                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .await;
-                });
-            }
-        }));
+        tasks.push(tokio::spawn(serve(listener, registry)));
         Ok(Exporter { addr, tasks })
     }
+}
+
+/// Connections served at once; more wait briefly for a slot (at most as many again), and the
+/// rest are closed at once, so a flood never exhausts file descriptors.
+pub const MAX_CONNECTIONS: usize = 256;
+/// How long a connection may take to send a request's headers (a half-sent request or an idle
+/// connection is closed after this).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long one connection may live, keep-alive included (Prometheus reconnects).
+pub const CONNECTION_LIFETIME: Duration = Duration::from_secs(30);
+/// How long a connection beyond [`MAX_CONNECTIONS`] waits for a slot (longer than
+/// [`HEADER_TIMEOUT`], so idle ones have made room by then).
+pub const QUEUE_WAIT: Duration = Duration::from_secs(8);
+
+async fn serve(listener: tokio::net::TcpListener, registry: Arc<Registry>) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let queue = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let mut failures = 0u32;
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => {
+                failures = 0;
+                stream
+            }
+            Err(e) => {
+                // Out of file descriptors (EMFILE) repeats at once: wait, do not spin.
+                failures = failures.saturating_add(1);
+                if failures == 1 {
+                    tracing::warn!("the exporter cannot accept connections: {e}");
+                }
+                tokio::time::sleep(accept_pause(failures)).await;
+                continue;
+            }
+        };
+        let slot = match slots.clone().try_acquire_owned() {
+            Ok(s) => s,
+            Err(_) => {
+                // Full: wait briefly in a bounded queue, or close at once.
+                let Ok(place) = queue.clone().try_acquire_owned() else {
+                    drop(stream);
+                    continue;
+                };
+                let slots = slots.clone();
+                let registry = registry.clone();
+                tokio::spawn(async move {
+                    let waited = tokio::time::timeout(QUEUE_WAIT, slots.acquire_owned()).await;
+                    drop(place);
+                    if let Ok(Ok(slot)) = waited {
+                        serve_one(stream, registry, slot).await;
+                    }
+                });
+                continue;
+            }
+        };
+        tokio::spawn(serve_one(stream, registry.clone(), slot));
+    }
+}
+
+async fn serve_one(
+    stream: tokio::net::TcpStream,
+    registry: Arc<Registry>,
+    _slot: tokio::sync::OwnedSemaphorePermit,
+) {
+    let svc = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+        let registry = registry.clone();
+        async move { Ok::<_, std::convert::Infallible>(respond(&registry, req.uri().path())) }
+    });
+    let mut b = hyper::server::conn::http1::Builder::new();
+    b.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .max_buf_size(64 * 1024);
+    let conn = b.serve_connection(TokioIo::new(stream), svc);
+    let _ = tokio::time::timeout(CONNECTION_LIFETIME, conn).await;
 }
 
 type Body = http_body_util::Full<bytes::Bytes>;

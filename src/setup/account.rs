@@ -56,9 +56,19 @@ pub fn client_id_problem(key: &str) -> Option<String> {
 }
 
 /// What is wrong with an IMS organization id, if anything.
+/// Adobe's organization id: hexadecimal characters, then `@AdobeOrg` (as the Developer
+/// Console shows it). Anything else — quotes, spaces, newlines — would end up inside the JWT
+/// claims AEM stores, so it is refused.
 pub fn org_id_problem(org_id: &str) -> Option<String> {
-    (!org_id.ends_with("@AdobeOrg"))
-        .then(|| format!("the organization id '{org_id}' must end with @AdobeOrg"))
+    let ok = org_id.strip_suffix("@AdobeOrg").is_some_and(|hex| {
+        (1..=64).contains(&hex.len()) && hex.chars().all(|c| c.is_ascii_hexdigit())
+    });
+    (!ok).then(|| {
+        format!(
+            "the organization id {} is not an Adobe organization id: hexadecimal characters, then @AdobeOrg (e.g. 0123456789ABCDEF01234567@AdobeOrg, as the Developer Console shows it)",
+            serde_json::Value::from(org_id)
+        )
+    })
 }
 
 /// Validates every field the way AEM's form would need it; all problems at once.

@@ -13,11 +13,22 @@ fn file() -> PathBuf {
     state_dir().join("checks.json")
 }
 
+/// The recorded verdicts, trusted only from the operator's own private state folder: a file
+/// another user could write might forge a verdict.
 fn read_all() -> BTreeMap<String, LastCheck> {
-    std::fs::read_to_string(file())
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default()
+    let dir = state_dir();
+    if crate::fsutil::check_owned(&dir).is_err() {
+        return BTreeMap::new();
+    }
+    match crate::fsutil::read_trusted(&dir, "checks.json", 1024 * 1024) {
+        Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
+        Err(e) => {
+            if file().exists() {
+                tracing::warn!("ignoring the recorded health checks: {e}");
+            }
+            BTreeMap::new()
+        }
+    }
 }
 
 /// The last AEM-side check of this author, if one was recorded.
@@ -30,11 +41,15 @@ pub fn save(aem_url: &str, check: &LastCheck) {
     let mut all = read_all();
     all.insert(aem_url.to_string(), check.clone());
     let dir = state_dir();
-    let written = std::fs::create_dir_all(&dir).and_then(|_| {
-        let tmp = dir.join(format!("checks.json.{}.tmp", std::process::id()));
-        std::fs::write(&tmp, serde_json::to_vec_pretty(&all).unwrap_or_default())?;
-        std::fs::rename(&tmp, file())
-    });
+    let written = crate::fsutil::private_dir(&dir)
+        .map_err(|e| e.to_string())
+        .and_then(|_| {
+            crate::fsutil::write_private(
+                &file(),
+                &serde_json::to_vec_pretty(&all).unwrap_or_default(),
+            )
+            .map_err(|e| e.to_string())
+        });
     if let Err(e) = written {
         tracing::warn!(
             "could not record the health check in {}: {e}",

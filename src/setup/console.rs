@@ -120,6 +120,9 @@ async fn console_json(resp: reqwest::Response) -> Result<serde_json::Value, Setu
                 "the sandbox Console's answer is larger than {}",
                 crate::net::size_words(max)
             )),
+            crate::net::BodyError::OverBudget => {
+                SetupError::Refused(crate::net::over_budget_words())
+            }
         })?;
     serde_json::from_slice(&body)
         .map_err(|e| SetupError::Refused(format!("unexpected Console answer: {e}")))

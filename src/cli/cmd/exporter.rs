@@ -25,7 +25,7 @@ pub async fn run(a: ExporterArgs, global: &GlobalArgs) -> ExitCode {
             Err(e) => return emit(false, Err(CliError::from(e))),
         };
         instances.push(Instance {
-            name: name.unwrap_or_else(|| ctx.url.clone()),
+            name: name.unwrap_or_else(|| ctx.shown_url()),
             client,
             tenant: ctx.tenant.clone(),
         });

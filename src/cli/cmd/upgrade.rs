@@ -195,24 +195,42 @@ pub async fn upgrade(ctx: &Context, a: &UpgradeArgs) -> Result<Report, CliError>
 
 pub async fn restore(ctx: &Context, a: &RestoreArgs) -> Result<Report, CliError> {
     refuse_change_if_read_only(ctx.read_only, a.dry_run, "restore writes to AEM")?;
-    let m = up::read_manifest(&a.from).map_err(|e| CliError::Usage(e.to_string()))?;
     let setup = ctx.setup()?;
+    // The whole backup is checked against this author before anything is shown or written.
+    let plan = setup.restore_plan(&a.from).await?;
+    let mut listing = String::new();
+    for s in &plan.steps {
+        listing.push_str(&format!("  {}\n", s.describe()));
+    }
+    for p in &plan.already_present {
+        listing.push_str(&format!("  = {p} (already present, left alone)\n"));
+    }
+    if plan.writes_cloud_config {
+        listing.push_str(&format!(
+            "  then: agents AEM provisions for {} that the backup does not hold are removed when their queues are empty\n",
+            plan.tenant_url
+        ));
+    }
     if !a.dry_run {
+        if plan.steps.is_empty() {
+            listing.push_str("  nothing to write\n");
+        }
+        eprint!(
+            "Restore into {} from {}:\n{listing}",
+            plan.aem_url,
+            a.from.display()
+        );
         confirm(
             a.yes,
             "restore",
             &format!(
-                "Re-create {} nodes and {} users, and put back {} configurations, from {}",
-                m.nodes.len(),
-                m.users.len(),
-                m.osgi.len(),
-                a.from.display()
+                "Write the {} above",
+                crate::words::count(plan.steps.len() as u64, "change", "changes")
             ),
         )?;
     }
     // Backups never hold a secret: a configuration that had one asks for it (or keeps AEM's).
-    let wants_secret = m.osgi.iter().any(|o| !o.secrets_left_out.is_empty());
-    let secret = if wants_secret && !a.dry_run {
+    let secret = if plan.wants_secret && !a.dry_run {
         crate::cli::context::secret_from_env_or_prompt(
             "BRANDLINK_CLIENT_SECRET",
             "Client secret to put back (empty keeps the one AEM holds): ",
@@ -222,7 +240,11 @@ pub async fn restore(ctx: &Context, a: &RestoreArgs) -> Result<Report, CliError>
     } else {
         None
     };
-    let r = setup.restore(&a.from, a.dry_run, secret.as_ref()).await?;
+    let r = if a.dry_run {
+        setup.restore(&a.from, true, None).await?
+    } else {
+        setup.restore_apply(&plan, &a.from, secret.as_ref()).await?
+    };
     let mut text = format!(
         "{} {}, {} from {}\n",
         if a.dry_run {
@@ -234,16 +256,24 @@ pub async fn restore(ctx: &Context, a: &RestoreArgs) -> Result<Report, CliError>
         crate::words::count(r.users.len() as u64, "user", "users"),
         a.from.display()
     );
-    for p in &r.restored {
+    if a.dry_run {
+        text.push_str(&listing);
+    }
+    for p in r.restored.iter().filter(|_| !a.dry_run) {
         text.push_str(&format!("  + {p}\n"));
     }
-    for p in &r.already_present {
-        text.push_str(&format!("  = {p} (already present, left alone)\n"));
+    for u in r.users.iter().filter(|_| !a.dry_run) {
+        text.push_str(&format!("  + user {u}\n"));
+    }
+    if !a.dry_run {
+        for p in &r.already_present {
+            text.push_str(&format!("  = {p} (already present, left alone)\n"));
+        }
     }
     for s in &r.skipped {
         text.push_str(&format!("  ! not restorable over HTTP: {s}\n"));
     }
-    for c in &r.configurations {
+    for c in r.configurations.iter().filter(|_| !a.dry_run) {
         text.push_str(&format!("  ~ {c} (configuration put back as it was)\n"));
     }
     for n in &r.notes {

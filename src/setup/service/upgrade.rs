@@ -73,6 +73,8 @@ impl Setup {
         include_ims: bool,
     ) -> Result<UpgradePreview, SetupError> {
         if let Some((dir, journal)) = up::find_unfinished(backup_root, self.aem_url(), tenant)? {
+            // Shown and confirmed only once it is known to act on the integration it journaled.
+            up::check_journal(&self.client, &dir, &journal).await?;
             let pending = journal
                 .steps
                 .iter()
@@ -159,6 +161,22 @@ impl Setup {
                 })
             }
         }
+    }
+
+    /// Reads and checks a whole backup against this author: what a restore would write, in
+    /// order. Nothing is written.
+    pub async fn restore_plan(&self, dir: &Path) -> Result<up::RestorePlan, SetupError> {
+        Ok(up::plan_restore(&self.client, dir).await?)
+    }
+
+    /// Writes a checked plan (see [`Setup::restore_plan`]).
+    pub async fn restore_apply(
+        &self,
+        plan: &up::RestorePlan,
+        dir: &Path,
+        secret: Option<&SecretString>,
+    ) -> Result<RestoreReport, SetupError> {
+        Ok(up::apply_restore(&self.client, plan, dir, secret).await?)
     }
 
     /// Re-creates what a backup holds (nothing with `dry_run`); `secret` restores a client

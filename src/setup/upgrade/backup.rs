@@ -15,6 +15,9 @@ pub struct BackupNode {
     pub path: String,
     pub kind: TargetKind,
     pub file: String,
+    /// SHA-256 of the file as written (the manifest's seal covers it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -24,6 +27,9 @@ pub struct BackupUser {
     pub path: String,
     pub folder: String,
     pub file: String,
+    /// SHA-256 of the file as written (the manifest's seal covers it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -43,6 +49,9 @@ pub struct Manifest {
     #[serde(default)]
     pub properties: Vec<BackupProperty>,
     pub note: String,
+    /// HMAC-SHA256 of the rest, with the key in the operator's state folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal: Option<String>,
 }
 
 /// A property as it was before brandlink changed it; `before: None` means it was not set.
@@ -76,11 +85,12 @@ pub async fn backup_properties(
         let mut tree = client.export(path).await?;
         scrub(&mut tree, path);
         let file = format!("nodes/{i:03}.json");
-        write_atomic(&dir.join(&file), &tree).map_err(fail)?;
+        let sha256 = Some(write_atomic(&dir.join(&file), &tree).map_err(fail)?);
         nodes.push(BackupNode {
             path: path.to_string(),
             kind,
             file,
+            sha256,
         });
     }
     let manifest = Manifest {
@@ -93,8 +103,9 @@ pub async fn backup_properties(
         osgi: vec![],
         properties: properties.to_vec(),
         note: "Property changes on nodes that stay: `brandlink restore` sets each property back to its value before (and re-creates a node that has gone since).".into(),
+        seal: None,
     };
-    write_atomic(&dir.join("manifest.json"), &manifest).map_err(fail)?;
+    let manifest = write_manifest(dir, manifest).map_err(fail)?;
     Ok(manifest)
 }
 
@@ -147,20 +158,16 @@ pub fn backup_osgi(
         osgi: configs.iter().map(BackupOsgi::of).collect(),
         properties: vec![],
         note: "OSGi configurations as the Felix console shows them. Secrets (the client secret) are not written: `brandlink restore` takes them from BRANDLINK_CLIENT_SECRET or a prompt, or leaves the current one.".into(),
+        seal: None,
     };
-    write_atomic(&dir.join("manifest.json"), &manifest).map_err(fail)?;
+    let manifest = write_manifest(dir, manifest).map_err(fail)?;
     Ok(manifest)
 }
 
-/// Creates a folder only its owner can read.
+/// Creates a folder only its owner can read (0700, whatever the umask); an existing one
+/// writable by others is refused.
 pub(super) fn private_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-    }
-    Ok(())
+    crate::fsutil::private_dir(dir).map_err(|e| std::io::Error::other(e.to_string()))
 }
 
 /// Creates a new backup folder `<root>/<name>`, or `<name>-2`, `<name>-3`… when that exists:
@@ -170,6 +177,10 @@ pub fn new_backup_dir(root: &Path, name: &str) -> Result<PathBuf, UpgradeError> 
         path: path.display().to_string(),
         detail: e.to_string(),
     };
+    let state = crate::config::state_dir();
+    if root.starts_with(&state) {
+        private_dir(&state).map_err(|e| fail(&state, e))?;
+    }
     private_dir(root).map_err(|e| fail(root, e))?;
     for n in 1u32..=10_000 {
         let dir = if n == 1 {
@@ -192,26 +203,37 @@ pub fn new_backup_dir(root: &Path, name: &str) -> Result<PathBuf, UpgradeError> 
     ))
 }
 
-/// Writes a file only its owner can read (0600), atomically.
-pub(super) fn write_atomic(path: &Path, value: &impl Serialize) -> Result<(), String> {
+/// Writes a file only its owner can read (0600), atomically; returns its SHA-256.
+pub(super) fn write_atomic(path: &Path, value: &impl Serialize) -> Result<String, String> {
     let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
-    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = path.with_extension(format!("{}-{seq}.tmp", std::process::id()));
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    {
-        use std::io::Write;
-        let mut f = opts.open(&tmp).map_err(|e| e.to_string())?;
-        f.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
-        f.sync_all().map_err(|e| e.to_string())?;
-    }
-    std::fs::rename(&tmp, path).map_err(|e| e.to_string())
+    crate::fsutil::write_private(path, text.as_bytes()).map_err(|e| e.to_string())?;
+    Ok(super::seal::digest(text.as_bytes()))
+}
+
+/// Seals a manifest (see [`super::seal`]) and writes it into `dir`.
+pub(super) fn write_manifest(dir: &Path, mut m: Manifest) -> Result<Manifest, String> {
+    m.seal = None;
+    let body = serde_json::to_vec(&m).map_err(|e| e.to_string())?;
+    m.seal = Some(super::seal::seal(
+        &crate::config::state_dir(),
+        super::seal::Kind::Manifest,
+        &body,
+    )?);
+    write_atomic(&dir.join("manifest.json"), &m)?;
+    Ok(m)
+}
+
+/// Seals a journal and writes it to `path`.
+pub(super) fn write_journal(path: &Path, j: &Journal) -> Result<(), String> {
+    let mut j = j.clone();
+    j.seal = None;
+    let body = serde_json::to_vec(&j).map_err(|e| e.to_string())?;
+    j.seal = Some(super::seal::seal(
+        &crate::config::state_dir(),
+        super::seal::Kind::Journal,
+        &body,
+    )?);
+    write_atomic(path, &j).map(|_| ())
 }
 
 /// Removes what a backup must never hold: password hashes (`rep:password`) and any secret
@@ -277,7 +299,7 @@ pub async fn backup(
                 let mut node = client.node(&t.path, 0).await?;
                 scrubbed.extend(scrub(&mut node, &t.path));
                 let file = format!("users/{i:03}.json");
-                write_atomic(&dir.join(&file), &node).map_err(fail)?;
+                let sha256 = Some(write_atomic(&dir.join(&file), &node).map_err(fail)?);
                 let folder = t
                     .path
                     .rsplit_once('/')
@@ -288,17 +310,19 @@ pub async fn backup(
                     path: t.path.clone(),
                     folder,
                     file,
+                    sha256,
                 });
             }
             kind => {
                 let mut tree = client.export(&t.path).await?;
                 scrubbed.extend(scrub(&mut tree, &t.path));
                 let file = format!("nodes/{i:03}.json");
-                write_atomic(&dir.join(&file), &tree).map_err(fail)?;
+                let sha256 = Some(write_atomic(&dir.join(&file), &tree).map_err(fail)?);
                 nodes.push(BackupNode {
                     path: t.path.clone(),
                     kind,
                     file,
+                    sha256,
                 });
             }
         }
@@ -320,8 +344,9 @@ pub async fn backup(
                 format!("left out: {}", scrubbed.join(", "))
             }
         ),
+        seal: None,
     };
-    write_atomic(&dir.join("manifest.json"), &manifest).map_err(fail)?;
+    let manifest = write_manifest(dir, manifest).map_err(fail)?;
     let queued: Vec<QueuedItems> = stuck
         .iter()
         .map(|b| QueuedItems {
@@ -347,21 +372,43 @@ pub async fn backup(
             .collect(),
         complete: false,
         let_go: stuck.iter().map(|b| b.agent.clone()).collect(),
+        seal: None,
     };
-    write_atomic(&dir.join("journal.json"), &journal).map_err(fail)?;
+    write_journal(&dir.join("journal.json"), &journal).map_err(fail)?;
     Ok(manifest)
 }
 
+/// The largest manifest, journal and node file brandlink reads back.
+pub const MAX_RECORD: u64 = 4 * 1024 * 1024;
+pub const MAX_NODE_FILE: u64 = 16 * 1024 * 1024;
+
+/// Reads a backup's manifest, trusting it only when the folder and file are the operator's
+/// (no symlink, not writable by others) and its seal matches.
 pub fn read_manifest(dir: &Path) -> Result<Manifest, UpgradeError> {
-    let p = dir.join("manifest.json");
-    let text = std::fs::read_to_string(&p)
-        .map_err(|e| UpgradeError::Refused(format!("cannot read {}: {e}", p.display())))?;
-    serde_json::from_str(&text).map_err(|e| {
-        UpgradeError::Refused(format!(
-            "{} is not a brandlink backup manifest: {e}",
-            p.display()
+    let refused =
+        |detail: String| UpgradeError::Refused(format!("backup {}: {detail}", dir.display()));
+    let m = crate::fsutil::check_owned(dir).map_err(|e| refused(e.to_string()))?;
+    if !m.is_dir() {
+        return Err(refused("is not a folder".into()));
+    }
+    let bytes = crate::fsutil::read_trusted(dir, "manifest.json", MAX_RECORD)
+        .map_err(|e| refused(e.to_string()))?;
+    let mut manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
+        refused(format!(
+            "manifest.json is not a brandlink backup manifest: {e}"
         ))
-    })
+    })?;
+    let seal = manifest.seal.take();
+    let body = serde_json::to_vec(&manifest).map_err(|e| refused(e.to_string()))?;
+    super::seal::verify(
+        &crate::config::state_dir(),
+        super::seal::Kind::Manifest,
+        &body,
+        seal.as_deref(),
+    )
+    .map_err(refused)?;
+    manifest.seal = seal;
+    Ok(manifest)
 }
 
 #[cfg(test)]

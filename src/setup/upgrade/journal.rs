@@ -1,7 +1,7 @@
 //! The journal of an upgrade's deletes: written after every step, so an interrupted run
 //! resumes where it stopped; each agent's queue is checked again right before its delete.
 
-use super::backup::write_atomic;
+use super::backup::{MAX_RECORD, write_journal};
 use super::{Target, TargetKind, UpgradeError, busy_agents};
 use crate::aem::AemClient;
 use serde::{Deserialize, Serialize};
@@ -34,6 +34,9 @@ pub struct Journal {
     /// Agents deleted although their queues were stuck (their items are in `queued.json`).
     #[serde(default)]
     pub let_go: Vec<String>,
+    /// HMAC-SHA256 of the rest, with the key in the operator's state folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal: Option<String>,
 }
 
 /// An unfinished upgrade of this author and tenant under `root`, if any. A journal that cannot
@@ -169,27 +172,43 @@ pub async fn delete_all(
             },
         };
         journal.steps[i].state = state;
-        write_atomic(&jpath, journal).map_err(|detail| UpgradeError::Journal {
+        write_journal(&jpath, journal).map_err(|detail| UpgradeError::Journal {
             path: jpath.display().to_string(),
             detail,
         })?;
     }
     journal.complete = true;
-    write_atomic(&jpath, journal).map_err(|detail| UpgradeError::Journal {
+    write_journal(&jpath, journal).map_err(|detail| UpgradeError::Journal {
         path: jpath.display().to_string(),
         detail,
     })?;
     Ok(())
 }
 
+/// Reads a journal, trusting it only when its folder and file are the operator's (no
+/// symlink, not writable by others) and its seal matches: a planted or edited journal is
+/// refused, never resumed.
 pub fn read_journal(dir: &Path) -> Result<Journal, UpgradeError> {
     let jpath = dir.join("journal.json");
     let bad = |detail: String| UpgradeError::Journal {
         path: jpath.display().to_string(),
         detail,
     };
-    let text = std::fs::read_to_string(&jpath).map_err(|e| bad(e.to_string()))?;
-    serde_json::from_str(&text).map_err(|e| bad(e.to_string()))
+    crate::fsutil::check_owned(dir).map_err(|e| bad(e.to_string()))?;
+    let bytes = crate::fsutil::read_trusted(dir, "journal.json", MAX_RECORD)
+        .map_err(|e| bad(e.to_string()))?;
+    let mut j: Journal = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+    let seal = j.seal.take();
+    let body = serde_json::to_vec(&j).map_err(|e| bad(e.to_string()))?;
+    super::seal::verify(
+        &crate::config::state_dir(),
+        super::seal::Kind::Journal,
+        &body,
+        seal.as_deref(),
+    )
+    .map_err(bad)?;
+    j.seal = seal;
+    Ok(j)
 }
 
 /// Carries on with the deletes journaled in `dir`.
@@ -199,6 +218,7 @@ pub async fn resume(
     stop: &AtomicBool,
 ) -> Result<Journal, UpgradeError> {
     let mut journal = read_journal(dir)?;
+    super::trust::check_journal(client, dir, &journal).await?;
     delete_all(client, dir, &mut journal, stop).await?;
     Ok(journal)
 }

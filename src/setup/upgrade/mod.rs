@@ -11,6 +11,8 @@
 mod backup;
 mod journal;
 mod restore;
+mod seal;
+mod trust;
 
 pub use backup::{
     BackupNode, BackupOsgi, BackupProperty, BackupUser, Manifest, backup, backup_osgi,
@@ -19,7 +21,10 @@ pub use backup::{
 pub use journal::{
     Journal, JournalLock, JournalStep, StepState, delete_all, find_unfinished, read_journal, resume,
 };
-pub use restore::{RestoreReport, restore, restore_params};
+pub use restore::{
+    RestorePlan, RestoreReport, RestoreStep, apply_restore, plan_restore, restore, restore_params,
+};
+pub use trust::check_journal;
 
 use crate::aem::agents::agent_path;
 use crate::aem::cloud::tenant_label;

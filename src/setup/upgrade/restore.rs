@@ -2,7 +2,7 @@
 //! configurations exactly (re-created when deleted), and agents AEM provisioned meanwhile
 //! removed so the result equals the backup.
 
-use super::backup::{BackupOsgi, read_manifest};
+use super::backup::BackupOsgi;
 use super::{TargetKind, UpgradeError};
 use crate::aem::AemClient;
 use crate::aem::agents::agent_path;
@@ -68,7 +68,7 @@ pub fn restore_params(
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RestoreReport {
     pub restored: Vec<String>,
@@ -83,92 +83,242 @@ pub struct RestoreReport {
     pub notes: Vec<String>,
 }
 
-/// Re-creates what a backup holds; present nodes and users are left alone.
-pub async fn restore(
-    client: &AemClient,
-    dir: &Path,
-    dry_run: bool,
-    secret: Option<&secrecy::SecretString>,
-) -> Result<RestoreReport, UpgradeError> {
-    let m = read_manifest(dir)?;
-    let mut report = RestoreReport {
-        restored: vec![],
+/// One write of a restore, in the order it is applied.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum RestoreStep {
+    /// An OSGi configuration put back (`exists`) or re-created from its factory.
+    Configuration {
+        pid: String,
+        factory_pid: Option<String>,
+        exists: bool,
+        set: Vec<String>,
+        remove: Vec<String>,
+        secrets: Vec<String>,
+    },
+    /// A MAC user re-created with a new random password.
+    User { id: String, folder: String },
+    /// A node re-created with its properties (`params` Sling POST fields).
+    Node {
+        path: String,
+        node_kind: TargetKind,
+        #[serde(skip)]
+        params: Vec<(String, String)>,
+        properties: usize,
+    },
+    /// A property set back to its value before (`None`: removed).
+    Property {
+        path: String,
+        name: String,
+        before: Option<String>,
+    },
+}
+
+impl RestoreStep {
+    /// One line naming every path, PID and property written.
+    pub fn describe(&self) -> String {
+        match self {
+            RestoreStep::Configuration {
+                pid,
+                factory_pid,
+                exists,
+                set,
+                remove,
+                secrets,
+            } => {
+                let mut t = if *exists {
+                    format!("configuration {pid}: set {}", set.join(", "))
+                } else {
+                    format!(
+                        "configuration {pid} (deleted): re-create from {} with {}",
+                        factory_pid.as_deref().unwrap_or("?"),
+                        set.join(", ")
+                    )
+                };
+                if !remove.is_empty() {
+                    t.push_str(&format!("; remove {}", remove.join(", ")));
+                }
+                if !secrets.is_empty() {
+                    t.push_str(&format!("; secret {} (if given)", secrets.join(", ")));
+                }
+                t
+            }
+            RestoreStep::User { id, folder } => {
+                format!("user {id} in {folder} (new random password)")
+            }
+            RestoreStep::Node {
+                path,
+                node_kind,
+                properties,
+                ..
+            } => format!("node {path} ({node_kind:?}, {properties} values)"),
+            RestoreStep::Property { path, name, before } => format!(
+                "property {path}/{name} = {}",
+                before.as_deref().unwrap_or("(removed)")
+            ),
+        }
+    }
+}
+
+/// What a restore would write, checked in full before anything is: see [`super::trust`].
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestorePlan {
+    pub aem_url: String,
+    pub tenant_url: String,
+    pub steps: Vec<RestoreStep>,
+    /// Nodes, users and properties left alone (present; or gone, for a property).
+    pub already_present: Vec<String>,
+    pub skipped: Vec<String>,
+    pub notes: Vec<String>,
+    /// Whether a configuration's secret is asked for.
+    pub wants_secret: bool,
+    /// Whether a cloud configuration is written (AEM may provision agents then).
+    pub writes_cloud_config: bool,
+    #[serde(skip)]
+    backed_agents: Vec<String>,
+}
+
+/// Reads and checks a whole backup against the author, and lists what a restore writes, in
+/// the order it writes it: configurations, users, agents, cloud configurations, properties.
+/// Nothing is written.
+pub async fn plan_restore(client: &AemClient, dir: &Path) -> Result<RestorePlan, UpgradeError> {
+    let b = super::trust::open_backup(dir)?;
+    super::trust::check_against(client, &b).await?;
+    let m = &b.manifest;
+    let mut plan = RestorePlan {
+        aem_url: m.aem_url.clone(),
+        tenant_url: m.tenant_url.clone(),
+        steps: vec![],
         already_present: vec![],
-        users: vec![],
         skipped: vec![],
-        configurations: vec![],
         notes: vec![],
+        wants_secret: m.osgi.iter().any(|o| !o.secrets_left_out.is_empty()),
+        writes_cloud_config: false,
+        backed_agents: vec![],
     };
     for o in &m.osgi {
-        restore_osgi(client, o, dry_run, secret, &mut report).await?;
-    }
-    for n in &m.nodes {
-        if client.exists(&n.path).await? {
-            report.already_present.push(n.path.clone());
+        let current = client.config(&o.pid).await?;
+        if current.is_none() && o.factory_pid.is_none() {
+            plan.notes.push(format!(
+                "{} no longer exists and is not a factory configuration: re-create it by hand",
+                o.pid
+            ));
             continue;
         }
-        let text = std::fs::read_to_string(dir.join(&n.file))
-            .map_err(|e| UpgradeError::Refused(format!("cannot read {}: {e}", n.file)))?;
-        let tree: Map<String, Value> = serde_json::from_str(&text)
-            .map_err(|e| UpgradeError::Refused(format!("{} is not JSON: {e}", n.file)))?;
-        let mut params = Vec::new();
-        restore_params(&tree, "", &mut params, &mut report.skipped);
-        if !dry_run {
-            client.sling_post(&n.path, &params).await?;
-        }
-        report.restored.push(n.path.clone());
+        let mut remove: Vec<String> = current
+            .iter()
+            .flat_map(|c| c.properties.iter().map(|(k, _)| k.clone()))
+            .filter(|k| {
+                !o.properties.iter().any(|(n, _)| n == k)
+                    && !crate::aem::osgi::is_secret_property(k)
+            })
+            .collect();
+        remove.sort();
+        plan.steps.push(RestoreStep::Configuration {
+            pid: o.pid.clone(),
+            factory_pid: o.factory_pid.clone(),
+            exists: current.is_some(),
+            set: o.properties.iter().map(|(k, _)| k.clone()).collect(),
+            remove,
+            secrets: o.secrets_left_out.clone(),
+        });
     }
     for u in &m.users {
         if client.find_user(&u.id).await?.is_some() {
-            report.already_present.push(u.id.clone());
+            plan.already_present.push(u.id.clone());
+        } else {
+            plan.steps.push(RestoreStep::User {
+                id: u.id.clone(),
+                folder: u.folder.clone(),
+            });
+        }
+    }
+    // Agents before the cloud configuration that would make AEM provision its own.
+    let mut order: Vec<usize> = (0..m.nodes.len()).collect();
+    order.sort_by_key(|&i| m.nodes[i].kind != TargetKind::Agent);
+    for i in order {
+        let n = &m.nodes[i];
+        if n.kind == TargetKind::Agent {
+            plan.backed_agents.push(n.path.clone());
+        }
+        if client.exists(&n.path).await? {
+            plan.already_present.push(n.path.clone());
             continue;
         }
-        if !dry_run {
-            let pw = format!(
-                "{}-{}",
-                uuid::Uuid::new_v4().simple(),
-                uuid::Uuid::new_v4().simple()
-            );
-            client.create_user(&u.id, Some(&pw), &u.folder).await?;
-        }
-        report.users.push(u.id.clone());
+        let mut params = Vec::new();
+        restore_params(&b.trees[i], "", &mut params, &mut plan.skipped);
+        plan.writes_cloud_config |= n.kind == TargetKind::CloudConfig;
+        plan.steps.push(RestoreStep::Node {
+            path: n.path.clone(),
+            node_kind: n.kind,
+            properties: params.len(),
+            params,
+        });
     }
-    // Properties changed on nodes that stayed go back to their values before.
     for p in &m.properties {
-        if !client.exists(&p.path).await? {
-            report.notes.push(format!(
-                "{} is gone: its {} was not set back",
+        let created = plan.steps.iter().any(
+            |s| matches!(s, RestoreStep::Node { path, .. } if p.path.starts_with(path.as_str())),
+        );
+        if !created && !client.exists(&p.path).await? {
+            plan.notes.push(format!(
+                "{} is gone: its {} is not set back",
                 p.path, p.name
             ));
             continue;
         }
-        let form = match &p.before {
-            Some(v) => vec![(p.name.clone(), v.clone())],
-            None => vec![(format!("{}@Delete", p.name), String::new())],
-        };
-        if !dry_run {
-            client.sling_post(&p.path, &form).await?;
+        plan.steps.push(RestoreStep::Property {
+            path: p.path.clone(),
+            name: p.name.clone(),
+            before: p.before.clone(),
+        });
+    }
+    Ok(plan)
+}
+
+/// Writes a checked plan, in its order; the report says exactly what was written. A failure
+/// part-way names what was written before it.
+pub async fn apply_restore(
+    client: &AemClient,
+    plan: &RestorePlan,
+    dir: &Path,
+    secret: Option<&secrecy::SecretString>,
+) -> Result<RestoreReport, UpgradeError> {
+    let mut report = RestoreReport {
+        already_present: plan.already_present.clone(),
+        skipped: plan.skipped.clone(),
+        notes: plan.notes.clone(),
+        ..RestoreReport::default()
+    };
+    // The backup is read again, checked again: it may not change between plan and write.
+    let b = super::trust::open_backup(dir)?;
+    for step in &plan.steps {
+        let done = apply_step(client, &b.manifest, step, secret, &mut report).await;
+        if let Err(e) = done {
+            let written: Vec<String> = report
+                .configurations
+                .iter()
+                .chain(&report.users)
+                .chain(&report.restored)
+                .cloned()
+                .collect();
+            return Err(UpgradeError::Refused(format!(
+                "the restore stopped at {}: {e}; written before it: {}",
+                step.describe(),
+                if written.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    written.join(", ")
+                }
+            )));
         }
-        report.restored.push(format!(
-            "{} {} = {}",
-            p.path,
-            p.name,
-            p.before.as_deref().unwrap_or("(not set)")
-        ));
     }
     // Writing a cloud configuration may make AEM provision the tenant's agents again: those
     // not in the backup are reported and, with empty queues, removed, so the result equals it.
-    let wrote_config = m.nodes.iter().any(|n| n.kind == TargetKind::CloudConfig);
-    if wrote_config && !m.tenant_url.is_empty() && !dry_run {
-        let backed: Vec<&str> = m
-            .nodes
-            .iter()
-            .filter(|n| n.kind == TargetKind::Agent)
-            .map(|n| n.path.as_str())
-            .collect();
-        for a in client.brand_portal_agents(&m.tenant_url).await? {
+    if plan.writes_cloud_config && !plan.tenant_url.is_empty() {
+        for a in client.brand_portal_agents(&plan.tenant_url).await? {
             let path = agent_path(&a.id);
-            if backed.contains(&path.as_str()) {
+            if plan.backed_agents.contains(&path) {
                 continue;
             }
             let empty = client
@@ -190,12 +340,83 @@ pub async fn restore(
     Ok(report)
 }
 
+async fn apply_step(
+    client: &AemClient,
+    m: &super::backup::Manifest,
+    step: &RestoreStep,
+    secret: Option<&secrecy::SecretString>,
+    report: &mut RestoreReport,
+) -> Result<(), UpgradeError> {
+    match step {
+        RestoreStep::Configuration { pid, .. } => {
+            if let Some(o) = m.osgi.iter().find(|o| &o.pid == pid) {
+                restore_osgi(client, o, secret, report).await?;
+            }
+        }
+        RestoreStep::User { id, folder } => {
+            let pw = format!(
+                "{}-{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            );
+            client.create_user(id, Some(&pw), folder).await?;
+            report.users.push(id.clone());
+        }
+        RestoreStep::Node { path, params, .. } => {
+            client.sling_post(path, params).await?;
+            report.restored.push(path.clone());
+        }
+        RestoreStep::Property { path, name, before } => {
+            let form = match before {
+                Some(v) => vec![(name.clone(), v.clone())],
+                None => vec![(format!("{name}@Delete"), String::new())],
+            };
+            client.sling_post(path, &form).await?;
+            report.restored.push(format!(
+                "{path} {name} = {}",
+                before.as_deref().unwrap_or("(not set)")
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a backup and, unless `dry_run`, writes it (see [`plan_restore`], [`apply_restore`]).
+pub async fn restore(
+    client: &AemClient,
+    dir: &Path,
+    dry_run: bool,
+    secret: Option<&secrecy::SecretString>,
+) -> Result<RestoreReport, UpgradeError> {
+    let plan = plan_restore(client, dir).await?;
+    if !dry_run {
+        return apply_restore(client, &plan, dir, secret).await;
+    }
+    let mut report = RestoreReport {
+        already_present: plan.already_present.clone(),
+        skipped: plan.skipped.clone(),
+        notes: plan.notes.clone(),
+        ..RestoreReport::default()
+    };
+    for s in &plan.steps {
+        match s {
+            RestoreStep::Configuration { pid, .. } => report.configurations.push(pid.clone()),
+            RestoreStep::User { id, .. } => report.users.push(id.clone()),
+            RestoreStep::Node { path, .. } => report.restored.push(path.clone()),
+            RestoreStep::Property { path, name, before } => report.restored.push(format!(
+                "{path} {name} = {}",
+                before.as_deref().unwrap_or("(not set)")
+            )),
+        }
+    }
+    Ok(report)
+}
+
 /// Puts one configuration back exactly: its properties as backed up, properties added since
 /// removed, the secret from the operator (or left as it is).
 async fn restore_osgi(
     client: &AemClient,
     o: &BackupOsgi,
-    dry_run: bool,
     secret: Option<&secrecy::SecretString>,
     report: &mut RestoreReport,
 ) -> Result<(), UpgradeError> {
@@ -218,10 +439,6 @@ async fn restore_osgi(
                     o.pid
                 )),
             }
-        }
-        if dry_run {
-            report.configurations.push(o.pid.clone());
-            return Ok(());
         }
         let new_pid = client.create_factory_config(factory, &props).await?;
         report.notes.push(format!(
@@ -250,9 +467,7 @@ async fn restore_osgi(
             )),
         }
     }
-    if !dry_run {
-        client.update_config(&o.pid, &props, &remove).await?;
-    }
+    client.update_config(&o.pid, &props, &remove).await?;
     report.configurations.push(o.pid.clone());
     Ok(())
 }
