@@ -490,7 +490,7 @@ fn the_doctor_opens_from_any_tab_and_applies_a_fix() {
     if !have_tools() {
         return;
     }
-    let (tmux, dir) = Tmux::demo(
+    let (tmux, _dir) = Tmux::demo(
         "brandlink-doctor",
         100,
         32,
@@ -500,33 +500,13 @@ fn the_doctor_opens_from_any_tab_and_applies_a_fix() {
     tmux.keys(&["2", "D"]);
     let screen = tmux.wait_for("Doctor — ", 30);
     assert!(screen.contains("! queues.paused"), "{screen}");
-    assert!(screen.contains("! agents.close-connection"), "{screen}");
+    assert!(
+        screen.contains("✓ agents.close-connection"),
+        "without timeouts Close Connection is not asked of brandlink's own setup: {screen}"
+    );
     assert!(
         screen.contains("⏎ fix…"),
         "the hint bar says what ⏎ does: {screen}"
-    );
-    // Close Connection: select it, confirm, and the doctor runs again with it set.
-    for _ in 0..12 {
-        if tmux
-            .screen()
-            .contains("run: brandlink agents --close-connection")
-        {
-            break;
-        }
-        tmux.keys(&["j"]);
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("Type close", 15);
-    tmux.text("close");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("✓ agents.close-connection", 30);
-    assert!(
-        std::fs::read_dir(dir.path().join("brandlink").join("backups"))
-            .unwrap()
-            .flatten()
-            .any(|d| d.file_name().to_string_lossy().contains("close-connection")),
-        "the agents were backed up first"
     );
     // The paused queue: ⏎ resumes it.
     for _ in 0..20 {
