@@ -30,6 +30,8 @@ pub struct Faults {
     pub reject_auth_after: u64,
     /// The Brand Portal tenant answers 503 to deliveries.
     pub tenant_outage: bool,
+    /// The Brand Portal tenant does not answer in time: deliveries fail with a read timeout.
+    pub tenant_timeout: bool,
     /// The certificate bound in the Developer Console no longer matches AEM's key.
     pub stale_key: bool,
     /// The tenant refuses every bearer token (401).

@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod faults;
 pub mod http;
 pub mod ims;
+pub mod logs;
 pub mod mishaps;
 pub mod replication;
 pub mod repo;
@@ -22,6 +23,7 @@ pub mod state;
 pub mod x509;
 
 pub use faults::Faults;
+pub use logs::LogDialect;
 pub use mishaps::Mishap;
 pub use state::{SandboxConfig, Scenario, World};
 
@@ -122,6 +124,15 @@ impl Sandbox {
         w.faults = faults;
         w.authenticated = 0;
         w.bump();
+    }
+
+    /// Switches how the author words its logs from now on (lines already written stay).
+    pub fn set_log_dialect(&self, dialect: LogDialect) {
+        lock(&self.world).dialect = dialect;
+    }
+
+    pub fn log_dialect(&self) -> LogDialect {
+        lock(&self.world).dialect
     }
 
     pub fn tenant_url(&self) -> String {

@@ -133,6 +133,22 @@ fn control(world: &Shared, req: &Request) -> Response {
             w.authenticated = 0;
             http::json(200, &serde_json::to_value(&w.faults).unwrap_or_default())
         }
+        ("GET", "/sandbox/control/dialect") => http::json(200, &json!({"dialect": w.dialect})),
+        ("POST" | "PUT", "/sandbox/control/dialect") => {
+            let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+            let Some(d) = body
+                .get("dialect")
+                .cloned()
+                .and_then(|d| serde_json::from_value::<super::LogDialect>(d).ok())
+            else {
+                return http::json(
+                    400,
+                    &json!({"error": "expected {\"dialect\": \"classic\"} or {\"dialect\": \"terse\"}"}),
+                );
+            };
+            w.dialect = d;
+            http::json(200, &json!({"dialect": w.dialect}))
+        }
         ("GET", "/sandbox/control/mishaps") => {
             http::json(200, &json!({"mishaps": super::mishaps::Mishap::all()}))
         }
@@ -187,7 +203,7 @@ fn control(world: &Shared, req: &Request) -> Response {
         }
         _ => http::json(
             404,
-            &json!({"error": "unknown control endpoint; try /sandbox/control/faults, /sandbox/control/mishaps or /sandbox/control/state"}),
+            &json!({"error": "unknown control endpoint; try /sandbox/control/faults, /sandbox/control/mishaps, /sandbox/control/dialect or /sandbox/control/state"}),
         ),
     }
 }
