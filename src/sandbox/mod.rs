@@ -19,6 +19,7 @@ pub mod scenario;
 pub mod security;
 pub mod server;
 pub mod sling;
+pub mod slinglog;
 pub mod state;
 pub mod x509;
 

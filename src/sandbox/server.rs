@@ -2,7 +2,9 @@
 
 use super::http::{self, Request, Response};
 use super::state::{AGENTS_ROOT, World};
-use super::{brandportal, configmgr, console, delivery, ims, replication, security, sling};
+use super::{
+    brandportal, configmgr, console, delivery, ims, replication, security, sling, slinglog,
+};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use rand::Rng;
@@ -252,6 +254,8 @@ fn route(w: &mut World, req: &mut Request) -> Response {
             return security::product_info(&w.cfg.product_version);
         }
         "/bin/querybuilder.json" if is_get => return security::querybuilder(w, req),
+        slinglog::TAILER if is_get => return slinglog::tailer(w, req),
+        slinglog::SYSTEM_PROPERTIES if is_get => return slinglog::system_properties(w, req),
         "/libs/granite/security/post/authorizables" if is_post => {
             return security::authorizables(w, req);
         }
