@@ -430,8 +430,9 @@ pub struct WorldArgs {
     /// malformed_json_rate, html_for_json_rate. Switches: unavailable (AEM restarting, 503),
     /// reject_auth (401 from now on), reject_auth_after=N (401 after N accepted requests), tenant_outage (Brand Portal 503), stale_key (the Console
     /// no longer holds AEM's certificate), reject_tokens, jwt_end_of_life (IMS refuses JWT),
-    /// ims_rate_limit (429). Lists: forbidden_paths=/a,/b (403 on those paths and below).
-    /// latency_ms=N as --latency.
+    /// ims_rate_limit (429), tenant_timeout (deliveries time out), log_tailer_missing (the
+    /// Sling log tailer answers 404), log_tailer_forbidden (it answers 403). Lists:
+    /// forbidden_paths=/a,/b (403 on those paths and below). latency_ms=N as --latency.
     #[arg(long = "fault", value_name = "NAME[=VALUE]")]
     pub faults: Vec<String>,
     /// Tenant id (first DNS label of https://<tenant>.brand-portal.adobe.com).
@@ -460,4 +461,9 @@ pub struct WorldArgs {
     /// doctor` finds. At run time: POST /sandbox/control/mishaps {"mishap": NAME}.
     #[arg(long = "mishap", value_enum, value_name = "NAME")]
     pub mishaps: Vec<crate::sandbox::Mishap>,
+    /// How the author words its agent logs, Test Connection and error.log: classic (UTC) or
+    /// terse (other words, Asia/Kolkata time, IMS token failures in error.log only). At run
+    /// time: POST /sandbox/control/dialect {"dialect": NAME}.
+    #[arg(long, value_enum, default_value_t = crate::sandbox::LogDialect::Classic, value_name = "NAME")]
+    pub log_dialect: crate::sandbox::LogDialect,
 }

@@ -5,6 +5,7 @@
 
 use super::http::{self, Request, Response};
 use super::ims;
+use super::logs::{Action, AgentLine, Cause};
 use super::repo::join;
 use super::state::{
     AGENTS_ROOT, AgentConf, BP_SERVICE_USER, CUSTOMIZER_FACTORY, CachedToken, CloudConfig,
@@ -14,17 +15,10 @@ use serde_json::{Value as Json, json};
 
 const RECENT_DELIVERIES: usize = 200;
 
-fn action_text(action: &str, path: &str, user: &str, time: i64) -> String {
-    format!(
-        "ReplicationAction{{type={}, path[0]='{path}', time={time}, userId='{user}', revision='null'}}",
-        action.to_ascii_uppercase()
-    )
-}
-
 /// A delivery attempt's transcript (without timestamps) and verdict.
 pub struct Transfer {
     pub ok: bool,
-    pub lines: Vec<String>,
+    pub lines: Vec<AgentLine>,
 }
 
 fn find_cloud_config(w: &World, transport_uri: &str) -> Option<CloudConfig> {
@@ -35,7 +29,8 @@ fn find_cloud_config(w: &World, transport_uri: &str) -> Option<CloudConfig> {
 }
 
 /// Obtains the bearer token the agent sends, the way AEM's access-token provider does.
-fn access_token(w: &mut World, cfg: &CloudConfig) -> Result<String, Vec<String>> {
+/// Fails with the line AEM logs about it.
+fn access_token(w: &mut World, cfg: &CloudConfig) -> Result<String, Box<AgentLine>> {
     let now = now_ms();
     if let Some(c) = w.token_cache.get(&cfg.path)
         && c.generation == w.generation
@@ -44,11 +39,10 @@ fn access_token(w: &mut World, cfg: &CloudConfig) -> Result<String, Vec<String>>
         return Ok(c.token.clone());
     }
     let fail_ims = |e: ims::ImsError| {
-        vec![format!(
-            "com.adobe.granite.auth.oauth.AccessTokenProvider failed to get access token from authorization server status: {} response: {}",
-            e.status,
-            e.body()
-        )]
+        Box::new(AgentLine::TokenFailure {
+            status: e.status,
+            body: e.body(),
+        })
     };
     let token = if cfg.legacy {
         let content = format!("{}/jcr:content", cfg.path);
@@ -62,9 +56,7 @@ fn access_token(w: &mut World, cfg: &CloudConfig) -> Result<String, Vec<String>>
             .find(|c| c.pid == id || c.get("name") == Some(id.as_str()))
             .cloned()
         else {
-            return Err(vec![format!(
-                "java.lang.IllegalStateException: no access token provider configured with id '{id}' (IMS configuration missing)"
-            )]);
+            return Err(Box::new(AgentLine::ImsConfigMissing { id }));
         };
         let client_id = provider
             .get("auth.token.provider.client.id")
@@ -95,14 +87,15 @@ fn access_token(w: &mut World, cfg: &CloudConfig) -> Result<String, Vec<String>>
                 .unwrap_or("")
                 .to_string();
             let Some(store) = w.keystores.get(BP_SERVICE_USER) else {
-                return Err(vec![format!(
-                    "com.adobe.granite.keystore.KeyStoreNotInitialisedException: Uninitialised key store for user {BP_SERVICE_USER}"
-                )]);
+                return Err(Box::new(AgentLine::KeyStoreMissing {
+                    user: BP_SERVICE_USER.into(),
+                }));
             };
             let Some(entry) = store.entries.get(&alias) else {
-                return Err(vec![format!(
-                    "java.security.KeyStoreException: no private key with alias '{alias}' in the key store of {BP_SERVICE_USER}"
-                )]);
+                return Err(Box::new(AgentLine::NoSuchAlias {
+                    user: BP_SERVICE_USER.into(),
+                    alias,
+                }));
             };
             let pk = entry.pk_der.clone();
             let mut claims = serde_json::Map::new();
@@ -113,8 +106,10 @@ fn access_token(w: &mut World, cfg: &CloudConfig) -> Result<String, Vec<String>>
             }
             // AEM sets exp itself; the pasted value is not forwarded.
             claims.insert("exp".into(), json!(now / 1000 + 300));
-            let jwt = ims::sign_rs256(&Json::Object(claims), &pk)
-                .map_err(|e| vec![format!("java.security.InvalidKeyException: {e}")])?;
+            let jwt =
+                ims::sign_rs256(&Json::Object(claims), &pk).map_err(|e| AgentLine::InvalidKey {
+                    reason: e.to_string(),
+                })?;
             ims::exchange_jwt(w, &client_id, &secret, &jwt)
                 .map_err(fail_ims)?
                 .access_token
@@ -142,26 +137,38 @@ pub fn split_claim(line: &str) -> Option<(String, Json)> {
     Some((key, value))
 }
 
-/// One replication attempt of `action` for `path` through `agent`.
+/// One replication attempt of `action` for `path` through `agent`. Error-level events also go
+/// to error.log, under `thread`.
 pub fn transfer(
     w: &mut World,
     agent: &AgentConf,
     action: &str,
     path: &str,
     user: &str,
+    thread: &str,
 ) -> Transfer {
     let now = now_ms();
-    let act = action_text(action, path, user, now);
+    let act = Action {
+        kind: action.to_string(),
+        path: path.to_string(),
+        user: user.to_string(),
+        time: now,
+    };
     let uri = agent.transport_uri.clone();
     let mut lines = vec![
-        format!("Create new HttpClient for {}", agent.title),
-        "* HTTP Version: 1.1".to_string(),
+        AgentLine::NewClient {
+            agent: agent.title.clone(),
+        },
+        AgentLine::HttpVersion,
     ];
-    let fail = |mut lines: Vec<String>, cause: String| {
-        lines.push(format!("Transfer failed for {act}. {cause}"));
-        lines.push(format!(
-            "Error while replicating: com.day.cq.replication.ReplicationException: Transfer failed for {act}"
-        ));
+    let fail = |mut lines: Vec<AgentLine>, cause: Cause| {
+        lines.push(AgentLine::TransferFailed {
+            action: act.clone(),
+            cause,
+        });
+        lines.push(AgentLine::ReplicationFailed {
+            action: act.clone(),
+        });
         Transfer { ok: false, lines }
     };
     let host = reqwest::Url::parse(&uri)
@@ -173,20 +180,16 @@ pub fn transfer(
         w.tenant.id.to_ascii_lowercase()
     );
     if host != tenant_host {
-        lines.push(format!("Sending POST request to {uri}"));
+        lines.push(AgentLine::Sending { uri: uri.clone() });
         let cause = if host.ends_with(".brand-portal.adobe.com") {
-            format!("java.net.UnknownHostException: {host}")
+            Cause::UnknownHost { host }
         } else {
-            format!(
-                "java.net.ConnectException: Failed to execute request '{uri}': Connection refused (Connection refused)"
-            )
+            Cause::Refused { uri }
         };
         return fail(lines, cause);
     }
     let Some(cfg) = find_cloud_config(w, &uri) else {
-        lines.push(format!(
-            "Error while replicating: com.day.cq.replication.ReplicationException: no Brand Portal cloud configuration matches {uri}"
-        ));
+        lines.push(AgentLine::NoCloudConfig { uri });
         return Transfer { ok: false, lines };
     };
     // The agent serializes the content as its MAC user.
@@ -195,34 +198,49 @@ pub fn transfer(
         "userId",
     );
     if let Some(mac) = mac.filter(|m| !w.users.contains_key(m)) {
-        lines.push(format!(
-            "Error while replicating: com.day.cq.replication.ReplicationException: org.apache.sling.api.resource.LoginException: Unable to impersonate user {mac}"
-        ));
+        let line = AgentLine::Impersonation {
+            mac,
+            action: act.clone(),
+        };
+        w.error_log_line(now, thread, &line);
+        lines.push(line);
         return Transfer { ok: false, lines };
     }
     // Without a token AEM still sends the request, and the tenant answers 401.
     let token = match access_token(w, &cfg) {
         Ok(t) => {
-            lines.push(format!(
-                "* Bearer token from the access token provider of {}",
-                cfg.path
-            ));
+            lines.push(AgentLine::TokenObtained {
+                provider: cfg.path.clone(),
+            });
             t
         }
-        Err(mut more) => {
-            lines.append(&mut more);
-            lines.push("* No access token: sending the request without authorization".into());
+        Err(line) => {
+            w.error_log_line(now, thread, &line);
+            lines.push(*line);
+            lines.push(AgentLine::NoToken);
             String::new()
         }
     };
-    lines.push(format!("adding header: Action:{}", title_case(action)));
-    lines.push(format!("adding header: Path:{path}"));
-    lines.push(format!("adding header: Handle:{path}"));
-    lines.push("deserialize content for delivery".into());
+    lines.push(AgentLine::Header {
+        name: "Action",
+        value: title_case(action),
+    });
+    lines.push(AgentLine::Header {
+        name: "Path",
+        value: path.to_string(),
+    });
+    lines.push(AgentLine::Header {
+        name: "Handle",
+        value: path.to_string(),
+    });
+    lines.push(AgentLine::Serialize);
     if action.eq_ignore_ascii_case("test") {
-        lines.push("No message body: Content ReplicationContent.VOID is empty".into());
+        lines.push(AgentLine::EmptyBody);
     }
-    lines.push(format!("Sending POST request to {uri}"));
+    lines.push(AgentLine::Sending { uri: uri.clone() });
+    if w.faults.tenant_timeout {
+        return fail(lines, Cause::Timeout { uri });
+    }
     let received = if mac_key_stale(w, &agent.id) {
         // Adobe: a bare 401 when the MAC user lacks the current private key.
         w.tenant.rejected_total += 1;
@@ -232,23 +250,33 @@ pub fn transfer(
     };
     match received {
         Ok(body) => {
-            lines.push("sent. Response: 200 OK".into());
-            lines.push("------------------------------------------------".into());
-            lines.push(format!("<< {body}"));
-            lines.push("Message sent.".into());
-            lines.push(format!(
-                "Replication ({}) of {path} successful.",
-                action.to_ascii_uppercase()
-            ));
+            lines.push(AgentLine::Answer {
+                status: 200,
+                reason: "OK".into(),
+            });
+            lines.push(AgentLine::Separator);
+            lines.push(AgentLine::ReceiverSaid { body });
+            lines.push(AgentLine::MessageSent);
+            // What the transfer took, as a custom transport reports it (no real wire here).
+            let millis = 40 + now.rem_euclid(160).unsigned_abs();
+            lines.push(AgentLine::Succeeded {
+                action: act.clone(),
+                millis,
+            });
             Transfer { ok: true, lines }
         }
         Err((status, reason)) => {
-            lines.push(format!("sent. Response: {status} {reason}"));
+            lines.push(AgentLine::Answer {
+                status,
+                reason: reason.into(),
+            });
             fail(
                 lines,
-                format!(
-                    "java.io.IOException: Failed to execute request '{uri}': Server returned status code {status} with message: {reason}."
-                ),
+                Cause::Status {
+                    uri,
+                    status,
+                    reason: reason.into(),
+                },
             )
         }
     }
@@ -330,7 +358,8 @@ pub fn tick(w: &mut World, dt_secs: f64) {
     }
     let now = now_ms();
     let rate = w.cfg.delivery_rate.max(0.0);
-    for id in w.agent_ids() {
+    for (n, id) in w.agent_ids().into_iter().enumerate() {
+        let thread = format!("sling-threadpool-3-thread-{}", n % 8 + 1);
         let Some(conf) = w.agent(&id) else { continue };
         let rt = w.runtime(&id);
         if rt.queue.is_empty() {
@@ -361,11 +390,11 @@ pub fn tick(w: &mut World, dt_secs: f64) {
                 break;
             };
             rt.credit -= 1.0;
-            let t = transfer(w, &conf, &head.action, &head.path, &head.userid);
-            let rt = w.runtime(&id);
+            let t = transfer(w, &conf, &head.action, &head.path, &head.userid, &thread);
             for l in &t.lines {
-                rt.log(now, l);
+                w.agent_log(&id, now, l);
             }
+            let rt = w.runtime(&id);
             if t.ok {
                 rt.queue.pop_front();
                 rt.delivered += 1;
@@ -379,9 +408,12 @@ pub fn tick(w: &mut World, dt_secs: f64) {
                 }
                 rt.next_retry_ms = now + conf.retry_delay_ms.max(1);
                 rt.credit = 0.0;
-                rt.log(
+                w.agent_log(
+                    &id,
                     now,
-                    format!("Queue blocked; next retry in {} ms", conf.retry_delay_ms),
+                    &AgentLine::QueueBlocked {
+                        retry_ms: conf.retry_delay_ms,
+                    },
                 );
                 break;
             }

@@ -30,6 +30,8 @@ pub struct Faults {
     pub reject_auth_after: u64,
     /// The Brand Portal tenant answers 503 to deliveries.
     pub tenant_outage: bool,
+    /// The Brand Portal tenant does not answer in time: deliveries fail with a read timeout.
+    pub tenant_timeout: bool,
     /// The certificate bound in the Developer Console no longer matches AEM's key.
     pub stale_key: bool,
     /// The tenant refuses every bearer token (401).
@@ -41,6 +43,10 @@ pub struct Faults {
     /// Paths (and everything below them) the user may neither read nor change: 403, as a
     /// Dispatcher filter or a deny ACE on the path answers.
     pub forbidden_paths: Vec<String>,
+    /// The Sling log web console plugin is not installed: its tailer answers 404.
+    pub log_tailer_missing: bool,
+    /// The Felix console refuses the log tailer (403), as for a user without console rights.
+    pub log_tailer_forbidden: bool,
 }
 
 impl Faults {

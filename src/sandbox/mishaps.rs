@@ -230,9 +230,8 @@ pub fn apply(w: &mut World, m: Mishap) -> Result<String, String> {
         Mishap::PausedQueue => {
             let ids = need_agents(w)?;
             let id = ids.first().cloned().unwrap_or_default();
-            let rt = w.runtime(&id);
-            rt.paused = true;
-            rt.log(now, "Queue paused");
+            w.runtime(&id).paused = true;
+            w.agent_log(&id, now, &super::logs::AgentLine::QueuePaused);
             format!("queue of {id} paused")
         }
         Mishap::StuckItems => {
@@ -254,7 +253,14 @@ pub fn apply(w: &mut World, m: Mishap) -> Result<String, String> {
                 });
             }
             rt.next_retry_ms = now + retry;
-            rt.log(now - 30_000, "sent. Response: 503 Service Unavailable");
+            w.agent_log(
+                &id,
+                now - 30_000,
+                &super::logs::AgentLine::Answer {
+                    status: 503,
+                    reason: "Service Unavailable".into(),
+                },
+            );
             format!("5 items queued on {id} for 20 minutes, the first tried 7 times")
         }
     };

@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod faults;
 pub mod http;
 pub mod ims;
+pub mod logs;
 pub mod mishaps;
 pub mod replication;
 pub mod repo;
@@ -18,10 +19,12 @@ pub mod scenario;
 pub mod security;
 pub mod server;
 pub mod sling;
+pub mod slinglog;
 pub mod state;
 pub mod x509;
 
 pub use faults::Faults;
+pub use logs::LogDialect;
 pub use mishaps::Mishap;
 pub use state::{SandboxConfig, Scenario, World};
 
@@ -122,6 +125,15 @@ impl Sandbox {
         w.faults = faults;
         w.authenticated = 0;
         w.bump();
+    }
+
+    /// Switches how the author words its logs from now on (lines already written stay).
+    pub fn set_log_dialect(&self, dialect: LogDialect) {
+        lock(&self.world).dialect = dialect;
+    }
+
+    pub fn log_dialect(&self) -> LogDialect {
+        lock(&self.world).dialect
     }
 
     pub fn tenant_url(&self) -> String {

@@ -2,6 +2,7 @@
 //! servlet and the JMX MBeans. The delivery engine behind them is in `delivery`.
 
 use super::http::{self, Request, Response, escape};
+use super::logs::AgentLine;
 use super::repo::join;
 use super::state::{AGENTS_ROOT, AgentConf, World, now_ms};
 use serde_json::{Value as Json, json};
@@ -93,20 +94,30 @@ pub fn test_connection(w: &mut World, id: &str, user: &str) -> Response {
         return http::not_found(&join(AGENTS_ROOT, id));
     };
     let now = now_ms();
-    let t = transfer(w, &conf, "Test", "/content/dam", user);
-    let rt = w.runtime(id);
-    rt.log(now, format!("Replication test to {}", conf.transport_uri));
-    let ts = chrono::DateTime::from_timestamp_millis(now)
-        .unwrap_or_default()
-        .format("%d.%m.%Y %H:%M:%S")
-        .to_string();
+    // AEM names a request's thread after the request.
+    let thread = format!(
+        "127.0.0.1 [{now}] GET {}.test.html HTTP/1.1",
+        join(AGENTS_ROOT, id)
+    );
+    let t = transfer(w, &conf, "Test", "/content/dam", user, &thread);
+    w.agent_log(
+        id,
+        now,
+        &AgentLine::TestStarted {
+            uri: conf.transport_uri.clone(),
+        },
+    );
+    let d = w.dialect;
+    let ts = d.stamp(now);
     let mut body = format!(
         "<html><head><title>Replication Test</title></head><body><div class=\"content\">\n<strong>Replication test to {}</strong><br>\n",
         escape(&conf.transport_uri)
     );
     for l in &t.lines {
-        rt.log(now, l);
-        body.push_str(&format!(" {ts} - {}<br>\n", escape(l)));
+        w.agent_log(id, now, l);
+        if let Some(text) = l.render(d) {
+            body.push_str(&format!(" {ts} - {}<br>\n", escape(&text)));
+        }
     }
     if t.ok {
         body.push_str("<strong>Replication test succeeded</strong>\n");
@@ -186,23 +197,23 @@ pub fn queue(w: &mut World, req: &Request, id: &str) -> Response {
             );
         }
         let cmd = req.params.get("cmd").unwrap_or_default();
-        let rt = w.runtime(id);
         let now = now_ms();
-        match cmd.as_str() {
+        let rt = w.runtime(id);
+        let line = match cmd.as_str() {
             "pause" => {
                 rt.paused = true;
-                rt.log(now, "Queue paused");
+                AgentLine::QueuePaused
             }
             "resume" => {
                 rt.paused = false;
-                rt.log(now, "Queue resumed");
+                AgentLine::QueueResumed
             }
             "clear" => {
-                let n = rt.queue.len();
+                let removed = rt.queue.len();
                 rt.queue.clear();
                 rt.next_retry_ms = 0;
                 rt.processing_since = 0;
-                rt.log(now, format!("Queue cleared ({n} entries removed)"));
+                AgentLine::QueueCleared { removed }
             }
             other => {
                 return http::json(
@@ -210,7 +221,8 @@ pub fn queue(w: &mut World, req: &Request, id: &str) -> Response {
                     &json!({"status": "error", "message": format!("unknown cmd '{other}'")}),
                 );
             }
-        }
+        };
+        w.agent_log(id, now, &line);
         return http::json(200, &json!({"status": "ok", "cmd": cmd, "agent": id}));
     }
     http::json(200, &queue_json(w, &conf))
@@ -281,7 +293,7 @@ pub fn jmx(w: &mut World, req: &Request) -> Response {
             if rt.is_blocked() {
                 rt.next_retry_ms = now;
             }
-            rt.log(now, "Force retry requested");
+            w.agent_log(&id, now, &AgentLine::ForceRetry);
             http::html(
                 200,
                 "<html><body>Operation queueForceRetry invoked</body></html>",
@@ -292,7 +304,7 @@ pub fn jmx(w: &mut World, req: &Request) -> Response {
             rt.queue.clear();
             rt.next_retry_ms = 0;
             rt.processing_since = 0;
-            rt.log(now, "Queue cleared through JMX");
+            w.agent_log(&id, now, &AgentLine::QueueClearedJmx);
             http::html(
                 200,
                 "<html><body>Operation queueClear invoked</body></html>",
@@ -305,16 +317,13 @@ pub fn jmx(w: &mut World, req: &Request) -> Response {
                 "false" => false,
                 _ => return http::error_page(400, "QueuePaused takes value=true or value=false"),
             };
-            let rt = w.runtime(&id);
-            rt.paused = paused;
-            rt.log(
-                now,
-                if paused {
-                    "Queue paused"
-                } else {
-                    "Queue resumed"
-                },
-            );
+            w.runtime(&id).paused = paused;
+            let line = if paused {
+                AgentLine::QueuePaused
+            } else {
+                AgentLine::QueueResumed
+            };
+            w.agent_log(&id, now, &line);
             http::html(200, "<html><body>Attribute QueuePaused set</body></html>")
         }
         ("POST", Some((kind, op))) => http::error_page(404, &format!("No {kind} {op} on {name}")),

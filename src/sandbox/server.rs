@@ -2,7 +2,9 @@
 
 use super::http::{self, Request, Response};
 use super::state::{AGENTS_ROOT, World};
-use super::{brandportal, configmgr, console, delivery, ims, replication, security, sling};
+use super::{
+    brandportal, configmgr, console, delivery, ims, replication, security, sling, slinglog,
+};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use rand::Rng;
@@ -133,6 +135,22 @@ fn control(world: &Shared, req: &Request) -> Response {
             w.authenticated = 0;
             http::json(200, &serde_json::to_value(&w.faults).unwrap_or_default())
         }
+        ("GET", "/sandbox/control/dialect") => http::json(200, &json!({"dialect": w.dialect})),
+        ("POST" | "PUT", "/sandbox/control/dialect") => {
+            let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+            let Some(d) = body
+                .get("dialect")
+                .cloned()
+                .and_then(|d| serde_json::from_value::<super::LogDialect>(d).ok())
+            else {
+                return http::json(
+                    400,
+                    &json!({"error": "expected {\"dialect\": \"classic\"} or {\"dialect\": \"terse\"}"}),
+                );
+            };
+            w.dialect = d;
+            http::json(200, &json!({"dialect": w.dialect}))
+        }
         ("GET", "/sandbox/control/mishaps") => {
             http::json(200, &json!({"mishaps": super::mishaps::Mishap::all()}))
         }
@@ -187,7 +205,7 @@ fn control(world: &Shared, req: &Request) -> Response {
         }
         _ => http::json(
             404,
-            &json!({"error": "unknown control endpoint; try /sandbox/control/faults, /sandbox/control/mishaps or /sandbox/control/state"}),
+            &json!({"error": "unknown control endpoint; try /sandbox/control/faults, /sandbox/control/mishaps, /sandbox/control/dialect or /sandbox/control/state"}),
         ),
     }
 }
@@ -236,6 +254,8 @@ fn route(w: &mut World, req: &mut Request) -> Response {
             return security::product_info(&w.cfg.product_version);
         }
         "/bin/querybuilder.json" if is_get => return security::querybuilder(w, req),
+        slinglog::TAILER if is_get => return slinglog::tailer(w, req),
+        slinglog::SYSTEM_PROPERTIES if is_get => return slinglog::system_properties(w, req),
         "/libs/granite/security/post/authorizables" if is_post => {
             return security::authorizables(w, req);
         }

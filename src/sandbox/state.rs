@@ -2,6 +2,7 @@
 //! configurations, replication queues, Adobe IMS and the Brand Portal tenant.
 
 use super::faults::Faults;
+use super::logs::{AgentLine, ErrorLog, LOG_CAPACITY, Level, LogDialect};
 use super::repo::{Prop, Repo, join};
 use indexmap::IndexMap;
 use rand::rngs::StdRng;
@@ -18,7 +19,6 @@ pub const BP_METASCOPE: &str = "ent_brand_portal_sdk";
 pub const PROVIDER_FACTORY: &str = "com.adobe.granite.auth.oauth.accesstoken.provider";
 pub const CUSTOMIZER_FACTORY: &str =
     "com.adobe.granite.auth.ims.impl.IMSAccessTokenRequestCustomizerImpl";
-const LOG_CAPACITY: usize = 2000;
 
 /// Which author the sandbox starts as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
@@ -66,6 +66,8 @@ pub struct SandboxConfig {
     pub ims_hotfix: bool,
     /// Broken states applied after the scenario (see `mishaps`).
     pub mishaps: Vec<super::mishaps::Mishap>,
+    /// How the author words its logs and which time zone stamps them.
+    pub log_dialect: LogDialect,
 }
 
 impl Default for SandboxConfig {
@@ -85,6 +87,7 @@ impl Default for SandboxConfig {
             product_version: "6.5.21.0".into(),
             ims_hotfix: false,
             mishaps: Vec::new(),
+            log_dialect: LogDialect::Classic,
         }
     }
 }
@@ -179,14 +182,12 @@ pub struct AgentRuntime {
 }
 
 impl AgentRuntime {
-    pub fn log(&mut self, now_ms: i64, line: impl AsRef<str>) {
-        let ts = chrono::DateTime::from_timestamp_millis(now_ms)
-            .unwrap_or_default()
-            .format("%d.%m.%Y %H:%M:%S");
+    /// Appends `<stamp> - <text>`.
+    fn push_log(&mut self, stamp: &str, text: &str) {
         if self.log.len() >= LOG_CAPACITY {
             self.log.pop_front();
         }
-        self.log.push_back(format!("{ts} - {}", line.as_ref()));
+        self.log.push_back(format!("{stamp} - {text}"));
     }
     pub fn is_blocked(&self) -> bool {
         self.next_retry_ms > 0
@@ -292,6 +293,9 @@ pub struct World {
     pub rr_next: usize,
     /// Work AEM does a moment after a request (e.g. creating agents after a cloud config save).
     pub pending: Vec<(i64, Pending)>,
+    /// How the logs are worded now (starts as `cfg.log_dialect`; switchable at run time).
+    pub dialect: LogDialect,
+    pub error_log: ErrorLog,
 }
 
 #[derive(Clone, Debug)]
@@ -317,7 +321,7 @@ impl World {
         let org_id = format!("{}@AdobeOrg", upper_hex(&mut rng, 24));
         let token_secret: [u8; 32] = rng.random();
         let tenant_url = cfg.tenant_url();
-        World {
+        let mut w = World {
             repo: Repo::new(),
             users: BTreeMap::new(),
             keystores: HashMap::new(),
@@ -344,7 +348,52 @@ impl World {
             authenticated: 0,
             rr_next: 0,
             pending: Vec::new(),
+            dialect: cfg.log_dialect,
+            error_log: ErrorLog::default(),
             cfg,
+        };
+        w.log_startup(now_ms());
+        w
+    }
+
+    /// What error.log holds once the author has started.
+    fn log_startup(&mut self, now: i64) {
+        for (thread, logger, message) in [
+            (
+                "FelixDispatchQueue",
+                "org.apache.felix.framework",
+                "FrameworkEvent STARTED",
+            ),
+            (
+                "FelixDispatchQueue",
+                "com.day.cq.cq-replication",
+                "BundleEvent STARTED",
+            ),
+            (
+                "FelixDispatchQueue",
+                "com.adobe.granite.auth.oauth",
+                "BundleEvent STARTED",
+            ),
+        ] {
+            self.error_log
+                .write(self.dialect, now, Level::Info, thread, logger, message);
+        }
+    }
+
+    /// Writes `line` to agent `id`'s log, in the current dialect (if it writes it at all).
+    pub fn agent_log(&mut self, id: &str, now: i64, line: &AgentLine) {
+        let d = self.dialect;
+        if let Some(text) = line.render(d) {
+            self.runtime(id).push_log(&d.stamp(now), &text);
+        }
+    }
+
+    /// Writes `line` to error.log when it is an error there.
+    pub fn error_log_line(&mut self, now: i64, thread: &str, line: &AgentLine) {
+        let d = self.dialect;
+        if let Some((logger, message)) = line.error_entry(d) {
+            self.error_log
+                .write(d, now, Level::Error, thread, logger, &message);
         }
     }
 

@@ -57,6 +57,7 @@ impl WorldArgs {
             product_version: self.product_version.clone(),
             ims_hotfix: self.ims_hotfix,
             mishaps: self.mishaps.clone(),
+            log_dialect: self.log_dialect,
             ..SandboxConfig::default()
         })
     }
