@@ -323,6 +323,16 @@ fn is_test(line: &str) -> Option<bool> {
 /// What one line (without its timestamp) says.
 pub fn interpret(line: &str) -> LogEvent {
     let l = line.to_ascii_lowercase();
+    // The key AEM signs with (before the token: a signing failure is logged by the provider).
+    if has(line, "KeyStoreNotInitialisedException")
+        || has(line, "KeyStoreException")
+        || has(line, "UnrecoverableKeyException")
+        || has(line, "InvalidKeyException")
+        || ((l.contains("keystore") || l.contains("key store"))
+            && (l.contains("not initiali") || l.contains("no private key")))
+    {
+        return LogEvent::KeystoreError;
+    }
     // The token: Granite's access token provider, by class name, or IMS's error body.
     let token_class = has(line, "AccessTokenProvider") || has(line, "AccessTokenRequest");
     let ims_body = ims_error(line);
@@ -342,14 +352,6 @@ pub fn interpret(line: &str) -> LogEvent {
             .find(|w| w.starts_with("mac-"))
             .map(|w| w.trim_end_matches(['.', ':', ')']).to_string());
         return LogEvent::ImpersonationFailure { user };
-    }
-    if has(line, "KeyStoreNotInitialisedException")
-        || has(line, "KeyStoreException")
-        || has(line, "UnrecoverableKeyException")
-        || ((l.contains("keystore") || l.contains("key store"))
-            && (l.contains("not initiali") || l.contains("no private key")))
-    {
-        return LogEvent::KeystoreError;
     }
     let network = if has(line, "UnknownHostException") {
         Some(NetworkKind::UnknownHost)
@@ -426,13 +428,13 @@ pub fn interpret(line: &str) -> LogEvent {
         return LogEvent::NoToken;
     }
     if l.contains("queue") {
-        if l.contains("paused") {
+        if l.contains("paused") || l.contains("suspended") {
             return LogEvent::QueuePaused;
         }
         if l.contains("resumed") {
             return LogEvent::QueueResumed;
         }
-        if l.contains("cleared") {
+        if l.contains("cleared") || l.contains("emptied") || l.contains("removed") {
             return LogEvent::QueueCleared;
         }
     }
