@@ -1,7 +1,7 @@
 //! The invariants ARCHITECTURE.md states, checked on the source: the sandbox imports nothing
-//! from the rest of the crate; the front ends reach AEM only through the setup service (the
-//! client is built in one place); the TUI's state never awaits; no TUI file grows past ~600
-//! lines.
+//! from the rest of the crate; the TUI's state never awaits; no TUI file grows past ~600
+//! lines. The import rules between layers are checked on the module graph in
+//! `tests/module_graph.rs`.
 
 use std::path::{Path, PathBuf};
 
@@ -45,26 +45,6 @@ fn the_sandbox_stands_apart() {
                     f.display()
                 );
                 rest = after;
-            }
-        }
-    }
-}
-
-#[test]
-fn front_ends_go_through_the_setup_service() {
-    // Building the client (and turning its errors into exit codes) is the only AEM contact.
-    let allowed = ["cli/context.rs", "cli/output.rs", "cli/cmd/sandbox.rs"];
-    for dir in ["src/tui", "src/cli"] {
-        for f in files(dir) {
-            let shown = f.display().to_string();
-            if allowed.iter().any(|a| shown.ends_with(a)) {
-                continue;
-            }
-            for (n, l) in code_lines(&f) {
-                assert!(
-                    !l.contains("crate::aem"),
-                    "{shown}:{n} uses the AEM client directly: {l}"
-                );
             }
         }
     }

@@ -463,3 +463,31 @@ mod tests {
         assert_eq!(kind(&lines), None);
     }
 }
+
+/// Why a queue is blocked, as the monitor shows it: a few words and the fix (with its command).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockCause {
+    pub label: String,
+    pub fix: String,
+}
+
+impl BlockCause {
+    /// The cause the rulebook found for a blocked queue, or — when nothing read tells — the
+    /// non-destructive next check.
+    pub fn from_cause(cause: Option<Cause>) -> BlockCause {
+        match cause {
+            Some(c) => BlockCause {
+                label: c.kind.label().to_string(),
+                fix: match c.command {
+                    Some(cmd) => format!("{} (`{cmd}`)", c.fix),
+                    None => c.fix,
+                },
+            },
+            None => BlockCause {
+                label: "the logs do not say why".into(),
+                fix: "run Test Connection (`brandlink agents --test`) and fix what it reports"
+                    .into(),
+            },
+        }
+    }
+}

@@ -4,6 +4,7 @@
 
 use super::MonitorModel;
 use crate::aem::queue::QueueState;
+pub use crate::verdict::causes::BlockCause;
 use serde::Serialize;
 
 /// Thresholds for alerts.
@@ -37,13 +38,6 @@ pub struct Alert {
     pub message: String,
     /// What to do, when the cause is known (from the agent log).
     pub fix: Option<String>,
-}
-
-/// Why a queue is blocked, read from its agent log: a few words and the fix.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BlockCause {
-    pub label: String,
-    pub fix: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

@@ -53,23 +53,12 @@ impl Setup {
     pub async fn block_cause(
         &self,
         agent: &str,
-    ) -> Result<Option<crate::monitor::BlockCause>, SetupError> {
+    ) -> Result<Option<crate::verdict::causes::BlockCause>, SetupError> {
         let ev = self.evidence(None, false).await?;
         let facts = ev.facts();
-        Ok(Some(match facts.agent_cause(agent) {
-            Some(c) => crate::monitor::BlockCause {
-                label: c.kind.label().to_string(),
-                fix: match c.command {
-                    Some(cmd) => format!("{} (`{cmd}`)", c.fix),
-                    None => c.fix,
-                },
-            },
-            None => crate::monitor::BlockCause {
-                label: "the logs do not say why".into(),
-                fix: "run Test Connection (`brandlink agents --test`) and fix what it reports"
-                    .into(),
-            },
-        }))
+        Ok(Some(crate::verdict::causes::BlockCause::from_cause(
+            facts.agent_cause(agent),
+        )))
     }
 
     /// Which of the tenant's agents lack Close Connection.

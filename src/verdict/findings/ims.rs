@@ -223,7 +223,7 @@ pub(super) fn keypair(ev: &Evidence, bp: Option<&ImsConfig>) -> Finding {
     let Some(leaf) = entry.chain.first() else {
         return Finding::warn(id, format!("alias '{alias}' holds no certificate"));
     };
-    let day = crate::setup::snapshot::java_date_day(&leaf.not_after);
+    let day = crate::evidence::view::java_date_day(&leaf.not_after);
     match days_left(leaf, ev.read_at) {
         Some(d) if d < 0 => Finding::fail(id, format!("the certificate of alias '{alias}' expired on {day}"))
             .cause("IMS refuses a JWT signed for an expired certificate; publishing fails with 401")
