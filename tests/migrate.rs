@@ -247,3 +247,88 @@ async fn a_migration_whose_secret_cannot_be_stored_puts_the_provider_back() {
         "the provider is as it was"
     );
 }
+
+/// After the migration the old key pair is unused: the Certificate step says so with the
+/// command, `cert delete` refuses while JWT still signs with it, and removes it afterwards,
+/// keeping a record without the private key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_unused_key_pair_is_removed_only_after_the_migration() {
+    let e = common::start(Scenario::JwtRetired).await;
+    let cli = Cli::new(&e);
+    let bdir = tempfile::tempdir().unwrap();
+    let bdir_s = bdir.path().to_str().unwrap();
+    let (code, v) = cli
+        .json(&["cert", "delete", "--backup-dir", bdir_s, "--yes"], &[])
+        .await;
+    assert_eq!(code, 1, "in use while JWT signs with it: {v}");
+    assert!(v["error"].as_str().unwrap().contains("in use"), "{v}");
+
+    let cred = console_credential(&e).await;
+    let secret = cred["clientSecret"].as_str().unwrap().to_string();
+    let (code, v) = cli
+        .json(
+            &[
+                "account",
+                "migrate",
+                "--scopes",
+                cred["scopes"].as_str().unwrap(),
+                "--org-id",
+                cred["orgId"].as_str().unwrap(),
+                "--backup-dir",
+                bdir_s,
+                "--yes",
+            ],
+            &[("BRANDLINK_CLIENT_SECRET", &secret)],
+        )
+        .await;
+    assert_eq!(code, 0, "{v}");
+    let (_, st) = cli.json(&["status"], &[]).await;
+    let alias = st["integration"]["certificate"]["alias"]
+        .as_str()
+        .expect("the old key pair is still there")
+        .to_string();
+    let detail = st["steps"][0]["detail"].as_str().unwrap_or("").to_string();
+    assert!(
+        detail.contains(&format!("brandlink cert delete --alias {alias}")),
+        "{}",
+        st["steps"][0]
+    );
+
+    let (code, v) = cli
+        .json(&["cert", "delete", "--alias", &alias, "--dry-run"], &[])
+        .await;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["plan"]["usedBy"], serde_json::json!([]));
+    assert!(v["backupDir"].is_null());
+    let (code, v) = cli
+        .json(&["cert", "delete", "--alias", "nosuch", "--yes"], &[])
+        .await;
+    assert_eq!(code, 1, "{v}");
+
+    let (code, v) = cli
+        .json(
+            &[
+                "cert",
+                "delete",
+                "--alias",
+                &alias,
+                "--backup-dir",
+                bdir_s,
+                "--yes",
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(code, 0, "{v}");
+    let record = std::path::Path::new(v["backupDir"].as_str().unwrap()).join("removed-key.json");
+    let text = std::fs::read_to_string(&record).expect("the record");
+    assert!(
+        text.contains(&alias) && !text.contains("PRIVATE KEY"),
+        "{text}"
+    );
+    let (code, st) = cli.json(&["status"], &[]).await;
+    assert!(st["integration"]["certificate"].is_null(), "{st}");
+    assert_eq!(st["steps"][0]["status"]["state"], "done", "{st}");
+    let (dcode, d) = cli.json(&["doctor"], &[]).await;
+    assert_eq!(code, dcode, "status and doctor agree: {d}");
+}

@@ -103,6 +103,18 @@ pub enum CertCommand {
     /// JWT: a new key pair under a new alias before the old certificate expires; then upload
     /// the certificate to the Console and run `account update --key-alias ALIAS`.
     Rotate(CertCreate),
+    /// Remove a key pair nothing signs with any more (after the move to OAuth): refused while
+    /// a JWT IMS configuration names it; its certificate's summary is recorded first.
+    Delete(CertDelete),
+}
+
+#[derive(Debug, Args)]
+pub struct CertDelete {
+    /// Alias of the key pair [default: the only one in the keystore].
+    #[arg(long)]
+    pub alias: Option<String>,
+    #[command(flatten)]
+    pub change: ChangeArgs,
 }
 
 #[derive(Debug, Args)]

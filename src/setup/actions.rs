@@ -276,3 +276,39 @@ pub async fn create_cloud(
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
+
+/// Records a key pair about to be removed from the service user's keystore: a new backup folder
+/// holding `removed-key.json` (the author, the alias, its certificate's subject, serial number
+/// and end date). The private key is never written: a removed key pair is one nothing signs
+/// with, and AEM cannot give it back without the keystore password anyway.
+pub fn record_removed_key(
+    aem_url: &str,
+    plan: &super::service::KeyRemovalPlan,
+    root: &std::path::Path,
+) -> Result<std::path::PathBuf, SetupError> {
+    let safe: String = plan
+        .alias
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(40)
+        .collect();
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let dir = super::upgrade::new_backup_dir(root, &format!("{stamp}-cert-delete-{safe}"))?;
+    let record = serde_json::json!({
+        "aemUrl": aem_url,
+        "removedAt": chrono::Utc::now().to_rfc3339(),
+        "keyPair": plan,
+        "note": "the certificate's summary only: brandlink never keeps a private key in a backup",
+    });
+    let path = dir.join("removed-key.json");
+    let text = serde_json::to_vec_pretty(&record).map_err(|e| SetupError::Local(e.to_string()))?;
+    crate::fsutil::write_private(&path, &text)
+        .map_err(|e| SetupError::Local(format!("cannot write {}: {e}", path.display())))?;
+    Ok(dir)
+}

@@ -4,8 +4,17 @@
 
 use super::diagnosis::TokenState;
 use super::thresholds::{CERT_WARN_DAYS, EXPECTED_AGENTS};
-use crate::evidence::{AuthType, Integration};
+use crate::evidence::{AuthType, ImsConfig, Integration};
 use serde::Serialize;
+
+/// The IMS configurations (of any integration) that sign with the key pair `alias`: JWT
+/// configurations that name it. A key pair none of them names is unused.
+pub fn key_users(ims: &[ImsConfig], alias: &str) -> Vec<String> {
+    ims.iter()
+        .filter(|c| c.auth_type == AuthType::Jwt && c.keypair_alias.as_deref() == Some(alias))
+        .map(|c| c.pid.clone())
+        .collect()
+}
 
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, Hash)]
 #[serde(rename_all = "kebab-case")]
@@ -84,10 +93,14 @@ impl Integration {
             StepId::Certificate => match (&self.service_user, &self.certificate) {
                 (_, Some(c)) if oauth => (
                     StepStatus::Done,
-                    format!(
-                        "not needed with OAuth Server-to-Server; the old key pair (alias {}) is unused and may be removed from the keystore of brandportal-imsconfig-service",
-                        c.alias
-                    ),
+                    if key_users(&self.ims_configs, &c.alias).is_empty() {
+                        format!(
+                            "not needed with OAuth Server-to-Server; the old key pair (alias {}) is unused: `brandlink cert delete --alias {}` removes it",
+                            c.alias, c.alias
+                        )
+                    } else {
+                        "not needed with OAuth Server-to-Server".to_string()
+                    },
                 ),
                 (_, None) if oauth => (StepStatus::Done, "not needed: the IMS configuration uses OAuth Server-to-Server".into()),
                 (None, _) => (

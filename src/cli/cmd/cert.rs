@@ -1,11 +1,14 @@
-//! `brandlink cert create`: step 1, the key pair and `AEM-Adobe-IMS.crt`.
+//! `brandlink cert create|rotate|delete`: step 1, the key pair and `AEM-Adobe-IMS.crt`, and the
+//! removal of a key pair nothing signs with any more.
 
 use super::day;
-use crate::cli::args::CertCreate;
+use crate::cli::args::{CertCreate, CertDelete};
 use crate::cli::context::{Context, secret_from_env_or_prompt};
-use crate::cli::output::{CliError, Report, refuse_if_read_only};
+use crate::cli::output::{
+    CliError, Report, confirm, refuse_change_if_read_only, refuse_if_read_only,
+};
 use crate::setup::SetupError;
-use crate::setup::service::{CertDone, CertFile, CertRequest};
+use crate::setup::service::{CertDone, CertFile, CertRequest, KeyRemovalPlan};
 use serde::Serialize;
 
 /// `cert create --json`: `alias`, `changed`, `createdKeystore`, `certificate`,
@@ -131,4 +134,74 @@ pub async fn rotate(ctx: &Context, a: &CertCreate) -> Result<Report, CliError> {
         ));
     }
     Ok(report)
+}
+
+/// `cert delete --json`: `ok`, `dryRun`, `plan` (alias, userPath, subject, serialNumber,
+/// notAfter, usedBy), `backupDir`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CertDeleteReport {
+    pub ok: bool,
+    pub dry_run: bool,
+    pub plan: KeyRemovalPlan,
+    pub backup_dir: Option<std::path::PathBuf>,
+}
+
+pub async fn delete(ctx: &Context, a: &CertDelete) -> Result<Report, CliError> {
+    refuse_change_if_read_only(ctx.read_only, a.change.dry_run, "the delete changes AEM")?;
+    let setup = ctx.setup()?;
+    let plan = setup.plan_key_removal(a.alias.as_deref()).await?;
+    let mut text = format!(
+        "Remove the key pair '{}' ({}, serial {}, expires {}) from the keystore of {}.\n",
+        plan.alias,
+        plan.subject,
+        plan.serial_number,
+        plan.not_after.get(..10).unwrap_or("?"),
+        plan.user_path,
+    );
+    if !plan.used_by.is_empty() {
+        text.push_str(&format!(
+            "  ! in use: {} sign(s) with it (JWT); migrate first with `brandlink account migrate`\n",
+            plan.used_by.join(", ")
+        ));
+    } else {
+        text.push_str(
+            "  No IMS configuration signs with it. The record keeps the certificate's summary, \
+             never the private key: a removed key pair cannot be put back.\n",
+        );
+    }
+    if !plan.used_by.is_empty() {
+        return Err(CliError::Failed(text.trim_end().to_string()));
+    }
+    if a.change.dry_run {
+        text.push_str("Dry run: nothing was recorded or removed.\n");
+        let body = CertDeleteReport {
+            ok: true,
+            dry_run: true,
+            plan,
+            backup_dir: None,
+        };
+        return Ok(Report::new(true, text, &body));
+    }
+    if !ctx.json {
+        eprint!("{text}");
+    }
+    confirm(
+        a.change.yes,
+        "delete",
+        "This removes the key pair from AEM's keystore",
+    )?;
+    let done = setup.remove_key(&plan, &a.change.backup_root()).await?;
+    let text = format!(
+        "Removed the key pair '{}'; its record is in {}.\n",
+        done.alias,
+        done.backup_dir.display()
+    );
+    let body = CertDeleteReport {
+        ok: true,
+        dry_run: false,
+        plan,
+        backup_dir: Some(done.backup_dir),
+    };
+    Ok(Report::new(true, text, &body))
 }

@@ -42,6 +42,7 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<Report, CliError> {
         Command::Account(AccountCommand::Update(a)) => account::update(ctx, &a).await,
         Command::Account(AccountCommand::Delete(a)) => account::delete(ctx, &a).await,
         Command::Cert(CertCommand::Rotate(a)) => cert::rotate(ctx, &a).await,
+        Command::Cert(CertCommand::Delete(a)) => cert::delete(ctx, &a).await,
         Command::Cloud(CloudCommand::Create(a)) => cloud::create(ctx, &a).await,
         Command::Agents(a) => agents::run(ctx, &a).await,
         Command::Queues(a) => queues::run(ctx, &a).await,

@@ -2,6 +2,7 @@
 //! (`cert create`, the Certificate tab).
 
 use super::Setup;
+use crate::aem::keystore::KeystoreInfo;
 use crate::ims::certificate::CertInfo;
 use crate::setup::SetupError;
 use crate::setup::actions::{self, CertificateOutcome};
@@ -181,3 +182,128 @@ mod tests {
         assert!(second.ends_with("AEM-Adobe-IMS-bp-1.crt"));
     }
 }
+
+/// Removing a key pair nothing signs with any more (`cert delete`): what goes, and who would
+/// still use it.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyRemovalPlan {
+    pub alias: String,
+    /// The service user whose keystore holds it.
+    pub user_path: String,
+    pub subject: String,
+    pub serial_number: String,
+    /// RFC 3339.
+    pub not_after: String,
+    /// JWT IMS configurations on the author (of any integration) that name this alias: while
+    /// there is one, the key pair is in use and is not removed.
+    pub used_by: Vec<String>,
+}
+
+/// What `cert delete` did.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyRemoved {
+    pub alias: String,
+    /// The record of what was removed (the certificate's summary; never the private key).
+    pub backup_dir: PathBuf,
+}
+
+impl Setup {
+    /// Plans the removal of a key pair from the service user's keystore: `alias`, or the only
+    /// one there. Refused when the keystore or the IMS configurations cannot be read (whether
+    /// the key is used would be a guess).
+    pub async fn plan_key_removal(
+        &self,
+        alias: Option<&str>,
+    ) -> Result<KeyRemovalPlan, SetupError> {
+        let ev = self.evidence(None, false).await?;
+        let user_path = ev.service_user.clone()?.ok_or_else(|| {
+            SetupError::Refused(format!(
+                "the service user {BP_USER} does not exist on this author"
+            ))
+        })?;
+        let keystore = ev.keystore.clone()?.unwrap_or(KeystoreInfo {
+            exists: false,
+            aliases: vec![],
+        });
+        let ims = ev.ims.clone()?;
+        let names: Vec<&str> = keystore.aliases.iter().map(|a| a.alias.as_str()).collect();
+        let entry = match alias {
+            Some(a) => keystore.alias(a).ok_or_else(|| {
+                SetupError::Refused(format!(
+                    "the keystore of {BP_USER} holds no key pair '{a}' (it holds: {})",
+                    if names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        names.join(", ")
+                    }
+                ))
+            })?,
+            None => match keystore.aliases.as_slice() {
+                [only] => only,
+                [] => {
+                    return Err(SetupError::Refused(format!(
+                        "the keystore of {BP_USER} holds no key pair"
+                    )));
+                }
+                _ => {
+                    return Err(SetupError::Invalid(vec![format!(
+                        "the keystore of {BP_USER} holds {}: name one with --alias",
+                        names.join(", ")
+                    )]));
+                }
+            },
+        };
+        let leaf = entry.chain.first();
+        Ok(KeyRemovalPlan {
+            alias: entry.alias.clone(),
+            user_path,
+            subject: leaf.map(|c| c.subject.clone()).unwrap_or_default(),
+            serial_number: leaf.map(|c| c.serial_number.clone()).unwrap_or_default(),
+            not_after: leaf
+                .map(|c| crate::evidence::view::java_date_rfc3339(&c.not_after))
+                .unwrap_or_default(),
+            used_by: crate::verdict::steps::key_users(&ims, &entry.alias),
+        })
+    }
+
+    /// Removes the planned key pair after recording its certificate's summary in a new backup
+    /// folder under `root`; refused while a JWT configuration names it or when the keystore
+    /// changed since the plan. Checks that it is gone.
+    pub async fn remove_key(
+        &self,
+        plan: &KeyRemovalPlan,
+        root: &Path,
+    ) -> Result<KeyRemoved, SetupError> {
+        let now = self.plan_key_removal(Some(&plan.alias)).await?;
+        if !now.used_by.is_empty() {
+            return Err(SetupError::Refused(format!(
+                "the key pair '{}' is in use: {} sign(s) with it (JWT). Migrate to OAuth first (`brandlink account migrate`)",
+                plan.alias,
+                now.used_by.join(", ")
+            )));
+        }
+        if now.serial_number != plan.serial_number || now.user_path != plan.user_path {
+            return Err(SetupError::Refused(format!(
+                "the key pair '{}' changed since the plan; run the command again to see what it holds now",
+                plan.alias
+            )));
+        }
+        let dir = actions::record_removed_key(self.client.base_url(), &now, root)?;
+        self.client.remove_alias(&now.user_path, &now.alias).await?;
+        let after = self.client.keystore(&now.user_path).await?;
+        if after.alias(&now.alias).is_some() {
+            return Err(SetupError::Refused(format!(
+                "AEM answered, but the keystore of {BP_USER} still holds '{}'; remove it in Tools › Security › Users › {BP_USER} › Keystore",
+                now.alias
+            )));
+        }
+        Ok(KeyRemoved {
+            alias: now.alias,
+            backup_dir: dir,
+        })
+    }
+}
+
+const BP_USER: &str = crate::aem::users::BP_SERVICE_USER;

@@ -15,7 +15,7 @@ mod doctor;
 mod upgrade;
 
 pub use agents::{AgentsReport, QueueOp};
-pub use certificate::{CertDone, CertFile, CertRequest};
+pub use certificate::{CertDone, CertFile, CertRequest, KeyRemovalPlan, KeyRemoved};
 pub use doctor::{CLOSE_CONNECTION, CloseConnectionDone, CloseConnectionPlan};
 pub use upgrade::{UpgradeDone, UpgradePreview};
 
