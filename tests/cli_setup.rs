@@ -316,6 +316,19 @@ async fn first_time_setup_through_the_cli_jwt() {
     let (code, q) = run.json(&["queues"], &[]).await;
     assert_eq!(code, 0, "{q}");
     assert_eq!(q["queues"].as_array().unwrap().len(), 4);
+    // The JWT setup brandlink completed passes its own doctor, warning only of what it could
+    // not avoid on this author: JWT is retired and OAuth needs the hotfix here (the certificate
+    // is fresh; Close Connection is not needed without timeouts).
+    let (code, d) = run.json(&["doctor"], &[]).await;
+    assert_eq!(code, 0, "{d}");
+    let warned: Vec<&str> = d["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] != "ok" && f["status"] != "skip")
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(warned, ["aem.oauth", "ims.credential"], "{d}");
 
     // The sandbox holds exactly one IMS configuration, one cloud configuration, four agents.
     let state: Value = e
@@ -415,6 +428,11 @@ async fn oauth_server_to_server_setup() {
     assert_eq!(code, 0, "{v}");
     let (code, st) = run.json(&["status"], &[]).await;
     assert_eq!(code, 0, "{st}");
+    // A setup brandlink completed passes its own doctor with nothing to warn about.
+    let (code, d) = run.json(&["doctor"], &[]).await;
+    assert_eq!(code, 0, "{d}");
+    assert_eq!(d["counts"]["warn"], 0, "{d}");
+    assert_eq!(d["counts"]["fail"], 0, "{d}");
     let transcript = run.transcript.lock().unwrap().clone();
     assert!(!transcript.contains(&secret));
     assert!(!transcript.contains(ADMIN_PW));
