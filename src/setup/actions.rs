@@ -1,10 +1,9 @@
 //! The steps' actions. Each checks its precondition, does nothing when its work is already
 //! done, and reports what it changed.
 
-pub use super::account::{
-    AccountKind, AccountOutcome, AccountSpec, HealthReport, KeySource, Verdict, validate_account,
-};
+pub use super::account::{AccountKind, AccountOutcome, AccountSpec, Verdict, validate_account};
 pub use super::error::SetupError;
+pub use super::health::{HealthReport, KeySource};
 use crate::aem::cloud::validate_tenant_url;
 use crate::aem::users::BP_SERVICE_USER;
 use crate::aem::{AemClient, AemError};

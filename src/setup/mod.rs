@@ -6,6 +6,7 @@ pub mod actions;
 pub mod checks;
 pub mod console;
 pub mod error;
+pub mod health;
 pub mod lifecycle;
 pub mod migrate;
 pub mod service;

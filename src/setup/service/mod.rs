@@ -171,7 +171,7 @@ impl Setup {
         tenant: Option<&str>,
     ) -> Result<HealthReport, SetupError> {
         let ims = self.ims_target();
-        let r = account::check_account(
+        let r = super::health::check_account(
             &self.client,
             &ims,
             self.ims_choice.as_deref(),
