@@ -464,10 +464,11 @@ pub struct LastOutcome {
     pub at: Option<i64>,
 }
 
-/// The last replication outcome in a log (oldest first).
-pub fn last_outcome(entries: &[Entry]) -> Option<LastOutcome> {
+/// Every replication outcome in a log (oldest first), each marked a Test Connection when its
+/// line or the action it belongs to says so.
+pub fn outcomes(entries: &[Entry]) -> Vec<LastOutcome> {
     let mut test_context = false;
-    let mut out = None;
+    let mut out = Vec::new();
     for e in entries {
         let Some(o) = e.outcome else {
             if e.text.contains("Action:Test") || e.text.starts_with("Replication test") {
@@ -477,7 +478,7 @@ pub fn last_outcome(entries: &[Entry]) -> Option<LastOutcome> {
             }
             continue;
         };
-        out = Some(LastOutcome {
+        out.push(LastOutcome {
             ok: o.ok,
             test: o.test.unwrap_or(test_context),
             time: e.time.clone(),
@@ -485,6 +486,11 @@ pub fn last_outcome(entries: &[Entry]) -> Option<LastOutcome> {
         });
     }
     out
+}
+
+/// The last replication outcome in a log (oldest first).
+pub fn last_outcome(entries: &[Entry]) -> Option<LastOutcome> {
+    outcomes(entries).pop()
 }
 
 #[cfg(test)]

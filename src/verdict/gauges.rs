@@ -20,22 +20,12 @@ pub struct Gauges {
 /// The last Test Connection in a log (oldest first): whether it worked, and when.
 pub fn last_test(log: &[Entry]) -> Option<(bool, f64)> {
     let mut out = None;
-    let mut testing = false;
-    for e in log {
-        match e.outcome {
-            Some(o) if o.test.unwrap_or(testing) => {
-                // The footer repeats the verdict of the line before it; keep that line's time.
-                out = e.at.map(|t| (o.ok, t as f64)).or(out);
-            }
-            Some(_) => {}
-            None => {
-                if e.text.contains("Action:Test") || e.text.starts_with("Replication test") {
-                    testing = true;
-                } else if e.text.contains("Action:") {
-                    testing = false;
-                }
-            }
-        }
+    for o in crate::evidence::logs::outcomes(log)
+        .into_iter()
+        .filter(|o| o.test)
+    {
+        // A footer repeats the verdict of the line before it; keep that line's time.
+        out = o.at.map(|t| (o.ok, t as f64)).or(out);
     }
     out
 }
