@@ -6,10 +6,14 @@
 //! Connection); every file a plain name inside the folder, the operator's, size-bounded.
 //! One violation refuses the whole file, naming the entry; nothing is written.
 
+mod journal;
+
+pub use journal::check_journal;
+
 use super::backup::{MAX_NODE_FILE, Manifest, read_manifest};
-use super::{Journal, StepState, Target, TargetKind, UpgradeError};
+use super::{TargetKind, UpgradeError};
 use crate::aem::AemClient;
-use crate::aem::agents::{AGENTS_ROOT, agent_path};
+use crate::aem::agents::AGENTS_ROOT;
 use crate::aem::cloud::{CLOUD_ROOT, LEGACY_ROOT};
 use crate::aem::osgi::{CUSTOMIZER_FACTORY, PROVIDER_FACTORY, is_secret_property};
 use serde_json::{Map, Value};
@@ -432,133 +436,6 @@ pub async fn check_against(client: &AemClient, b: &OpenBackup) -> Result<(), Upg
             return Err(refused(
                 &format!("{} {}", p.path, p.name),
                 format!("the agent does not publish to {tenant}"),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// A journal may be carried on only when it is of this author, lies beside the sealed backup
-/// of everything it deletes, and every target still on the author is what it recorded.
-pub async fn check_journal(
-    client: &AemClient,
-    dir: &Path,
-    j: &Journal,
-) -> Result<(), UpgradeError> {
-    let refuse = |what: &str, detail: String| UpgradeError::Journal {
-        path: dir.join("journal.json").display().to_string(),
-        detail: format!(
-            "{what}: {detail}; nothing was deleted. brandlink carries on only with an upgrade it journaled"
-        ),
-    };
-    if !same_url(&j.aem_url, client.base_url()) {
-        return Err(refuse(
-            "aemUrl",
-            format!(
-                "the journal is of {}, brandlink is connected to {}",
-                crate::aem::client::display_url(&j.aem_url),
-                client.base_url()
-            ),
-        ));
-    }
-    let b = open_backup(dir).map_err(|e| refuse("its backup", e.to_string()))?;
-    if !same_url(&b.manifest.tenant_url, &j.tenant_url) {
-        return Err(refuse("tenantUrl", "differs from the backup's".into()));
-    }
-    let tenant = j.tenant_url.trim_end_matches('/');
-    for s in j.steps.iter().filter(|s| s.state == StepState::Pending) {
-        let t: &Target = &s.target;
-        let what = t.path.as_str();
-        let backed_up = match t.kind {
-            TargetKind::Agent | TargetKind::CloudConfig => b
-                .manifest
-                .nodes
-                .iter()
-                .any(|n| n.path == t.path && n.kind == t.kind),
-            TargetKind::MacUser => b
-                .manifest
-                .users
-                .iter()
-                .any(|u| u.path == t.path && Some(&u.id) == t.id.as_ref()),
-            TargetKind::ImsConfig | TargetKind::ImsCustomizer => {
-                b.manifest.osgi.iter().any(|o| o.pid == t.path)
-            }
-        };
-        match t.kind {
-            TargetKind::Agent => {
-                let Some((id, false)) = agent_id(&t.path) else {
-                    return Err(refuse(
-                        what,
-                        format!("not a replication agent under {AGENTS_ROOT}"),
-                    ));
-                };
-                if client.exists(&t.path).await? {
-                    let c = client
-                        .node(&format!("{}/jcr:content", agent_path(id)), 0)
-                        .await?;
-                    if !to_tenant(c.get("transportUri").and_then(Value::as_str), tenant) {
-                        return Err(refuse(
-                            what,
-                            format!("the agent does not publish to {tenant}"),
-                        ));
-                    }
-                } else {
-                    continue;
-                }
-            }
-            TargetKind::CloudConfig => {
-                if !cloud_name(&t.path) {
-                    return Err(refuse(
-                        what,
-                        "not a Brand Portal cloud configuration".into(),
-                    ));
-                }
-                if !client.exists(&t.path).await? {
-                    continue;
-                }
-                let live = client.cloud_configs().await?;
-                if !live
-                    .iter()
-                    .any(|c| c.path == t.path && same_url(&c.tenant_url, tenant))
-                {
-                    return Err(refuse(
-                        what,
-                        format!("not a cloud configuration of {tenant}"),
-                    ));
-                }
-            }
-            TargetKind::MacUser => {
-                let id = t.id.as_deref().unwrap_or("");
-                mac_user(id, &t.path, tenant).map_err(|e| refuse(what, e))?;
-                match client.find_user(id).await? {
-                    Some(p) if p == t.path => {}
-                    Some(p) => {
-                        return Err(refuse(
-                            what,
-                            format!("the user {id} is at {p} on the author"),
-                        ));
-                    }
-                    None => continue,
-                }
-            }
-            TargetKind::ImsConfig | TargetKind::ImsCustomizer => {
-                let want = if t.kind == TargetKind::ImsConfig {
-                    PROVIDER_FACTORY
-                } else {
-                    CUSTOMIZER_FACTORY
-                };
-                if factory_of(&t.path) != Some(want) {
-                    return Err(refuse(what, "not a Brand Portal IMS configuration".into()));
-                }
-                if client.config(&t.path).await?.is_none() {
-                    continue;
-                }
-            }
-        }
-        if !backed_up {
-            return Err(refuse(
-                what,
-                "is not in the backup beside the journal".into(),
             ));
         }
     }
