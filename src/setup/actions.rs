@@ -142,47 +142,12 @@ pub async fn create_cloud(
         return Err(SetupError::Invalid(problems));
     }
     let tenant = tenant.unwrap_or_default();
-    let configs = super::snapshot::read_ims_configs(client, ims).await?;
-    let bp: Vec<_> = configs.iter().filter(|c| c.is_brand_portal()).collect();
-    let ims_id = match (ims, bp.as_slice()) {
-        (Some(id), [_, ..]) => id.to_string(),
-        (Some(id), []) => {
-            return Err(SetupError::Refused(format!(
-                "IMS configuration '{id}' does not exist"
-            )));
-        }
-        (None, [one]) => one.pid.clone(),
-        (None, []) => {
-            let others: Vec<String> = configs
-                .iter()
-                .map(|c| format!("{} ({})", c.label(), c.pid))
-                .collect();
-            return Err(SetupError::Refused(if others.is_empty() {
-                "there is no IMS configuration yet; run `account create` first".into()
-            } else {
-                format!(
-                    "no Brand Portal IMS configuration: run `account create`, or name one with --ims PID (these belong to other integrations as far as brandlink can tell: {})",
-                    others.join(", ")
-                )
-            }));
-        }
-        (None, many) => {
-            return Err(SetupError::Refused(format!(
-                "several Brand Portal IMS configurations exist ({}): name one with --ims",
-                many.iter()
-                    .map(|c| c.pid.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
-    };
+    let ims_id = cloud_ims_config(client, ims).await?;
     let existing = client.cloud_configs().await?;
-    if let Some(c) = existing.iter().find(|c| {
-        !c.legacy
-            && c.tenant_url
-                .trim_end_matches('/')
-                .eq_ignore_ascii_case(&tenant)
-    }) {
+    if let Some(c) = existing
+        .iter()
+        .find(|c| !c.legacy && same_tenant(&c.tenant_url, &tenant))
+    {
         let agents = client
             .brand_portal_agents(&tenant)
             .await?
@@ -204,76 +169,133 @@ pub async fn create_cloud(
             c.path, c.tenant_url
         )));
     }
-    // Another tenant's configuration: one author serves one tenant.
-    let mut warnings = Vec::new();
-    let mut replaced = None;
-    let other = existing.iter().find(|c| !c.legacy);
-    let item = match (other, mode) {
-        (None, _) => None,
-        (Some(c), CloudMode::Create) => {
-            return Err(SetupError::Refused(format!(
-                "a Brand Portal configuration for {} already exists at {}; one author serves one tenant. Changing its Service URL repoints the live integration: AEM creates four agents and a MAC user for {tenant}, and those of {} stay until `brandlink upgrade --tenant {}`. Pass --repoint to do that, or --new to add a second configuration",
-                c.tenant_url, c.path, c.tenant_url, c.tenant_url
-            )));
+    let target = cloud_target(existing.iter().find(|c| !c.legacy), mode, &tenant)?;
+    client
+        .save_cloud_config(target.item.as_deref(), title.trim(), &tenant, &ims_id)
+        .await?;
+    let (path, agents) = wait_for_agents(client, &tenant, wait).await?;
+    Ok(CloudOutcome {
+        path: Some(path),
+        tenant_url: tenant,
+        changed: true,
+        agents,
+        replaced: target.replaced,
+        warnings: target.warnings,
+    })
+}
+
+fn same_tenant(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/').eq_ignore_ascii_case(b)
+}
+
+/// The IMS configuration the cloud configuration names: `ims`, or the one Brand Portal
+/// configuration (never another integration's without being named).
+async fn cloud_ims_config(client: &AemClient, ims: Option<&str>) -> Result<String, SetupError> {
+    let configs = super::snapshot::read_ims_configs(client, ims).await?;
+    let bp: Vec<_> = configs.iter().filter(|c| c.is_brand_portal()).collect();
+    match (ims, bp.as_slice()) {
+        (Some(id), [_, ..]) => Ok(id.to_string()),
+        (Some(id), []) => Err(SetupError::Refused(format!(
+            "IMS configuration '{id}' does not exist"
+        ))),
+        (None, [one]) => Ok(one.pid.clone()),
+        (None, []) => {
+            let others: Vec<String> = configs
+                .iter()
+                .map(|c| format!("{} ({})", c.label(), c.pid))
+                .collect();
+            Err(SetupError::Refused(if others.is_empty() {
+                "there is no IMS configuration yet; run `account create` first".into()
+            } else {
+                format!(
+                    "no Brand Portal IMS configuration: run `account create`, or name one with --ims PID (these belong to other integrations as far as brandlink can tell: {})",
+                    others.join(", ")
+                )
+            }))
         }
-        (Some(c), CloudMode::Repoint) => {
-            warnings.push(format!(
+        (None, many) => Err(SetupError::Refused(format!(
+            "several Brand Portal IMS configurations exist ({}): name one with --ims",
+            many.iter()
+                .map(|c| c.pid.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// Where the configuration is saved when another tenant's exists: one author serves one
+/// tenant, so that needs `--repoint` (change it) or `--new` (add a second).
+struct CloudTarget {
+    /// The existing configuration to change (`None`: a new one).
+    item: Option<String>,
+    replaced: Option<String>,
+    warnings: Vec<String>,
+}
+
+fn cloud_target(
+    other: Option<&crate::aem::cloud::CloudConfig>,
+    mode: CloudMode,
+    tenant: &str,
+) -> Result<CloudTarget, SetupError> {
+    let new = |warnings| CloudTarget {
+        item: None,
+        replaced: None,
+        warnings,
+    };
+    match (other, mode) {
+        (None, _) => Ok(new(vec![])),
+        (Some(c), CloudMode::Create) => Err(SetupError::Refused(format!(
+            "a Brand Portal configuration for {} already exists at {}; one author serves one tenant. Changing its Service URL repoints the live integration: AEM creates four agents and a MAC user for {tenant}, and those of {} stay until `brandlink upgrade --tenant {}`. Pass --repoint to do that, or --new to add a second configuration",
+            c.tenant_url, c.path, c.tenant_url, c.tenant_url
+        ))),
+        (Some(c), CloudMode::Repoint) => Ok(CloudTarget {
+            item: Some(c.path.clone()),
+            replaced: Some(c.tenant_url.clone()),
+            warnings: vec![format!(
                 "{} now points to {tenant}; the agents and MAC user of {} stay until `brandlink upgrade --tenant {}`",
                 c.path, c.tenant_url, c.tenant_url
-            ));
-            replaced = Some(c.tenant_url.clone());
-            Some(c.path.clone())
-        }
-        (Some(c), CloudMode::New) => {
-            warnings.push(format!(
-                "this author now serves two tenants ({} and {tenant}); Adobe pairs one tenant with one author, and Asset Sourcing breaks otherwise",
-                c.tenant_url
-            ));
-            None
-        }
-    };
-    client
-        .save_cloud_config(item.as_deref(), title.trim(), &tenant, &ims_id)
-        .await?;
+            )],
+        }),
+        (Some(c), CloudMode::New) => Ok(new(vec![format!(
+            "this author now serves two tenants ({} and {tenant}); Adobe pairs one tenant with one author, and Asset Sourcing breaks otherwise",
+            c.tenant_url
+        )])),
+    }
+}
+
+/// Waits (up to `wait`) until AEM has created the tenant's four agents; the configuration's
+/// path and the agents' ids.
+async fn wait_for_agents(
+    client: &AemClient,
+    tenant: &str,
+    wait: Duration,
+) -> Result<(String, Vec<String>), SetupError> {
+    let expected = crate::verdict::thresholds::EXPECTED_AGENTS;
     let deadline = tokio::time::Instant::now() + wait;
-    loop {
-        let agents = client.brand_portal_agents(&tenant).await?;
-        if agents.len() >= crate::verdict::thresholds::EXPECTED_AGENTS
-            || tokio::time::Instant::now() >= deadline
-        {
-            let path = client
-                .cloud_configs()
-                .await?
-                .into_iter()
-                .find(|c| {
-                    c.tenant_url
-                        .trim_end_matches('/')
-                        .eq_ignore_ascii_case(&tenant)
-                })
-                .map(|c| c.path);
-            if path.is_none() {
-                return Err(SetupError::Refused(
-                    "AEM accepted the request but no cloud configuration appeared; create it in Tools → Cloud Services → AEM Brand Portal".into(),
-                ));
-            }
-            if agents.len() < crate::verdict::thresholds::EXPECTED_AGENTS {
-                return Err(SetupError::Refused(format!(
-                    "the configuration was saved but only {} of 4 agents appeared within {} s; open and save the cloud configuration again",
-                    agents.len(),
-                    wait.as_secs()
-                )));
-            }
-            return Ok(CloudOutcome {
-                path,
-                tenant_url: tenant,
-                changed: true,
-                agents: agents.into_iter().map(|a| a.id).collect(),
-                replaced,
-                warnings,
-            });
+    let agents = loop {
+        let agents = client.brand_portal_agents(tenant).await?;
+        if agents.len() >= expected || tokio::time::Instant::now() >= deadline {
+            break agents;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    let path = client
+        .cloud_configs()
+        .await?
+        .into_iter()
+        .find(|c| same_tenant(&c.tenant_url, tenant))
+        .map(|c| c.path)
+        .ok_or_else(|| SetupError::Refused(
+            "AEM accepted the request but no cloud configuration appeared; create it in Tools → Cloud Services → AEM Brand Portal".into(),
+        ))?;
+    if agents.len() < expected {
+        return Err(SetupError::Refused(format!(
+            "the configuration was saved but only {} of 4 agents appeared within {} s; open and save the cloud configuration again",
+            agents.len(),
+            wait.as_secs()
+        )));
     }
+    Ok((path, agents.into_iter().map(|a| a.id).collect()))
 }
 
 /// Records a key pair about to be removed from the service user's keystore: a new backup folder
