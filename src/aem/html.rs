@@ -7,8 +7,11 @@ use ego_tree::NodeRef;
 use scraper::{ElementRef, Html, Node, Selector};
 use std::sync::LazyLock;
 
+#[allow(
+    clippy::panic,
+    reason = "only called with the constant selectors below, which a test parses"
+)]
 fn selector(s: &str) -> Selector {
-    // Only called with the constant selectors below; a test parses each of them.
     Selector::parse(s).unwrap_or_else(|_| panic!("invalid built-in selector {s}"))
 }
 

@@ -9,7 +9,7 @@
 //! `Replication test succeeded`). A line that says two things is read as its root cause:
 //! `Transfer failed for …. java.net.UnknownHostException: host` is a network error.
 
-use chrono::{FixedOffset, NaiveDateTime, TimeZone};
+use chrono::{FixedOffset, NaiveDateTime, Offset, TimeZone};
 use serde::Serialize;
 
 /// A network failure between AEM and the tenant (or IMS).
@@ -256,7 +256,7 @@ pub fn split_time(line: &str) -> (Option<&str>, &str) {
 /// Epoch seconds of an AEM log time in the author's zone (UTC when not known).
 pub fn epoch(time: &str, zone: Option<FixedOffset>) -> Option<i64> {
     let naive = NaiveDateTime::parse_from_str(time.get(..19)?, "%d.%m.%Y %H:%M:%S").ok()?;
-    let zone = zone.unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero is a valid offset"));
+    let zone = zone.unwrap_or_else(|| chrono::Utc.fix());
     zone.from_local_datetime(&naive)
         .single()
         .map(|d| d.timestamp())
