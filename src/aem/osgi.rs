@@ -11,6 +11,31 @@ pub const PROVIDER_FACTORY: &str = "com.adobe.granite.auth.oauth.accesstoken.pro
 pub const CUSTOMIZER_FACTORY: &str =
     "com.adobe.granite.auth.ims.impl.IMSAccessTokenRequestCustomizerImpl";
 
+/// The properties of the IMS provider (`PROVIDER_FACTORY`) and its customizer
+/// (`CUSTOMIZER_FACTORY`) brandlink reads and writes, named once.
+pub mod prop {
+    pub const TITLE: &str = "auth.token.provider.title";
+    pub const CLIENT_ID: &str = "auth.token.provider.client.id";
+    pub const ENDPOINT: &str = "auth.token.provider.endpoint";
+    pub const ACCESS_TOKEN_REQUEST: &str = "auth.access.token.request";
+    pub const CLAIMS: &str = "auth.token.provider.default.claims";
+    pub const KEYPAIR_ALIAS: &str = "auth.token.provider.keypair.alias";
+    pub const GRANTS: &str = "auth.token.provider.authorization.grants";
+    pub const ORG_ID: &str = "auth.token.provider.orgId";
+    pub const SCOPE: &str = "auth.token.provider.scope";
+    pub const CONN_TIMEOUT: &str = "auth.token.provider.conn.timeout";
+    pub const SO_TIMEOUT: &str = "auth.token.provider.so.timeout";
+    pub const RELAXED_SSL: &str = "auth.token.provider.relaxed.ssl";
+    pub const REUSE_ACCESS_TOKEN: &str = "auth.token.provider.reuse.access.token";
+    pub const VALIDATOR_TYPE: &str = "auth.token.validator.type";
+    /// On the provider: `token.request.customizer.type`'s value; on the customizer: its type.
+    pub const CUSTOMIZER_TYPE: &str = "customizer.type";
+    /// On the provider: which customizer completes its token request.
+    pub const REQUEST_CUSTOMIZER_TYPE: &str = "token.request.customizer.type";
+    /// The customizer's client secret (AEM keeps it encrypted).
+    pub const CLIENT_SECRET: &str = "auth.ims.client.secret";
+}
+
 /// One configuration, values as text (arrays kept as lists). `Debug` and `Serialize` show a
 /// secret property (the client secret) as `[redacted]`, never its value.
 #[derive(Clone, PartialEq, Eq)]
@@ -278,18 +303,15 @@ mod redaction_tests {
             pid: "p".into(),
             factory_pid: Some(CUSTOMIZER_FACTORY.into()),
             properties: vec![
-                ("customizer.type".into(), vec!["t".into()]),
-                (
-                    "auth.ims.client.secret".into(),
-                    vec!["p8e-TOP-SECRET".into()],
-                ),
+                (prop::CUSTOMIZER_TYPE.into(), vec!["t".into()]),
+                (prop::CLIENT_SECRET.into(), vec!["p8e-TOP-SECRET".into()]),
             ],
         };
         assert!(!format!("{c:?}").contains("TOP-SECRET"));
         let j = serde_json::to_string(&c).unwrap();
         assert!(!j.contains("TOP-SECRET") && j.contains("[redacted]"), "{j}");
         assert_eq!(
-            c.get("auth.ims.client.secret"),
+            c.get(prop::CLIENT_SECRET),
             Some("p8e-TOP-SECRET"),
             "usable inside"
         );

@@ -5,6 +5,8 @@ use super::error::AemError;
 use serde::{Deserialize, Serialize};
 
 pub const BP_SERVICE_USER: &str = "brandportal-imsconfig-service";
+/// Where AEM creates the MAC users of Brand Portal tenants.
+pub const MAC_ROOT: &str = "/home/users/mac";
 
 #[derive(Deserialize)]
 struct QueryResult {
@@ -55,8 +57,10 @@ impl AemClient {
 
     /// Users under `/home/users/mac` whose id starts with `mac-` and contains the tenant label.
     pub async fn mac_users(&self, tenant_label: &str) -> Result<Vec<UserRef>, AemError> {
-        let q = "/bin/querybuilder.json?path=/home/users/mac&type=rep:User&property=rep:authorizableId&property.value=mac-%25&property.operation=like&p.hits=full&p.limit=-1";
-        let r: QueryResult = self.get_json(q).await?;
+        let q = format!(
+            "/bin/querybuilder.json?path={MAC_ROOT}&type=rep:User&property=rep:authorizableId&property.value=mac-%25&property.operation=like&p.hits=full&p.limit=-1"
+        );
+        let r: QueryResult = self.get_json(&q).await?;
         let label = tenant_label.to_ascii_lowercase();
         Ok(r.hits
             .into_iter()

@@ -2,6 +2,7 @@
 //! (`mark_brand_portal`) every part of brandlink uses to tell it from other integrations'.
 
 use crate::aem::cloud::CloudConfig;
+use crate::aem::osgi::prop;
 use crate::aem::osgi::{CUSTOMIZER_FACTORY, OsgiConfig, PROVIDER_FACTORY};
 use crate::aem::readiness::Readiness;
 use crate::aem::{AemClient, AemError};
@@ -193,18 +194,16 @@ pub async fn read_ims_and_clouds(
 
 impl ImsConfig {
     pub fn from_osgi(c: &OsgiConfig, customizers: &[OsgiConfig]) -> Self {
-        let oauth = c.get("auth.token.provider.authorization.grants") == Some("client_credentials");
+        let oauth = c.get(prop::GRANTS) == Some("client_credentials");
         let ctype = c.get("token.request.customizer.type");
         let has_secret = customizers.iter().any(|cu| {
-            (ctype.is_none() || cu.get("customizer.type") == ctype)
-                && cu
-                    .get("auth.ims.client.secret")
-                    .is_some_and(|s| !s.is_empty())
+            (ctype.is_none() || cu.get(prop::CUSTOMIZER_TYPE) == ctype)
+                && cu.get(prop::CLIENT_SECRET).is_some_and(|s| !s.is_empty())
         });
         ImsConfig {
             pid: c.pid.clone(),
             title: c
-                .get("auth.token.provider.title")
+                .get(prop::TITLE)
                 .or(c.get("name"))
                 .unwrap_or(&c.pid)
                 .to_string(),
@@ -214,19 +213,12 @@ impl ImsConfig {
             } else {
                 AuthType::Jwt
             },
-            client_id: c
-                .get("auth.token.provider.client.id")
-                .unwrap_or("")
-                .to_string(),
-            endpoint: c.get("auth.token.provider.endpoint").map(str::to_string),
-            keypair_alias: c
-                .get("auth.token.provider.keypair.alias")
-                .map(str::to_string),
-            claims: c.all("auth.token.provider.default.claims"),
-            scopes: crate::ims::token::split_scopes(
-                c.get("auth.token.provider.scope").unwrap_or(""),
-            ),
-            org_id: c.get("auth.token.provider.orgId").map(str::to_string),
+            client_id: c.get(prop::CLIENT_ID).unwrap_or("").to_string(),
+            endpoint: c.get(prop::ENDPOINT).map(str::to_string),
+            keypair_alias: c.get(prop::KEYPAIR_ALIAS).map(str::to_string),
+            claims: c.all(prop::CLAIMS),
+            scopes: crate::ims::token::split_scopes(c.get(prop::SCOPE).unwrap_or("")),
+            org_id: c.get(prop::ORG_ID).map(str::to_string),
             has_secret,
             brand_portal: None,
         }

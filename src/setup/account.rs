@@ -6,6 +6,7 @@
 use super::error::SetupError;
 use super::snapshot::{AuthType, ImsConfig, read_ims_configs};
 use crate::aem::AemClient;
+use crate::aem::osgi::prop;
 use crate::aem::osgi::{CUSTOMIZER_FACTORY, PROVIDER_FACTORY};
 use crate::ims::payload::{self, PROD_IMS};
 use crate::ims::token::{self, ImsError, Token};
@@ -322,46 +323,31 @@ pub async fn create_account(
             "name".into(),
             one(&format!("brandportal-{}", &customizer_type[10..])),
         ),
-        ("auth.token.provider.title".into(), one(spec.title.trim())),
-        (
-            "auth.token.provider.client.id".into(),
-            one(spec.api_key.trim()),
-        ),
-        ("auth.token.provider.reuse.access.token".into(), one("true")),
-        (
-            "token.request.customizer.type".into(),
-            one(&customizer_type),
-        ),
+        (prop::TITLE.into(), one(spec.title.trim())),
+        (prop::CLIENT_ID.into(), one(spec.api_key.trim())),
+        (prop::REUSE_ACCESS_TOKEN.into(), one("true")),
+        (prop::REQUEST_CUSTOMIZER_TYPE.into(), one(&customizer_type)),
     ];
     match (&spec.kind, payload) {
         (AccountKind::Jwt { alias, .. }, Some(p)) => {
-            props.push(("auth.token.provider.endpoint".into(), one(PROD_IMS)));
+            props.push((prop::ENDPOINT.into(), one(PROD_IMS)));
             props.push((
-                "auth.access.token.request".into(),
+                prop::ACCESS_TOKEN_REQUEST.into(),
                 one(&format!("{PROD_IMS}/ims/exchange/jwt")),
             ));
-            props.push((
-                "auth.token.provider.keypair.alias".into(),
-                one(alias.trim()),
-            ));
-            props.push(("auth.token.provider.default.claims".into(), p.claim_lines()));
+            props.push((prop::KEYPAIR_ALIAS.into(), one(alias.trim())));
+            props.push((prop::CLAIMS.into(), p.claim_lines()));
         }
         (AccountKind::Oauth { scopes, org_id }, _) => {
-            props.push(("auth.token.provider.endpoint".into(), one(PROD_IMS)));
+            props.push((prop::ENDPOINT.into(), one(PROD_IMS)));
             props.push((
-                "auth.access.token.request".into(),
+                prop::ACCESS_TOKEN_REQUEST.into(),
                 one(&format!("{PROD_IMS}/ims/token/v3")),
             ));
-            props.push((
-                "auth.token.provider.authorization.grants".into(),
-                one("client_credentials"),
-            ));
-            props.push(("auth.token.provider.orgId".into(), one(org_id)));
-            props.push(("auth.token.provider.scope".into(), one(&scopes.join(","))));
-            props.push((
-                "auth.token.provider.default.claims".into(),
-                vec![format!("\"iss\" : \"{org_id}\"")],
-            ));
+            props.push((prop::GRANTS.into(), one("client_credentials")));
+            props.push((prop::ORG_ID.into(), one(org_id)));
+            props.push((prop::SCOPE.into(), one(&scopes.join(","))));
+            props.push((prop::CLAIMS.into(), vec![format!("\"iss\" : \"{org_id}\"")]));
         }
         (AccountKind::Jwt { .. }, None) => {
             return Err(SetupError::Invalid(vec![
@@ -373,9 +359,9 @@ pub async fn create_account(
         .create_factory_config(PROVIDER_FACTORY, &props)
         .await?;
     let secret_props = vec![
-        ("customizer.type".to_string(), one(&customizer_type)),
+        (prop::CUSTOMIZER_TYPE.to_string(), one(&customizer_type)),
         (
-            "auth.ims.client.secret".to_string(),
+            prop::CLIENT_SECRET.to_string(),
             vec![spec.client_secret.expose_secret().to_string()],
         ),
     ];

@@ -12,6 +12,7 @@ use super::upgrade;
 use crate::aem::AemClient;
 use crate::aem::agents::TestResult;
 use crate::aem::cloud::{CloudConfig, tenant_label};
+use crate::aem::osgi::prop;
 use crate::aem::osgi::{CUSTOMIZER_FACTORY, OsgiConfig};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -69,7 +70,7 @@ pub async fn find_bp(client: &AemClient, chosen: Option<&str>) -> Result<BpConfi
             .factory_configs(CUSTOMIZER_FACTORY)
             .await?
             .into_iter()
-            .find(|c| c.get("customizer.type") == Some(t.as_str())),
+            .find(|c| c.get(prop::CUSTOMIZER_TYPE) == Some(t.as_str())),
         None => None,
     };
     Ok(BpConfig {
@@ -158,7 +159,7 @@ pub async fn store_secret(
     secret: &SecretString,
 ) -> Result<(), SetupError> {
     let prop = (
-        "auth.ims.client.secret".to_string(),
+        prop::CLIENT_SECRET.to_string(),
         vec![secret.expose_secret().to_string()],
     );
     match customizer {
@@ -171,7 +172,7 @@ pub async fn store_secret(
             client
                 .create_factory_config(
                     CUSTOMIZER_FACTORY,
-                    &[("customizer.type".to_string(), one(&ctype)), prop],
+                    &[(prop::CUSTOMIZER_TYPE.to_string(), one(&ctype)), prop],
                 )
                 .await?;
             client
@@ -267,7 +268,7 @@ pub fn provider_changes(
 pub fn secret_change(customizer: Option<&OsgiConfig>) -> PropertyChange {
     PropertyChange {
         on: "customizer",
-        name: "auth.ims.client.secret".into(),
+        name: prop::CLIENT_SECRET.into(),
         before: customizer.map(|_| one("(the current secret)")),
         after: Some(one("(the secret given)")),
     }
@@ -381,20 +382,17 @@ pub async fn plan_update(
     }
     let mut wanted: Vec<(&str, Vec<String>)> = Vec::new();
     if let Some(t) = &req.title {
-        wanted.push(("auth.token.provider.title", one(t.trim())));
+        wanted.push((prop::TITLE, one(t.trim())));
     }
     if let Some(k) = &req.api_key {
-        wanted.push(("auth.token.provider.client.id", one(k.trim())));
+        wanted.push((prop::CLIENT_ID, one(k.trim())));
     }
     if let Some(s) = &req.scopes {
-        wanted.push(("auth.token.provider.scope", one(&s.join(","))));
+        wanted.push((prop::SCOPE, one(&s.join(","))));
     }
     if let Some(o) = &req.org_id {
-        wanted.push(("auth.token.provider.orgId", one(o)));
-        wanted.push((
-            "auth.token.provider.default.claims",
-            vec![format!("\"iss\" : \"{o}\"")],
-        ));
+        wanted.push((prop::ORG_ID, one(o)));
+        wanted.push((prop::CLAIMS, vec![format!("\"iss\" : \"{o}\"")]));
     }
     if let Some(a) = &req.key_alias {
         let user = super::actions::service_user(client).await?;
@@ -403,7 +401,7 @@ pub async fn plan_update(
                 "alias '{a}' is not in the keystore of brandportal-imsconfig-service: create it with `brandlink cert rotate --alias {a}` first"
             )));
         }
-        wanted.push(("auth.token.provider.keypair.alias", one(a)));
+        wanted.push((prop::KEYPAIR_ALIAS, one(a)));
     }
     let mut changes = provider_changes(&bp.provider, wanted);
     if secret.is_some() {

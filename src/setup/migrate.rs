@@ -14,6 +14,7 @@ use super::lifecycle::{
 use super::snapshot::AuthType;
 use crate::aem::AemClient;
 use crate::aem::agents::TestResult;
+use crate::aem::osgi::prop;
 use crate::ims::payload::PROD_IMS;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -120,24 +121,18 @@ pub async fn plan(
         .map(|k| k.trim().to_string())
         .unwrap_or_else(|| cfg.client_id.clone());
     let endpoint = provider
-        .get("auth.token.provider.endpoint")
+        .get(prop::ENDPOINT)
         .unwrap_or(PROD_IMS)
         .trim_end_matches('/')
         .to_string();
     let wanted: Vec<(&str, Vec<String>)> = vec![
-        ("auth.token.provider.client.id", one(&api_key)),
+        (prop::CLIENT_ID, one(&api_key)),
+        (prop::GRANTS, one("client_credentials")),
+        (prop::ORG_ID, one(&req.org_id)),
+        (prop::SCOPE, one(&req.scopes.join(","))),
+        (prop::CLAIMS, vec![format!("\"iss\" : \"{}\"", req.org_id)]),
         (
-            "auth.token.provider.authorization.grants",
-            one("client_credentials"),
-        ),
-        ("auth.token.provider.orgId", one(&req.org_id)),
-        ("auth.token.provider.scope", one(&req.scopes.join(","))),
-        (
-            "auth.token.provider.default.claims",
-            vec![format!("\"iss\" : \"{}\"", req.org_id)],
-        ),
-        (
-            "auth.access.token.request",
+            prop::ACCESS_TOKEN_REQUEST,
             one(&format!("{endpoint}/ims/token/v3")),
         ),
     ];

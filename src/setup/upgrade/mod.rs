@@ -28,6 +28,7 @@ pub use trust::check_journal;
 
 use crate::aem::agents::agent_path;
 use crate::aem::cloud::tenant_label;
+use crate::aem::osgi::prop;
 use crate::aem::queue::QueueState;
 use crate::aem::users::UserRef;
 use crate::aem::{AemClient, AemError};
@@ -245,10 +246,10 @@ pub async fn plan_with(
                 path: p.pid.clone(),
                 id: None,
             });
-            if let Some(ctype) = p.get("token.request.customizer.type")
+            if let Some(ctype) = p.get(prop::REQUEST_CUSTOMIZER_TYPE)
                 && let Some(c) = customizers
                     .iter()
-                    .find(|c| c.get("customizer.type") == Some(ctype))
+                    .find(|c| c.get(prop::CUSTOMIZER_TYPE) == Some(ctype))
             {
                 targets.push(Target {
                     kind: TargetKind::ImsCustomizer,

@@ -15,7 +15,9 @@ use super::{TargetKind, UpgradeError};
 use crate::aem::AemClient;
 use crate::aem::agents::AGENTS_ROOT;
 use crate::aem::cloud::{CLOUD_ROOT, LEGACY_ROOT};
+use crate::aem::osgi::prop;
 use crate::aem::osgi::{CUSTOMIZER_FACTORY, PROVIDER_FACTORY, is_secret_property};
+use crate::aem::users::MAC_ROOT;
 use serde_json::{Map, Value};
 use std::path::Path;
 
@@ -25,7 +27,6 @@ pub const RECORDED_PROPERTIES: &[&str] = &["protocolHTTPConnectionClose"];
 const BP_METASCOPE: &str = "ent_brand_portal_sdk";
 /// All node files of one backup together.
 const MAX_ALL_FILES: u64 = 64 * 1024 * 1024;
-const MAC_ROOT: &str = "/home/users/mac";
 
 fn refused(what: &str, detail: impl std::fmt::Display) -> UpgradeError {
     UpgradeError::Refused(format!(
@@ -141,7 +142,7 @@ fn factory_of(pid: &str) -> Option<&'static str> {
         })
 }
 
-fn prop<'a>(props: &'a [(String, Vec<String>)], name: &str) -> Option<&'a [String]> {
+fn prop_values<'a>(props: &'a [(String, Vec<String>)], name: &str) -> Option<&'a [String]> {
     props
         .iter()
         .find(|(k, _)| k == name)
@@ -323,16 +324,19 @@ fn adobe_ims(v: &str) -> bool {
 }
 
 fn bp_provider(pid: &str, props: &[(String, Vec<String>)], cloud_names: &[&str]) -> bool {
-    let one = |k: &str| prop(props, k).and_then(|v| v.first()).map(String::as_str);
+    let one = |k: &str| {
+        prop_values(props, k)
+            .and_then(|v| v.first())
+            .map(String::as_str)
+    };
     let name = one("name");
     cloud_names.iter().any(|n| *n == pid || Some(*n) == name)
-        || prop(props, "auth.token.provider.default.claims")
+        || prop_values(props, prop::CLAIMS)
             .unwrap_or_default()
             .iter()
             .any(|l| l.contains(BP_METASCOPE))
         || name.is_some_and(|n| n.to_ascii_lowercase().starts_with("brandportal"))
-        || one("auth.token.provider.title")
-            .is_some_and(|t| t.to_ascii_lowercase().contains("brand portal"))
+        || one(prop::TITLE).is_some_and(|t| t.to_ascii_lowercase().contains("brand portal"))
 }
 
 /// The checks against the author: it is the one recorded, a customizer pairs with Brand
@@ -387,9 +391,9 @@ pub async fn check_against(client: &AemClient, b: &OpenBackup) -> Result<(), Upg
                     "not the Brand Portal IMS configuration (no Brand Portal name, metascope, or cloud configuration naming it)",
                 ));
             }
-            for k in ["auth.token.provider.endpoint", "auth.access.token.request"] {
+            for k in [prop::ENDPOINT, prop::ACCESS_TOKEN_REQUEST] {
                 let now = live.as_ref().and_then(|l| l.get(k));
-                for v in prop(&o.properties, k).unwrap_or_default() {
+                for v in prop_values(&o.properties, k).unwrap_or_default() {
                     if !adobe_ims(v) && now != Some(v.as_str()) {
                         return Err(refused(
                             &o.pid,
@@ -402,10 +406,11 @@ pub async fn check_against(client: &AemClient, b: &OpenBackup) -> Result<(), Upg
             }
         }
         if o.factory_pid.as_deref() == Some(CUSTOMIZER_FACTORY) {
-            let ctype = prop(&o.properties, "customizer.type").and_then(|v| v.first());
+            let ctype = prop_values(&o.properties, prop::CUSTOMIZER_TYPE).and_then(|v| v.first());
             let in_backup = m.osgi.iter().any(|p| {
                 p.factory_pid.as_deref() == Some(PROVIDER_FACTORY)
-                    && prop(&p.properties, "token.request.customizer.type").and_then(|v| v.first())
+                    && prop_values(&p.properties, prop::REQUEST_CUSTOMIZER_TYPE)
+                        .and_then(|v| v.first())
                         == ctype
             });
             let live_bp = if in_backup {
@@ -416,7 +421,7 @@ pub async fn check_against(client: &AemClient, b: &OpenBackup) -> Result<(), Upg
                     .await?
                     .iter()
                     .filter(|p| bp_provider(&p.pid, &p.properties, &names))
-                    .any(|p| p.get("token.request.customizer.type") == ctype.map(String::as_str))
+                    .any(|p| p.get(prop::REQUEST_CUSTOMIZER_TYPE) == ctype.map(String::as_str))
             };
             if ctype.is_none() || !live_bp {
                 return Err(refused(
