@@ -45,161 +45,200 @@ fn pw() -> Vec<(&'static str, String)> {
     vec![("AEM_PASSWORD", "admin".to_string())]
 }
 
+/// One error case: the command, the password it runs with, the faults the sandbox injects
+/// meanwhile, the exit code and the words the operator must see.
+struct Case {
+    what: &'static str,
+    args: Vec<String>,
+    password: Option<&'static str>,
+    faults: Option<serde_json::Value>,
+    code: i32,
+    says: String,
+}
+
+fn case(what: &'static str, a: &[&str], code: i32, says: &str) -> Case {
+    Case {
+        what,
+        args: args(a),
+        password: Some("admin"),
+        faults: None,
+        code,
+        says: says.to_string(),
+    }
+}
+
+impl Case {
+    fn password(mut self, p: Option<&'static str>) -> Self {
+        self.password = p;
+        self
+    }
+    fn faults(mut self, f: serde_json::Value) -> Self {
+        self.faults = Some(f);
+        self
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_error_classes() {
-    // Unreachable.
     let url = format!("http://127.0.0.1:{}", common::closed_port());
-    expect(
-        &["--url", &url, "status"],
-        pw(),
-        1,
-        &format!("cannot reach AEM at {url}"),
-    )
-    .await;
-    // No password: exit 2 and how to give one.
     let e = common::start(Scenario::Configured).await;
-    expect(&["--url", &e.base, "status"], vec![], 2, "set AEM_PASSWORD").await;
-    expect(
-        &["--url", &e.base, "--password-env", "MY_PW", "status"],
-        vec![],
-        2,
-        "set MY_PW",
-    )
-    .await;
-    // Bad credentials.
-    expect(
-        &["--url", &e.base, "status"],
-        vec![("AEM_PASSWORD", "wrong".into())],
-        1,
-        "AEM rejected the credentials for user admin (401)",
-    )
-    .await;
-    // Timeout.
-    e.set_faults(json!({"latency_ms": 2500})).await;
-    expect(
-        &["--url", &e.base, "--timeout", "1", "status"],
-        pw(),
-        1,
-        "did not answer",
-    )
-    .await;
-    e.reset_faults();
-    // Restarting.
-    e.set_faults(json!({"unavailable": true})).await;
-    expect(
-        &["--url", &e.base, "status"],
-        pw(),
-        1,
-        "is starting or restarting (503)",
-    )
-    .await;
-    e.reset_faults();
-    // Broken JSON and HTML where JSON was expected.
-    e.set_faults(json!({"malformed_json_rate": 1.0})).await;
-    expect(
-        &["--url", &e.base, "queues"],
-        pw(),
-        1,
-        "unexpected answer from",
-    )
-    .await;
-    e.reset_faults();
-    e.set_faults(json!({"html_for_json_rate": 1.0})).await;
-    expect(
-        &["--url", &e.base, "queues"],
-        pw(),
-        1,
-        "an HTML page where JSON was expected",
-    )
-    .await;
-    e.reset_faults();
-    // A dropped connection.
-    e.set_faults(json!({"drop_rate": 1.0})).await;
-    expect(&["--url", &e.base, "queues"], pw(), 1, "cannot reach AEM").await;
-    e.reset_faults();
-    // Not an AEM: a server that answers 404 to everything.
+    let b = e.base.as_str();
+    // Not an AEM: a server that answers 404 to everything; a 403 that survives the CSRF retry.
     let other = common::canned_server(
         "HTTP/1.1 404 Not Found\r\ncontent-length: 9\r\nconnection: close\r\n\r\nnot found",
     )
     .await;
-    expect(
-        &["--url", &format!("http://{other}"), "status"],
-        pw(),
-        1,
-        "does not look like an AEM author",
-    )
-    .await;
-    // 403 that survives the CSRF retry.
     let forbidden = common::canned_server(
         "HTTP/1.1 403 Forbidden\r\ncontent-length: 6\r\nconnection: close\r\n\r\nno way",
     )
     .await;
-    expect(
-        &[
-            "--url",
-            &format!("http://{forbidden}"),
-            "cloud",
-            "create",
-            "--title",
-            "x",
-            "--service-url",
-            "https://wknd.brand-portal.adobe.com",
-        ],
-        pw(),
-        1,
-        "AEM refused GET",
-    )
-    .await;
-    // TLS: https against a plain-HTTP port.
-    expect(
-        &["--url", &format!("https://{other}"), "status"],
-        pw(),
-        1,
-        "TLS with",
-    )
-    .await;
-    // --insecure is announced.
-    let out = brandlink(args(&["--url", &e.base, "--insecure", "status"]), pw()).await;
-    assert!(stderr(&out).contains("TLS certificate verification is OFF"));
-    // Bad URL and bad config: usage errors.
-    expect(
-        &["--url", "ftp://x", "status"],
-        pw(),
-        2,
-        "must start with http",
-    )
-    .await;
+    let (other, forbidden) = (format!("http://{other}"), format!("http://{forbidden}"));
     let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("c.toml");
-    std::fs::write(&cfg, "[profiles.a]\nurl = 5\n").unwrap();
-    expect(
-        &["--config", cfg.to_str().unwrap(), "status"],
-        pw(),
-        2,
-        "line 2",
-    )
-    .await;
-    expect(
-        &["--config", "/nonexistent/brandlink.toml", "status"],
-        pw(),
-        2,
-        "cannot read",
-    )
-    .await;
-    std::fs::write(&cfg, "[profiles.a]\nurl = \"http://x\"\n").unwrap();
-    expect(
-        &[
-            "--config",
-            cfg.to_str().unwrap(),
-            "--profile",
-            "b",
-            "status",
-        ],
-        pw(),
-        2,
-        "profile 'b' is not defined",
-    )
-    .await;
+    let bad_cfg = dir.path().join("bad.toml");
+    std::fs::write(&bad_cfg, "[profiles.a]\nurl = 5\n").unwrap();
+    let good_cfg = dir.path().join("good.toml");
+    std::fs::write(&good_cfg, "[profiles.a]\nurl = \"http://x\"\n").unwrap();
+    let (bad_cfg, good_cfg) = (bad_cfg.to_str().unwrap(), good_cfg.to_str().unwrap());
+    let cases = [
+        case(
+            "unreachable",
+            &["--url", &url, "status"],
+            1,
+            &format!("cannot reach AEM at {url}"),
+        ),
+        case(
+            "no password",
+            &["--url", b, "status"],
+            2,
+            "set AEM_PASSWORD",
+        )
+        .password(None),
+        case(
+            "no password in the named variable",
+            &["--url", b, "--password-env", "MY_PW", "status"],
+            2,
+            "set MY_PW",
+        )
+        .password(None),
+        case(
+            "bad credentials",
+            &["--url", b, "status"],
+            1,
+            "AEM rejected the credentials for user admin (401)",
+        )
+        .password(Some("wrong")),
+        case(
+            "timeout",
+            &["--url", b, "--timeout", "1", "status"],
+            1,
+            "did not answer",
+        )
+        .faults(json!({"latency_ms": 2500})),
+        case(
+            "restarting",
+            &["--url", b, "status"],
+            1,
+            "is starting or restarting (503)",
+        )
+        .faults(json!({"unavailable": true})),
+        case(
+            "broken JSON",
+            &["--url", b, "queues"],
+            1,
+            "unexpected answer from",
+        )
+        .faults(json!({"malformed_json_rate": 1.0})),
+        case(
+            "HTML for JSON",
+            &["--url", b, "queues"],
+            1,
+            "an HTML page where JSON was expected",
+        )
+        .faults(json!({"html_for_json_rate": 1.0})),
+        case(
+            "dropped connection",
+            &["--url", b, "queues"],
+            1,
+            "cannot reach AEM",
+        )
+        .faults(json!({"drop_rate": 1.0})),
+        case(
+            "not an AEM",
+            &["--url", &other, "status"],
+            1,
+            "does not look like an AEM author",
+        ),
+        case(
+            "403 after the CSRF retry",
+            &[
+                "--url",
+                &forbidden,
+                "cloud",
+                "create",
+                "--title",
+                "x",
+                "--service-url",
+                "https://wknd.brand-portal.adobe.com",
+            ],
+            1,
+            "AEM refused GET",
+        ),
+        case(
+            "TLS against plain HTTP",
+            &["--url", &other.replace("http://", "https://"), "status"],
+            1,
+            "TLS with",
+        ),
+        case(
+            "--insecure is announced",
+            &["--url", b, "--insecure", "queues"],
+            0,
+            "TLS certificate verification is OFF",
+        ),
+        case(
+            "not an http URL",
+            &["--url", "ftp://x", "status"],
+            2,
+            "must start with http",
+        ),
+        case(
+            "config with a bad type",
+            &["--config", bad_cfg, "status"],
+            2,
+            "line 2",
+        ),
+        case(
+            "config missing",
+            &["--config", "/nonexistent/brandlink.toml", "status"],
+            2,
+            "cannot read",
+        ),
+        case(
+            "undefined profile",
+            &["--config", good_cfg, "--profile", "b", "status"],
+            2,
+            "profile 'b' is not defined",
+        ),
+    ];
+    for c in cases {
+        if let Some(f) = &c.faults {
+            e.set_faults(f.clone()).await;
+        }
+        let env = c
+            .password
+            .map(|p| vec![("AEM_PASSWORD", p.to_string())])
+            .unwrap_or_default();
+        let out = brandlink(c.args.clone(), env).await;
+        e.reset_faults();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(c.code), "{}: {err}", c.what);
+        assert!(
+            err.contains(&c.says),
+            "{}: expected «{}» in: {err}",
+            c.what,
+            c.says
+        );
+    }
     // Error output in --json mode is JSON on stdout too.
     let out = brandlink(args(&["--url", &url, "--json", "status"]), pw()).await;
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
