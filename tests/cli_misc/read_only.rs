@@ -1,0 +1,113 @@
+//! `--read-only`: every command that changes the author is refused before it asks anything;
+//! dry runs and reads still work.
+
+use super::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_turns_every_change_off() {
+    let e = common::start(Scenario::Configured).await;
+    let state = || async {
+        let mut v: serde_json::Value = e
+            .http
+            .get(e.url("/sandbox/control/state"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        // What moves by itself (deliveries, tokens) is not configuration.
+        for k in ["tokensIssued", "deliveredTotal"] {
+            v.as_object_mut().unwrap().remove(k);
+        }
+        for a in v["agents"].as_array_mut().unwrap() {
+            for k in ["pending", "delivered", "blocked"] {
+                a.as_object_mut().unwrap().remove(k);
+            }
+        }
+        v
+    };
+    let before = state().await;
+    let backup = tempfile::tempdir().unwrap();
+    let bdir = backup.path().to_str().unwrap();
+    let tenant = e.sb.tenant_url();
+    let changes: Vec<Vec<&str>> = vec![
+        vec![
+            "cert",
+            "create",
+            "--alias",
+            "ro",
+            "--out",
+            "/tmp/brandlink-ro.crt",
+        ],
+        vec![
+            "cert",
+            "rotate",
+            "--alias",
+            "ro2",
+            "--out",
+            "/tmp/brandlink-ro2.crt",
+        ],
+        vec![
+            "account",
+            "create",
+            "--oauth",
+            "--title",
+            "T",
+            "--api-key",
+            "x",
+            "--scopes",
+            "openid",
+            "--org-id",
+            "A@AdobeOrg",
+        ],
+        vec!["account", "update", "--title", "Changed", "--yes"],
+        vec![
+            "account",
+            "migrate",
+            "--scopes",
+            "openid",
+            "--org-id",
+            "A@AdobeOrg",
+            "--yes",
+        ],
+        vec!["account", "delete", "--yes"],
+        vec!["cert", "delete", "--alias", "brandportal", "--yes"],
+        vec!["cloud", "create", "--title", "T", "--service-url", &tenant],
+        vec!["upgrade", "--yes", "--backup-dir", bdir],
+        vec!["restore", "--from", bdir, "--yes"],
+        vec!["agents", "--close-connection", "--yes"],
+    ];
+    for args in &changes {
+        let mut c = cmd();
+        c.args(["--url", &e.base, "--ims-url", &e.base, "--read-only"])
+            .args(args)
+            .env("BRANDLINK_CLIENT_SECRET", "x")
+            .env("BRANDLINK_KEYSTORE_PASSWORD", "changeit");
+        let out = run(c).await;
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("--read-only"), "{args:?}: {err}");
+    }
+    assert_eq!(state().await, before, "nothing changed on the author");
+    // Looking is allowed: dry runs and reads. Status and doctor give one verdict: 1 here,
+    // because no agent has been tested yet (doctor runs no Test Connection with --no-test).
+    for (args, code) in [
+        (vec!["upgrade", "--dry-run"], 0),
+        (vec!["agents", "--close-connection", "--dry-run"], 0),
+        (vec!["status"], 1),
+        (vec!["queues"], 0),
+        (vec!["doctor", "--no-test"], 1),
+    ] {
+        let mut c = cmd();
+        c.args(["--url", &e.base, "--read-only"]).args(&args);
+        let out = run(c).await;
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(state().await, before, "still nothing changed on the author");
+}
