@@ -127,6 +127,45 @@ pub struct AemClient {
     max_body: usize,
     /// The pinned certificate, when there is one.
     tls_pin: Option<Fingerprint>,
+    /// One failed login, not twenty: see [`CredentialGate`].
+    gate: Arc<CredentialGate>,
+}
+
+/// Until AEM has accepted the credentials once, requests go out one at a time; after AEM
+/// answers 401, every request fails at once without asking AEM again, until someone asks for a
+/// retry ([`AemClient::retry_credentials`]). A directory-backed account (LDAP, SSO) locks after a
+/// handful of failed logins; twenty concurrent reads with a wrong password would lock it.
+#[derive(Default)]
+struct CredentialGate {
+    accepted: std::sync::atomic::AtomicBool,
+    /// When AEM refused the credentials (`None`: it has not).
+    rejected_at: std::sync::Mutex<Option<std::time::Instant>>,
+    /// Held by the request that finds out, while nothing is known yet.
+    probe: tokio::sync::Mutex<()>,
+}
+
+impl CredentialGate {
+    fn rejected(&self) -> bool {
+        self.rejected_at
+            .lock()
+            .map(|r| r.is_some())
+            .unwrap_or(false)
+    }
+    fn accepted(&self) -> bool {
+        self.accepted.load(std::sync::atomic::Ordering::Acquire)
+    }
+    fn learn(&self, status: u16) {
+        if status == 401 {
+            self.accepted
+                .store(false, std::sync::atomic::Ordering::Release);
+            if let Ok(mut r) = self.rejected_at.lock() {
+                r.get_or_insert_with(std::time::Instant::now);
+            }
+        } else {
+            self.accepted
+                .store(true, std::sync::atomic::Ordering::Release);
+        }
+    }
 }
 
 impl std::fmt::Debug for AemClient {
@@ -186,7 +225,31 @@ impl AemClient {
             timeout: conn.timeout,
             max_body: MAX_BODY,
             tls_pin: conn.tls_pin,
+            gate: Arc::default(),
         })
+    }
+
+    /// Lets requests ask AEM again after it refused the credentials (an operator's explicit
+    /// retry). Clones of this client share the gate.
+    pub fn retry_credentials(&self) {
+        if let Ok(mut r) = self.gate.rejected_at.lock() {
+            *r = None;
+        }
+    }
+
+    /// [`retry_credentials`](Self::retry_credentials) once the refusal is older than `after`
+    /// (for a long-running exporter: one failed login per `after`, not one per scrape).
+    pub fn retry_credentials_after(&self, after: Duration) {
+        if let Ok(mut r) = self.gate.rejected_at.lock()
+            && r.is_some_and(|t| t.elapsed() >= after)
+        {
+            *r = None;
+        }
+    }
+
+    /// Whether AEM has refused the credentials (and no retry was asked for since).
+    pub fn credentials_rejected(&self) -> bool {
+        self.gate.rejected()
     }
 
     /// Caps the size of an answer (64 MiB by default).
@@ -257,6 +320,19 @@ impl AemClient {
         method: &Method,
         path: &str,
     ) -> Result<Reply, AemError> {
+        if self.gate.rejected() {
+            return Err(self.refused());
+        }
+        // Nothing known of the credentials yet: one request at a time finds out.
+        let _probe = if self.gate.accepted() {
+            None
+        } else {
+            let guard = self.gate.probe.lock().await;
+            if self.gate.rejected() {
+                return Err(self.refused());
+            }
+            (!self.gate.accepted()).then_some(guard)
+        };
         let what = format!("{method} {path}");
         let resp = match rb.send().await {
             Ok(r) => r,
@@ -279,6 +355,7 @@ impl AemClient {
             }
         };
         let status = resp.status().as_u16();
+        self.gate.learn(status);
         let headers = resp.headers().clone();
         let body = match crate::net::read_capped(resp, self.max_body).await {
             Ok(b) => b,
@@ -338,6 +415,12 @@ impl AemClient {
             return Ok(reply);
         }
         Err(self.status_error(&method, path, &reply))
+    }
+
+    fn refused(&self) -> AemError {
+        AemError::Unauthorized {
+            user: self.user.to_string(),
+        }
     }
 
     fn status_error(&self, method: &Method, path: &str, reply: &Reply) -> AemError {
