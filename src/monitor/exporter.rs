@@ -190,6 +190,9 @@ impl Metrics {
 const SLOW_EVERY: u64 = 12;
 
 /// Polls one instance forever, updating the metrics.
+/// How long the exporter waits before asking AEM again with credentials it refused.
+pub const CREDENTIAL_RETRY: Duration = Duration::from_secs(600);
+
 async fn watch(inst: Instance, m: Metrics, interval: Duration) {
     let il = InstanceLabels {
         aem_instance: inst.name.clone(),
@@ -204,6 +207,9 @@ async fn watch(inst: Instance, m: Metrics, interval: Duration) {
     // After a failed poll the agents are looked up again (one may be gone).
     let mut rediscover = true;
     loop {
+        // Refused credentials are tried again at most once per CREDENTIAL_RETRY (one failed
+        // login, not one per scrape), so an exporter outlives a directory outage.
+        inst.client.retry_credentials_after(CREDENTIAL_RETRY);
         let mut reached = None;
         if rediscover || agents.is_empty() || cycle.is_multiple_of(30) {
             match discover(&inst).await {
