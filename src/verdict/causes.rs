@@ -323,6 +323,18 @@ pub fn of_event(e: &Entry) -> Option<Cause> {
     }
 }
 
+/// A blocked queue that nothing read explains (a success since cleared its failures, or its
+/// log cannot be read): the next check, in the same words on every front.
+pub fn unexplained_block() -> Cause {
+    cause(
+        CauseKind::Unexplained,
+        "nothing AEM logged since the queue's last success says why it is blocked",
+        "run Test Connection and fix what it reports; AEM retries the queue by itself",
+        Some("brandlink agents --test"),
+        "",
+    )
+}
+
 /// The root cause of the most recent failure in `entries` (oldest first), after the last
 /// success; `None` when nothing since then is a failure this module knows. AEM's own failure
 /// (the token, the key, the user) beats the tenant's answer to the request it then sent.

@@ -55,19 +55,15 @@ impl Setup {
         agent: &str,
     ) -> Result<Option<crate::monitor::BlockCause>, SetupError> {
         let ev = self.evidence(None, false).await?;
-        let facts = ev.facts();
-        Ok(Some(match facts.agent_cause(agent) {
-            Some(c) => crate::monitor::BlockCause {
-                label: c.kind.label().to_string(),
-                fix: match c.command {
-                    Some(cmd) => format!("{} (`{cmd}`)", c.fix),
-                    None => c.fix,
-                },
-            },
-            None => crate::monitor::BlockCause {
-                label: "the logs do not say why".into(),
-                fix: "run Test Connection (`brandlink agents --test`) and fix what it reports"
-                    .into(),
+        let c = ev
+            .facts()
+            .agent_cause(agent)
+            .unwrap_or_else(crate::verdict::causes::unexplained_block);
+        Ok(Some(crate::monitor::BlockCause {
+            label: c.kind.label().to_string(),
+            fix: match c.command {
+                Some(cmd) => format!("{} (`{cmd}`)", c.fix),
+                None => c.fix,
             },
         }))
     }
