@@ -5,7 +5,7 @@
 mod common;
 
 use brandlink::aem::{AemClient, Connection};
-use brandlink::sandbox::{SandboxConfig, Scenario};
+use brandlink::sandbox::{LogDialect, SandboxConfig, Scenario};
 use brandlink::verdict::{self as doctor, Finding, ReadOptions, Report, Status};
 use common::{Cli, Env};
 use secrecy::SecretString;
@@ -161,6 +161,13 @@ async fn a_healthy_author_passes_and_close_connection_is_fixed() {
 /// fixes it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_mishap_fails_its_check() {
+    tokio::join!(
+        each_mishap_in(LogDialect::Classic),
+        each_mishap_in(LogDialect::Terse)
+    );
+}
+
+async fn each_mishap_in(dialect: LogDialect) {
     let cases: &[(&str, &str, Status, Option<&str>)] = &[
         ("disabled_agent", "agents", Status::Fail, None),
         (
@@ -208,22 +215,26 @@ async fn each_mishap_fails_its_check() {
         ("paused_queue", "queues.paused", Status::Warn, None),
     ];
     for (name, id, status, command) in cases {
-        let e = common::start(Scenario::Configured).await;
+        let e = common::start_with(common::config_in(Scenario::Configured, dialect)).await;
         assert_eq!(
             check(&diagnose(&e).await, id).status,
             Status::Ok,
-            "{id} before {name}"
+            "{id} before {name} ({dialect:?})"
         );
         mishap(&e, name).await;
         let r = diagnose(&e).await;
         let f = check(&r, id);
-        assert_eq!(f.status, *status, "{name}: {f:#?}");
-        assert_eq!(f.command.as_deref(), *command, "{name}: {f:#?}");
+        assert_eq!(f.status, *status, "{name} ({dialect:?}): {f:#?}");
+        assert_eq!(
+            f.command.as_deref(),
+            *command,
+            "{name} ({dialect:?}): {f:#?}"
+        );
         assert!(f.fix.is_some(), "{name}: a fix is named");
         assert_eq!(
             r.ok,
             *status != Status::Fail,
-            "{name}: exit status follows failures"
+            "{name} ({dialect:?}): exit status follows failures"
         );
     }
 }
@@ -231,26 +242,33 @@ async fn each_mishap_fails_its_check() {
 /// Where a failure shows in Test Connection, the token check explains it from AEM's words.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_connection_failures_are_explained() {
-    let e = common::start(Scenario::Configured).await;
+    tokio::join!(
+        test_failures_in(LogDialect::Classic),
+        test_failures_in(LogDialect::Terse)
+    );
+}
+
+async fn test_failures_in(dialect: LogDialect) {
+    let e = common::start_with(common::config_in(Scenario::Configured, dialect)).await;
     mishap(&e, "mac_stale_keystore").await;
     let f = check(&diagnose(&e).await, "ims.token").clone();
     assert_eq!(f.status, Status::Fail);
     assert!(f.finding.contains("401"), "{f:#?}");
     assert!(
         f.cause.as_deref().unwrap_or("").contains("MAC user"),
-        "{f:#?}"
+        "{dialect:?}: {f:#?}"
     );
 
-    let e = common::start(Scenario::Configured).await;
+    let e = common::start_with(common::config_in(Scenario::Configured, dialect)).await;
     mishap(&e, "expired_certificate").await;
     let f = check(&diagnose(&e).await, "ims.token").clone();
-    assert!(f.finding.contains("signature"), "{f:#?}");
+    assert!(f.finding.contains("signature"), "{dialect:?}: {f:#?}");
 
     // The tenant's outage: blocked queues publish nothing (a failure), and the cause says
     // they drain by themselves, with no command to run.
     let e = common::start_with(SandboxConfig {
         retry_delay_ms: 1_000,
-        ..common::config(Scenario::Busy)
+        ..common::config_in(Scenario::Busy, dialect)
     })
     .await;
     e.set_faults(json!({"tenant_outage": true})).await;
@@ -263,7 +281,13 @@ async fn test_connection_failures_are_explained() {
     assert_eq!(f.status, Status::Fail, "{f:#?}");
     assert!(f.cause.as_deref().unwrap_or("").contains("503"), "{f:#?}");
     assert_eq!(f.command, None, "{f:#?}");
-    assert!(check(&r, "ims.token").finding.contains("5xx"), "{r:#?}");
+    let token = check(&r, "ims.token");
+    assert!(token.finding.contains("5xx"), "{r:#?}");
+    assert_eq!(
+        token.status,
+        Status::Warn,
+        "{dialect:?}: the token itself is fine: {token:#?}"
+    );
     e.reset_faults();
     common::eventually(30, "the queues drain", || async {
         let r = diagnose(&e).await;

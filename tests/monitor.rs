@@ -6,7 +6,7 @@ mod common;
 use brandlink::aem::queue::QueueState;
 use brandlink::aem::{AemClient, Connection};
 use brandlink::monitor::{AlertKind, AlertRules, MonitorModel, PollConfig, Pollers, Snapshot};
-use brandlink::sandbox::Scenario;
+use brandlink::sandbox::{LogDialect, Scenario};
 use secrecy::SecretString;
 use serde_json::json;
 use std::time::Duration;
@@ -251,14 +251,22 @@ async fn rejected_credentials_are_polled_again_only_on_request() {
 /// a retired JWT; one alert for the four when they share the cause; none after recovery.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blocked_queues_name_their_cause() {
-    let mut cfg = common::config(Scenario::Busy);
+    tokio::join!(
+        blocked_queues_in(LogDialect::Classic),
+        blocked_queues_in(LogDialect::Terse)
+    );
+}
+
+async fn blocked_queues_in(dialect: LogDialect) {
+    let mut cfg = common::config_in(Scenario::Busy, dialect);
     cfg.retry_delay_ms = 1_000;
     let e = common::start_with(cfg).await;
     let cli = common::Cli::new(&e);
     let blocked_with = |cause: &'static str| {
         let cli = &cli;
         async move {
-            common::eventually(20, cause, || async {
+            let what = format!("{cause} ({dialect:?})");
+            common::eventually(20, &what, || async {
                 let (_, v) = cli.json(&["queues"], &[]).await;
                 let alerts = v["alerts"].as_array().cloned().unwrap_or_default();
                 alerts

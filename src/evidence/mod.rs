@@ -178,6 +178,13 @@ impl Evidence {
     }
 }
 
+/// The token lines at the end of error.log.
+async fn read_error_log(client: &AemClient) -> Result<Vec<String>, AemError> {
+    client
+        .log_tail(crate::aem::logs::ERROR_LOG, TOKEN_CLASS, ERROR_LOG_TAIL)
+        .await
+}
+
 /// Reads the author. `Err` only when AEM itself cannot be read (unreachable, credentials
 /// refused, not an AEM); every other failed read is kept in the evidence.
 pub async fn read(client: &AemClient, opts: &ReadOptions) -> Result<Evidence, AemError> {
@@ -191,7 +198,15 @@ pub async fn read(client: &AemClient, opts: &ReadOptions) -> Result<Evidence, Ae
         client.agents(),
         client.mac_users(""),
         client.time_zone(),
-        client.log_tail(crate::aem::logs::ERROR_LOG, TOKEN_CLASS, ERROR_LOG_TAIL),
+        // With a Test Connection, error.log is read after it: a token failure the test
+        // causes is written there only (some authors leave it out of the transcript).
+        async {
+            if opts.test {
+                None
+            } else {
+                Some(read_error_log(client).await)
+            }
+        },
     );
     let readiness = readiness?;
     let read_at = chrono::Utc::now().timestamp();
@@ -225,7 +240,6 @@ pub async fn read(client: &AemClient, opts: &ReadOptions) -> Result<Evidence, Ae
         (Some(t), Ok(all)) => all.iter().filter(|a| a.publishes_to(t)).cloned().collect(),
         _ => vec![],
     };
-    let error_log = error_log.map(|l| logs::entries(&l, LogSource::Error, offset));
 
     // Round two: what depends on round one, and the Test Connection beside it.
     let keystore = async {
@@ -298,6 +312,11 @@ pub async fn read(client: &AemClient, opts: &ReadOptions) -> Result<Evidence, Ae
             log.extend(logs::entries(&t.transcript, LogSource::Test, offset));
         }
     }
+    let error_log = match error_log {
+        Some(l) => l,
+        None => read_error_log(client).await,
+    }
+    .map(|l| logs::entries(&l, LogSource::Error, offset));
     let mut tests = tests.into_iter().map(|(_, t)| t);
     let test = tests.next();
     let more_tests = tests.collect();

@@ -323,6 +323,18 @@ pub fn of_event(e: &Entry) -> Option<Cause> {
     }
 }
 
+/// A blocked queue that nothing read explains (a success since cleared its failures, or its
+/// log cannot be read): the next check, in the same words on every front.
+pub fn unexplained_block() -> Cause {
+    cause(
+        CauseKind::Unexplained,
+        "nothing AEM logged since the queue's last success says why it is blocked",
+        "run Test Connection and fix what it reports; AEM retries the queue by itself",
+        Some("brandlink agents --test"),
+        "",
+    )
+}
+
 /// The root cause of the most recent failure in `entries` (oldest first), after the last
 /// success; `None` when nothing since then is a failure this module knows. AEM's own failure
 /// (the token, the key, the user) beats the tenant's answer to the request it then sent.
@@ -473,20 +485,14 @@ pub struct BlockCause {
 
 impl BlockCause {
     /// The cause the rulebook found for a blocked queue, or — when nothing read tells — the
-    /// non-destructive next check.
+    /// non-destructive next check ([`unexplained_block`]).
     pub fn from_cause(cause: Option<Cause>) -> BlockCause {
-        match cause {
-            Some(c) => BlockCause {
-                label: c.kind.label().to_string(),
-                fix: match c.command {
-                    Some(cmd) => format!("{} (`{cmd}`)", c.fix),
-                    None => c.fix,
-                },
-            },
-            None => BlockCause {
-                label: "the logs do not say why".into(),
-                fix: "run Test Connection (`brandlink agents --test`) and fix what it reports"
-                    .into(),
+        let c = cause.unwrap_or_else(unexplained_block);
+        BlockCause {
+            label: c.kind.label().to_string(),
+            fix: match c.command {
+                Some(cmd) => format!("{} (`{cmd}`)", c.fix),
+                None => c.fix,
             },
         }
     }

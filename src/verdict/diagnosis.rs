@@ -131,6 +131,25 @@ impl<'a> Facts<'a> {
             .max()
     }
 
+    /// The newest success over every log, as a mark comparable with `2 × time + 1` of a
+    /// failure: logs tell time to the second, so a success that its own log shows failing
+    /// again afterwards counts as older than a failure of the same second.
+    fn success_mark(&self) -> Option<i64> {
+        self.agents
+            .iter()
+            .map(|(_, l)| *l)
+            .chain(std::iter::once(self.test.as_slice()))
+            .filter_map(|log| {
+                // A transcript's footer has no time: the line before it tells.
+                let i = log.iter().rposition(|e| e.is_success() && e.at.is_some())?;
+                let failed_since = log[i + 1..]
+                    .iter()
+                    .any(|e| e.outcome.is_some_and(|o| !o.ok) || e.event.is_failure());
+                Some(log[i].at? * 2 + i64::from(!failed_since))
+            })
+            .max()
+    }
+
     /// Token failures that still hold: in a log since its last success, or in error.log after
     /// the newest success anywhere.
     fn token_failures(&self) -> Vec<&Entry> {
@@ -150,11 +169,11 @@ impl<'a> Facts<'a> {
                 .filter(|e| matches!(e.event, LogEvent::TokenFailure { .. })),
         );
         if let Some(err) = self.error_log {
-            let since = self.last_success_at();
+            let since = self.success_mark();
             out.extend(err.iter().filter(|e| {
                 matches!(e.event, LogEvent::TokenFailure { .. })
                     && match (since, e.at) {
-                        (Some(s), Some(at)) => at > s,
+                        (Some(s), Some(at)) => at * 2 + 1 > s,
                         (Some(_), None) => false,
                         (None, _) => true,
                     }
@@ -421,6 +440,34 @@ mod tests {
             .unwrap();
         assert_eq!(c.kind, CauseKind::JwtRetired);
         assert_eq!(c.command.as_deref(), Some("brandlink account migrate"));
+
+        // error.log's token failure in the second of a success that its log shows failing
+        // again: the failure is the newer record.
+        let stamped = |lines: &[&str]| -> &'static [Entry] {
+            Box::leak(entries(lines, LogSource::Agent, None).into_boxed_slice())
+        };
+        let again = stamped(&[
+            "01.12.2026 10:00:00 - Replication (TEST) of /content/dam successful.",
+            "01.12.2026 10:00:00 - sent. Response: 401 Unauthorized",
+        ]);
+        let err_same: &'static [Entry] = Box::leak(
+            entries(
+                &[format!("01.12.2026 10:00:00.500 *ERROR* [t] {TOKEN_LINE}")],
+                LogSource::Error,
+                None,
+            )
+            .into_boxed_slice(),
+        );
+        let c = facts(again, Some(err_same), macs, service)
+            .agent_cause("a")
+            .unwrap();
+        assert_eq!(c.kind, CauseKind::JwtRetired);
+        // The same failure before a success of that second that nothing followed: cleared.
+        let ok = stamped(&["01.12.2026 10:00:00 - Replication (TEST) of /content/dam successful."]);
+        assert_eq!(
+            facts(ok, Some(err_same), macs, service).token(),
+            TokenState::Obtained
+        );
 
         // A bare 401 with nothing else known (error.log unreadable, no token line): inconclusive,
         // and the next check is not destructive.

@@ -220,11 +220,14 @@ impl Integration {
                 if n == 0 {
                     (StepStatus::Pending("no Brand Portal replication agents for the tenant".into()), detail)
                 } else if !blocked.is_empty() {
-                    let why = blocked
+                    // The doctor's queues.blocked line and the queue alerts name the same
+                    // cause and command.
+                    let c = blocked
                         .iter()
                         .find_map(|a| self.facts().agent_cause(a))
-                        .map(|c| format!(": {}", c.kind.label()))
-                        .unwrap_or_default();
+                        .unwrap_or_else(super::causes::unexplained_block);
+                    let run = c.command.map(|c| format!(" (run: {c})")).unwrap_or_default();
+                    let why = format!(": {}{run}", c.kind.label());
                     (StepStatus::Failing(format!("blocked queue: {}{why}", blocked.join(", "))), detail)
                 } else if enabled < n {
                     (StepStatus::Failing(format!("{} of {n} agents are disabled; all must stay enabled or some assets fail", n - enabled)), detail)

@@ -1,7 +1,7 @@
 //! Shared helpers: a sandbox on an ephemeral loopback port and a reqwest client for it.
 #![allow(dead_code)]
 
-use brandlink::sandbox::{Faults, Sandbox, SandboxConfig, Scenario};
+use brandlink::sandbox::{Faults, LogDialect, Sandbox, SandboxConfig, Scenario};
 use reqwest::{Client, Method, RequestBuilder, Response};
 use serde_json::Value;
 use std::time::Duration;
@@ -20,6 +20,14 @@ pub fn config(scenario: Scenario) -> SandboxConfig {
         retry_delay_ms: 60_000,
         seed: Some(7),
         ..SandboxConfig::default()
+    }
+}
+
+/// [`config`] with the author wording its logs in `dialect`.
+pub fn config_in(scenario: Scenario, dialect: LogDialect) -> SandboxConfig {
+    SandboxConfig {
+        log_dialect: dialect,
+        ..config(scenario)
     }
 }
 

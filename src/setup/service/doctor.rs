@@ -55,9 +55,8 @@ impl Setup {
         agent: &str,
     ) -> Result<Option<crate::verdict::causes::BlockCause>, SetupError> {
         let ev = self.evidence(None, false).await?;
-        let facts = ev.facts();
         Ok(Some(crate::verdict::causes::BlockCause::from_cause(
-            facts.agent_cause(agent),
+            ev.facts().agent_cause(agent),
         )))
     }
 

@@ -166,7 +166,23 @@ pub(super) fn token(ev: &Evidence, test: bool) -> Finding {
     let facts = ev.facts();
     match facts.explain(&ev.test_entries()) {
         Some(c) => {
-            let f = f(c.kind.label()).explained(&c);
+            // The other side failing (an outage, a timeout) while AEM obtains its token: the
+            // token is fine, and the queues' lines say whether anything waits.
+            let f = if c.kind.transient() && facts.token() == super::super::TokenState::Obtained
+            {
+                Finding::warn(
+                    id,
+                    format!(
+                        "AEM obtains its token, but Test Connection on {} failed: {}",
+                        t.agent,
+                        c.kind.label()
+                    ),
+                )
+                .source(TROUBLESHOOTING)
+            } else {
+                f(c.kind.label())
+            };
+            let f = f.explained(&c);
             match c.kind {
                 CauseKind::JwtRetired => f.remedy(Remedy::Migrate),
                 CauseKind::Timeout => f.remedy(Remedy::CloseConnection(

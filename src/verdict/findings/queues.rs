@@ -45,24 +45,25 @@ pub(super) fn blocked(ev: &Evidence) -> Finding {
         ids(&stuck)
     );
     let facts = ev.facts();
-    match stuck.iter().find_map(|a| log_cause(&facts, a)) {
-        Some(c) => {
-            let finding = format!("{finding}: {}", c.kind.label());
-            // A blocked queue publishes nothing, whatever the cause: green means working.
-            let f = Finding::fail(id, finding);
-            let f = f.explained(&c).source(TROUBLESHOOTING);
-            match c.kind {
-                CauseKind::JwtRetired => f.remedy(Remedy::Migrate),
-                CauseKind::Timeout => f.remedy(Remedy::CloseConnection(
-                    stuck.iter().map(|a| a.info.id.clone()).collect(),
-                )),
-                _ => f,
-            }
-        }
-        None => Finding::fail(id, finding)
-            .cause("the agent log does not say why")
-            .fix("run Test Connection, fix what it reports; AEM retries by itself")
-            .source(TROUBLESHOOTING),
+    // A blocked queue publishes nothing, whatever the cause: green means working.
+    let Some(c) = stuck.iter().find_map(|a| log_cause(&facts, a)) else {
+        let c = super::super::causes::unexplained_block();
+        let mut f = Finding::fail(id, format!("{finding}: {}", c.kind.label()))
+            .cause(c.cause)
+            .fix(c.fix)
+            .source(TROUBLESHOOTING);
+        f.command = c.command;
+        return f;
+    };
+    let f = Finding::fail(id, format!("{finding}: {}", c.kind.label()))
+        .explained(&c)
+        .source(TROUBLESHOOTING);
+    match c.kind {
+        CauseKind::JwtRetired => f.remedy(Remedy::Migrate),
+        CauseKind::Timeout => f.remedy(Remedy::CloseConnection(
+            stuck.iter().map(|a| a.info.id.clone()).collect(),
+        )),
+        _ => f,
     }
 }
 
