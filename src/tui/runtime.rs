@@ -153,14 +153,32 @@ impl Runtime {
         self.reads.settled()
     }
 
+    /// Carries out one effect: the reads that only ask go to the coalescer.
     pub fn run(&mut self, effect: Effect) {
-        let setup = self.setup.clone();
-        let tx = self.tx.clone();
         match effect {
             Effect::Load => self.reads.ask(Question::Status),
             Effect::LoadLater(wait) => self.reads.ask_later(Question::Status, wait),
             Effect::Cancel => self.cancel(),
             Effect::CancelLoad => self.reads.cancel(&Question::Status),
+            Effect::Bell | Effect::Suspend => {}
+            Effect::MonitorRefresh => {
+                if let Some(p) = &self.pollers {
+                    p.refresh();
+                }
+            }
+            Effect::ExplainQueue(agent) => self.reads.explain(agent),
+            Effect::Doctor => self.reads.ask(Question::Doctor),
+            Effect::FetchLogLater(agent, wait) => self.reads.ask_later(Question::Log(agent), wait),
+            Effect::FetchLog(agent) => self.reads.ask(Question::Log(agent)),
+            other => self.run_task(other),
+        }
+    }
+
+    /// Background work that is not the running operation: plans, queue actions, tests.
+    fn run_task(&mut self, effect: Effect) {
+        let setup = self.setup.clone();
+        let tx = self.tx.clone();
+        match effect {
             Effect::PublishSample(count) => {
                 if self.sandbox_url.is_none() {
                     return;
@@ -170,12 +188,6 @@ impl Runtime {
                     let _ = tx.send(Msg::Published(r));
                 });
             }
-            Effect::Bell | Effect::Suspend => {}
-            Effect::MonitorRefresh => {
-                if let Some(p) = &self.pollers {
-                    p.refresh();
-                }
-            }
             Effect::PlanUpgrade(tenant) => {
                 let root = self.backup_root.clone();
                 tokio::spawn(async move {
@@ -183,8 +195,52 @@ impl Runtime {
                     let _ = tx.send(Msg::UpgradePlanned(r));
                 });
             }
-            Effect::ExplainQueue(agent) => self.reads.explain(agent),
-            Effect::Doctor => self.reads.ask(Question::Doctor),
+            Effect::FetchCredential { client_id } => {
+                let Some(base) = self.sandbox_url.clone() else {
+                    return;
+                };
+                tokio::spawn(async move {
+                    let r = ui(setup.sandbox_credential(&base, &client_id).await);
+                    let _ = tx.send(Msg::CredentialFetched(r));
+                });
+            }
+            Effect::PlanMigration { req, secret } => {
+                tokio::spawn(async move {
+                    let r = ui(setup.migration_plan(&req, &secret).await);
+                    let _ = tx.send(Msg::MigrationPlanned(r));
+                });
+            }
+            Effect::PlanUpdate { req, secret } => {
+                tokio::spawn(async move {
+                    let r = ui(setup.update_plan(&req, secret.as_ref()).await);
+                    let _ = tx.send(Msg::UpdatePlanned(r, secret));
+                });
+            }
+            Effect::Queue(agent, op) => {
+                tokio::spawn(async move {
+                    let r = ui(setup.queue_op(&agent, op).await);
+                    let _ = tx.send(Msg::QueueDone(agent, op, r));
+                });
+            }
+            Effect::Test(ids) => {
+                for id in ids {
+                    let setup = setup.clone();
+                    let tx = tx.clone();
+                    tokio::spawn(async move {
+                        let r = ui(setup.test_connection(&id).await);
+                        let _ = tx.send(Msg::Tested(id, r));
+                    });
+                }
+            }
+            other => self.run_operation(other),
+        }
+    }
+
+    /// The one running operation (it can be cancelled as far as it allows).
+    fn run_operation(&mut self, effect: Effect) {
+        let setup = self.setup.clone();
+        let tx = self.tx.clone();
+        match effect {
             Effect::CloseConnection => {
                 let root = self.backup_root.clone();
                 let tenant = self.tenant.clone();
@@ -207,32 +263,11 @@ impl Runtime {
                     let _ = tx.send(Msg::UpgradeDone(r));
                 });
             }
-            Effect::FetchCredential { client_id } => {
-                let Some(base) = self.sandbox_url.clone() else {
-                    return;
-                };
-                tokio::spawn(async move {
-                    let r = ui(setup.sandbox_credential(&base, &client_id).await);
-                    let _ = tx.send(Msg::CredentialFetched(r));
-                });
-            }
-            Effect::PlanMigration { req, secret } => {
-                tokio::spawn(async move {
-                    let r = ui(setup.migration_plan(&req, &secret).await);
-                    let _ = tx.send(Msg::MigrationPlanned(r));
-                });
-            }
             Effect::RunMigration { plan, secret } => {
                 let root = self.backup_root.clone();
                 self.spawn_op(Interrupt::Never, async move {
                     let r = ui(setup.migrate(*plan, &secret, &root).await).map(Box::new);
                     let _ = tx.send(Msg::Migrated(r));
-                });
-            }
-            Effect::PlanUpdate { req, secret } => {
-                tokio::spawn(async move {
-                    let r = ui(setup.update_plan(&req, secret.as_ref()).await);
-                    let _ = tx.send(Msg::UpdatePlanned(r, secret));
                 });
             }
             Effect::RunUpdate { plan, secret } => {
@@ -252,39 +287,11 @@ impl Runtime {
                     let _ = tx.send(Msg::AccountChanged(ui(r), "deleted"));
                 });
             }
-            Effect::FetchLogLater(agent, wait) => self.reads.ask_later(Question::Log(agent), wait),
-            Effect::FetchLog(agent) => self.reads.ask(Question::Log(agent)),
-            Effect::Queue(agent, op) => {
-                tokio::spawn(async move {
-                    let r = ui(setup.queue_op(&agent, op).await);
-                    let _ = tx.send(Msg::QueueDone(agent, op, r));
-                });
-            }
             Effect::CreateCertificate {
                 alias,
                 days,
                 keystore_password,
-            } => {
-                let req = CertRequest {
-                    alias,
-                    days,
-                    common_name: crate::ims::certificate::DEFAULT_COMMON_NAME.into(),
-                    out: CertFile::FreeNameIn(self.cert_dir.clone()),
-                    save_key: None,
-                };
-                self.spawn_op(Interrupt::Never, async move {
-                    let r = setup
-                        .create_certificate(req, move || {
-                            keystore_password.clone().ok_or_else(|| {
-                                SetupError::Invalid(vec![
-                                    "a password for the new keystore is needed".into(),
-                                ])
-                            })
-                        })
-                        .await;
-                    let _ = tx.send(Msg::CertCreated(ui(r).map(Box::new)));
-                });
-            }
+            } => self.create_certificate(alias, days, keystore_password),
             Effect::FetchConsole { cert_pem } => {
                 let Some(base) = self.sandbox_url.clone() else {
                     return;
@@ -335,16 +342,38 @@ impl Runtime {
                     let _ = tx.send(Msg::CloudCreated(ui(r)));
                 });
             }
-            Effect::Test(ids) => {
-                for id in ids {
-                    let setup = setup.clone();
-                    let tx = tx.clone();
-                    tokio::spawn(async move {
-                        let r = ui(setup.test_connection(&id).await);
-                        let _ = tx.send(Msg::Tested(id, r));
-                    });
-                }
-            }
+            // Carried out by `run` and `run_task`.
+            _ => {}
         }
+    }
+
+    /// Step 1: a key pair in the service user's keystore, its certificate written to disk.
+    fn create_certificate(
+        &mut self,
+        alias: String,
+        days: u32,
+        keystore_password: Option<secrecy::SecretString>,
+    ) {
+        let setup = self.setup.clone();
+        let tx = self.tx.clone();
+        let req = CertRequest {
+            alias,
+            days,
+            common_name: crate::ims::certificate::DEFAULT_COMMON_NAME.into(),
+            out: CertFile::FreeNameIn(self.cert_dir.clone()),
+            save_key: None,
+        };
+        self.spawn_op(Interrupt::Never, async move {
+            let r = setup
+                .create_certificate(req, move || {
+                    keystore_password.clone().ok_or_else(|| {
+                        SetupError::Invalid(vec![
+                            "a password for the new keystore is needed".into(),
+                        ])
+                    })
+                })
+                .await;
+            let _ = tx.send(Msg::CertCreated(ui(r).map(Box::new)));
+        });
     }
 }
