@@ -283,6 +283,22 @@ async fn a_read_in_flight_answers_every_asker() {
         assert!(want.contains(&answers), "{id} answered {answers} times");
     }
 
+    // esc stops the read at once; the causes it was to bring wait for the next read.
+    rt.run(Effect::ExplainQueue(ids[1].clone()));
+    rt.run(Effect::CancelLoad);
+    assert!(rt.reads_settled(), "nothing in flight after esc");
+    rt.run(Effect::Load);
+    common::eventually(60, "the reads to end", || async {
+        rt.reads_settled().then_some(())
+    })
+    .await;
+    let msgs = waiting(&mut rx);
+    assert!(
+        msgs.iter()
+            .any(|m| matches!(m, Msg::Explained(a, Some(_)) if a == &ids[1])),
+        "the next read answers the cause asked before esc: {msgs:?}"
+    );
+
     // A followed log and the doctor: one read per agent's log, one doctor.
     reset_requests(&e).await;
     for _ in 0..3 {
