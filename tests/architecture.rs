@@ -54,7 +54,11 @@ fn the_sandbox_stands_apart() {
 fn the_tui_state_never_awaits() {
     for f in files("src/tui") {
         let shown = f.display().to_string();
-        if shown.ends_with("tui/mod.rs") || shown.ends_with("tui/runtime.rs") {
+        // The loop, the runtime and its coalescer of reads do the I/O.
+        if ["tui/mod.rs", "tui/runtime.rs", "tui/reads.rs"]
+            .iter()
+            .any(|io| shown.ends_with(io))
+        {
             continue;
         }
         for (n, l) in code_lines(&f) {

@@ -1,6 +1,7 @@
 //! The TUI's runtime against the sandbox over HTTP: esc stops a write only between whole
 //! steps. An IMS configuration is never left without its customizer, and an upgrade stops
-//! between two journaled deletes.
+//! between two journaled deletes. Reads are coalesced: however many ask at once, one read is
+//! in flight per question, with at most one follow-up.
 
 mod common;
 
@@ -188,4 +189,144 @@ async fn the_demo_key_publishes_sample_assets_into_the_queues() {
         .map(|a| a["pending"].as_u64().unwrap_or(0) + a["delivered"].as_u64().unwrap_or(0))
         .sum();
     assert!(queued >= 25, "{s}");
+}
+
+/// The requests the sandbox received since the count was last reset, by method and path.
+async fn requests(e: &common::Env) -> Value {
+    e.json("/sandbox/control/requests").await["requests"].clone()
+}
+
+async fn reset_requests(e: &common::Env) {
+    let r = e
+        .http
+        .delete(e.url("/sandbox/control/requests"))
+        .send()
+        .await
+        .expect("control");
+    assert_eq!(r.status(), 200);
+}
+
+fn count(counts: &Value, key: &str) -> u64 {
+    counts[key].as_u64().unwrap_or(0)
+}
+
+/// Every message waiting now.
+fn waiting(rx: &mut UnboundedReceiver<Msg>) -> Vec<Msg> {
+    std::iter::from_fn(|| rx.try_recv().ok()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_in_flight_answers_every_asker() {
+    let e = common::start(Scenario::Configured).await;
+    let ids = e.bp_agents().await;
+    assert_eq!(ids.len(), 4);
+    // What one read of the integration asks of the author.
+    reset_requests(&e).await;
+    setup(&e).snapshot(None).await.unwrap();
+    let one = requests(&e).await;
+    let login = "GET /libs/granite/core/content/login.html";
+    assert_eq!(count(&one, login), 1, "{one}");
+    let (tx, mut rx) = unbounded_channel();
+    let dir = tempfile::tempdir().unwrap();
+    let mut rt = Runtime::new(
+        setup(&e),
+        None,
+        dir.path().to_path_buf(),
+        None,
+        Default::default(),
+        tx,
+    );
+    // A slow author, so that every ask below comes while the first read is in flight.
+    e.set_faults(json!({"latency_ms": 300})).await;
+    reset_requests(&e).await;
+    // After a reconnect: every queue recovers or blocks at once (a read and each one's cause
+    // in one batch), then the retry timer of the failed read, r, the result of an action and
+    // one more cause, each on its own.
+    rt.run_all(
+        ids.iter()
+            .map(|_| Effect::Load)
+            .chain(ids.iter().map(|id| Effect::ExplainQueue(id.clone()))),
+    );
+    rt.run(Effect::LoadLater(Duration::from_millis(50)));
+    for _ in 0..3 {
+        rt.run(Effect::Load);
+    }
+    rt.run(Effect::LoadLater(Duration::from_millis(100)));
+    rt.run(Effect::ExplainQueue(ids[0].clone()));
+    common::eventually(60, "the reads to end", || async {
+        rt.reads_settled().then_some(())
+    })
+    .await;
+    let seen = requests(&e).await;
+    let msgs = waiting(&mut rx);
+    let loaded = msgs
+        .iter()
+        .filter(|m| matches!(m, Msg::Loaded(_, Ok(_))))
+        .count();
+    assert_eq!(loaded, 2, "one read and one follow-up: {seen}");
+    assert_eq!(count(&seen, login), 2, "{seen}");
+    for (path, n) in one.as_object().unwrap() {
+        assert_eq!(
+            count(&seen, path),
+            2 * n.as_u64().unwrap(),
+            "{path}: {seen}"
+        );
+    }
+    for id in &ids {
+        let answers = msgs
+            .iter()
+            .filter(|m| matches!(m, Msg::Explained(a, Some(_)) if a == id))
+            .count();
+        // The last ask came while a read was in flight: that read answers it if it had not
+        // started yet, else the follow-up does.
+        let want = if id == &ids[0] { 1..=2 } else { 1..=1 };
+        assert!(want.contains(&answers), "{id} answered {answers} times");
+    }
+
+    // esc stops the read at once; the causes it was to bring wait for the next read.
+    rt.run(Effect::ExplainQueue(ids[1].clone()));
+    rt.run(Effect::CancelLoad);
+    assert!(rt.reads_settled(), "nothing in flight after esc");
+    rt.run(Effect::Load);
+    common::eventually(60, "the reads to end", || async {
+        rt.reads_settled().then_some(())
+    })
+    .await;
+    let msgs = waiting(&mut rx);
+    assert!(
+        msgs.iter()
+            .any(|m| matches!(m, Msg::Explained(a, Some(_)) if a == &ids[1])),
+        "the next read answers the cause asked before esc: {msgs:?}"
+    );
+
+    // A followed log and the doctor: one read per agent's log, one doctor.
+    reset_requests(&e).await;
+    for _ in 0..3 {
+        rt.run(Effect::FetchLog(ids[0].clone()));
+        rt.run(Effect::Doctor);
+    }
+    rt.run(Effect::FetchLogLater(
+        ids[0].clone(),
+        Duration::from_millis(50),
+    ));
+    rt.run(Effect::FetchLog(ids[1].clone()));
+    common::eventually(60, "the reads to end", || async {
+        rt.reads_settled().then_some(())
+    })
+    .await;
+    let msgs = waiting(&mut rx);
+    let logs = |id: &str| {
+        msgs.iter()
+            .filter(|m| matches!(m, Msg::Log(a, Ok(_)) if a == id))
+            .count()
+    };
+    assert_eq!(logs(&ids[0]), 2, "one read of the log and one follow-up");
+    assert_eq!(logs(&ids[1]), 1);
+    let doctors = msgs.iter().filter(|m| matches!(m, Msg::Doctor(_))).count();
+    assert_eq!(doctors, 2, "one doctor and one follow-up");
+    let seen = requests(&e).await;
+    // Each doctor reads the author once (its evidence takes every agent's log too).
+    assert_eq!(count(&seen, login), 2, "{seen}");
+    let log = format!("GET /etc/replication/agents.author/{}.log.html", ids[0]);
+    assert!(count(&seen, &log) <= 2 + 2 * count(&one, &log), "{seen}");
 }

@@ -53,6 +53,9 @@ pub async fn serve(
     }
     let (latency, drop, error) = {
         let mut w = lock(&world);
+        *w.requests
+            .entry(format!("{} {}", req.method.as_str(), req.path))
+            .or_default() += 1;
         let f = w.faults.clone();
         let drop = f.drop_rate > 0.0 && w.rng.random_bool(f.drop_rate);
         let error = f.error_rate > 0.0 && w.rng.random_bool(f.error_rate);
@@ -176,6 +179,14 @@ fn control(world: &Shared, req: &Request) -> Response {
             w.bump();
             http::json(200, &serde_json::to_value(&w.faults).unwrap_or_default())
         }
+        ("GET", "/sandbox/control/requests") => {
+            let total: u64 = w.requests.values().sum();
+            http::json(200, &json!({"total": total, "requests": w.requests}))
+        }
+        ("DELETE", "/sandbox/control/requests") => {
+            w.requests.clear();
+            http::json(200, &json!({"total": 0, "requests": {}}))
+        }
         ("GET", "/sandbox/control/state") => {
             let agents: Vec<_> = w
                 .agent_ids()
@@ -205,7 +216,7 @@ fn control(world: &Shared, req: &Request) -> Response {
         }
         _ => http::json(
             404,
-            &json!({"error": "unknown control endpoint; try /sandbox/control/faults, /sandbox/control/mishaps, /sandbox/control/dialect or /sandbox/control/state"}),
+            &json!({"error": "unknown control endpoint; try /sandbox/control/faults, /sandbox/control/mishaps, /sandbox/control/dialect, /sandbox/control/requests or /sandbox/control/state"}),
         ),
     }
 }

@@ -296,6 +296,9 @@ pub struct World {
     /// How the logs are worded now (starts as `cfg.log_dialect`; switchable at run time).
     pub dialect: LogDialect,
     pub error_log: ErrorLog,
+    /// Requests received, by method and path (`GET /sandbox/control/requests`), so a test can
+    /// see how much a client asks.
+    pub requests: BTreeMap<String, u64>,
 }
 
 #[derive(Clone, Debug)]
@@ -350,6 +353,7 @@ impl World {
             pending: Vec::new(),
             dialect: cfg.log_dialect,
             error_log: ErrorLog::default(),
+            requests: BTreeMap::new(),
             cfg,
         };
         w.log_startup(now_ms());

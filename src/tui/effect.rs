@@ -92,8 +92,9 @@ pub enum Msg {
 /// Work for the runtime.
 #[derive(Debug)]
 pub enum Effect {
+    /// Read the integration (one read in flight: asking while it runs asks one follow-up).
     Load,
-    /// Read AEM again after a pause (after a failed read).
+    /// Read AEM again after a pause (after a failed read); an earlier ask replaces it.
     LoadLater(Duration),
     CreateCertificate {
         alias: String,
@@ -129,7 +130,8 @@ pub enum Effect {
     Queue(String, QueueOp),
     /// Plan the upgrade of this tenant (`None`: the current integration's).
     PlanUpgrade(Option<String>),
-    /// Read a blocked queue's agent log for the cause.
+    /// Read a blocked queue's agent log for the cause (answered by the next read of the
+    /// integration, which reads the logs anyway).
     ExplainQueue(String),
     /// Run every doctor check (with one Test Connection).
     Doctor,

@@ -5,7 +5,8 @@
 //! - `modal`: the dialogs; `form`: the forms' fields and focus; `widgets`: drawing helpers;
 //! - `action` + `keymap`: named actions and the one key table;
 //! - `effect`: effects asked of the runtime and messages it answers with;
-//! - `runtime`: runs effects against the setup service; `terminal`: raw mode and restoring.
+//! - `runtime`: runs effects against the setup service; `reads`: one read in flight per
+//!   question (askers while it runs share one follow-up); `terminal`: raw mode and restoring.
 //!
 //! The loop waits on terminal input, results of background tasks and (only while something
 //! animates) a spinner tick; it draws only after a change, so an idle screen costs no CPU.
@@ -19,6 +20,7 @@ pub mod keymap;
 pub mod logpane;
 pub mod migrate;
 pub mod modal;
+pub mod reads;
 pub mod runtime;
 pub mod state;
 pub mod tabs;
@@ -133,6 +135,7 @@ pub async fn run(setup: Setup, opts: TuiOptions) -> io::Result<()> {
             rt.watch(&wanted);
             app.tabs.replication.reset_monitor(&wanted);
         }
+        let mut work = Vec::with_capacity(effects.len());
         for e in effects {
             match e {
                 Effect::Suspend => {
@@ -140,9 +143,11 @@ pub async fn run(setup: Setup, opts: TuiOptions) -> io::Result<()> {
                     dirty = true;
                 }
                 Effect::Bell => terminal::bell(),
-                other => rt.run(other),
+                other => work.push(other),
             }
         }
+        // One batch: a question asked by several results at once is read once.
+        rt.run_all(work);
     }
     rt.cancel();
     Ok(())

@@ -1,10 +1,13 @@
 //! Carries out [`Effect`]s as background tasks that call the setup service and answer with
 //! [`Msg`]s. The one running operation can be cancelled: a read at once, a write only between
-//! whole steps (never between the two POSTs of one configuration). Reads of the integration
-//! are numbered, so an older one never overwrites a newer one, and one retry timer at most
-//! waits. The queue pollers run here too, only while the Replication tab shows them.
+//! whole steps (never between the two POSTs of one configuration). The reads that only ask
+//! (the integration, a blocked queue's cause, the doctor, an agent log) go through [`Reads`]:
+//! one in flight per question, a second ask while it runs becomes one follow-up, and a batch
+//! of effects asks each question once. The queue pollers run here too, only while the
+//! Replication tab shows them (a refresh while one polls is merged into its next poll).
 
 use super::effect::{Cancelled, Effect, Msg, UiError};
+use super::reads::{Question, Reads};
 use crate::monitor::{PollConfig, Pollers};
 use crate::setup::Setup;
 use crate::setup::actions::KeySource;
@@ -28,11 +31,8 @@ pub struct Runtime {
     /// Where backups of upgrades, updates and migrations go.
     pub backup_root: PathBuf,
     op: Option<Op>,
-    /// Reads of the integration in flight, and the number of the last one started.
-    loads: Vec<JoinHandle<()>>,
-    load_gen: u64,
-    /// The one read waiting to retry (a new read replaces it: retries never multiply).
-    retry: Option<JoinHandle<()>>,
+    /// The reads that only ask, one in flight per question.
+    reads: Reads,
     pollers: Option<Pollers>,
 }
 
@@ -65,6 +65,7 @@ impl Runtime {
         tx: UnboundedSender<Msg>,
     ) -> Self {
         Runtime {
+            reads: Reads::new(setup.clone(), tenant.clone(), tx.clone()),
             setup,
             sandbox_url,
             cert_dir,
@@ -73,9 +74,6 @@ impl Runtime {
             poll,
             backup_root: upgrade::default_backup_root(),
             op: None,
-            loads: Vec::new(),
-            load_gen: 0,
-            retry: None,
             pollers: None,
         }
     }
@@ -131,16 +129,6 @@ impl Runtime {
         let _ = self.tx.send(Msg::Cancelled(outcome));
     }
 
-    /// Stops every read of the integration in flight and the retry timer.
-    fn cancel_loads(&mut self) {
-        for h in self.loads.drain(..) {
-            h.abort();
-        }
-        if let Some(r) = self.retry.take() {
-            r.abort();
-        }
-    }
-
     fn spawn_op<F>(&mut self, interrupt: Interrupt, fut: F)
     where
         F: std::future::Future<Output = ()> + Send + 'static,
@@ -151,40 +139,46 @@ impl Runtime {
         });
     }
 
-    /// Starts a read of the integration, now or after `after` (a retry: it replaces any
-    /// other waiting retry).
-    fn load(&mut self, after: Option<Duration>) {
-        self.loads.retain(|h| !h.is_finished());
-        if let Some(r) = self.retry.take() {
-            r.abort();
+    /// Carries out a batch of effects: each question they ask is read once.
+    pub fn run_all(&mut self, effects: impl IntoIterator<Item = Effect>) {
+        self.reads.hold();
+        for e in effects {
+            self.run(e);
         }
-        self.load_gen += 1;
-        let generation = self.load_gen;
-        let setup = self.setup.clone();
-        let tx = self.tx.clone();
-        let tenant = self.tenant.clone();
-        let task = tokio::spawn(async move {
-            if let Some(d) = after {
-                tokio::time::sleep(d).await;
+        self.reads.release();
+    }
+
+    /// No read is in flight, waiting to retry or about to start.
+    pub fn reads_settled(&self) -> bool {
+        self.reads.settled()
+    }
+
+    /// Carries out one effect: the reads that only ask go to the coalescer.
+    pub fn run(&mut self, effect: Effect) {
+        match effect {
+            Effect::Load => self.reads.ask(Question::Status),
+            Effect::LoadLater(wait) => self.reads.ask_later(Question::Status, wait),
+            Effect::Cancel => self.cancel(),
+            Effect::CancelLoad => self.reads.cancel(&Question::Status),
+            Effect::Bell | Effect::Suspend => {}
+            Effect::MonitorRefresh => {
+                if let Some(p) = &self.pollers {
+                    p.refresh();
+                }
             }
-            let r = ui(setup.snapshot(tenant.as_deref()).await).map(Box::new);
-            let _ = tx.send(Msg::Loaded(generation, r));
-        });
-        if after.is_some() {
-            self.retry = Some(task);
-        } else {
-            self.loads.push(task);
+            Effect::ExplainQueue(agent) => self.reads.explain(agent),
+            Effect::Doctor => self.reads.ask(Question::Doctor),
+            Effect::FetchLogLater(agent, wait) => self.reads.ask_later(Question::Log(agent), wait),
+            Effect::FetchLog(agent) => self.reads.ask(Question::Log(agent)),
+            other => self.run_task(other),
         }
     }
 
-    pub fn run(&mut self, effect: Effect) {
+    /// Background work that is not the running operation: plans, queue actions, tests.
+    fn run_task(&mut self, effect: Effect) {
         let setup = self.setup.clone();
         let tx = self.tx.clone();
         match effect {
-            Effect::Load => self.load(None),
-            Effect::LoadLater(wait) => self.load(Some(wait)),
-            Effect::Cancel => self.cancel(),
-            Effect::CancelLoad => self.cancel_loads(),
             Effect::PublishSample(count) => {
                 if self.sandbox_url.is_none() {
                     return;
@@ -194,12 +188,6 @@ impl Runtime {
                     let _ = tx.send(Msg::Published(r));
                 });
             }
-            Effect::Bell | Effect::Suspend => {}
-            Effect::MonitorRefresh => {
-                if let Some(p) = &self.pollers {
-                    p.refresh();
-                }
-            }
             Effect::PlanUpgrade(tenant) => {
                 let root = self.backup_root.clone();
                 tokio::spawn(async move {
@@ -207,19 +195,52 @@ impl Runtime {
                     let _ = tx.send(Msg::UpgradePlanned(r));
                 });
             }
-            Effect::ExplainQueue(agent) => {
+            Effect::FetchCredential { client_id } => {
+                let Some(base) = self.sandbox_url.clone() else {
+                    return;
+                };
                 tokio::spawn(async move {
-                    let cause = setup.block_cause(&agent).await.ok().flatten();
-                    let _ = tx.send(Msg::Explained(agent, cause));
+                    let r = ui(setup.sandbox_credential(&base, &client_id).await);
+                    let _ = tx.send(Msg::CredentialFetched(r));
                 });
             }
-            Effect::Doctor => {
-                let tenant = self.tenant.clone();
+            Effect::PlanMigration { req, secret } => {
                 tokio::spawn(async move {
-                    let r = setup.doctor(tenant.as_deref(), true).await;
-                    let _ = tx.send(Msg::Doctor(Box::new(r)));
+                    let r = ui(setup.migration_plan(&req, &secret).await);
+                    let _ = tx.send(Msg::MigrationPlanned(r));
                 });
             }
+            Effect::PlanUpdate { req, secret } => {
+                tokio::spawn(async move {
+                    let r = ui(setup.update_plan(&req, secret.as_ref()).await);
+                    let _ = tx.send(Msg::UpdatePlanned(r, secret));
+                });
+            }
+            Effect::Queue(agent, op) => {
+                tokio::spawn(async move {
+                    let r = ui(setup.queue_op(&agent, op).await);
+                    let _ = tx.send(Msg::QueueDone(agent, op, r));
+                });
+            }
+            Effect::Test(ids) => {
+                for id in ids {
+                    let setup = setup.clone();
+                    let tx = tx.clone();
+                    tokio::spawn(async move {
+                        let r = ui(setup.test_connection(&id).await);
+                        let _ = tx.send(Msg::Tested(id, r));
+                    });
+                }
+            }
+            other => self.run_operation(other),
+        }
+    }
+
+    /// The one running operation (it can be cancelled as far as it allows).
+    fn run_operation(&mut self, effect: Effect) {
+        let setup = self.setup.clone();
+        let tx = self.tx.clone();
+        match effect {
             Effect::CloseConnection => {
                 let root = self.backup_root.clone();
                 let tenant = self.tenant.clone();
@@ -242,32 +263,11 @@ impl Runtime {
                     let _ = tx.send(Msg::UpgradeDone(r));
                 });
             }
-            Effect::FetchCredential { client_id } => {
-                let Some(base) = self.sandbox_url.clone() else {
-                    return;
-                };
-                tokio::spawn(async move {
-                    let r = ui(setup.sandbox_credential(&base, &client_id).await);
-                    let _ = tx.send(Msg::CredentialFetched(r));
-                });
-            }
-            Effect::PlanMigration { req, secret } => {
-                tokio::spawn(async move {
-                    let r = ui(setup.migration_plan(&req, &secret).await);
-                    let _ = tx.send(Msg::MigrationPlanned(r));
-                });
-            }
             Effect::RunMigration { plan, secret } => {
                 let root = self.backup_root.clone();
                 self.spawn_op(Interrupt::Never, async move {
                     let r = ui(setup.migrate(*plan, &secret, &root).await).map(Box::new);
                     let _ = tx.send(Msg::Migrated(r));
-                });
-            }
-            Effect::PlanUpdate { req, secret } => {
-                tokio::spawn(async move {
-                    let r = ui(setup.update_plan(&req, secret.as_ref()).await);
-                    let _ = tx.send(Msg::UpdatePlanned(r, secret));
                 });
             }
             Effect::RunUpdate { plan, secret } => {
@@ -287,50 +287,11 @@ impl Runtime {
                     let _ = tx.send(Msg::AccountChanged(ui(r), "deleted"));
                 });
             }
-            Effect::FetchLogLater(agent, wait) => {
-                tokio::spawn(async move {
-                    tokio::time::sleep(wait).await;
-                    let r = ui(setup.agent_log(&agent).await);
-                    let _ = tx.send(Msg::Log(agent, r));
-                });
-            }
-            Effect::FetchLog(agent) => {
-                tokio::spawn(async move {
-                    let r = ui(setup.agent_log(&agent).await);
-                    let _ = tx.send(Msg::Log(agent, r));
-                });
-            }
-            Effect::Queue(agent, op) => {
-                tokio::spawn(async move {
-                    let r = ui(setup.queue_op(&agent, op).await);
-                    let _ = tx.send(Msg::QueueDone(agent, op, r));
-                });
-            }
             Effect::CreateCertificate {
                 alias,
                 days,
                 keystore_password,
-            } => {
-                let req = CertRequest {
-                    alias,
-                    days,
-                    common_name: crate::ims::certificate::DEFAULT_COMMON_NAME.into(),
-                    out: CertFile::FreeNameIn(self.cert_dir.clone()),
-                    save_key: None,
-                };
-                self.spawn_op(Interrupt::Never, async move {
-                    let r = setup
-                        .create_certificate(req, move || {
-                            keystore_password.clone().ok_or_else(|| {
-                                SetupError::Invalid(vec![
-                                    "a password for the new keystore is needed".into(),
-                                ])
-                            })
-                        })
-                        .await;
-                    let _ = tx.send(Msg::CertCreated(ui(r).map(Box::new)));
-                });
-            }
+            } => self.create_certificate(alias, days, keystore_password),
             Effect::FetchConsole { cert_pem } => {
                 let Some(base) = self.sandbox_url.clone() else {
                     return;
@@ -381,16 +342,38 @@ impl Runtime {
                     let _ = tx.send(Msg::CloudCreated(ui(r)));
                 });
             }
-            Effect::Test(ids) => {
-                for id in ids {
-                    let setup = setup.clone();
-                    let tx = tx.clone();
-                    tokio::spawn(async move {
-                        let r = ui(setup.test_connection(&id).await);
-                        let _ = tx.send(Msg::Tested(id, r));
-                    });
-                }
-            }
+            // Carried out by `run` and `run_task`.
+            _ => {}
         }
+    }
+
+    /// Step 1: a key pair in the service user's keystore, its certificate written to disk.
+    fn create_certificate(
+        &mut self,
+        alias: String,
+        days: u32,
+        keystore_password: Option<secrecy::SecretString>,
+    ) {
+        let setup = self.setup.clone();
+        let tx = self.tx.clone();
+        let req = CertRequest {
+            alias,
+            days,
+            common_name: crate::ims::certificate::DEFAULT_COMMON_NAME.into(),
+            out: CertFile::FreeNameIn(self.cert_dir.clone()),
+            save_key: None,
+        };
+        self.spawn_op(Interrupt::Never, async move {
+            let r = setup
+                .create_certificate(req, move || {
+                    keystore_password.clone().ok_or_else(|| {
+                        SetupError::Invalid(vec![
+                            "a password for the new keystore is needed".into(),
+                        ])
+                    })
+                })
+                .await;
+            let _ = tx.send(Msg::CertCreated(ui(r).map(Box::new)));
+        });
     }
 }

@@ -108,7 +108,7 @@ pub async fn gather(e: &Env, cli: &Cli) -> Fronts {
 }
 
 /// The Replication tab's model after one poll, explained as the TUI explains it
-/// (`Effect::ExplainQueue` → `Setup::block_cause` → `on_explained`).
+/// (`Effect::ExplainQueue` → `Setup::status` → `on_explained`).
 async fn replication_tab(e: &Env) -> (Value, usize) {
     let setup = setup(e);
     let ids = agent_ids(e).await;
@@ -116,8 +116,8 @@ async fn replication_tab(e: &Env) -> (Value, usize) {
     for snap in poll_cycle(setup.client(), &ids).await {
         model.apply(snap);
     }
-    for id in model.unexplained() {
-        let cause = setup.block_cause(&id).await.ok().flatten();
+    let ask: Vec<String> = model.unexplained();
+    for (id, cause) in setup.status(None, &ask).await.causes {
         model.set_cause(&id, cause);
     }
     let blocked = model

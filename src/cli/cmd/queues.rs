@@ -144,13 +144,15 @@ fn rows(model: &MonitorModel) -> Vec<QueueRow> {
         .collect()
 }
 
-/// Reads the log of each blocked queue whose cause is not known yet (once per blocking), so
-/// that its alert names the cause.
+/// Reads the logs once for every blocked queue whose cause is not known yet (once per
+/// blocking), so that its alert names the cause.
 async fn explain(setup: &crate::setup::Setup, model: &mut MonitorModel) {
     let ids = model.unexplained();
-    let reads = ids.iter().map(|id| setup.block_cause(id));
-    for (id, cause) in ids.iter().zip(futures::future::join_all(reads).await) {
-        model.set_cause(id, cause.ok().flatten());
+    if ids.is_empty() {
+        return;
+    }
+    for (id, cause) in setup.block_causes(None, &ids).await {
+        model.set_cause(&id, cause);
     }
 }
 

@@ -19,13 +19,20 @@ pub const THROUGHPUT_MIN_SPAN_MS: i64 = 10_000;
 
 /// Items delivered between two polls of one queue: the listed items that left its head, or the
 /// drop in depth when more left than the list shows — none when AEM processed nothing in
-/// between (`lastProcessTime` unchanged: the items were cleared, not delivered).
-pub fn delivered_between(prev: &QueueView, cur: &QueueView) -> u64 {
+/// between: `lastProcessTime` unchanged (the items were cleared, not delivered), or gone (the
+/// author restarted and its queues are new). `reports` says whether this queue's author has
+/// shown a `lastProcessTime` before: while a queue on such an author has none, it processed
+/// nothing since the restart; an author that never reports one is taken at its depth.
+pub fn delivered_between(prev: &QueueView, cur: &QueueView, reports: bool) -> u64 {
     let processed = match (prev.last_process_time, cur.last_process_time) {
         (Some(a), Some(b)) => b > a,
         (None, Some(_)) => true,
+        // Gone: the author restarted, the queue is new; what left it was not delivered.
+        (Some(_), None) => false,
+        // Not yet processed since a restart.
+        (None, None) if reports => false,
         // AEM does not say: a removal counts only when the queue is not paused or disabled.
-        (_, None) => !matches!(cur.state, QueueState::Paused | QueueState::Disabled),
+        (None, None) => !matches!(cur.state, QueueState::Paused | QueueState::Disabled),
     };
     if !processed {
         return 0;
@@ -40,6 +47,11 @@ pub fn delivered_between(prev: &QueueView, cur: &QueueView) -> u64 {
             .unwrap_or(prev.items.len()),
     } as u64;
     left.max(prev.depth.count.saturating_sub(cur.depth.count))
+}
+
+/// The author restarted between two polls: its queue no longer says when it last processed.
+pub fn restarted_between(prev: &QueueView, cur: &QueueView) -> bool {
+    prev.last_process_time.is_some() && cur.last_process_time.is_none()
 }
 
 /// One poll of one agent.
@@ -111,6 +123,9 @@ pub struct AgentHistory {
     pub drained: VecDeque<(i64, u64)>,
     /// Epoch ms of the first successful poll: throughput is over at most the time observed.
     pub observed_since: Option<i64>,
+    /// AEM has said when it last processed this queue (`lastProcessTime`): its absence later
+    /// means a restart, not an author that does not say.
+    pub reports_process_time: bool,
     pub polls: u64,
     pub errors: u64,
     /// Why the queue is blocked, once the agent log was read; cleared when it is not.
@@ -195,14 +210,19 @@ impl MonitorModel {
                     (Some((pid, pa)), Some((id, a))) if pid == *id && *a > pa => Some(Trend::Up),
                     _ => None,
                 };
+                let mut restarted = false;
                 if let Some(before) = &h.latest {
-                    let n = delivered_between(before, &view);
+                    let n = delivered_between(before, &view, h.reports_process_time);
                     if n > 0 {
                         h.drained.push_back((s.at, n));
                     }
+                    restarted = restarted_between(before, &view);
                 }
+                h.reports_process_time |= view.last_process_time.is_some();
                 h.observed_since.get_or_insert(s.at);
-                if pending == 0 || prev.is_some_and(|p| pending < p) || h.last_progress.is_none() {
+                // A drop in depth across a restart is no progress (an empty queue still is).
+                let fell = prev.is_some_and(|p| pending < p) && !restarted;
+                if pending == 0 || fell || h.last_progress.is_none() {
                     h.last_progress = Some(s.at);
                 }
                 h.samples.push_back((s.at, pending));

@@ -255,3 +255,189 @@ fn laggard_is_flagged() {
     assert_eq!(m.laggard().as_deref(), Some("d"));
     assert_eq!(m.total_pending(), 111);
 }
+
+/// A queue of `depth` items listing the first ones from `first` (ids `i<n>`), with AEM's last
+/// processing time when it says.
+fn queue(state: QueueState, first: u64, depth: u64, processed: Option<i64>) -> QueueView {
+    QueueView {
+        last_process_time: processed,
+        ..listed(state, first, first + depth, depth, 0)
+    }
+}
+
+#[test]
+fn deliveries_by_what_aem_says_of_processing() {
+    use QueueState::{Active, Blocked, Disabled, Idle, Paused};
+    // (before, after, the author has reported lastProcessTime before, delivered)
+    let cases = [
+        // Processed in between: what left the head is delivered.
+        (
+            queue(Active, 0, 10, Some(1)),
+            queue(Active, 6, 4, Some(2)),
+            true,
+            6,
+        ),
+        // Not processed: a clear, not a delivery.
+        (
+            queue(Active, 0, 10, Some(1)),
+            queue(Idle, 0, 0, Some(1)),
+            true,
+            0,
+        ),
+        // The first processing seen.
+        (
+            queue(Active, 0, 10, None),
+            queue(Active, 3, 7, Some(5)),
+            true,
+            3,
+        ),
+        // The author restarted: the queue is new, nothing was delivered (the soak's 130/min).
+        (
+            queue(Active, 0, 130, Some(9)),
+            queue(Active, 500, 0, None),
+            true,
+            0,
+        ),
+        (
+            queue(Active, 0, 130, Some(9)),
+            queue(Active, 500, 20, None),
+            false,
+            0,
+        ),
+        (
+            queue(Blocked, 0, 130, Some(9)),
+            queue(Idle, 0, 0, None),
+            true,
+            0,
+        ),
+        // Since the restart, not processed yet: a drop is a clear.
+        (
+            queue(Active, 0, 20, None),
+            queue(Active, 0, 0, None),
+            true,
+            0,
+        ),
+        // An author that never says: the drop in depth, unless paused or disabled.
+        (
+            queue(Active, 0, 10, None),
+            queue(Active, 4, 6, None),
+            false,
+            4,
+        ),
+        (
+            queue(Active, 0, 10, None),
+            queue(Idle, 0, 0, None),
+            false,
+            10,
+        ),
+        (
+            queue(Active, 0, 10, None),
+            queue(Paused, 0, 0, None),
+            false,
+            0,
+        ),
+        (
+            queue(Active, 0, 10, None),
+            queue(Disabled, 0, 0, None),
+            false,
+            0,
+        ),
+    ];
+    for (i, (before, after, reports, want)) in cases.iter().enumerate() {
+        assert_eq!(
+            delivered_between(before, after, *reports),
+            *want,
+            "case {i}: {:?} → {:?}",
+            before.last_process_time,
+            after.last_process_time
+        );
+    }
+}
+
+#[test]
+fn a_restart_is_not_throughput_but_a_silent_author_still_counts() {
+    let ids = vec!["a".to_string()];
+    // 130 items waiting and moving slowly; the author restarts (new, empty queues, no
+    // lastProcessTime), then new items arrive and wait.
+    let mut m = MonitorModel::new(&ids, AlertRules::default());
+    m.apply(snap("a", 0, Ok(queue(QueueState::Active, 0, 130, Some(1)))));
+    m.apply(snap(
+        "a",
+        2_000,
+        Ok(queue(QueueState::Active, 0, 130, Some(1))),
+    ));
+    m.apply(snap(
+        "a",
+        4_000,
+        Err("AEM is starting or restarting (503)".into()),
+    ));
+    m.apply(snap("a", 30_000, Ok(queue(QueueState::Idle, 0, 0, None))));
+    m.apply(snap(
+        "a",
+        32_000,
+        Ok(queue(QueueState::Active, 0, 12, None)),
+    ));
+    m.apply(snap(
+        "a",
+        34_000,
+        Err("AEM is starting or restarting (503)".into()),
+    ));
+    m.apply(snap("a", 40_000, Ok(queue(QueueState::Active, 0, 5, None))));
+    let h = &m.agents["a"];
+    assert_eq!(h.throughput_per_min(40_000), 0.0, "{:?}", h.drained);
+    assert!(h.drained.is_empty());
+    // Once the new queue is processed, deliveries count again.
+    m.apply(snap(
+        "a",
+        42_000,
+        Ok(queue(QueueState::Active, 3, 2, Some(41_000))),
+    ));
+    assert_eq!(m.agents["a"].drained.back(), Some(&(42_000, 3)));
+    // An author whose queues never say when they were processed: the drops count.
+    let mut m = MonitorModel::new(&ids, AlertRules::default());
+    m.apply(snap("a", 0, Ok(queue(QueueState::Active, 0, 30, None))));
+    m.apply(snap(
+        "a",
+        10_000,
+        Ok(queue(QueueState::Active, 10, 20, None)),
+    ));
+    m.apply(snap(
+        "a",
+        20_000,
+        Ok(queue(QueueState::Active, 30, 0, None)),
+    ));
+    assert_eq!(m.agents["a"].throughput_per_min(20_000), 90.0);
+}
+
+proptest::proptest! {
+    /// Whatever the queue looked like, a poll without lastProcessTime after one with it counts
+    /// nothing; an author that never says counts at least the drop in depth of a working queue;
+    /// and nothing counts more than was there.
+    #[test]
+    fn deliveries_hold_across_restarts(
+        first in 0u64..100,
+        before_depth in 0u64..400,
+        after_first in 0u64..200,
+        after_depth in 0u64..400,
+        processed in proptest::option::of(1i64..1_000),
+        later in proptest::option::of(1i64..2_000),
+        reports in proptest::bool::ANY,
+        state in proptest::sample::select(vec![
+            QueueState::Active, QueueState::Idle, QueueState::Blocked,
+            QueueState::Paused, QueueState::Disabled,
+        ]),
+    ) {
+        let before = queue(QueueState::Active, first, before_depth, processed);
+        let after = queue(state, after_first, after_depth, later);
+        let n = delivered_between(&before, &after, reports);
+        if processed.is_some() && later.is_none() {
+            proptest::prop_assert_eq!(n, 0, "a restart delivers nothing");
+        }
+        if processed.is_none() && later.is_none() && !reports
+            && !matches!(state, QueueState::Paused | QueueState::Disabled)
+        {
+            proptest::prop_assert!(n >= before_depth.saturating_sub(after_depth));
+        }
+        proptest::prop_assert!(n <= before_depth.max(before.items.len() as u64));
+    }
+}

@@ -6,6 +6,7 @@ use crate::aem::nodes::text;
 use crate::setup::SetupError;
 use crate::setup::upgrade::{BackupProperty, TargetKind, backup_properties, new_backup_dir};
 use crate::verdict::Report;
+use crate::verdict::causes::BlockCause;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -32,6 +33,21 @@ pub struct CloseConnectionDone {
     pub backup: Option<PathBuf>,
 }
 
+/// One read's answers: the integration, and the causes of the blocked queues asked about
+/// (`None`: the read failed).
+#[derive(Debug)]
+pub struct StatusRead {
+    pub integration: Result<crate::setup::Integration, SetupError>,
+    pub causes: Vec<(String, Option<BlockCause>)>,
+}
+
+/// Why `agent` is blocked by the evidence, with the doctor's precedence.
+/// Why `agent`'s queue is blocked, by the rulebook (the non-destructive next check when the
+/// logs do not say).
+fn cause_in(ev: &crate::evidence::Evidence, agent: &str) -> BlockCause {
+    BlockCause::from_cause(ev.facts().agent_cause(agent))
+}
+
 impl Setup {
     /// Runs every doctor check. `test`: one Test Connection (the only action it takes).
     pub async fn doctor(&self, tenant: Option<&str>, test: bool) -> Report {
@@ -48,16 +64,37 @@ impl Setup {
         }
     }
 
-    /// Why an agent's queue is blocked, from the whole evidence (the same precedence as the
-    /// doctor's), saying so when nothing read tells.
-    pub async fn block_cause(
+    /// Why each of `agents` is blocked, from one read of the whole evidence (the same
+    /// precedence as the doctor's), saying so when nothing read tells; `None` each when the
+    /// read failed.
+    pub async fn block_causes(
         &self,
-        agent: &str,
-    ) -> Result<Option<crate::verdict::causes::BlockCause>, SetupError> {
-        let ev = self.evidence(None, false).await?;
-        Ok(Some(crate::verdict::causes::BlockCause::from_cause(
-            ev.facts().agent_cause(agent),
-        )))
+        tenant: Option<&str>,
+        agents: &[String],
+    ) -> Vec<(String, Option<BlockCause>)> {
+        let ev = self.evidence(tenant, false).await.ok();
+        agents
+            .iter()
+            .map(|a| (a.clone(), ev.as_ref().map(|ev| cause_in(ev, a))))
+            .collect()
+    }
+
+    /// The integration and why each of `blocked` is blocked, from one read of the author (the
+    /// TUI asks both at once: one read answers every asker).
+    pub async fn status(&self, tenant: Option<&str>, blocked: &[String]) -> StatusRead {
+        match self.evidence(tenant, false).await {
+            Ok(ev) => StatusRead {
+                integration: crate::setup::Integration::from_evidence(&ev).map_err(Into::into),
+                causes: blocked
+                    .iter()
+                    .map(|a| (a.clone(), Some(cause_in(&ev, a))))
+                    .collect(),
+            },
+            Err(e) => StatusRead {
+                integration: Err(e),
+                causes: blocked.iter().map(|a| (a.clone(), None)).collect(),
+            },
+        }
     }
 
     /// Which of the tenant's agents lack Close Connection.

@@ -16,7 +16,7 @@ mod upgrade;
 
 pub use agents::{AgentsReport, QueueOp};
 pub use certificate::{CertDone, CertFile, CertRequest, KeyRemovalPlan, KeyRemoved};
-pub use doctor::{CLOSE_CONNECTION, CloseConnectionDone, CloseConnectionPlan};
+pub use doctor::{CLOSE_CONNECTION, CloseConnectionDone, CloseConnectionPlan, StatusRead};
 pub use upgrade::{UpgradeDone, UpgradePreview};
 
 use super::account::{self, ImsTarget, VerdictState};

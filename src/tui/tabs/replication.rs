@@ -215,6 +215,7 @@ impl ReplicationTab {
     }
 
     /// A poll result; rings the bell once per new problem (stale data is not a new problem).
+    /// A queue that blocks or recovers has the step read again.
     pub fn on_monitor(&mut self, snap: Snapshot, now: i64) -> Vec<Effect> {
         if self.frozen.is_some() {
             return vec![];
@@ -223,9 +224,14 @@ impl ReplicationTab {
         let was_blocked = self.queue_blocked(&agent);
         self.monitor.apply(snap);
         let mut effects = Vec::new();
-        // A queue that stopped being blocked: the step's status is read again.
-        if was_blocked && !self.queue_blocked(&agent) {
-            self.explaining.remove(&agent);
+        // A queue that became blocked or stopped being blocked: the step's status is read
+        // again, so it never disagrees with the alert above it (the runtime reads once for
+        // every asker).
+        let blocked = self.queue_blocked(&agent);
+        if was_blocked != blocked {
+            if !blocked {
+                self.explaining.remove(&agent);
+            }
             effects.push(Effect::Load);
         }
         for id in self.monitor.unexplained() {
