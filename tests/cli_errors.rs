@@ -502,3 +502,41 @@ async fn urls_never_carry_credentials_and_inputs_are_bounded() {
         "{err}"
     );
 }
+
+/// A wrong password costs one failed login per command, not one per request: a directory-backed
+/// account (LDAP, SSO) locks after a handful.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_costs_one_failed_login() {
+    let e = common::start(Scenario::Configured).await;
+    let counter = e.url("/sandbox/control/requests");
+    for cmd in [
+        &["status"][..],
+        &["doctor"],
+        &["doctor", "--no-test"],
+        &["queues"],
+        &["agents", "--test"],
+        &["upgrade", "--dry-run"],
+        &["cert", "delete", "--dry-run"],
+    ] {
+        e.http.delete(&counter).send().await.unwrap();
+        let mut a = vec!["--url", e.base.as_str(), "--ims-url", e.base.as_str()];
+        a.extend_from_slice(cmd);
+        let out = brandlink(args(&a), vec![("AEM_PASSWORD", "wrong".into())]).await;
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+        assert_eq!(out.status.code(), Some(1), "{cmd:?}: {all}");
+        assert!(
+            all.contains("AEM rejected the credentials for user admin (401)"),
+            "{cmd:?}: {all}"
+        );
+        let seen: serde_json::Value = e
+            .http
+            .get(&counter)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(seen["failedLogins"], 1, "{cmd:?}: {seen}");
+    }
+}

@@ -412,7 +412,11 @@ fn keys_and_transitions() {
     // Refresh re-reads.
     assert!(matches!(
         b.on_key(key('r')).as_slice(),
-        [Effect::Load, Effect::MonitorRefresh]
+        [
+            Effect::RetryCredentials,
+            Effect::Load,
+            Effect::MonitorRefresh
+        ]
     ));
     // Test results arriving re-read AEM when all are in.
     let mut c = loaded(configured(), false);
@@ -867,7 +871,11 @@ fn retry_follows_the_error_class() {
     assert!(render(&b).contains("credentials rejected (r retries)"));
     assert!(matches!(
         b.on_key(key('r')).as_slice(),
-        [Effect::Load, Effect::MonitorRefresh]
+        [
+            Effect::RetryCredentials,
+            Effect::Load,
+            Effect::MonitorRefresh
+        ]
     ));
     // A usage problem is not retried either; anything else is, slowly.
     let mut c = app(false);

@@ -330,3 +330,57 @@ async fn a_read_in_flight_answers_every_asker() {
     let log = format!("GET /etc/replication/agents.author/{}.log.html", ids[0]);
     assert!(count(&seen, &log) <= 2 + 2 * count(&one, &log), "{seen}");
 }
+
+/// The terminal UI's start with a wrong password costs one failed login, and `r` one more:
+/// nothing retries refused credentials by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_costs_one_failed_login_per_try() {
+    let e = common::start(Scenario::Configured).await;
+    let client = AemClient::new(&Connection::new(
+        &e.base,
+        "admin",
+        SecretString::from("wrong".to_string()),
+    ))
+    .unwrap();
+    let wrong = Setup::new(
+        client,
+        ImsEndpoint {
+            http: reqwest::Client::new(),
+            url: e.base.clone(),
+        },
+    );
+    let (tx, mut rx) = unbounded_channel();
+    let dir = tempfile::tempdir().unwrap();
+    let mut rt = Runtime::new(
+        wrong,
+        None,
+        dir.path().to_path_buf(),
+        None,
+        Default::default(),
+        tx,
+    );
+    reset_requests(&e).await;
+    let failed = || async {
+        e.json("/sandbox/control/requests").await["failedLogins"]
+            .as_u64()
+            .unwrap_or(u64::MAX)
+    };
+    rt.run_all([Effect::Load, Effect::Doctor, Effect::FetchLog("x".into())]);
+    common::eventually(20, "the reads to end", || async {
+        rt.reads_settled().then_some(())
+    })
+    .await;
+    assert!(rx.try_recv().is_ok(), "the reads answered");
+    assert_eq!(failed().await, 1);
+    // What the app asks on r: the credentials may be tried once more.
+    rt.run_all([
+        Effect::RetryCredentials,
+        Effect::Load,
+        Effect::MonitorRefresh,
+    ]);
+    common::eventually(20, "the read to end", || async {
+        rt.reads_settled().then_some(())
+    })
+    .await;
+    assert_eq!(failed().await, 2);
+}

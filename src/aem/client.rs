@@ -320,6 +320,30 @@ impl AemClient {
         method: &Method,
         path: &str,
     ) -> Result<Reply, AemError> {
+        self.execute_as(rb, method, path, true).await
+    }
+
+    /// `with_credentials`: the request carries them, so it goes through the gate and what AEM
+    /// answers tells whether they are good; an anonymous request does neither.
+    async fn execute_as(
+        &self,
+        rb: RequestBuilder,
+        method: &Method,
+        path: &str,
+        with_credentials: bool,
+    ) -> Result<Reply, AemError> {
+        if with_credentials {
+            return self.execute_gated(rb, method, path).await;
+        }
+        self.execute_once(rb, method, path).await
+    }
+
+    async fn execute_gated(
+        &self,
+        rb: RequestBuilder,
+        method: &Method,
+        path: &str,
+    ) -> Result<Reply, AemError> {
         if self.gate.rejected() {
             return Err(self.refused());
         }
@@ -333,6 +357,19 @@ impl AemClient {
             }
             (!self.gate.accepted()).then_some(guard)
         };
+        let reply = self.execute_once(rb, method, path).await;
+        if let Ok(r) = &reply {
+            self.gate.learn(r.status);
+        }
+        reply
+    }
+
+    async fn execute_once(
+        &self,
+        rb: RequestBuilder,
+        method: &Method,
+        path: &str,
+    ) -> Result<Reply, AemError> {
         let what = format!("{method} {path}");
         let resp = match rb.send().await {
             Ok(r) => r,
@@ -355,7 +392,6 @@ impl AemClient {
             }
         };
         let status = resp.status().as_u16();
-        self.gate.learn(status);
         let headers = resp.headers().clone();
         let body = match crate::net::read_capped(resp, self.max_body).await {
             Ok(b) => b,
@@ -462,6 +498,17 @@ impl AemClient {
                 detail,
             },
         }
+    }
+
+    /// A GET without credentials (a page anyone may read, e.g. the login page): it neither
+    /// waits for nor tells anything about the credentials.
+    pub async fn get_anonymous(&self, path: &str, accept: &[u16]) -> Result<Reply, AemError> {
+        let rb = self.http.request(Method::GET, self.url(path));
+        let reply = self.execute_as(rb, &Method::GET, path, false).await?;
+        if accept.contains(&reply.status) {
+            return Ok(reply);
+        }
+        Err(self.status_error(&Method::GET, path, &reply))
     }
 
     pub async fn get(&self, path: &str) -> Result<Reply, AemError> {

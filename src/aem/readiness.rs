@@ -53,12 +53,7 @@ impl AemClient {
     /// concurrently (one round trip).
     pub async fn readiness(&self) -> Result<Readiness, AemError> {
         let (login, bundles, productinfo) = tokio::join!(
-            self.send(
-                reqwest::Method::GET,
-                "/libs/granite/core/content/login.html",
-                &[200, 404],
-                |b| b,
-            ),
+            self.get_anonymous("/libs/granite/core/content/login.html", &[200, 404]),
             self.get("/system/console/bundles.json"),
             self.get("/system/console/status-productinfo.json"),
         );

@@ -181,11 +181,15 @@ fn control(world: &Shared, req: &Request) -> Response {
         }
         ("GET", "/sandbox/control/requests") => {
             let total: u64 = w.requests.values().sum();
-            http::json(200, &json!({"total": total, "requests": w.requests}))
+            http::json(
+                200,
+                &json!({"total": total, "requests": w.requests, "failedLogins": w.failed_logins}),
+            )
         }
         ("DELETE", "/sandbox/control/requests") => {
             w.requests.clear();
-            http::json(200, &json!({"total": 0, "requests": {}}))
+            w.failed_logins = 0;
+            http::json(200, &json!({"total": 0, "requests": {}, "failedLogins": 0}))
         }
         ("GET", "/sandbox/control/state") => {
             let agents: Vec<_> = w
@@ -243,6 +247,10 @@ fn route(w: &mut World, req: &mut Request) -> Response {
         return security::login_page();
     }
     let Some(user) = security::authenticate(w, req) else {
+        if req.header("authorization").is_some() {
+            // Credentials given and refused: what locks a directory-backed account.
+            w.failed_logins += 1;
+        }
         return security::unauthorized();
     };
     w.authenticated += 1;

@@ -296,6 +296,8 @@ pub struct World {
     /// How the logs are worded now (starts as `cfg.log_dialect`; switchable at run time).
     pub dialect: LogDialect,
     pub error_log: ErrorLog,
+    /// Requests whose credentials were refused (`failedLogins` in `/sandbox/control/requests`).
+    pub failed_logins: u64,
     /// Requests received, by method and path (`GET /sandbox/control/requests`), so a test can
     /// see how much a client asks.
     pub requests: BTreeMap<String, u64>,
@@ -354,6 +356,7 @@ impl World {
             dialect: cfg.log_dialect,
             error_log: ErrorLog::default(),
             requests: BTreeMap::new(),
+            failed_logins: 0,
             cfg,
         };
         w.log_startup(now_ms());

@@ -240,7 +240,11 @@ impl App {
             Action::GotoReplication => self.goto(Tab::Replication),
             Action::Refresh => {
                 self.shared.loading = true;
-                return vec![Effect::Load, Effect::MonitorRefresh];
+                return vec![
+                    Effect::RetryCredentials,
+                    Effect::Load,
+                    Effect::MonitorRefresh,
+                ];
             }
             Action::Back if !self.current().editing() => {
                 if self.shared.busy.is_some() {

@@ -92,6 +92,9 @@ pub enum Msg {
 /// Work for the runtime.
 #[derive(Debug)]
 pub enum Effect {
+    /// The operator asked to read again: credentials AEM refused may be tried once more (until
+    /// then no request asks AEM with them: one failed login, not one per read).
+    RetryCredentials,
     /// Read the integration (one read in flight: asking while it runs asks one follow-up).
     Load,
     /// Read AEM again after a pause (after a failed read); an earlier ask replaces it.

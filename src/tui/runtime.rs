@@ -156,6 +156,7 @@ impl Runtime {
     /// Carries out one effect: the reads that only ask go to the coalescer.
     pub fn run(&mut self, effect: Effect) {
         match effect {
+            Effect::RetryCredentials => self.setup.retry_credentials(),
             Effect::Load => self.reads.ask(Question::Status),
             Effect::LoadLater(wait) => self.reads.ask_later(Question::Status, wait),
             Effect::Cancel => self.cancel(),

@@ -73,6 +73,11 @@ impl Setup {
     }
 
     /// The AEM client, for the monitor's pollers (which only read).
+    /// Lets the next request ask AEM again with credentials it refused (an operator's retry).
+    pub fn retry_credentials(&self) {
+        self.client.retry_credentials();
+    }
+
     pub fn client(&self) -> &AemClient {
         &self.client
     }

@@ -65,7 +65,7 @@ pub fn unreachable(e: &AemError) -> Finding {
     match e {
         AemError::Unauthorized { .. } => f
             .cause("AEM rejects the credentials brandlink was given")
-            .fix("check the user and BRANDLINK_AEM_PASSWORD (or the profile) and try again"),
+            .fix("check the user and the password (AEM_PASSWORD, --password-env or the profile's password_env) and try again"),
         AemError::NotAem { .. } => f.cause("the URL answers, but not as an AEM author").fix(
             "point --url at the author (host:port of the AEM author, not Dispatcher or publish)",
         ),
