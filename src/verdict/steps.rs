@@ -332,7 +332,7 @@ impl Integration {
                             .map(|c| format!(" (run: {c})"))
                             .unwrap_or_default()
                     ),
-                    None => "run Test Connection (t) and read what it says".into(),
+                    None => "run Test Connection (`brandlink agents --test`) and read what it says".into(),
                 };
                 (
                     StepStatus::Failing(format!(
@@ -357,7 +357,7 @@ impl Integration {
                     .collect();
                 (
                     StepStatus::Pending(format!(
-                        "no Test Connection or delivery in the log of {}: run Test Connection (T on this tab, or brandlink agents --test)",
+                        "no Test Connection or delivery in the log of {}: run Test Connection (`brandlink agents --test`)",
                         if untested.len() == n {
                             format!("the {n} agents")
                         } else {
