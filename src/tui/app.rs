@@ -269,23 +269,28 @@ impl App {
 
     /// Applies a background result.
     pub fn on_msg(&mut self, msg: Msg) -> Vec<Effect> {
-        let cx = &mut self.shared;
-        if matches!(
-            msg,
-            Msg::CertCreated(_)
-                | Msg::ConsoleFetched(_)
-                | Msg::AccountCreated(_)
-                | Msg::Health(_)
-                | Msg::CloudCreated(_)
-                | Msg::QueueDone(..)
-                | Msg::UpgradeDone(_)
-                | Msg::Migrated(_)
-                | Msg::AccountChanged(..)
-                | Msg::ClosedConnection(_)
-        ) {
-            cx.busy = None;
-            cx.busy_note = None;
+        if msg.ends_operation() {
+            self.shared.busy = None;
+            self.shared.busy_note = None;
         }
+        match msg {
+            Msg::Loaded(..)
+            | Msg::Explained(..)
+            | Msg::Doctor(_)
+            | Msg::Monitor(_)
+            | Msg::Log(..)
+            | Msg::Tested(..) => self.on_read(msg),
+            Msg::UpgradePlanned(_)
+            | Msg::CredentialFetched(_)
+            | Msg::MigrationPlanned(_)
+            | Msg::UpdatePlanned(..) => self.on_plan(msg),
+            _ => self.on_done(msg),
+        }
+    }
+
+    /// What a read brought: the integration, a cause, the doctor, a poll, a log, a test.
+    fn on_read(&mut self, msg: Msg) -> Vec<Effect> {
+        let cx = &mut self.shared;
         match msg {
             Msg::Loaded(generation, r) => {
                 // A read that started before the one shown is older news: dropped.
@@ -301,6 +306,81 @@ impl App {
                     d.set(report);
                 }
             }
+            Msg::Monitor(s) => {
+                let now = cx.now_ms();
+                let agent = s.agent.clone();
+                let effects = self.tabs.replication.on_monitor(s, now);
+                // The Clear dialog says how many items go: keep that figure live.
+                if let Some(Modal::ClearQueue(c)) = &mut self.modal
+                    && c.agent == agent
+                    && let Some(n) = self.tabs.replication.pending(&agent, &self.shared)
+                {
+                    c.pending = n;
+                }
+                return effects;
+            }
+            Msg::Log(agent, r) => {
+                if let Some(Modal::Log(l)) = &mut self.modal
+                    && l.agent == agent
+                {
+                    return l.set(r);
+                }
+            }
+            Msg::Tested(id, r) => return self.tabs.replication.on_tested(id, r, cx),
+            _ => {}
+        }
+        vec![]
+    }
+
+    /// A plan to show in its dialog (nothing changed yet).
+    fn on_plan(&mut self, msg: Msg) -> Vec<Effect> {
+        let cx = &mut self.shared;
+        match msg {
+            Msg::UpgradePlanned(r) => {
+                if let Some(Modal::Upgrade(u)) = &mut self.modal {
+                    match r {
+                        Ok(p) => u.preview = Some(p),
+                        Err(e) => u.error = Some(e),
+                    }
+                }
+            }
+            Msg::CredentialFetched(r) => {
+                if let Some(Modal::Migrate(d)) = &mut self.modal {
+                    match r {
+                        Ok(c) => d.fill(&c),
+                        Err(e) => d.error = Some(e),
+                    }
+                }
+            }
+            Msg::MigrationPlanned(r) => {
+                if let Some(Modal::Migrate(d)) = &mut self.modal {
+                    d.planned(r);
+                }
+            }
+            Msg::UpdatePlanned(r, secret) => {
+                // Asked from the Account tab's form or the Certificate tab's rotation: the same
+                // typed-word dialog; a refusal goes by the Account form's fields, else a notice.
+                cx.busy = None;
+                match r {
+                    Ok(plan) => {
+                        return self
+                            .apply(vec![super::tabs::account_life::update_dialog(plan, secret)]);
+                    }
+                    Err(e) if self.tab == Tab::Account => {
+                        self.tabs.account.form.errors = vec![e.message];
+                    }
+                    Err(e) => cx.error(e.message),
+                }
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    /// An operation ended (or was cancelled): say how, and read again what it changed.
+    fn on_done(&mut self, msg: Msg) -> Vec<Effect> {
+        let cx = &mut self.shared;
+        match msg {
             Msg::ClosedConnection(r) => {
                 match r {
                     Ok(done) => cx.success(format!(
@@ -361,65 +441,8 @@ impl App {
                 }
             }
             Msg::CloudCreated(r) => return self.tabs.cloud.on_created(r, cx),
-            Msg::Tested(id, r) => return self.tabs.replication.on_tested(id, r, cx),
-            Msg::Monitor(s) => {
-                let now = cx.now_ms();
-                let agent = s.agent.clone();
-                let effects = self.tabs.replication.on_monitor(s, now);
-                // The Clear dialog says how many items go: keep that figure live.
-                if let Some(Modal::ClearQueue(c)) = &mut self.modal
-                    && c.agent == agent
-                    && let Some(n) = self.tabs.replication.pending(&agent, &self.shared)
-                {
-                    c.pending = n;
-                }
-                return effects;
-            }
             Msg::QueueDone(agent, op, r) => {
                 return self.tabs.replication.on_queue_done(&agent, op, r, cx);
-            }
-            Msg::Log(agent, r) => {
-                if let Some(Modal::Log(l)) = &mut self.modal
-                    && l.agent == agent
-                {
-                    return l.set(r);
-                }
-            }
-            Msg::UpgradePlanned(r) => {
-                if let Some(Modal::Upgrade(u)) = &mut self.modal {
-                    match r {
-                        Ok(p) => u.preview = Some(p),
-                        Err(e) => u.error = Some(e),
-                    }
-                }
-            }
-            Msg::CredentialFetched(r) => {
-                if let Some(Modal::Migrate(d)) = &mut self.modal {
-                    match r {
-                        Ok(c) => d.fill(&c),
-                        Err(e) => d.error = Some(e),
-                    }
-                }
-            }
-            Msg::MigrationPlanned(r) => {
-                if let Some(Modal::Migrate(d)) = &mut self.modal {
-                    d.planned(r);
-                }
-            }
-            Msg::UpdatePlanned(r, secret) => {
-                // Asked from the Account tab's form or the Certificate tab's rotation: the same
-                // typed-word dialog; a refusal goes by the Account form's fields, else a notice.
-                cx.busy = None;
-                match r {
-                    Ok(plan) => {
-                        return self
-                            .apply(vec![super::tabs::account_life::update_dialog(plan, secret)]);
-                    }
-                    Err(e) if self.tab == Tab::Account => {
-                        self.tabs.account.form.errors = vec![e.message];
-                    }
-                    Err(e) => cx.error(e.message),
-                }
             }
             Msg::AccountChanged(r, what) => {
                 self.tabs.account.on_changed(r, what, cx);
@@ -454,6 +477,7 @@ impl App {
                 cx.loading = true;
                 return vec![Effect::Load];
             }
+            _ => {}
         }
         vec![]
     }

@@ -332,7 +332,8 @@ impl Integration {
                             .map(|c| format!(" (run: {c})"))
                             .unwrap_or_default()
                     ),
-                    None => "run Test Connection (`brandlink agents --test`) and read what it says".into(),
+                    None => "run Test Connection (`brandlink agents --test`) and read what it says"
+                        .into(),
                 };
                 (
                     StepStatus::Failing(format!(
