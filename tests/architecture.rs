@@ -1,6 +1,6 @@
 //! The invariants ARCHITECTURE.md states, checked on the source and the manifests: the sandbox
 //! is a crate of its own that imports nothing of brandlink, and a production build holds none
-//! of it; the front ends reach AEM only through the setup service (the
+//! of it (nor the test hooks); the front ends reach AEM only through the setup service (the
 //! client is built in one place); the TUI's state never awaits; no TUI file grows past ~600
 //! lines.
 
@@ -117,6 +117,44 @@ fn a_production_build_has_no_sandbox() {
             names(&default).contains(&name),
             "the default build lacks {name}"
         );
+    }
+}
+
+#[test]
+fn test_hooks_stay_out_of_default_builds() {
+    // The feature that lets BRANDLINK_TEST_FAULT fail the TUI is turned on by the test suite's
+    // dev-dependency only, never by a feature a build asks for.
+    let manifest: toml::Table =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
+            .unwrap()
+            .parse()
+            .unwrap();
+    let features = manifest["features"].as_table().unwrap();
+    for (name, enables) in features {
+        if name == "test-hooks" {
+            continue;
+        }
+        let enables = enables.as_array().unwrap();
+        assert!(
+            !enables.iter().any(|e| e.as_str() == Some("test-hooks")),
+            "feature {name} turns on test-hooks"
+        );
+    }
+    let dev = manifest["dev-dependencies"]["brandlink"]
+        .as_table()
+        .unwrap();
+    assert_eq!(dev["default-features"].as_bool(), Some(false));
+    for f in files("src") {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for (i, _) in text.match_indices("BRANDLINK_TEST_FAULT") {
+            let before = &text[..i];
+            let gate = before.rfind("#[cfg(").map(|j| &before[j..]);
+            assert!(
+                gate.is_some_and(|g| g.starts_with("#[cfg(feature = \"test-hooks\")]")),
+                "{} reads BRANDLINK_TEST_FAULT outside #[cfg(feature = \"test-hooks\")]",
+                f.display()
+            );
+        }
     }
 }
 
