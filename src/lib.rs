@@ -8,8 +8,9 @@ pub mod fsutil;
 pub mod ims;
 pub mod monitor;
 pub mod net;
+/// The AEM + IMS + Brand Portal emulator (crate `aem-sandbox`), under its old name.
 #[cfg(feature = "sandbox")]
-pub mod sandbox;
+pub use aem_sandbox as sandbox;
 pub mod setup;
 pub mod tui;
 pub mod verdict;

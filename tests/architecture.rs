@@ -1,7 +1,7 @@
-//! The invariants ARCHITECTURE.md states, checked on the source: the sandbox imports nothing
-//! from the rest of the crate; the TUI's state never awaits; no TUI file grows past ~600
-//! lines. The import rules between layers are checked on the module graph in
-//! `tests/module_graph.rs`.
+//! The invariants ARCHITECTURE.md states, checked on the source and the manifests: the sandbox
+//! is a crate of its own that imports nothing of brandlink, and a production build holds none
+//! of it (nor the test hooks); the TUI's state never awaits; no TUI file grows past ~600 lines.
+//! The import rules between layers are checked on the module graph in `tests/module_graph.rs`.
 
 use std::path::{Path, PathBuf};
 
@@ -32,20 +32,127 @@ fn code_lines(path: &Path) -> Vec<(usize, String)> {
         .collect()
 }
 
+/// The sandbox crate's `Cargo.toml`, read as TOML.
+fn sandbox_manifest() -> toml::Table {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/aem-sandbox/Cargo.toml");
+    std::fs::read_to_string(path).unwrap().parse().unwrap()
+}
+
 #[test]
 fn the_sandbox_stands_apart() {
-    for f in files("src/sandbox") {
+    // Its own crate, which cannot name brandlink: no dependency of any kind on it...
+    let manifest = sandbox_manifest();
+    for table in ["dependencies", "dev-dependencies", "build-dependencies"] {
+        if let Some(deps) = manifest.get(table).and_then(|d| d.as_table()) {
+            assert!(
+                !deps.contains_key("brandlink"),
+                "crates/aem-sandbox lists brandlink in [{table}]"
+            );
+        }
+    }
+    // ...and no line of its source that would need one.
+    let mut n_files = 0;
+    for f in files("crates/aem-sandbox/src") {
+        n_files += 1;
         for (n, l) in code_lines(&f) {
-            let mut rest = l.as_str();
-            while let Some(i) = rest.find("crate::") {
-                let after = &rest[i + "crate::".len()..];
-                assert!(
-                    after.starts_with("sandbox"),
-                    "{}:{n} reaches outside the sandbox: {l}",
-                    f.display()
-                );
-                rest = after;
-            }
+            assert!(
+                !l.contains("brandlink::") && !l.contains("use brandlink"),
+                "{}:{n} reaches into brandlink: {l}",
+                f.display()
+            );
+        }
+    }
+    assert!(
+        n_files > 10,
+        "the sandbox's source is in crates/aem-sandbox/src"
+    );
+}
+
+/// `cargo tree` of brandlink alone (normal dependencies), with `args`: one package per line.
+fn dependency_tree(args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "tree",
+            "-p",
+            "brandlink",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+        ])
+        .args(args)
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        out.status.success(),
+        "cargo tree {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn names(tree: &str) -> Vec<&str> {
+    tree.lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect()
+}
+
+#[test]
+fn a_production_build_has_no_sandbox() {
+    // What only the sandbox uses: the crate itself and its multipart parser.
+    let sandbox_only = ["aem-sandbox", "multer"];
+    let production = dependency_tree(&["--no-default-features"]);
+    for name in sandbox_only {
+        assert!(
+            !names(&production).contains(&name),
+            "`cargo build --no-default-features` builds {name}:\n{production}"
+        );
+    }
+    // The check looks at the right thing: the default build has them.
+    let default = dependency_tree(&[]);
+    for name in sandbox_only {
+        assert!(
+            names(&default).contains(&name),
+            "the default build lacks {name}"
+        );
+    }
+}
+
+#[test]
+fn test_hooks_stay_out_of_default_builds() {
+    // The feature that lets BRANDLINK_TEST_FAULT fail the TUI is turned on by the test suite's
+    // dev-dependency only, never by a feature a build asks for.
+    let manifest: toml::Table =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
+            .unwrap()
+            .parse()
+            .unwrap();
+    let features = manifest["features"].as_table().unwrap();
+    for (name, enables) in features {
+        if name == "test-hooks" {
+            continue;
+        }
+        let enables = enables.as_array().unwrap();
+        assert!(
+            !enables.iter().any(|e| e.as_str() == Some("test-hooks")),
+            "feature {name} turns on test-hooks"
+        );
+    }
+    let dev = manifest["dev-dependencies"]["brandlink"]
+        .as_table()
+        .unwrap();
+    assert_eq!(dev["default-features"].as_bool(), Some(false));
+    for f in files("src") {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for (i, _) in text.match_indices("BRANDLINK_TEST_FAULT") {
+            let before = &text[..i];
+            let gate = before.rfind("#[cfg(").map(|j| &before[j..]);
+            assert!(
+                gate.is_some_and(|g| g.starts_with("#[cfg(feature = \"test-hooks\")]")),
+                "{} reads BRANDLINK_TEST_FAULT outside #[cfg(feature = \"test-hooks\")]",
+                f.display()
+            );
         }
     }
 }

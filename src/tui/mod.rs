@@ -83,9 +83,9 @@ pub async fn run(setup: Setup, opts: TuiOptions) -> io::Result<()> {
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     rt.run(Effect::Load);
     let mut dirty = true;
-    // A test hook (sandbox builds only): fail after the first frame, so the tests can see the
-    // terminal restored after a panic and after an error.
-    #[cfg(feature = "sandbox")]
+    // A test hook (feature `test-hooks`, which only the test suite turns on): fail after the
+    // first frame, so the tests can see the terminal restored after a panic and after an error.
+    #[cfg(feature = "test-hooks")]
     let mut test_fault = std::env::var("BRANDLINK_TEST_FAULT").ok();
     loop {
         if dirty {
@@ -94,7 +94,7 @@ pub async fn run(setup: Setup, opts: TuiOptions) -> io::Result<()> {
             app.clicks = clicks;
             dirty = false;
         }
-        #[cfg(feature = "sandbox")]
+        #[cfg(feature = "test-hooks")]
         match test_fault.take().as_deref() {
             Some("panic") => panic!("test fault: a panic inside the terminal UI"),
             Some("error") => return Err(io::Error::other("test fault: a terminal error")),

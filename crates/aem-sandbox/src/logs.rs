@@ -18,17 +18,8 @@ pub const LOG_CAPACITY: usize = 2000;
 pub const ERROR_LOG: &str = "/logs/error.log";
 
 /// How the author words its logs.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    clap::ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum LogDialect {
     /// The sandbox's own wording, timestamps in UTC.
@@ -125,7 +116,7 @@ pub enum Cause {
 
 /// `host:port` of a URI (the port only when it has one), or the URI itself.
 fn authority(uri: &str) -> String {
-    match reqwest::Url::parse(uri) {
+    match url::Url::parse(uri) {
         Ok(u) => match (u.host_str(), u.port()) {
             (Some(h), Some(p)) => format!("{h}:{p}"),
             (Some(h), None) => h.to_string(),

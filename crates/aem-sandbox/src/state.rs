@@ -21,7 +21,8 @@ pub const CUSTOMIZER_FACTORY: &str =
     "com.adobe.granite.auth.ims.impl.IMSAccessTokenRequestCustomizerImpl";
 
 /// Which author the sandbox starts as.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Scenario {
     /// A stock AEM 6.5 author: nothing of the integration exists yet.

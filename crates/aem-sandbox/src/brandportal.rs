@@ -19,7 +19,7 @@ const TRANSPORT_SUFFIXES: &[&str] = &[
 
 /// `mac-<tenant>-replication`, where the tenant id is the first DNS label of the URL.
 pub fn mac_user_id(tenant_url: &str) -> String {
-    let host = reqwest::Url::parse(tenant_url)
+    let host = url::Url::parse(tenant_url)
         .ok()
         .and_then(|u| u.host_str().map(str::to_string))
         .unwrap_or_default();
@@ -118,7 +118,7 @@ pub fn create_config(w: &mut World, req: &Request) -> Response {
     let Some(tenant) = req.params.get("tenantURL").filter(|n| !n.trim().is_empty()) else {
         return bad("tenantURL is required".into());
     };
-    match reqwest::Url::parse(tenant.trim()) {
+    match url::Url::parse(tenant.trim()) {
         Ok(u) if u.scheme() == "https" && u.host_str().is_some() => {}
         _ => return bad(format!("tenantURL '{tenant}' is not an https URL")),
     }

@@ -1,8 +1,28 @@
-//! The embedded sandbox: an emulator of an AEM 6.5 author, Adobe IMS and a Brand Portal
-//! tenant on one loopback HTTP server, so brandlink runs and is tested with no AEM at hand.
+//! An emulator of an AEM 6.5 author, Adobe IMS and a Brand Portal tenant on one loopback
+//! HTTP server, so tools that talk to AEM run and are tested with no AEM at hand.
 //!
-//! Start it in-process with [`Sandbox::start`] (tests, `brandlink demo`) or in the
-//! foreground with `brandlink sandbox`.
+//! The author answers as AEM does over HTTP: Sling GET/POST on a JCR-like repository, users
+//! and keystores, configMgr, the replication agents (pages, queue servlet, JMX, logs) and the
+//! Brand Portal cloud configuration; IMS issues tokens for JWT and OAuth Server-to-Server
+//! credentials; the tenant checks the bearer token of each delivery. Scenarios, [`Faults`] and
+//! [`Mishap`]s put it in the states a real author gets into.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), aem_sandbox::SandboxError> {
+//! use aem_sandbox::{Sandbox, SandboxConfig, Scenario};
+//! let sb = Sandbox::start_local(SandboxConfig {
+//!     scenario: Scenario::Configured,
+//!     ..SandboxConfig::default()
+//! })
+//! .await?;
+//! println!("author and IMS at {}, tenant {}", sb.url(), sb.tenant_url());
+//! sb.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! It depends on nothing of the tools it tests: brandlink (`brandlink sandbox`, `brandlink
+//! demo` and its test suite) uses it only over HTTP.
 
 pub mod brandportal;
 pub mod configmgr;

@@ -171,7 +171,7 @@ pub fn transfer(
         });
         Transfer { ok: false, lines }
     };
-    let host = reqwest::Url::parse(&uri)
+    let host = url::Url::parse(&uri)
         .ok()
         .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
         .unwrap_or_default();
