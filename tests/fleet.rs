@@ -118,9 +118,23 @@ async fn a_fleet_is_read_author_by_author_with_what_only_a_fleet_shows() {
     // The doctor on every author (with Test Connection): a row each, never a stop.
     let (code, v) = run(&cli, &["fleet", "doctor", "--all"], &env).await;
     assert_eq!(code, 1, "{v}");
+    doctor_rows(&v);
+    fleet_findings(&v);
+    same_verdict_as_one_author(&cli, &env).await;
+    status_rows_and_usage(&cli, &env).await;
+
+    let transcript = cli.transcript.lock().unwrap().clone();
+    for (_, pw) in PASSWORDS {
+        assert!(!transcript.contains(pw), "a password leaked");
+    }
+    assert!(!transcript.contains("not-the-password"));
+}
+
+/// A row per author, with the keys of `doctor --json`; the unread ones say why.
+fn doctor_rows(v: &Value) {
     assert_eq!(v["ok"], false);
     assert_eq!(v["authors"].as_array().unwrap().len(), 6);
-    let a = by_profile(&v, "alpha");
+    let a = by_profile(v, "alpha");
     for key in [
         "ok",
         "aemUrl",
@@ -138,7 +152,7 @@ async fn a_fleet_is_read_author_by_author_with_what_only_a_fleet_shows() {
     assert_eq!(a["row"]["aemVersion"], "6.5.21.0");
     assert_eq!(a["row"]["credential"], "jwt");
     assert_eq!(a["row"]["state"], "working", "{}", a["row"]);
-    let b = by_profile(&v, "beta");
+    let b = by_profile(v, "beta");
     assert_eq!(b["ok"], false);
     assert!(
         b["row"]["firstFailure"]
@@ -148,14 +162,24 @@ async fn a_fleet_is_read_author_by_author_with_what_only_a_fleet_shows() {
         "{}",
         b["row"]
     );
-    let g = by_profile(&v, "gone");
+    let g = by_profile(v, "gone");
     assert_eq!(g["row"]["state"], "unreachable", "{g}");
     assert!(g["error"].as_str().unwrap().contains("cannot reach"), "{g}");
     assert_eq!(g["findings"][0]["id"], "aem");
-    let w = by_profile(&v, "wrong-password");
+    let w = by_profile(v, "wrong-password");
     assert_eq!(w["row"]["state"], "credentials refused", "{w}");
-    // What only a fleet sees.
-    let t = finding(&v, "fleet.tenants");
+    let s = &v["summary"];
+    assert_eq!(
+        (&s["authors"], &s["unread"], &s["jwt"]),
+        (&Value::from(6), &Value::from(2), &Value::from(4)),
+        "{s}"
+    );
+}
+
+/// What only a fleet sees: one tenant on two authors, one author twice, JWT counted, the
+/// author that cannot use OAuth.
+fn fleet_findings(v: &Value) {
+    let t = finding(v, "fleet.tenants");
     assert_eq!(t["status"], "fail", "{t}");
     let text = t["finding"].as_str().unwrap();
     assert!(
@@ -164,7 +188,7 @@ async fn a_fleet_is_read_author_by_author_with_what_only_a_fleet_shows() {
             && text.contains("shared-two"),
         "{text}"
     );
-    let d = finding(&v, "fleet.authors");
+    let d = finding(v, "fleet.authors");
     assert_eq!(d["status"], "warn");
     assert!(
         d["finding"]
@@ -173,7 +197,7 @@ async fn a_fleet_is_read_author_by_author_with_what_only_a_fleet_shows() {
             .contains("shared-one, wrong-password"),
         "{d}"
     );
-    let j = finding(&v, "fleet.jwt");
+    let j = finding(v, "fleet.jwt");
     assert_eq!(j["status"], "warn");
     assert!(
         j["finding"]
@@ -182,7 +206,7 @@ async fn a_fleet_is_read_author_by_author_with_what_only_a_fleet_shows() {
             .starts_with("4 of 4 authors still on JWT"),
         "{j}"
     );
-    let o = finding(&v, "fleet.oauth");
+    let o = finding(v, "fleet.oauth");
     assert_eq!(o["status"], "fail");
     assert!(
         o["finding"]
@@ -191,24 +215,20 @@ async fn a_fleet_is_read_author_by_author_with_what_only_a_fleet_shows() {
             .contains("shared-two (6.5.17.0)"),
         "{o}"
     );
-    let s = &v["summary"];
-    assert_eq!(
-        (&s["authors"], &s["unread"], &s["jwt"]),
-        (&Value::from(6), &Value::from(2), &Value::from(4)),
-        "{s}"
-    );
+}
 
-    // One read, one rulebook: the fleet's row of an author is its own doctor's verdict.
+/// One read, one rulebook: the fleet's row of an author is its own doctor's verdict.
+async fn same_verdict_as_one_author(cli: &Cli, env: &[(&str, &str)]) {
     let (code, single) = run(
-        &cli,
+        cli,
         &["--profile", "shared-two", "doctor", "--no-test"],
-        &env,
+        env,
     )
     .await;
     let (_, fleet) = run(
-        &cli,
+        cli,
         &["fleet", "doctor", "--profiles", "shared-two", "--no-test"],
-        &env,
+        env,
     )
     .await;
     let st = by_profile(&fleet, "shared-two");
@@ -223,9 +243,12 @@ async fn a_fleet_is_read_author_by_author_with_what_only_a_fleet_shows() {
             .collect()
     };
     assert_eq!(verdicts(&single), verdicts(st));
+}
 
-    // Status: the keys of `status --json`, an unreachable author as a row with them too.
-    let (code, v) = run(&cli, &["fleet", "status", "--profiles", "alpha,gone"], &env).await;
+/// Status: the keys of `status --json`, an unreachable author as a row with them too; a
+/// missing password is a row; usage mistakes are exit 2.
+async fn status_rows_and_usage(cli: &Cli, env: &[(&str, &str)]) {
+    let (code, v) = run(cli, &["fleet", "status", "--profiles", "alpha,gone"], env).await;
     assert_eq!(code, 1, "{v}");
     let a = by_profile(&v, "alpha");
     for key in ["ok", "steps", "integration", "doctor", "row"] {
@@ -236,13 +259,13 @@ async fn a_fleet_is_read_author_by_author_with_what_only_a_fleet_shows() {
     let g = by_profile(&v, "gone");
     assert!(g["integration"].is_null() && g["steps"] == serde_json::json!([]));
     assert_eq!(g["doctor"]["ok"], false);
-    let (code, v) = run(&cli, &["fleet", "status", "--profiles", "alpha"], &env).await;
+    let (code, v) = run(cli, &["fleet", "status", "--profiles", "alpha"], env).await;
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["summary"]["healthy"], 1);
 
     // A missing password variable is a row, not a stop; usage mistakes are exit 2.
     let (code, v) = run(
-        &cli,
+        cli,
         &["fleet", "status", "--profiles", "alpha,beta"],
         &env[..1],
     )
@@ -261,16 +284,10 @@ async fn a_fleet_is_read_author_by_author_with_what_only_a_fleet_shows() {
         &["fleet", "status", "--all", "--profiles", "alpha"],
         &["--url", "http://127.0.0.1:1", "fleet", "doctor", "--all"],
     ] {
-        let (code, v) = run(&cli, args, &env).await;
+        let (code, v) = run(cli, args, env).await;
         assert_eq!(code, 2, "{args:?}: {v}");
         assert_eq!(v["exitCode"], 2);
     }
-
-    let transcript = cli.transcript.lock().unwrap().clone();
-    for (_, pw) in PASSWORDS {
-        assert!(!transcript.contains(pw), "a password leaked");
-    }
-    assert!(!transcript.contains("not-the-password"));
 }
 
 /// The converted OAuth credential the (emulated) Console holds for a retired JWT author.
@@ -308,60 +325,87 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_fleet_migrates_stops_keeps_going_resumes_and_restores() {
-    let authors = [
-        author(Scenario::JwtRetired, "first", "pw-first", "6.5.21.0").await,
-        author(Scenario::JwtRetired, "second", "pw-second", "6.5.21.0").await,
-        author(Scenario::JwtRetired, "third", "pw-third", "6.5.21.0").await,
-    ];
-    let names = ["a-first", "b-second", "c-third"];
-    let cli = Cli::new(&authors[0]);
-    let mut config = String::new();
-    let mut creds = Vec::new();
-    for (i, e) in authors.iter().enumerate() {
-        let (secret, scopes, org) = credential(e).await;
-        let extra = format!(
-            "oauth_scopes = \"{scopes}\"\norg_id = \"{org}\"\nclient_secret_env = \"SECRET_{i}\"\n"
-        );
-        config.push_str(&profile(names[i], &e.base, &format!("PW_{i}"), &extra));
-        creds.push(secret);
+/// Three retired JWT authors, their profiles, and their Console credentials.
+struct Migration {
+    cli: Cli,
+    _authors: Vec<Env>,
+    secrets: Vec<String>,
+    backups: tempfile::TempDir,
+}
+
+const NAMES: [&str; 3] = ["a-first", "b-second", "c-third"];
+const AEM_PW: [&str; 3] = ["pw-first", "pw-second", "pw-third"];
+
+impl Migration {
+    async fn start() -> Migration {
+        let mut authors = Vec::new();
+        for (tenant, pw) in ["first", "second", "third"].into_iter().zip(AEM_PW) {
+            authors.push(author(Scenario::JwtRetired, tenant, pw, "6.5.21.0").await);
+        }
+        let cli = Cli::new(&authors[0]);
+        let mut config = String::new();
+        let mut secrets = Vec::new();
+        for (i, e) in authors.iter().enumerate() {
+            let (secret, scopes, org) = credential(e).await;
+            let extra = format!(
+                "oauth_scopes = \"{scopes}\"\norg_id = \"{org}\"\nclient_secret_env = \"SECRET_{i}\"\n"
+            );
+            config.push_str(&profile(NAMES[i], &e.base, &format!("PW_{i}"), &extra));
+            secrets.push(secret);
+        }
+        write_config(&cli, &config);
+        Migration {
+            cli,
+            _authors: authors,
+            secrets,
+            backups: tempfile::tempdir().unwrap(),
+        }
     }
-    write_config(&cli, &config);
-    let pw = ["pw-first", "pw-second", "pw-third"];
-    let env_with = |second_secret: &str| -> Vec<(String, String)> {
+
+    /// Every password and secret variable; b-second's secret as given.
+    fn env(&self, second_secret: &str) -> Vec<(String, String)> {
         let mut v = Vec::new();
-        for i in 0..3 {
-            v.push((format!("PW_{i}"), pw[i].to_string()));
-            let s = if i == 1 { second_secret } else { &creds[i] };
+        for (i, pw) in AEM_PW.iter().enumerate() {
+            v.push((format!("PW_{i}"), pw.to_string()));
+            let s = if i == 1 {
+                second_secret
+            } else {
+                &self.secrets[i]
+            };
             v.push((format!("SECRET_{i}"), s.to_string()));
         }
         v
-    };
-    let wrong = env_with("p8e-not-the-secret");
-    let right = env_with(&creds[1]);
-    let as_ref = |v: &[(String, String)]| -> Vec<(String, String)> { v.to_vec() };
-    let bdir = tempfile::tempdir().unwrap();
-    let bdir_s = bdir.path().to_str().unwrap().to_string();
-    let migrate = |extra: &[&str]| -> Vec<String> {
-        let mut a: Vec<String> = ["fleet", "migrate", "--all", "--backup-dir", &bdir_s]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        a.extend(extra.iter().map(|s| s.to_string()));
-        a
-    };
-    let go = |args: Vec<String>, env: Vec<(String, String)>| {
-        let cli = &cli;
-        async move {
-            let a: Vec<&str> = args.iter().map(String::as_str).collect();
-            let e: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            run(cli, &a, &e).await
-        }
-    };
+    }
+
+    fn wrong(&self) -> Vec<(String, String)> {
+        self.env("p8e-not-the-secret")
+    }
+
+    fn right(&self) -> Vec<(String, String)> {
+        self.env(&self.secrets[1].clone())
+    }
+
+    async fn run(&self, args: &[&str], env: &[(String, String)]) -> (i32, Value) {
+        let e: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        run(&self.cli, args, &e).await
+    }
+
+    /// `fleet migrate --all --backup-dir DIR` and `extra`.
+    async fn migrate(&self, extra: &[&str], env: &[(String, String)]) -> (i32, Value) {
+        let dir = self.backups.path().to_str().unwrap();
+        let mut a = vec!["fleet", "migrate", "--all", "--backup-dir", dir];
+        a.extend_from_slice(extra);
+        self.run(&a, env).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_migrates_stops_keeps_going_resumes_and_restores() {
+    let m = Migration::start().await;
+    let bdir_s = m.backups.path().to_str().unwrap().to_string();
 
     // The dry run: one plan, IMS asked with each author's values, nothing written.
-    let (code, v) = go(migrate(&["--dry-run"]), as_ref(&wrong)).await;
+    let (code, v) = m.migrate(&["--dry-run"], &m.wrong()).await;
     assert_eq!(code, 1, "one author's secret is wrong: {v}");
     assert_eq!(v["dryRun"], true);
     assert_eq!(
@@ -375,21 +419,16 @@ async fn a_fleet_migrates_stops_keeps_going_resumes_and_restores() {
     let a = by_profile(&v, "a-first");
     assert_eq!(a["plan"]["preflight"]["state"], "ok", "{a}");
     assert!(!a["plan"]["changes"].as_array().unwrap().is_empty());
-    assert!(
-        by_profile(&v, "b-second")["message"]
-            .as_str()
-            .unwrap()
-            .contains("nothing was changed"),
-        "{v}"
-    );
+    let why = by_profile(&v, "b-second")["message"].as_str().unwrap();
+    assert!(why.contains("nothing was changed"), "{v}");
     assert_eq!(
-        std::fs::read_dir(bdir.path()).unwrap().count(),
+        std::fs::read_dir(m.backups.path()).unwrap().count(),
         0,
         "no backup"
     );
 
     // Stops at the first failure: a-first migrated, c-third not started.
-    let (code, v) = go(migrate(&["--yes"]), as_ref(&wrong)).await;
+    let (code, v) = m.migrate(&["--yes"], &m.wrong()).await;
     assert_eq!(code, 1, "{v}");
     assert_eq!(
         states(&v),
@@ -419,7 +458,7 @@ async fn a_fleet_migrates_stops_keeps_going_resumes_and_restores() {
     );
 
     // --keep-going: a-first is already done, b-second still fails, c-third migrates.
-    let (code, v) = go(migrate(&["--yes", "--keep-going"]), as_ref(&wrong)).await;
+    let (code, v) = m.migrate(&["--yes", "--keep-going"], &m.wrong()).await;
     assert_eq!(code, 1, "{v}");
     assert_eq!(
         states(&v),
@@ -429,15 +468,11 @@ async fn a_fleet_migrates_stops_keeps_going_resumes_and_restores() {
             ("c-third", "migrated")
         ])
     );
-    assert!(
-        by_profile(&v, "a-first")["message"]
-            .as_str()
-            .unwrap()
-            .contains("already on OAuth")
-    );
+    let done = by_profile(&v, "a-first")["message"].as_str().unwrap();
+    assert!(done.contains("already on OAuth, nothing to do"), "{done}");
 
     // Resumed with the right secret: only b-second is left.
-    let (code, v) = go(migrate(&["--yes"]), as_ref(&right)).await;
+    let (code, v) = m.migrate(&["--yes"], &m.right()).await;
     assert_eq!(code, 0, "{v}");
     assert_eq!(
         states(&v),
@@ -447,50 +482,39 @@ async fn a_fleet_migrates_stops_keeps_going_resumes_and_restores() {
             ("c-third", "already-oauth")
         ])
     );
-    let (code, st) = go(
-        ["fleet", "status", "--all"].map(String::from).to_vec(),
-        as_ref(&right),
-    )
-    .await;
-    assert_eq!(st["summary"]["oauth"], 3, "{code} {}", st["summary"]);
+    let (_, st) = m.run(&["fleet", "status", "--all"], &m.right()).await;
+    assert_eq!(st["summary"]["oauth"], 3, "{}", st["summary"]);
     assert_eq!(finding(&st, "fleet.jwt")["status"], "ok");
 
     // a-first's backup puts its JWT configuration back.
-    let env_a = vec![
-        ("PW_0".to_string(), pw[0].to_string()),
-        ("BRANDLINK_CLIENT_SECRET".to_string(), creds[0].clone()),
+    let env_a = [
+        ("PW_0".to_string(), AEM_PW[0].to_string()),
+        ("BRANDLINK_CLIENT_SECRET".to_string(), m.secrets[0].clone()),
     ];
-    let restore: Vec<String> = [
+    let restore = [
         "--profile",
         "a-first",
         "restore",
         "--from",
         &backup_a,
         "--yes",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let (code, v) = go(restore, env_a).await;
+    ];
+    let (code, v) = m.run(&restore, &env_a).await;
     assert_eq!(code, 0, "{v}");
-    let (_, st) = go(
-        ["fleet", "status", "--profiles", "a-first"]
-            .map(String::from)
-            .to_vec(),
-        as_ref(&right),
-    )
-    .await;
+    let (_, st) = m
+        .run(&["fleet", "status", "--profiles", "a-first"], &m.right())
+        .await;
     assert_eq!(
         by_profile(&st, "a-first")["row"]["credential"],
         "jwt",
         "{st}"
     );
 
-    let transcript = cli.transcript.lock().unwrap().clone();
-    for s in &creds {
+    let transcript = m.cli.transcript.lock().unwrap().clone();
+    for s in &m.secrets {
         assert!(!transcript.contains(s.as_str()), "a client secret leaked");
     }
-    for p in pw {
+    for p in AEM_PW {
         assert!(!transcript.contains(p), "a password leaked");
     }
 }

@@ -109,7 +109,7 @@ async fn plan_one(m: MigrationMember) -> AuthorMigration {
             &m.profile,
             &m.aem_url,
             AlreadyOauth,
-            format!("already on OAuth ({}), nothing to do", pids.join(", ")),
+            format!("already on OAuth, nothing to do ({})", pids.join(", ")),
         );
     }
     if matches!(
