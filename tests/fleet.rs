@@ -404,6 +404,9 @@ async fn a_fleet_migrates_stops_keeps_going_resumes_and_restores() {
     let m = Migration::start().await;
     let bdir_s = m.backups.path().to_str().unwrap().to_string();
 
+    let (code, v) = m.migrate(&["--read-only", "--yes"], &m.right()).await;
+    assert_eq!(code, 2, "--read-only refuses the change: {v}");
+
     // The dry run: one plan, IMS asked with each author's values, nothing written.
     let (code, v) = m.migrate(&["--dry-run"], &m.wrong()).await;
     assert_eq!(code, 1, "one author's secret is wrong: {v}");
