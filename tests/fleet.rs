@@ -397,6 +397,38 @@ impl Migration {
         a.extend_from_slice(extra);
         self.run(&a, env).await
     }
+    /// `restore --from` a-first's backup: its JWT configuration is back.
+    async fn restore_first(&self, backup: &str) {
+        let env = [
+            ("PW_0".to_string(), AEM_PW[0].to_string()),
+            (
+                "BRANDLINK_CLIENT_SECRET".to_string(),
+                self.secrets[0].clone(),
+            ),
+        ];
+        let restore = ["--profile", "a-first", "restore", "--from", backup, "--yes"];
+        let (code, v) = self.run(&restore, &env).await;
+        assert_eq!(code, 0, "{v}");
+        let (_, st) = self
+            .run(&["fleet", "status", "--profiles", "a-first"], &self.right())
+            .await;
+        assert_eq!(
+            by_profile(&st, "a-first")["row"]["credential"],
+            "jwt",
+            "{st}"
+        );
+    }
+
+    /// No secret or password in anything the commands printed (trace logging on).
+    fn assert_no_secret_shown(&self) {
+        let transcript = self.cli.transcript.lock().unwrap().clone();
+        for s in &self.secrets {
+            assert!(!transcript.contains(s.as_str()), "a client secret leaked");
+        }
+        for p in AEM_PW {
+            assert!(!transcript.contains(p), "a password leaked");
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -490,34 +522,6 @@ async fn a_fleet_migrates_stops_keeps_going_resumes_and_restores() {
     assert_eq!(finding(&st, "fleet.jwt")["status"], "ok");
 
     // a-first's backup puts its JWT configuration back.
-    let env_a = [
-        ("PW_0".to_string(), AEM_PW[0].to_string()),
-        ("BRANDLINK_CLIENT_SECRET".to_string(), m.secrets[0].clone()),
-    ];
-    let restore = [
-        "--profile",
-        "a-first",
-        "restore",
-        "--from",
-        &backup_a,
-        "--yes",
-    ];
-    let (code, v) = m.run(&restore, &env_a).await;
-    assert_eq!(code, 0, "{v}");
-    let (_, st) = m
-        .run(&["fleet", "status", "--profiles", "a-first"], &m.right())
-        .await;
-    assert_eq!(
-        by_profile(&st, "a-first")["row"]["credential"],
-        "jwt",
-        "{st}"
-    );
-
-    let transcript = m.cli.transcript.lock().unwrap().clone();
-    for s in &m.secrets {
-        assert!(!transcript.contains(s.as_str()), "a client secret leaked");
-    }
-    for p in AEM_PW {
-        assert!(!transcript.contains(p), "a password leaked");
-    }
+    m.restore_first(&backup_a).await;
+    m.assert_no_secret_shown();
 }

@@ -241,3 +241,32 @@ pub async fn run(g: &GlobalArgs, a: &FleetMigrate) -> Result<Report, CliError> {
     let head = format!("Fleet migration:\n{}", text(&done, false));
     Ok(report(&done, false, a.keep_going, head))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_values_are_named_and_the_secret_comes_only_from_its_variable() {
+        let e = values("prod", &Profile::default())
+            .err()
+            .unwrap_or_default();
+        assert!(
+            e.contains("'prod' lacks oauth_scopes, org_id, client_secret_env"),
+            "{e}"
+        );
+        let p = Profile {
+            oauth_scopes: Some(crate::config::OneOrMany::One("openid,AdobeID".into())),
+            org_id: Some("X@AdobeOrg".into()),
+            client_secret_env: Some("BRANDLINK_TEST_UNSET_SECRET_VARIABLE".into()),
+            ..Profile::default()
+        };
+        let e = values("prod", &p).err().unwrap_or_default();
+        assert!(
+            e.starts_with(
+                "BRANDLINK_TEST_UNSET_SECRET_VARIABLE (the profile's client_secret_env) is not set"
+            ),
+            "{e}"
+        );
+    }
+}
