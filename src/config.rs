@@ -24,6 +24,12 @@ password_env = "AEM_PASSWORD"
 # insecure = false
 # tls_pin = "AB:CD:…"                 # the author's certificate, by SHA-256 fingerprint
 # timeout_secs = 30
+# For `brandlink fleet migrate` (JWT → OAuth Server-to-Server), the values of this author's
+# OAuth Server-to-Server credential in the Developer Console:
+# oauth_scopes = "openid,AdobeID,read_organizations"   # as the Console shows them
+# org_id = "<org>@AdobeOrg"
+# client_secret_env = "BRANDLINK_LOCAL_CLIENT_SECRET"  # the NAME of the variable, never the secret
+# client_id = "<client id>"                            # leave out to keep the current one
 
 # Keys of the terminal UI can be changed one by one, e.g.:
 # [keys]
@@ -34,6 +40,10 @@ password_env = "AEM_PASSWORD"
 # url = "https://author.example.com"
 # user = "brandlink-operator"
 # password_env = "AEM_PROD_PASSWORD"
+# tenant = "https://<tenant>.brand-portal.adobe.com"
+# oauth_scopes = "openid,AdobeID,read_organizations"
+# org_id = "<org>@AdobeOrg"
+# client_secret_env = "BRANDLINK_PROD_CLIENT_SECRET"
 "#;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -82,6 +92,76 @@ pub struct Profile {
     /// Trust exactly the author's certificate with this SHA-256 fingerprint.
     pub tls_pin: Option<String>,
     pub timeout_secs: Option<u64>,
+    /// OAuth scopes of the author's Console credential (`fleet migrate`): a comma-separated
+    /// string as the Console shows it, or a list.
+    pub oauth_scopes: Option<OneOrMany>,
+    /// IMS organization id (`…@AdobeOrg`), for `fleet migrate`.
+    pub org_id: Option<String>,
+    /// The NAME of the environment variable holding this author's client secret.
+    pub client_secret_env: Option<String>,
+    /// Client id of the OAuth credential; absent keeps the current one.
+    pub client_id: Option<String>,
+}
+
+impl Profile {
+    /// The OAuth scopes, one per entry (commas split, blanks dropped).
+    pub fn scopes(&self) -> Vec<String> {
+        let parts: Vec<String> = match &self.oauth_scopes {
+            None => vec![],
+            Some(OneOrMany::One(s)) => vec![s.clone()],
+            Some(OneOrMany::Many(l)) => l.clone(),
+        };
+        parts
+            .iter()
+            .flat_map(|p| p.split(','))
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+
+    /// Problems with the migration keys, each saying what to write instead.
+    fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.oauth_scopes.is_some() && self.scopes().is_empty() {
+            out.push("oauth_scopes is empty: copy the scopes from the Console's OAuth Server-to-Server credential".to_string());
+        }
+        if let Some(o) = &self.org_id
+            && !o.trim().ends_with("@AdobeOrg")
+        {
+            out.push(format!(
+                "org_id = \"{}\" does not end with @AdobeOrg: copy the organization id from the Console",
+                o.trim()
+            ));
+        }
+        for (key, value) in [
+            ("client_secret_env", &self.client_secret_env),
+            ("password_env", &self.password_env),
+        ] {
+            if let Some(v) = value
+                && !is_env_name(v)
+            {
+                // Never echo the value: it may be the secret itself.
+                out.push(format!(
+                    "{key} must be the NAME of an environment variable (letters, digits, _), e.g. BRANDLINK_PROD_CLIENT_SECRET; put the value in that variable, never in this file"
+                ));
+            }
+        }
+        if let Some(c) = &self.client_id
+            && c.trim().is_empty()
+        {
+            out.push("client_id is empty: leave it out to keep the current one".to_string());
+        }
+        out
+    }
+}
+
+/// `AEM_PROD_PASSWORD`: what an environment variable's name may be.
+pub fn is_env_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 #[derive(Debug, Error)]
@@ -90,6 +170,12 @@ pub enum ConfigError {
     Read { path: String, detail: String },
     #[error("{path}: {detail}")]
     Parse { path: String, detail: String },
+    #[error("{path}: profile '{profile}': {}", .problems.join("; "))]
+    Invalid {
+        path: String,
+        profile: String,
+        problems: Vec<String>,
+    },
     #[error("profile '{name}' is not defined in {path} (known: {known})")]
     UnknownProfile {
         name: String,
@@ -108,7 +194,7 @@ pub fn default_path() -> Option<PathBuf> {
 
 /// Parses a config file's text; errors name the line and the field.
 pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
-    toml::from_str(text).map_err(|e| {
+    let config: Config = toml::from_str(text).map_err(|e| {
         let line = e
             .span()
             .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
@@ -120,7 +206,18 @@ pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
                 None => detail,
             },
         }
-    })
+    })?;
+    for (name, p) in &config.profiles {
+        let problems = p.problems();
+        if !problems.is_empty() {
+            return Err(ConfigError::Invalid {
+                path: path.to_string(),
+                profile: name.clone(),
+                problems,
+            });
+        }
+    }
+    Ok(config)
 }
 
 /// Loads the file if it exists. An explicit path must exist.
@@ -213,5 +310,31 @@ mod tests {
         let c = parse("default_profile = \"prod\"\n[profiles.a]\n", "f").unwrap();
         let e = c.profile(None, None).unwrap_err().to_string();
         assert!(e.contains("prod") && e.contains("known: a"), "{e}");
+    }
+
+    #[test]
+    fn migration_keys_are_read_and_checked() {
+        let c = parse(
+            "[profiles.a]\noauth_scopes = \"openid, AdobeID\"\norg_id = \"X@AdobeOrg\"\nclient_secret_env = \"A_SECRET\"\n[profiles.b]\noauth_scopes = [\"openid\", \"AdobeID\"]\n",
+            "f",
+        )
+        .unwrap();
+        assert_eq!(c.profiles["a"].scopes(), vec!["openid", "AdobeID"]);
+        assert_eq!(c.profiles["b"].scopes(), vec!["openid", "AdobeID"]);
+        let e = parse("[profiles.a]\norg_id = \"X\"\n", "f")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("@AdobeOrg") && e.contains("'a'"), "{e}");
+        // A secret pasted where its variable's name belongs is refused, and never echoed.
+        let e = parse(
+            "[profiles.a]\nclient_secret_env = \"p8e-s3cr3t-value\"\n",
+            "f",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("NAME of an environment variable"), "{e}");
+        assert!(!e.contains("s3cr3t"), "{e}");
+        assert!(parse("[profiles.a]\noauth_scopes = \" , \"\n", "f").is_err());
+        assert!(is_env_name("AEM_PROD_PASSWORD") && !is_env_name("1X") && !is_env_name(""));
     }
 }

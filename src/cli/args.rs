@@ -49,6 +49,9 @@ pub enum Command {
     Restore(RestoreArgs),
     /// Serve Prometheus metrics of the Brand Portal queues of one or more authors.
     Exporter(ExporterArgs),
+    /// Many authors at once (the config file's profiles): status, doctor, JWT → OAuth migration.
+    #[command(subcommand)]
+    Fleet(FleetCommand),
     /// Run the embedded AEM author + Adobe IMS + Brand Portal emulator in the foreground.
     #[cfg(feature = "sandbox")]
     Sandbox(SandboxArgs),
@@ -378,6 +381,56 @@ impl ChangeArgs {
             .clone()
             .unwrap_or_else(crate::setup::upgrade::default_backup_root)
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FleetCommand {
+    /// One row per author: version, credential, state, queues, the doctor's counts (no Test
+    /// Connection). Exit 1 when any author fails.
+    Status(FleetRead),
+    /// The doctor on every author (with its Test Connection unless --no-test), plus the
+    /// checks only a fleet shows. Exit 1 when any author or fleet check fails.
+    Doctor(FleetRead),
+    /// JWT → OAuth Server-to-Server on every JWT author: one plan, one confirmation, then
+    /// author by author (backup, migrate in place, Test Connection, blocked queues retried).
+    Migrate(FleetMigrate),
+}
+
+/// Which authors: profiles of the config file, each with its own password_env.
+#[derive(Debug, Args)]
+pub struct FleetSelect {
+    /// Profiles to work on, comma-separated (in this order).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "NAMES",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub profiles: Vec<String>,
+    /// Every profile of the config file (by name).
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FleetRead {
+    #[command(flatten)]
+    pub select: FleetSelect,
+    /// Skip the doctor's Test Connection (status never runs one).
+    #[arg(long)]
+    pub no_test: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FleetMigrate {
+    #[command(flatten)]
+    pub select: FleetSelect,
+    #[command(flatten)]
+    pub change: ChangeArgs,
+    /// Carry on with the next author after a failure (default: stop at the first).
+    #[arg(long)]
+    pub keep_going: bool,
 }
 
 #[derive(Debug, Args)]

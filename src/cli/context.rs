@@ -178,13 +178,17 @@ impl Context {
     }
 
     fn build_client(&self) -> Result<AemClient, ContextError> {
+        self.build_client_with(self.password()?)
+    }
+
+    fn build_client_with(&self, password: SecretString) -> Result<AemClient, ContextError> {
         warn_clear_ims(&self.ims_url);
         if self.insecure {
             eprintln!(
                 "warning: TLS certificate verification is OFF (--insecure); do not use this against production"
             );
         }
-        let mut conn = Connection::new(&self.url, &self.user, self.password()?);
+        let mut conn = Connection::new(&self.url, &self.user, password);
         conn.ca_cert = self.ca_cert.clone();
         conn.insecure = self.insecure;
         conn.tls_pin = self.tls_pin;
@@ -196,6 +200,30 @@ impl Context {
     pub fn setup(&self) -> Result<crate::setup::Setup, ContextError> {
         Ok(crate::setup::Setup::new(
             self.client()?,
+            crate::setup::ImsEndpoint {
+                http: self.ims_http()?,
+                url: self.ims_url.clone(),
+            },
+        ))
+    }
+
+    /// The setup service without asking anything: the password must be in the profile's
+    /// variable (a fleet is read many authors at once, with no prompt).
+    pub fn setup_unattended(&self) -> Result<crate::setup::Setup, ContextError> {
+        let password = std::env::var(&self.password_env)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .map(SecretString::from)
+            .ok_or_else(|| {
+                ContextError::Secret(format!(
+                    "{} is not set: put the AEM password of {} at {} in it (the profile's password_env)",
+                    self.password_env,
+                    self.user,
+                    self.shown_url()
+                ))
+            })?;
+        Ok(crate::setup::Setup::new(
+            self.build_client_with(password)?,
             crate::setup::ImsEndpoint {
                 http: self.ims_http()?,
                 url: self.ims_url.clone(),

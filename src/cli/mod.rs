@@ -104,6 +104,7 @@ pub fn run(cli: Cli) -> ExitCode {
         match cli.command {
             None => cmd::tui::run(resolve(), &cli.tui).await,
             Some(Command::Exporter(a)) => cmd::exporter::run(a, &cli.global).await,
+            Some(Command::Fleet(a)) => emit(json_mode, cmd::fleet::run(a, &cli.global).await),
             #[cfg(feature = "sandbox")]
             Some(Command::Sandbox(a)) => cmd::sandbox::serve(a).await,
             #[cfg(feature = "sandbox")]

@@ -6,6 +6,8 @@ pub mod actions;
 pub mod checks;
 pub mod console;
 pub mod error;
+pub mod fleet;
+pub mod fleet_migrate;
 pub mod health;
 pub mod lifecycle;
 pub mod migrate;

@@ -12,6 +12,7 @@
 pub mod causes;
 pub mod diagnosis;
 pub mod findings;
+pub mod fleet;
 pub mod gauges;
 pub mod report;
 pub mod steps;

@@ -277,7 +277,7 @@ pub struct ChangeReport<P: Serialize> {
     pub tests: Vec<crate::setup::TestResult>,
 }
 
-fn changes_text(changes: &[crate::setup::migrate::PropertyChange]) -> String {
+pub(super) fn changes_text(changes: &[crate::setup::migrate::PropertyChange]) -> String {
     changes
         .iter()
         .map(|c| {
@@ -299,7 +299,7 @@ fn preflight_text(v: &crate::setup::account::Verdict) -> String {
     }
 }
 
-fn tests_text(tests: &[crate::setup::TestResult]) -> String {
+pub(super) fn tests_text(tests: &[crate::setup::TestResult]) -> String {
     tests
         .iter()
         .map(|t| {

@@ -8,6 +8,8 @@ pub mod cloud;
 pub mod docs;
 pub mod doctor;
 pub mod exporter;
+pub mod fleet;
+mod fleet_migrate;
 pub mod queues;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
@@ -50,6 +52,9 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<Report, CliError> {
         Command::Upgrade(a) => upgrade::upgrade(ctx, &a).await,
         Command::Restore(a) => upgrade::restore(ctx, &a).await,
         Command::Exporter(_) => Err(CliError::Usage("the exporter runs on its own".into())),
+        Command::Fleet(_) => Err(CliError::Usage(
+            "the fleet commands run on their own".into(),
+        )),
         Command::Completions(_) | Command::Man(_) => Err(CliError::Usage(
             "completions and man pages need no author".into(),
         )),

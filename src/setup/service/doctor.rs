@@ -51,16 +51,33 @@ fn cause_in(ev: &crate::evidence::Evidence, agent: &str) -> BlockCause {
 impl Setup {
     /// Runs every doctor check. `test`: one Test Connection (the only action it takes).
     pub async fn doctor(&self, tenant: Option<&str>, test: bool) -> Report {
+        match self.judged(tenant, test).await {
+            Ok((_, v)) => v.report,
+            Err((_, report)) => report,
+        }
+    }
+
+    /// The one read (with one Test Connection when `test`) and its verdict; for an author
+    /// that cannot be read, the error and the doctor's report of it.
+    pub async fn judged(
+        &self,
+        tenant: Option<&str>,
+        test: bool,
+    ) -> Result<(crate::evidence::Evidence, crate::verdict::Verdict), (SetupError, Report)> {
         match self.evidence(tenant, test).await {
-            Ok(ev) => crate::verdict::judge(&ev).report,
-            Err(SetupError::Aem(e)) => {
-                crate::verdict::unreadable(self.aem_url(), tenant.map(str::to_string), &e)
+            Ok(ev) => {
+                let v = crate::verdict::judge(&ev);
+                Ok((ev, v))
             }
-            Err(e) => crate::verdict::unreadable(
-                self.aem_url(),
-                tenant.map(str::to_string),
-                &crate::aem::AemError::Invalid(e.to_string()),
-            ),
+            Err(e) => {
+                let aem = match &e {
+                    SetupError::Aem(a) => a.clone(),
+                    other => crate::aem::AemError::Invalid(other.to_string()),
+                };
+                let report =
+                    crate::verdict::unreadable(self.aem_url(), tenant.map(str::to_string), &aem);
+                Err((e, report))
+            }
         }
     }
 
