@@ -2,6 +2,7 @@
 //! (what `openssl req -x509` makes) is refused even with --ca-cert, explained in words with
 //! the certificate's fingerprint; --tls-pin with that fingerprint accepts exactly it; a wrong
 //! pin is refused; the TLS library's own log lines never reach the terminal.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test may stop at what it did not expect
 
 use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
 use std::sync::Arc;

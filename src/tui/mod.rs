@@ -95,6 +95,7 @@ pub async fn run(setup: Setup, opts: TuiOptions) -> io::Result<()> {
             dirty = false;
         }
         #[cfg(feature = "test-hooks")]
+        #[allow(clippy::panic, reason = "the test hook's purpose is to panic")]
         match test_fault.take().as_deref() {
             Some("panic") => panic!("test fault: a panic inside the terminal UI"),
             Some("error") => return Err(io::Error::other("test fault: a terminal error")),

@@ -1,6 +1,7 @@
 //! The TUI rendered with ratatui's TestBackend: each tab empty, filled, succeeded and failed,
 //! the help overlay, the small-terminal message, NO_COLOR; and state transitions driven by
 //! actions and messages.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test may stop at what it did not expect
 
 use brandlink::aem::agents::TestResult;
 use brandlink::aem::queue::{Depth, DepthSource, QueueItem};
