@@ -81,7 +81,8 @@ impl Case {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_error_classes() {
-    let url = format!("http://127.0.0.1:{}", common::closed_port());
+    let closed = common::closed_port();
+    let url = format!("http://127.0.0.1:{}", closed.port);
     let e = common::start(Scenario::Configured).await;
     let b = e.base.as_str();
     // Not an AEM: a server that answers 404 to everything; a 403 that survives the CSRF retry.

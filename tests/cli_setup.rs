@@ -496,45 +496,42 @@ async fn every_command_under_trace_logging_leaks_no_secret() {
         .await;
     assert_eq!(code, 0, "{v}");
     // The exporter scraped once, and a sandbox of its own served a command.
-    let port = common::closed_port();
     let exporter = run.spawn(
         &[
             "--url",
             &e.base,
             "exporter",
             "--listen",
-            &format!("127.0.0.1:{port}"),
+            "127.0.0.1:0",
             "--interval",
             "1",
         ],
         &[],
     );
-    let mut metrics = None;
-    for _ in 0..100 {
-        if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/metrics")).await
-            && let Ok(text) = r.text().await
-            && text.contains("brandlink_")
-        {
-            metrics = Some(text);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-    let metrics = metrics.unwrap_or_else(|| panic!("no metrics: {}", exporter.output_tail()));
+    let at = exporter.address(30).await;
+    let metrics = common::eventually(30, "metrics", || async {
+        let text = reqwest::get(format!("{at}/metrics"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        text.contains("brandlink_").then_some(text)
+    })
+    .await;
     run.transcript.lock().unwrap().push_str(&metrics);
     run.stop(exporter);
-    let sport = common::closed_port();
     let sandbox = run.spawn(
         &[
             "sandbox",
             "--listen",
-            &format!("127.0.0.1:{sport}"),
+            "127.0.0.1:0",
             "--scenario",
             "configured",
         ],
         &[],
     );
-    let sbase = format!("http://127.0.0.1:{sport}");
+    let sbase = sandbox.address(30).await;
     common::eventually(30, "the sandbox", || async {
         reqwest::get(format!("{sbase}/libs/granite/core/content/login.html"))
             .await

@@ -207,7 +207,7 @@ async fn metrics_show_the_four_agents() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_serves_metrics() {
     let e = common::start(Scenario::Configured).await;
-    let port = common::closed_port();
+    let port = common::closed_port().port;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_brandlink"))
         .args([
             "--url",

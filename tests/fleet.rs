@@ -98,7 +98,8 @@ async fn a_fleet_is_read_author_by_author_with_what_only_a_fleet_shows() {
     let beta = author(Scenario::JwtRetired, "beta", PASSWORDS[1].1, "6.5.21.0").await;
     let one = author(Scenario::Configured, "shared", PASSWORDS[2].1, "6.5.21.0").await;
     let two = author(Scenario::Configured, "shared", PASSWORDS[3].1, "6.5.17.0").await;
-    let gone = format!("http://127.0.0.1:{}", common::closed_port());
+    let closed = common::closed_port();
+    let gone = format!("http://127.0.0.1:{}", closed.port);
     let cli = Cli::new(&alpha);
     write_config(
         &cli,

@@ -850,7 +850,11 @@ async fn brand_portal_cloud_configuration_creates_agents_and_mac_user() {
         .send()
         .await
         .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    // Once the sandbox has done what the save asked of it:
+    common::eventually(10, "the save's work", || async {
+        (e.json("/sandbox/control/state").await["pendingWork"] == 0).then_some(())
+    })
+    .await;
     assert_eq!(e.bp_agents().await.len(), 4);
 }
 

@@ -372,19 +372,34 @@ fn logs_never_reach_the_screen() {
     tmux.wait_for("Console credentials filled in", 30);
     tmux.keys(&["Up", "Up", "Enter"]);
     tmux.wait_for("IMS configuration created", 30);
+    let log_text = || -> String {
+        std::fs::read_dir(dir.path().join("brandlink"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("brandlink.log"))
+            .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+            .collect()
+    };
+    let reads = |t: &str| {
+        t.lines()
+            .filter(|l| l.contains("AEM answered") && l.contains("bundles.json"))
+            .count()
+    };
+    let before = reads(&log_text());
     tmux.keys(&["r"]);
-    std::thread::sleep(std::time::Duration::from_millis(800));
+    // The re-read has logged its requests (at trace level, every crate) by now.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while reads(&log_text()) <= before {
+        assert!(Instant::now() < deadline, "r read nothing again");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let screen = tmux.screen();
     for noise in ["DEBUG", " WARN ", "brandlink::", "hyper"] {
         assert!(!screen.contains(noise), "«{noise}» on screen:\n{screen}");
     }
-    let logs: Vec<_> = std::fs::read_dir(dir.path().join("brandlink"))
-        .unwrap()
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with("brandlink.log"))
-        .collect();
-    assert!(!logs.is_empty(), "a log file in the state folder");
-    let text = std::fs::read_to_string(logs[0].path()).unwrap();
+    let text = log_text();
+    assert!(!text.is_empty(), "a log file in the state folder");
     assert!(text.contains("TRACE"), "the trace lines went to the file");
     // The sandbox's client secrets start with p8e-, tokens and JWTs with eyJ.
     assert!(!text.contains("p8e-"), "a client secret in the log");

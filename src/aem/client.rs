@@ -392,6 +392,8 @@ impl AemClient {
             }
         };
         let status = resp.status().as_u16();
+        // The path and status only: never a header, a body or a query's values.
+        tracing::debug!(%method, path = path.split('?').next().unwrap_or(path), status, "AEM answered");
         let headers = resp.headers().clone();
         let body = match crate::net::read_capped(resp, self.max_body).await {
             Ok(b) => b,

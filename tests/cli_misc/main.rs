@@ -137,10 +137,11 @@ async fn ca_cert_problems_are_usage_errors() {
     let g = brandlink::ims::certificate::generate("private CA", 30).unwrap();
     let good = dir.path().join("good.pem");
     std::fs::write(&good, &g.cert_pem).unwrap();
+    let closed = common::closed_port();
     let mut c = cmd();
     c.args([
         "--url",
-        &format!("https://127.0.0.1:{}", common::closed_port()),
+        &format!("https://127.0.0.1:{}", closed.port),
         "--ca-cert",
         good.to_str().unwrap(),
         "status",

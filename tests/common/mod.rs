@@ -176,10 +176,19 @@ pub async fn canned_server(response: &'static str) -> std::net::SocketAddr {
     addr
 }
 
-/// A loopback port with nothing listening.
-pub fn closed_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
+/// A loopback port with nothing listening, held (bound, never listening: a connection is
+/// refused) for as long as the value lives, so no other test can take it meanwhile.
+pub struct ClosedPort {
+    pub port: u16,
+    _held: tokio::net::TcpSocket,
+}
+
+pub fn closed_port() -> ClosedPort {
+    let s = tokio::net::TcpSocket::new_v4().expect("socket");
+    s.bind("127.0.0.1:0".parse().expect("address"))
+        .expect("bind");
+    let port = s.local_addr().expect("bound").port();
+    ClosedPort { port, _held: s }
 }
 
 /// A command started by [`Cli::spawn`].
@@ -189,6 +198,25 @@ pub struct Running {
 }
 
 impl Running {
+    /// Where a server it started on port 0 listens: the first `http://127.0.0.1:PORT` it
+    /// printed.
+    pub async fn address(&self, secs: u64) -> String {
+        let path = self.log.path().to_path_buf();
+        eventually(secs, "the address it listens on", || {
+            let path = path.clone();
+            async move {
+                let text = std::fs::read_to_string(&path).ok()?;
+                let from = text.find("http://127.0.0.1:")? + "http://127.0.0.1:".len();
+                let port: String = text[from..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                (!port.is_empty()).then(|| format!("http://127.0.0.1:{port}"))
+            }
+        })
+        .await
+    }
+
     /// What it printed so far (the end of it), for a failing test's message.
     pub fn output_tail(&self) -> String {
         let text = String::from_utf8_lossy(&std::fs::read(self.log.path()).unwrap_or_default())

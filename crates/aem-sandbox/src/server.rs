@@ -51,6 +51,7 @@ pub async fn serve(
     if req.path.starts_with("/sandbox/control") {
         return Ok(control(&world, &req));
     }
+    let _in_flight = InFlight::enter(&world);
     let (latency, drop, error) = {
         let mut w = lock(&world);
         *w.requests
@@ -87,6 +88,27 @@ pub async fn serve(
         *resp.body_mut() = Full::new(Bytes::new());
     }
     Ok(resp)
+}
+
+/// Counts a request as in flight until it is answered (or dropped), keeping the most seen at
+/// once (`maxInFlight` in `/sandbox/control/requests`): a test sees a client's concurrency
+/// without timing it.
+struct InFlight(Shared);
+
+impl InFlight {
+    fn enter(world: &Shared) -> InFlight {
+        let mut w = lock(world);
+        w.in_flight += 1;
+        w.max_in_flight = w.max_in_flight.max(w.in_flight);
+        InFlight(world.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut w = lock(&self.0);
+        w.in_flight = w.in_flight.saturating_sub(1);
+    }
 }
 
 fn mangle(w: &mut World, resp: Response) -> Response {
@@ -183,13 +205,18 @@ fn control(world: &Shared, req: &Request) -> Response {
             let total: u64 = w.requests.values().sum();
             http::json(
                 200,
-                &json!({"total": total, "requests": w.requests, "failedLogins": w.failed_logins}),
+                &json!({"total": total, "requests": w.requests, "failedLogins": w.failed_logins,
+                        "maxInFlight": w.max_in_flight}),
             )
         }
         ("DELETE", "/sandbox/control/requests") => {
             w.requests.clear();
             w.failed_logins = 0;
-            http::json(200, &json!({"total": 0, "requests": {}, "failedLogins": 0}))
+            w.max_in_flight = w.in_flight;
+            http::json(
+                200,
+                &json!({"total": 0, "requests": {}, "failedLogins": 0, "maxInFlight": w.max_in_flight}),
+            )
         }
         ("GET", "/sandbox/control/state") => {
             let agents: Vec<_> = w
@@ -215,6 +242,8 @@ fn control(world: &Shared, req: &Request) -> Response {
                     "keystores": w.keystores.iter().map(|(u, k)| json!({"user": u, "aliases": k.entries.keys().cloned().collect::<Vec<_>>()})).collect::<Vec<_>>(),
                     "tokensIssued": w.ims.tokens_issued,
                     "deliveredTotal": w.tenant.delivered_total,
+                    // Work AEM has yet to do by itself (agents to create after a save).
+                    "pendingWork": w.pending.len(),
                 }),
             )
         }

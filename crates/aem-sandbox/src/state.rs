@@ -299,6 +299,9 @@ pub struct World {
     pub error_log: ErrorLog,
     /// Requests whose credentials were refused (`failedLogins` in `/sandbox/control/requests`).
     pub failed_logins: u64,
+    /// Author requests being answered now, and the most at once since the count was reset.
+    pub in_flight: u64,
+    pub max_in_flight: u64,
     /// Requests received, by method and path (`GET /sandbox/control/requests`), so a test can
     /// see how much a client asks.
     pub requests: BTreeMap<String, u64>,
@@ -358,6 +361,8 @@ impl World {
             error_log: ErrorLog::default(),
             requests: BTreeMap::new(),
             failed_logins: 0,
+            in_flight: 0,
+            max_in_flight: 0,
             cfg,
         };
         w.log_startup(now_ms());
