@@ -129,6 +129,8 @@ pub struct AemClient {
     tls_pin: Option<Fingerprint>,
     /// One failed login, not twenty: see [`CredentialGate`].
     gate: Arc<CredentialGate>,
+    /// Set by [`AemClient::refuse_writes`]: every request but GET and HEAD fails unsent.
+    read_only: bool,
 }
 
 /// Until AEM has accepted the credentials once, requests go out one at a time; after AEM
@@ -226,7 +228,20 @@ impl AemClient {
             max_body: MAX_BODY,
             tls_pin: conn.tls_pin,
             gate: Arc::default(),
+            read_only: false,
         })
+    }
+
+    /// This client (and its clones) sends only GET and HEAD: any other request fails with
+    /// [`AemError::ReadOnly`] before it leaves (`--read-only`, enforced here whatever the
+    /// front end does).
+    pub fn refuse_writes(mut self) -> Self {
+        self.read_only = true;
+        self
+    }
+
+    pub fn refuses_writes(&self) -> bool {
+        self.read_only
     }
 
     /// Lets requests ask AEM again after it refused the credentials (an operator's explicit
@@ -434,6 +449,12 @@ impl AemClient {
     where
         F: Fn(RequestBuilder) -> RequestBuilder,
     {
+        if self.read_only && method != Method::GET && method != Method::HEAD {
+            return Err(AemError::ReadOnly {
+                method: method.to_string(),
+                path: path.to_string(),
+            });
+        }
         let rb = build(self.builder(method.clone(), path));
         let mut reply = self.execute(rb, &method, path).await?;
         if reply.status == 403

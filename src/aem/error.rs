@@ -5,6 +5,9 @@ use thiserror::Error;
 
 #[derive(Clone, Debug, Error)]
 pub enum AemError {
+    /// A write was asked of a client made read-only (`--read-only`); nothing was sent.
+    #[error("--read-only is set: {method} {path} would change AEM, so it was not sent")]
+    ReadOnly { method: String, path: String },
     #[error("cannot reach AEM at {url}: {detail}. Is the author running, and is --url right?")]
     Unreachable { url: String, detail: String },
     #[error(
@@ -83,9 +86,10 @@ impl Retry {
 impl AemError {
     pub fn retry(&self) -> Retry {
         match self {
-            AemError::Unauthorized { .. } | AemError::Forbidden { .. } | AemError::Invalid(_) => {
-                Retry::Never
-            }
+            AemError::Unauthorized { .. }
+            | AemError::Forbidden { .. }
+            | AemError::Invalid(_)
+            | AemError::ReadOnly { .. } => Retry::Never,
             e if e.is_transient() => Retry::Backoff,
             _ => Retry::Slowly,
         }

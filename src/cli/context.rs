@@ -204,7 +204,8 @@ impl Context {
                 http: self.ims_http()?,
                 url: self.ims_url.clone(),
             },
-        ))
+        )
+        .read_only(self.read_only))
     }
 
     /// The setup service without asking anything: the password must be in the profile's
@@ -228,7 +229,8 @@ impl Context {
                 http: self.ims_http()?,
                 url: self.ims_url.clone(),
             },
-        ))
+        )
+        .read_only(self.read_only))
     }
 
     /// The author's URL as it may be printed (never with a user name or password).

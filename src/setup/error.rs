@@ -59,7 +59,7 @@ impl SetupError {
     pub fn class(&self) -> ErrorClass {
         match self {
             SetupError::Invalid(_)
-            | SetupError::Aem(AemError::Invalid(_))
+            | SetupError::Aem(AemError::Invalid(_) | AemError::ReadOnly { .. })
             | SetupError::Cert(CertError::Validity(_)) => ErrorClass::Usage,
             SetupError::Aem(AemError::Unauthorized { .. } | AemError::Forbidden { .. }) => {
                 ErrorClass::Auth

@@ -111,3 +111,73 @@ async fn read_only_turns_every_change_off() {
     }
     assert_eq!(state().await, before, "still nothing changed on the author");
 }
+
+/// The rule lives in the setup service, not in the front ends: a read-only service refuses
+/// every change whoever asks, and nothing but GET and HEAD reaches the author.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_setup_service_sends_no_write() {
+    use brandlink::aem::{AemClient, Connection};
+    use brandlink::setup::service::QueueOp;
+    use brandlink::setup::{ImsEndpoint, Setup};
+    let e = common::start(Scenario::Configured).await;
+    let client = AemClient::new(&Connection::new(
+        &e.base,
+        "admin",
+        secrecy::SecretString::from(e.sb.admin_password()),
+    ))
+    .unwrap();
+    let setup = Setup::new(
+        client,
+        ImsEndpoint {
+            http: reqwest::Client::new(),
+            url: e.base.clone(),
+        },
+    )
+    .read_only(true);
+    assert!(setup.refuses_writes());
+    let counter = e.url("/sandbox/control/requests");
+    e.http.delete(&counter).send().await.unwrap();
+    let backups = tempfile::tempdir().unwrap();
+    let agents = e.bp_agents().await;
+    let refused = |r: Result<(), brandlink::setup::SetupError>, what: &str| {
+        let err = r.expect_err(what);
+        assert!(err.is_usage(), "{what}: {err}");
+        assert!(err.to_string().contains("--read-only"), "{what}: {err}");
+    };
+    refused(setup.queue_op(&agents[0], QueueOp::Pause).await, "pause");
+    let plan = setup
+        .close_connection_plan(&e.sb.tenant_url())
+        .await
+        .unwrap();
+    refused(
+        setup
+            .close_connection(&plan, backups.path())
+            .await
+            .map(|_| ()),
+        "close connection",
+    );
+    let plan = setup.delete_plan().await.unwrap();
+    refused(
+        setup
+            .delete_account(&plan, true, backups.path())
+            .await
+            .map(|_| ()),
+        "delete the IMS configuration",
+    );
+    let seen: serde_json::Value = e
+        .http
+        .get(&counter)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let writes: Vec<&String> = seen["requests"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| !k.starts_with("GET ") && !k.starts_with("HEAD "))
+        .collect();
+    assert!(writes.is_empty(), "writes reached the author: {writes:?}");
+}

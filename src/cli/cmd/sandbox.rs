@@ -121,7 +121,8 @@ pub async fn demo(a: DemoArgs, g: &GlobalArgs) -> ExitCode {
                 http,
                 url: url.clone(),
             },
-        ),
+        )
+        .read_only(g.read_only),
         (Err(e), _) | (_, Err(e)) => {
             eprintln!("error: {e}");
             return ExitCode::from(1);

@@ -59,6 +59,20 @@ impl Setup {
         }
     }
 
+    /// `--read-only`: the client this service writes with sends nothing but GET and HEAD, so no
+    /// operation can change the author whatever a front end asks (one place holds the rule).
+    pub fn read_only(mut self, on: bool) -> Self {
+        if on {
+            self.client = self.client.refuse_writes();
+        }
+        self
+    }
+
+    /// Whether changes are refused (`--read-only`); a front end asks before it offers one.
+    pub fn refuses_writes(&self) -> bool {
+        self.client.refuses_writes()
+    }
+
     /// Names the Brand Portal IMS configuration (`--ims PID`).
     pub fn with_ims_choice(mut self, pid: Option<String>) -> Self {
         self.ims_choice = pid;
