@@ -167,6 +167,83 @@ fn target(at: &[String], segs: &[String]) -> Option<String> {
     }
 }
 
+/// The absolute module path (from the crate root) a path names from module `at`, when it
+/// starts at the crate or climbs with `super`/`self`.
+fn absolute(at: &[String], segs: &[String]) -> Option<Vec<String>> {
+    let first = segs.first()?;
+    match first.as_str() {
+        "crate" | "brandlink" => Some(segs[1..].to_vec()),
+        "super" | "self" => {
+            let mut here = at.to_vec();
+            let mut rest = segs;
+            while let Some(s) = rest.first() {
+                match s.as_str() {
+                    "super" => {
+                        here.pop();
+                    }
+                    "self" => {}
+                    _ => break,
+                }
+                rest = &rest[1..];
+            }
+            here.extend(rest.iter().cloned());
+            Some(here)
+        }
+        _ => None,
+    }
+}
+
+/// Edges between the modules right under `layer` (e.g. `tui::app` → `tui::tabs`).
+fn inner_edges(layer: &str) -> BTreeSet<(String, String)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src.join(layer), &mut files);
+    let mut out = BTreeSet::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("source is readable");
+        let ast = syn::parse_file(&text).expect("parses");
+        let module = module_of(&src, &f);
+        let mut v = Paths::default();
+        v.visit_file(&ast);
+        for (inline, segs) in v.found {
+            let mut at = module.clone();
+            at.extend(inline);
+            let (Some(from), Some(to)) = (at.get(1), absolute(&at, &segs)) else {
+                continue;
+            };
+            if to.first().map(String::as_str) == Some(layer)
+                && let Some(to) = to.get(1)
+                && to != from
+            {
+                out.insert((from.clone(), to.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// The cycles of a graph, each as the path that closes it.
+fn cycles(edges: &BTreeSet<(String, String)>) -> Vec<Vec<String>> {
+    let nodes: BTreeSet<&String> = edges.iter().flat_map(|(a, b)| [a, b]).collect();
+    let mut found = Vec::new();
+    for start in nodes {
+        // Depth-first from each node, back to it through larger nodes only (each cycle once).
+        let mut stack = vec![(start.clone(), vec![start.clone()])];
+        while let Some((at, path)) = stack.pop() {
+            for (_, next) in edges.iter().filter(|(a, _)| *a == at) {
+                if next == start {
+                    found.push(path.clone());
+                } else if next > start && !path.contains(next) {
+                    let mut p = path.clone();
+                    p.push(next.clone());
+                    stack.push((next.clone(), p));
+                }
+            }
+        }
+    }
+    found
+}
+
 struct Edge {
     from_file: String,
     from: String,
@@ -292,4 +369,17 @@ fn the_graph_reader_finds_every_kind_of_path() {
         .map(|s| s.to_string())
         .collect();
     assert_eq!(reached, want);
+}
+
+/// The terminal UI's modules form no cycle: dialogs and tabs share what they both name through
+/// leaves (`nav`, `action`, `effect`…), so each can change without the other.
+#[test]
+fn the_terminal_ui_has_no_cycle_between_its_modules() {
+    let edges = inner_edges("tui");
+    assert!(
+        edges.contains(&("app".to_string(), "tabs".to_string())),
+        "the reader found the TUI's edges: {edges:?}"
+    );
+    let found = cycles(&edges);
+    assert!(found.is_empty(), "cycles: {found:?}");
 }

@@ -4,9 +4,8 @@
 
 use super::action::Action;
 use super::effect::Effect;
-use super::modal::{ConfirmDialog, Modal, ModalOut, UpgradeDialog};
+use super::nav::{DialogOut, Hint, Tab};
 use super::state::Shared;
-use super::tabs::{Hint, Tab};
 use super::theme::Theme;
 use super::widgets::{centered, spinner};
 use crate::setup::service::QueueOp;
@@ -16,6 +15,18 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+/// A fix that needs its own dialog: the doctor says which, the dialogs build it.
+#[derive(Debug)]
+pub enum DoctorFix {
+    /// Confirm Close Connection on these agents (their backup goes under `backup_root`).
+    CloseConnection(Vec<String>),
+    /// Plan the upgrade of this tenant's integration.
+    Upgrade(String),
+}
+
+/// What a key did to the doctor.
+pub type DoctorOut = DialogOut<DoctorFix>;
 
 #[derive(Debug, Default)]
 pub struct DoctorPanel {
@@ -54,72 +65,47 @@ impl DoctorPanel {
         &mut self,
         action: Option<Action>,
         cx: &mut Shared,
-    ) -> (ModalOut, Vec<Effect>) {
+    ) -> (DoctorOut, Vec<Effect>) {
         let n = self.report.as_ref().map_or(0, |r| r.findings.len());
         match action {
             Some(Action::Up) => self.selected = self.selected.saturating_sub(1),
             Some(Action::Down) => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
             Some(Action::Refresh) if self.report.is_some() => {
                 self.report = None;
-                return (ModalOut::Keep, vec![Effect::Doctor]);
+                return (DialogOut::Keep, vec![Effect::Doctor]);
             }
-            Some(Action::Back) => return (ModalOut::Close, vec![]),
+            Some(Action::Back) => return (DialogOut::Close, vec![]),
             Some(Action::Activate) => return self.apply(cx),
             _ => {}
         }
-        (ModalOut::Keep, vec![])
+        (DialogOut::Keep, vec![])
     }
 
     /// The selected finding's fix, behind a confirmation.
-    fn apply(&mut self, cx: &mut Shared) -> (ModalOut, Vec<Effect>) {
+    fn apply(&mut self, cx: &mut Shared) -> (DoctorOut, Vec<Effect>) {
         let Some(remedy) = self.finding().and_then(|f| f.remedy.clone()) else {
             if let Some(c) = self.finding().and_then(|f| f.command.clone()) {
                 cx.info(format!("no fix from here: run `{c}`"));
             }
-            return (ModalOut::Keep, vec![]);
+            return (DialogOut::Keep, vec![]);
         };
         if cx.refuse_read_only("the doctor's fixes are off") {
-            return (ModalOut::Keep, vec![]);
+            return (DialogOut::Keep, vec![]);
         }
         if let Some(b) = &cx.busy {
             let text = format!("wait: {b} is still running (esc cancels)");
             cx.info(text);
-            return (ModalOut::Keep, vec![]);
+            return (DialogOut::Keep, vec![]);
         }
         match remedy {
             Remedy::CloseConnection(ids) => {
-                let mut lines = vec![format!(
-                    "Set Close Connection (protocolHTTPConnectionClose=true) on {} agents:",
-                    ids.len()
-                )];
-                lines.extend(ids.iter().map(|id| format!("  {id}")));
-                lines.push(format!(
-                    "Each agent is backed up first, in a new folder in {}; `brandlink restore --from <folder>` sets it back.",
-                    cx.backup_root.display()
-                ));
-                let dialog = ConfirmDialog::new(
-                    "Close Connection",
-                    lines,
-                    "close",
-                    "setting Close Connection",
-                    Effect::CloseConnection,
-                );
-                (
-                    ModalOut::Replace(Box::new(Modal::Confirm(Box::new(dialog)))),
-                    vec![],
-                )
+                (DialogOut::Replace(DoctorFix::CloseConnection(ids)), vec![])
             }
-            Remedy::Migrate => (ModalOut::Goto(Tab::Account, Action::Migrate), vec![]),
-            Remedy::Upgrade(tenant) => {
-                let dialog = UpgradeDialog {
-                    backup_root: cx.backup_root.clone(),
-                    ..UpgradeDialog::default()
-                };
-                (
-                    ModalOut::Replace(Box::new(Modal::Upgrade(dialog))),
-                    vec![Effect::PlanUpgrade(Some(tenant))],
-                )
-            }
+            Remedy::Migrate => (DialogOut::Goto(Tab::Account, Action::Migrate), vec![]),
+            Remedy::Upgrade(tenant) => (
+                DialogOut::Replace(DoctorFix::Upgrade(tenant.clone())),
+                vec![Effect::PlanUpgrade(Some(tenant))],
+            ),
             Remedy::Resume(ids) => {
                 cx.info(format!("resuming {}", ids.join(", ")));
                 let effects = ids
@@ -128,7 +114,7 @@ impl DoctorPanel {
                     .chain([Effect::Doctor])
                     .collect();
                 self.report = None;
-                (ModalOut::Keep, effects)
+                (DialogOut::Keep, effects)
             }
         }
     }

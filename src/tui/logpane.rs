@@ -5,7 +5,7 @@
 
 use super::action::Action;
 use super::effect::{Effect, UiResult};
-use super::modal::ModalOut;
+use super::nav::DialogOut;
 use super::theme::Theme;
 use super::widgets::{centered, spinner};
 use crate::setup::LogLine;
@@ -128,7 +128,11 @@ impl LogPane {
         }
     }
 
-    pub fn on_key(&mut self, ev: KeyEvent, action: Option<Action>) -> (ModalOut, Vec<Effect>) {
+    pub fn on_key<D>(
+        &mut self,
+        ev: KeyEvent,
+        action: Option<Action>,
+    ) -> (DialogOut<D>, Vec<Effect>) {
         if let Some(typed) = &mut self.typing {
             match ev.code {
                 KeyCode::Enter => {
@@ -143,7 +147,7 @@ impl LogPane {
                 KeyCode::Char(c) if !ev.modifiers.contains(KeyModifiers::CONTROL) => typed.push(c),
                 _ => {}
             }
-            return (ModalOut::Keep, vec![]);
+            return (DialogOut::Keep, vec![]);
         }
         self.note = None;
         match action {
@@ -164,13 +168,13 @@ impl LogPane {
                 self.follow = !self.follow;
                 if self.follow {
                     self.scroll = self.len().saturating_sub(1);
-                    return (ModalOut::Keep, vec![Effect::FetchLog(self.agent.clone())]);
+                    return (DialogOut::Keep, vec![Effect::FetchLog(self.agent.clone())]);
                 }
             }
-            Some(Action::Back) => return (ModalOut::Close, vec![]),
+            Some(Action::Back) => return (DialogOut::Close, vec![]),
             _ => {}
         }
-        (ModalOut::Keep, vec![])
+        (DialogOut::Keep, vec![])
     }
 
     pub fn draw(&self, f: &mut Frame, area: Rect, tick: u64, theme: &Theme) {

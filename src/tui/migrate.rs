@@ -5,8 +5,8 @@
 use super::action::Action;
 use super::effect::{Effect, UiError};
 use super::form::{Form, FormItem, Kind};
+use super::nav::Hint;
 use super::state::Shared;
-use super::tabs::Hint;
 use super::theme::Theme;
 use super::widgets::{centered, error_lines, spinner};
 use crate::setup::console::ConsoleCredential;

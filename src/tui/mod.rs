@@ -20,6 +20,7 @@ pub mod keymap;
 pub mod logpane;
 pub mod migrate;
 pub mod modal;
+pub mod nav;
 pub mod reads;
 pub mod runtime;
 pub mod state;

@@ -6,8 +6,8 @@ use super::effect::{Effect, UiError};
 use super::keymap::{Keymap, Scope};
 pub use super::logpane::LogPane;
 use super::migrate::MigrateDialog;
+use super::nav::{DialogOut, Hint};
 use super::state::Shared;
-use super::tabs::Hint;
 use super::theme::Theme;
 use super::widgets::{centered, spinner};
 use crate::setup::service::{QueueOp, UpgradePreview};
@@ -94,15 +94,34 @@ pub struct UpgradeDialog {
 }
 
 /// What a key did to the dialog.
-#[derive(Debug)]
-pub enum ModalOut {
-    Keep,
-    Close,
-    Quit,
-    /// Close, and open this dialog instead.
-    Replace(Box<Modal>),
-    /// Close, go to the tab and take the action there (its checks and dialogs apply).
-    Goto(super::tabs::Tab, Action),
+pub type ModalOut = DialogOut<Box<Modal>>;
+
+/// The dialog of a fix the doctor offers, behind the usual confirmation.
+fn fix_dialog(fix: super::doctor::DoctorFix, cx: &Shared) -> Modal {
+    match fix {
+        super::doctor::DoctorFix::CloseConnection(ids) => {
+            let mut lines = vec![format!(
+                "Set Close Connection (protocolHTTPConnectionClose=true) on {} agents:",
+                ids.len()
+            )];
+            lines.extend(ids.iter().map(|id| format!("  {id}")));
+            lines.push(format!(
+                "Each agent is backed up first, in a new folder in {}; `brandlink restore --from <folder>` sets it back.",
+                cx.backup_root.display()
+            ));
+            Modal::Confirm(Box::new(ConfirmDialog::new(
+                "Close Connection",
+                lines,
+                "close",
+                "setting Close Connection",
+                Effect::CloseConnection,
+            )))
+        }
+        super::doctor::DoctorFix::Upgrade(_) => Modal::Upgrade(UpgradeDialog {
+            backup_root: cx.backup_root.clone(),
+            ..UpgradeDialog::default()
+        }),
+    }
 }
 
 fn typed_key(typed: &mut String, ev: KeyEvent) {
@@ -165,7 +184,10 @@ impl Modal {
         cx: &mut Shared,
     ) -> (ModalOut, Vec<Effect>) {
         match self {
-            Modal::Doctor(d) => d.on_action(action, cx),
+            Modal::Doctor(d) => {
+                let (out, effects) = d.on_action(action, cx);
+                (out.map(|fix| Box::new(fix_dialog(fix, cx))), effects)
+            }
             Modal::Migrate(d) => {
                 let (close, effects) = d.on_key(ev, action, cx);
                 (

@@ -14,46 +14,12 @@ use super::action::Action;
 use super::effect::Effect;
 use super::keymap::Scope;
 use super::modal::Modal;
+pub use super::nav::{Hint, Tab};
 use super::state::Shared;
 use super::theme::Theme;
-use crate::setup::StepId;
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Tab {
-    Certificate,
-    Account,
-    Cloud,
-    Replication,
-}
-
-impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::Certificate, Tab::Account, Tab::Cloud, Tab::Replication];
-    pub fn step(self) -> StepId {
-        match self {
-            Tab::Certificate => StepId::Certificate,
-            Tab::Account => StepId::Account,
-            Tab::Cloud => StepId::CloudService,
-            Tab::Replication => StepId::Replication,
-        }
-    }
-    pub fn from_step(s: StepId) -> Tab {
-        match s {
-            StepId::Certificate => Tab::Certificate,
-            StepId::Account => Tab::Account,
-            StepId::CloudService => Tab::Cloud,
-            StepId::Replication => Tab::Replication,
-        }
-    }
-    pub fn index(self) -> usize {
-        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
-    }
-    pub fn title(self) -> &'static str {
-        self.step().title()
-    }
-}
 
 /// What a component asks of the root besides effects.
 #[derive(Debug)]
@@ -66,32 +32,6 @@ pub enum Out {
 impl From<Effect> for Out {
     fn from(e: Effect) -> Self {
         Out::Effect(e)
-    }
-}
-
-/// An action a tab offers now; disabled ones are shown dimmed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Hint {
-    pub action: Action,
-    pub enabled: bool,
-    /// What the action does here, when it is not its usual word (⏎ "fix" in the doctor).
-    pub label: Option<&'static str>,
-}
-
-impl Hint {
-    pub fn on(action: Action) -> Hint {
-        Hint::when(action, true)
-    }
-    pub fn when(action: Action, enabled: bool) -> Hint {
-        Hint {
-            action,
-            enabled,
-            label: None,
-        }
-    }
-    pub fn named(mut self, label: &'static str) -> Hint {
-        self.label = Some(label);
-        self
     }
 }
 
