@@ -149,7 +149,8 @@ impl App {
     }
 
     pub fn on_paste(&mut self, text: &str) {
-        if self.modal.is_some() {
+        if let Some(m) = &mut self.modal {
+            m.on_paste(text);
             return;
         }
         let tab = self.tab;

@@ -71,6 +71,17 @@ pub struct MigrateDialog {
 }
 
 impl MigrateDialog {
+    /// A paste into the focused field while the values are typed, or into the typed word.
+    pub fn on_paste(&mut self, text: &str) {
+        match &self.stage {
+            Stage::Values => self.form.paste(&ITEMS, text.trim()),
+            Stage::Confirm(_) => self
+                .typed
+                .push_str(text.lines().next().unwrap_or("").trim()),
+            Stage::Planning => {}
+        }
+    }
+
     /// For the Brand Portal configuration `pid`, whose client id Adobe's conversion keeps.
     pub fn new(pid: &str, client_id: &str) -> Self {
         let mut form = Form::new(&[

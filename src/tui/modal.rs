@@ -135,6 +135,24 @@ fn typed_key(typed: &mut String, ev: KeyEvent) {
 }
 
 impl Modal {
+    /// A paste goes to what the dialog is typing into: a field of the migration form, a typed
+    /// word (first line only), the log's search. Nothing reaches the tab behind.
+    pub fn on_paste(&mut self, text: &str) {
+        let line = text.lines().next().unwrap_or("").trim();
+        match self {
+            Modal::Migrate(d) => d.on_paste(text),
+            Modal::Confirm(c) => c.typed.push_str(line),
+            Modal::ClearQueue(c) => c.typed.push_str(line),
+            Modal::Upgrade(u) => u.typed.push_str(line),
+            Modal::Log(l) => {
+                if let Some(t) = &mut l.typing {
+                    t.push_str(line);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Where the dialog's keys are looked up.
     pub fn scopes(&self) -> Vec<Scope> {
         match self {

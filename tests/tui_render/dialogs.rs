@@ -307,3 +307,35 @@ fn the_doctor_overlay() {
     assert!(effects.is_empty(), "{effects:?}");
     assert!(matches!(r.modal, Some(Modal::Doctor(_))));
 }
+
+#[test]
+fn a_paste_reaches_the_open_dialog_and_never_the_tab_behind() {
+    let mut i = configured();
+    i.ims_configs[0].auth_type = AuthType::Jwt;
+    i.ims_configs[0].keypair_alias = Some("brandportal".into());
+    let mut a = loaded(i, true);
+    a.on_action(Action::GotoAccount);
+    a.on_key(key('m'));
+    // The secret field has the focus: a pasted secret fills it (masked on screen).
+    a.on_paste("p8e-pasted-secret");
+    let screen = render(&a);
+    assert!(!screen.contains("p8e-pasted-secret"), "masked: {screen}");
+    assert!(
+        screen.contains("(17 characters)"),
+        "the pasted secret is in the field: {screen}"
+    );
+    // A typed word takes the first line of a paste.
+    a.modal = None;
+    a.on_action(Action::GotoReplication);
+    a.on_key(key('C'));
+    if let Some(Modal::ClearQueue(c)) = &a.modal {
+        let agent = c.agent.clone();
+        a.on_paste(&format!("{agent}\nmore"));
+        let Some(Modal::ClearQueue(c)) = &a.modal else {
+            panic!("still open")
+        };
+        assert_eq!(c.typed, agent);
+    } else {
+        panic!("the clear dialog opens: {:?}", a.modal);
+    }
+}
