@@ -8,6 +8,7 @@ pub mod cloud;
 pub mod docs;
 pub mod doctor;
 pub mod exporter;
+pub mod history;
 pub mod queues;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
@@ -49,6 +50,7 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<Report, CliError> {
         Command::Doctor(a) => doctor::run(ctx, &a).await,
         Command::Upgrade(a) => upgrade::upgrade(ctx, &a).await,
         Command::Restore(a) => upgrade::restore(ctx, &a).await,
+        Command::History(a) => history::run(ctx, &a),
         Command::Exporter(_) => Err(CliError::Usage("the exporter runs on its own".into())),
         Command::Completions(_) | Command::Man(_) => Err(CliError::Usage(
             "completions and man pages need no author".into(),
