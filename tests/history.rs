@@ -8,7 +8,6 @@ mod common;
 use brandlink::sandbox::Scenario;
 use common::{Cli, Env};
 use serde_json::Value;
-use std::time::Duration;
 
 const PROVIDERS: &str = "/system/console/configMgr/(service.factoryPid=com.adobe.granite.auth.oauth.accesstoken.provider).json";
 
