@@ -91,7 +91,7 @@ impl Action {
             Action::PublishSample => "sandbox: publish 25 sample assets",
             Action::Doctor => "doctor: check everything, offer fixes",
             Action::Alerts => "all alerts, with their causes and fixes",
-            Action::History => "change history: what brandlink changed on this author",
+            Action::History => "change history of this author",
             Action::GotoCertificate => "Certificate tab",
             Action::GotoAccount => "Account tab",
             Action::GotoCloud => "Cloud Service tab",
