@@ -67,6 +67,75 @@ fn migrate_args<'a>(base: &'a str, s: &'a [String; 3], bdir: &'a str) -> Vec<&'a
     ]
 }
 
+/// The file is 0600 in a 0700 folder and holds no secret: neither the client secret, the AEM
+/// password nor key material.
+fn private_and_secret_free(cli: &Cli, secret: &str) {
+    let file = cli.xdg.path().join("brandlink/changes.jsonl");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(!text.contains(secret));
+    assert!(!text.contains(&cli.admin_password));
+    assert!(!text.contains("BEGIN"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&file), 0o600);
+        assert_eq!(mode(file.parent().unwrap()), 0o700);
+    }
+}
+
+/// `history --json`: one record per change, newest first, of this author unless `--all`; a bad
+/// line is reported only.
+async fn listed(cli: &Cli) {
+    let file = cli.xdg.path().join("brandlink/changes.jsonl");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("{text}{{not json\n")).unwrap();
+    let out = cli.run(&["history", "--json"], &[]).await;
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be read"));
+    let h: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let h = h.as_array().unwrap();
+    assert_eq!(h.len(), 7, "{h:?}");
+    assert_eq!(h[0]["operation"], "account create");
+    assert_eq!(h[6]["operation"], "account migrate");
+    assert!(h.iter().all(|r| r["state"] == "done"));
+    let (_, v) = cli.json(&["history", "--limit", "2"], &[]).await;
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    let elsewhere = |all: bool| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_brandlink"));
+        c.args(["--url", "http://elsewhere:4502", "--json", "history"])
+            .env("XDG_CONFIG_HOME", cli.xdg.path())
+            .env("XDG_STATE_HOME", cli.xdg.path());
+        if all {
+            c.arg("--all");
+        }
+        let out = c.output().unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v.as_array().unwrap().len()
+    };
+    assert_eq!(elsewhere(false), 0, "another author's history");
+    assert_eq!(elsewhere(true), 7);
+}
+
+/// Every change has its `started` line and a `done` one, with the author, user and time.
+fn each_change_is_paired(all: &[Value], base: &str) {
+    for op in [
+        "account migrate",
+        "account update",
+        "agents close-connection",
+        "upgrade",
+        "restore",
+        "account delete",
+        "account create",
+    ] {
+        let (start, end) = pair(&all, op);
+        assert_eq!(end["state"], "done", "{end}");
+        assert_eq!(start["aemUrl"], base);
+        assert!(!start["user"].as_str().unwrap().is_empty());
+        assert!(start["time"].as_str().unwrap().ends_with('Z'), "{start}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_change_is_recorded_without_a_secret() {
     let e = common::start(Scenario::JwtRetired).await;
@@ -156,21 +225,7 @@ async fn every_change_is_recorded_without_a_secret() {
     ok(cli.json(&create, &with_secret).await);
 
     let all = lines(&cli);
-    for op in [
-        "account migrate",
-        "account update",
-        "agents close-connection",
-        "upgrade",
-        "restore",
-        "account delete",
-        "account create",
-    ] {
-        let (start, end) = pair(&all, op);
-        assert_eq!(end["state"], "done", "{end}");
-        assert_eq!(start["aemUrl"], base.as_str());
-        assert!(!start["user"].as_str().unwrap().is_empty());
-        assert!(start["time"].as_str().unwrap().ends_with('Z'), "{start}");
-    }
+    each_change_is_paired(&all, &base);
     let (start, end) = pair(&all, "account migrate");
     assert_eq!(end["backupDir"], mig["backupDir"]);
     let grants = start["changes"]
@@ -187,47 +242,8 @@ async fn every_change_is_recorded_without_a_secret() {
     let (start, _) = pair(&all, "account update");
     assert_eq!(start["changes"][0]["after"][0], "Brand Portal (OAuth)");
 
-    // Private, and no secret: neither the client secret, the AEM password nor key material.
-    let file = cli.xdg.path().join("brandlink/changes.jsonl");
-    let text = std::fs::read_to_string(&file).unwrap();
-    assert!(!text.contains(secret));
-    assert!(!text.contains(&cli.admin_password));
-    assert!(!text.contains("BEGIN"));
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode(&file), 0o600);
-        assert_eq!(mode(file.parent().unwrap()), 0o700);
-    }
-
-    // `history --json`: one record per change, newest first; a bad line is reported only.
-    std::fs::write(&file, format!("{text}{{not json\n")).unwrap();
-    let out = cli.run(&["history", "--json"], &[]).await;
-    assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be read"));
-    let h: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let h = h.as_array().unwrap();
-    assert_eq!(h.len(), 7, "{h:?}");
-    assert_eq!(h[0]["operation"], "account create");
-    assert_eq!(h[6]["operation"], "account migrate");
-    assert!(h.iter().all(|r| r["state"] == "done"));
-    let (_, v) = cli.json(&["history", "--limit", "2"], &[]).await;
-    assert_eq!(v.as_array().unwrap().len(), 2);
-    let elsewhere = |all: bool| {
-        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_brandlink"));
-        c.args(["--url", "http://elsewhere:4502", "--json", "history"])
-            .env("XDG_CONFIG_HOME", cli.xdg.path())
-            .env("XDG_STATE_HOME", cli.xdg.path());
-        if all {
-            c.arg("--all");
-        }
-        let out = c.output().unwrap();
-        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-        v.as_array().unwrap().len()
-    };
-    assert_eq!(elsewhere(false), 0, "another author's history");
-    assert_eq!(elsewhere(true), 7);
+    private_and_secret_free(&cli, secret);
+    listed(&cli).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
