@@ -128,7 +128,7 @@ fn each_change_is_paired(all: &[Value], base: &str) {
         "account delete",
         "account create",
     ] {
-        let (start, end) = pair(&all, op);
+        let (start, end) = pair(all, op);
         assert_eq!(end["state"], "done", "{end}");
         assert_eq!(start["aemUrl"], base);
         assert!(!start["user"].as_str().unwrap().is_empty());
