@@ -47,6 +47,8 @@ pub enum Command {
     Upgrade(UpgradeArgs),
     /// Re-create what an upgrade backup holds.
     Restore(RestoreArgs),
+    /// The changes brandlink made to this author (--all: to every author), newest first.
+    History(HistoryArgs),
     /// Serve Prometheus metrics of the Brand Portal queues of one or more authors.
     Exporter(ExporterArgs),
     /// Many authors at once (the config file's profiles): status, doctor, JWT → OAuth migration.
@@ -442,6 +444,16 @@ pub struct RestoreArgs {
     pub dry_run: bool,
     #[arg(long)]
     pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Every author's changes, not only the --url / --profile author's.
+    #[arg(long)]
+    pub all: bool,
+    /// At most this many changes (the newest).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 pub use super::account::{AccountKind, AccountOutcome, AccountSpec, Verdict, validate_account};
 pub use super::error::SetupError;
 pub use super::health::{HealthReport, KeySource};
+use super::stop::{Interrupted, Stop};
 use crate::aem::cloud::validate_tenant_url;
 use crate::aem::users::BP_SERVICE_USER;
 use crate::aem::{AemClient, AemError};
@@ -41,6 +42,7 @@ pub async fn create_certificate(
     days: u32,
     common_name: &str,
     keystore_password: impl FnOnce() -> Result<SecretString, SetupError>,
+    stop: &Stop,
 ) -> Result<CertificateOutcome, SetupError> {
     if alias.trim().is_empty() || alias.contains(['/', ' ']) {
         return Err(SetupError::Invalid(vec![format!(
@@ -68,6 +70,12 @@ pub async fn create_certificate(
         let pw = keystore_password()?;
         client.create_keystore(&user, pw.expose_secret()).await?;
         created_keystore = true;
+        stop.check(|| {
+            Interrupted::new("cert create")
+                .done(format!("the keystore of {user} was created"))
+                .not_done(format!("the key pair '{alias}'"))
+                .next("to complete it: run `brandlink cert create` again")
+        })?;
     }
     client
         .add_key(
@@ -126,6 +134,7 @@ pub async fn create_cloud(
     ims: Option<&str>,
     wait: Duration,
     mode: CloudMode,
+    stop: &Stop,
 ) -> Result<CloudOutcome, SetupError> {
     let mut problems = Vec::new();
     if title.trim().is_empty() {
@@ -173,6 +182,14 @@ pub async fn create_cloud(
     client
         .save_cloud_config(target.item.as_deref(), title.trim(), &tenant, &ims_id)
         .await?;
+    stop.check(|| {
+        Interrupted::new("cloud create")
+            .done(format!("the cloud configuration for {tenant} was saved"))
+            .not_done(
+                "waiting for AEM to create the four Brand Portal agents (it does so by itself)",
+            )
+            .next("to complete it: brandlink agents (shows the agents once AEM has created them)")
+    })?;
     let (path, agents) = wait_for_agents(client, &tenant, wait).await?;
     Ok(CloudOutcome {
         path: Some(path),

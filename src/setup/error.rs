@@ -29,6 +29,10 @@ pub enum SetupError {
     /// A local file could not be read or written.
     #[error("{0}")]
     Local(String),
+    /// Stopped between two steps as asked (Ctrl-C, SIGTERM, Esc): what was done and the way
+    /// back.
+    #[error("{0}")]
+    Interrupted(Box<super::stop::Interrupted>),
 }
 
 /// What kind of failure an error is, for decisions that must not depend on wording.

@@ -8,6 +8,7 @@ use super::account::{
 };
 use super::error::SetupError;
 use super::snapshot::{AuthType, ImsConfig, read_ims_and_clouds};
+use super::stop::{Interrupted, Stop};
 use super::upgrade;
 use crate::aem::AemClient;
 use crate::aem::agents::TestResult;
@@ -326,7 +327,9 @@ pub async fn apply_changes(
 
 /// A change of the Brand Portal IMS configuration, the safe way: back it up (a folder named
 /// for `what`), write the provider and the secret together ([`apply_changes`]), then Test
-/// Connection of the tenant's agents. Returns the backup folder and the tests.
+/// Connection of the tenant's agents. Returns the backup folder and the tests. `stop` is
+/// looked at between these steps (never between the provider and its secret).
+#[allow(clippy::too_many_arguments)]
 pub async fn change_backed_up(
     client: &AemClient,
     bp: &BpConfig,
@@ -335,7 +338,10 @@ pub async fn change_backed_up(
     tenant_url: Option<&str>,
     what: &str,
     root: &Path,
+    stop: &Stop,
 ) -> Result<(PathBuf, Vec<TestResult>), SetupError> {
+    let operation = format!("account {what}");
+    stop.check(|| Interrupted::new(&operation))?;
     let dir = backup(
         client,
         &bp.provider,
@@ -344,6 +350,14 @@ pub async fn change_backed_up(
         what,
         root,
     )?;
+    stop.check(|| {
+        Interrupted::new(&operation)
+            .backup(&dir)
+            .not_done(format!("the changes of {}", bp.provider.pid))
+            .next(format!(
+                "to complete it: run `brandlink account {what}` again"
+            ))
+    })?;
     apply_changes(
         client,
         &bp.provider.pid,
@@ -352,6 +366,21 @@ pub async fn change_backed_up(
         secret,
     )
     .await?;
+    stop.check(|| {
+        let written = if secret.is_some() {
+            format!(
+                "{} and its customizer's client secret changed",
+                bp.provider.pid
+            )
+        } else {
+            format!("{} changed", bp.provider.pid)
+        };
+        Interrupted::new(&operation)
+            .backup(&dir)
+            .done(written)
+            .not_done("Test Connection of the tenant's agents")
+            .next("to complete it: brandlink agents --test")
+    })?;
     let tests = test_tenant(client, tenant_url).await?;
     Ok((dir, tests))
 }
@@ -456,6 +485,7 @@ pub async fn update(
     plan: &UpdatePlan,
     secret: Option<&SecretString>,
     root: &Path,
+    stop: &Stop,
 ) -> Result<ChangeDone, SetupError> {
     let bp = find_bp_as_planned(client, chosen, &plan.pid).await?;
     let (dir, tests) = change_backed_up(
@@ -466,6 +496,7 @@ pub async fn update(
         plan.tenant_url.as_deref(),
         "update",
         root,
+        stop,
     )
     .await?;
     let ok = tests.iter().all(|t| t.success);

@@ -12,6 +12,7 @@ use super::lifecycle::{
     secret_change,
 };
 use super::snapshot::AuthType;
+use super::stop::{Interrupted, Stop};
 use crate::aem::AemClient;
 use crate::aem::agents::TestResult;
 use crate::aem::osgi::prop;
@@ -171,6 +172,7 @@ pub async fn execute(
     plan: MigrationPlan,
     secret: &SecretString,
     backup_root: &Path,
+    stop: &Stop,
 ) -> Result<MigrationDone, SetupError> {
     let bp = find_bp_as_planned(client, Some(&plan.pid), &plan.pid).await?;
     if bp.info.auth_type == AuthType::OauthServerToServer {
@@ -184,16 +186,25 @@ pub async fn execute(
         plan.tenant_url.as_deref(),
         "migrate",
         backup_root,
+        stop,
     )
     .await?;
     let ok = !tests.is_empty() && tests.iter().all(|t| t.success);
     let mut retried = Vec::new();
-    if ok {
-        for t in &tests {
-            let blocked = client.queue(&t.agent).await.is_ok_and(|q| q.blocked);
-            if blocked && client.force_retry(&t.agent).await.is_ok() {
-                retried.push(t.agent.clone());
-            }
+    for t in tests.iter().filter(|_| ok) {
+        stop.check(|| {
+            Interrupted::new("account migrate")
+                .backup(&dir)
+                .done(format!(
+                    "{} and its customizer use OAuth Server-to-Server; Test Connection passed on {}",
+                    plan.pid,
+                    crate::words::count(tests.len() as u64, "agent", "agents")
+                ))
+                .not_done("telling the blocked queues to retry now (they retry by themselves after their retry delay)")
+        })?;
+        let blocked = client.queue(&t.agent).await.is_ok_and(|q| q.blocked);
+        if blocked && client.force_retry(&t.agent).await.is_ok() {
+            retried.push(t.agent.clone());
         }
     }
     Ok(MigrationDone {

@@ -9,10 +9,12 @@ pub mod error;
 pub mod fleet;
 pub mod fleet_migrate;
 pub mod health;
+pub mod history;
 pub mod lifecycle;
 pub mod migrate;
 pub mod service;
 pub mod snapshot;
+pub mod stop;
 pub mod upgrade;
 
 /// The AEM data the front ends show, as the setup service hands it out.
@@ -22,3 +24,4 @@ pub use crate::verdict::steps::{StepId, StepReport, StepStatus};
 pub use error::{ErrorClass, SetupError};
 pub use service::{ImsEndpoint, Setup};
 pub use snapshot::Integration;
+pub use stop::{Interrupted, Stop};

@@ -233,6 +233,10 @@ impl App {
                 self.open(Modal::Doctor(Box::default()));
                 return vec![Effect::Doctor];
             }
+            Action::History => {
+                self.open(Modal::History(Default::default()));
+                return vec![Effect::LoadHistory];
+            }
             Action::NextTab => self.goto(Tab::ALL[(self.tab.index() + 1) % 4]),
             Action::PrevTab => self.goto(Tab::ALL[(self.tab.index() + 3) % 4]),
             Action::GotoCertificate => self.goto(Tab::Certificate),
@@ -415,7 +419,7 @@ impl App {
                 }
                 Cancelled::AfterThisStep => {
                     cx.busy_note = Some(
-                        "stopping after the current step (the journal carries on with u)".into(),
+                        "stopping after the step in progress; then it says what was done and how to undo or complete it".into(),
                     );
                 }
                 Cancelled::MustFinish => {
@@ -424,6 +428,11 @@ impl App {
                     );
                 }
             },
+            Msg::History(r) => {
+                if let Some(Modal::History(h)) = &mut self.modal {
+                    h.read = Some(r);
+                }
+            }
             Msg::CertCreated(r) => return self.tabs.certificate.on_created(r, cx),
             Msg::ConsoleFetched(r) => {
                 let outs = self.tabs.account.on_console(r, cx);

@@ -87,6 +87,8 @@ pub enum Msg {
     Explained(String, Option<crate::monitor::BlockCause>),
     /// Close Connection set (from the doctor).
     ClosedConnection(UiResult<CloseConnectionDone>),
+    /// The change history of this author, or why it cannot be read.
+    History(Result<crate::tui::historypane::HistoryRead, String>),
 }
 
 impl Msg {
@@ -116,6 +118,7 @@ impl Msg {
             | Msg::CredentialFetched(_)
             | Msg::MigrationPlanned(_)
             | Msg::Doctor(_)
+            | Msg::History(_)
             | Msg::Explained(..) => false,
         }
     }
@@ -198,6 +201,8 @@ pub enum Effect {
     /// Carry out the upgrade the operator confirmed.
     RunUpgrade(Box<UpgradePreview>),
     Cancel,
+    /// Read the change history of this author.
+    LoadHistory,
     /// Stop reading the integration (start-up read or a retry).
     CancelLoad,
     /// Sandbox only: "Publish to Brand Portal" for this many sample assets.

@@ -280,6 +280,7 @@ impl Default for Keymap {
                     true,
                 ),
                 b(Scope::Normal, &[Key::ch('D')], Doctor, true),
+                b(Scope::Normal, &[Key::ch('H')], History, false),
                 b(Scope::Normal, &[Key::ch('1')], GotoCertificate, false),
                 b(Scope::Normal, &[Key::ch('2')], GotoAccount, false),
                 b(Scope::Normal, &[Key::ch('3')], GotoCloud, false),

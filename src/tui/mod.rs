@@ -16,6 +16,7 @@ pub mod app;
 pub mod doctor;
 pub mod effect;
 pub mod form;
+pub mod historypane;
 pub mod keymap;
 pub mod logpane;
 pub mod migrate;

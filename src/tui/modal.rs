@@ -3,6 +3,7 @@
 
 use super::action::Action;
 use super::effect::{Effect, UiError};
+pub use super::historypane::HistoryPane;
 use super::keymap::{Keymap, Scope};
 pub use super::logpane::LogPane;
 use super::migrate::MigrateDialog;
@@ -41,6 +42,8 @@ pub enum Modal {
         alerts: Vec<crate::monitor::Alert>,
         scroll: u16,
     },
+    /// What brandlink changed on this author.
+    History(HistoryPane),
 }
 
 /// A change that needs a typed word before it runs.
@@ -156,7 +159,9 @@ impl Modal {
     /// Where the dialog's keys are looked up.
     pub fn scopes(&self) -> Vec<Scope> {
         match self {
-            Modal::Help { .. } | Modal::Alerts { .. } => vec![Scope::Global, Scope::Normal],
+            Modal::Help { .. } | Modal::Alerts { .. } | Modal::History(_) => {
+                vec![Scope::Global, Scope::Normal]
+            }
             Modal::ConfirmQuit => vec![Scope::Global],
             Modal::ClearQueue(_) | Modal::Upgrade(_) => vec![Scope::Global, Scope::Editing],
             Modal::Log(_) => vec![Scope::Global, Scope::Pane],
@@ -178,7 +183,7 @@ impl Modal {
                 Hint::on(Action::Follow),
                 Hint::on(Action::Back),
             ],
-            Modal::Help { .. } | Modal::Alerts { .. } => {
+            Modal::Help { .. } | Modal::Alerts { .. } | Modal::History(_) => {
                 vec![
                     Hint::on(Action::Up),
                     Hint::on(Action::Down),
@@ -235,7 +240,9 @@ impl Modal {
                 KeyCode::Char('y') | KeyCode::Char('Y') => (ModalOut::Quit, vec![]),
                 _ => (ModalOut::Close, vec![]),
             },
-            Modal::Help { scroll } | Modal::Alerts { scroll, .. } => match action {
+            Modal::Help { scroll }
+            | Modal::Alerts { scroll, .. }
+            | Modal::History(HistoryPane { scroll, .. }) => match action {
                 Some(Action::Up) => {
                     *scroll = scroll.saturating_sub(1);
                     (ModalOut::Keep, vec![])
@@ -306,6 +313,7 @@ impl Modal {
             Modal::Confirm(c) => draw_confirm_change(f, area, c, theme),
             Modal::Doctor(d) => d.draw(f, area, cx, theme),
             Modal::Alerts { alerts, scroll } => draw_alerts(f, area, alerts, *scroll, theme),
+            Modal::History(h) => h.draw(f, area, theme),
         }
     }
 }

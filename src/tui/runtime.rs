@@ -10,12 +10,11 @@ use super::effect::{Cancelled, Effect, Msg, UiError};
 use super::reads::{Question, Reads};
 use crate::monitor::{PollConfig, Pollers};
 use crate::setup::Setup;
+use crate::setup::Stop;
 use crate::setup::actions::KeySource;
 use crate::setup::service::{CertFile, CertRequest};
 use crate::setup::{SetupError, upgrade};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
@@ -40,8 +39,9 @@ pub struct Runtime {
 enum Interrupt {
     /// It only reads: stop it at once.
     Anywhere,
-    /// It writes in journaled steps: ask it to stop after the current one.
-    BetweenSteps(Arc<AtomicBool>),
+    /// It writes in whole steps: ask it to stop after the current one (it then says what was
+    /// done and how to undo or complete it).
+    BetweenSteps(Stop),
     /// One step that writes (e.g. the provider and its customizer): it must finish.
     Never,
 }
@@ -112,7 +112,7 @@ impl Runtime {
                     Cancelled::Stopped
                 }
                 Interrupt::BetweenSteps(stop) => {
-                    stop.store(true, Ordering::SeqCst);
+                    stop.request();
                     self.op = Some(Op {
                         handle: op.handle,
                         interrupt: Interrupt::BetweenSteps(stop),
@@ -160,6 +160,7 @@ impl Runtime {
             Effect::Load => self.reads.ask(Question::Status),
             Effect::LoadLater(wait) => self.reads.ask_later(Question::Status, wait),
             Effect::Cancel => self.cancel(),
+            Effect::LoadHistory => self.load_history(),
             Effect::CancelLoad => self.reads.cancel(&Question::Status),
             Effect::Bell | Effect::Suspend => {}
             Effect::MonitorRefresh => {
@@ -245,7 +246,9 @@ impl Runtime {
             Effect::CloseConnection => {
                 let root = self.backup_root.clone();
                 let tenant = self.tenant.clone();
-                self.spawn_op(Interrupt::Anywhere, async move {
+                let stop = Stop::new();
+                let setup = setup.with_stop(stop.clone());
+                self.spawn_op(Interrupt::BetweenSteps(stop), async move {
                     let r = async {
                         let t = setup.resolve_tenant(tenant.as_deref()).await?;
                         let plan = setup.close_connection_plan(&t).await?;
@@ -257,23 +260,28 @@ impl Runtime {
             }
             Effect::RunUpgrade(preview) => {
                 let root = self.backup_root.clone();
-                let stop = Arc::new(AtomicBool::new(false));
+                let stop = Stop::new();
                 let flag = stop.clone();
                 self.spawn_op(Interrupt::BetweenSteps(stop), async move {
-                    let r = ui(setup.upgrade(&preview, &root, true, &flag).await).map(Box::new);
+                    let r =
+                        ui(setup.upgrade(&preview, &root, true, flag.flag()).await).map(Box::new);
                     let _ = tx.send(Msg::UpgradeDone(r));
                 });
             }
             Effect::RunMigration { plan, secret } => {
                 let root = self.backup_root.clone();
-                self.spawn_op(Interrupt::Never, async move {
+                let stop = Stop::new();
+                let setup = setup.with_stop(stop.clone());
+                self.spawn_op(Interrupt::BetweenSteps(stop), async move {
                     let r = ui(setup.migrate(*plan, &secret, &root).await).map(Box::new);
                     let _ = tx.send(Msg::Migrated(r));
                 });
             }
             Effect::RunUpdate { plan, secret } => {
                 let root = self.backup_root.clone();
-                self.spawn_op(Interrupt::Never, async move {
+                let stop = Stop::new();
+                let setup = setup.with_stop(stop.clone());
+                self.spawn_op(Interrupt::BetweenSteps(stop), async move {
                     let r = ui(setup.update_account(&plan, secret.as_ref(), &root).await);
                     let _ = tx.send(Msg::AccountChanged(r, "updated"));
                 });
@@ -330,7 +338,9 @@ impl Runtime {
                 ims,
                 mode,
             } => {
-                self.spawn_op(Interrupt::Never, async move {
+                let stop = Stop::new();
+                let setup = setup.with_stop(stop.clone());
+                self.spawn_op(Interrupt::BetweenSteps(stop), async move {
                     let r = setup
                         .create_cloud(
                             &title,
@@ -348,6 +358,24 @@ impl Runtime {
         }
     }
 
+    /// The change history of this author, read off the UI thread.
+    fn load_history(&self) {
+        let history = self.setup.history().clone();
+        let url = self.setup.aem_url().to_string();
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let r = history
+                .read()
+                .map(|h| crate::tui::historypane::HistoryRead {
+                    records: h.changes(Some(&url), Some(500)),
+                    unreadable: h.unreadable.len(),
+                    path: h.path.display().to_string(),
+                })
+                .map_err(|e| format!("the change history cannot be read: {e}"));
+            let _ = tx.send(Msg::History(r));
+        });
+    }
+
     /// Step 1: a key pair in the service user's keystore, its certificate written to disk.
     fn create_certificate(
         &mut self,
@@ -355,7 +383,8 @@ impl Runtime {
         days: u32,
         keystore_password: Option<secrecy::SecretString>,
     ) {
-        let setup = self.setup.clone();
+        let stop = Stop::new();
+        let setup = self.setup.clone().with_stop(stop.clone());
         let tx = self.tx.clone();
         let req = CertRequest {
             alias,
@@ -364,7 +393,7 @@ impl Runtime {
             out: CertFile::FreeNameIn(self.cert_dir.clone()),
             save_key: None,
         };
-        self.spawn_op(Interrupt::Never, async move {
+        self.spawn_op(Interrupt::BetweenSteps(stop), async move {
             let r = setup
                 .create_certificate(req, move || {
                     keystore_password.clone().ok_or_else(|| {

@@ -235,6 +235,8 @@ pub async fn migrate(ctx: &Context, a: &AccountMigrate) -> Result<Report, CliErr
         "This changes the IMS configuration and its customizer after backing them up",
     )?;
     let root = a.change.backup_root();
+    let signals = crate::cli::signals::guard();
+    let setup = setup.with_stop(signals.stop());
     let done = setup.migrate(plan, &secret, &root).await?;
     let mut text = format!(
         "Migrated {} to OAuth Server-to-Server (backup: {}).\n{}",
@@ -362,6 +364,8 @@ pub async fn update(ctx: &Context, a: &AccountUpdate) -> Result<Report, CliError
     )?;
     let root = a.change.backup_root();
     let secret_to_store = if a.secret { secret.as_ref() } else { None };
+    let signals = crate::cli::signals::guard();
+    let setup = setup.with_stop(signals.stop());
     let done = setup.update_account(&plan, secret_to_store, &root).await?;
     let mut text = format!(
         "Updated {} (backup: {}).\n{}",

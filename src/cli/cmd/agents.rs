@@ -111,6 +111,8 @@ async fn close_connection(ctx: &Context, a: &AgentsArgs) -> Result<Report, CliEr
         "close",
         "This changes the agents after backing each one up",
     )?;
+    let signals = crate::cli::signals::guard();
+    let setup = setup.with_stop(signals.stop());
     let done = setup
         .close_connection(&plan, &a.change.backup_root())
         .await?;

@@ -40,6 +40,8 @@ pub async fn create(ctx: &Context, a: &CloudCreate) -> Result<Report, CliError> 
             },
         )?;
     }
+    let signals = crate::cli::signals::guard();
+    let setup = setup.with_stop(signals.stop());
     let out = setup
         .create_cloud(
             &a.title,

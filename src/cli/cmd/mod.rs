@@ -10,6 +10,7 @@ pub mod doctor;
 pub mod exporter;
 pub mod fleet;
 mod fleet_migrate;
+pub mod history;
 pub mod queues;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
@@ -51,6 +52,7 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<Report, CliError> {
         Command::Doctor(a) => doctor::run(ctx, &a).await,
         Command::Upgrade(a) => upgrade::upgrade(ctx, &a).await,
         Command::Restore(a) => upgrade::restore(ctx, &a).await,
+        Command::History(a) => history::run(ctx, &a),
         Command::Exporter(_) => Err(CliError::Usage("the exporter runs on its own".into())),
         Command::Fleet(_) => Err(CliError::Usage(
             "the fleet commands run on their own".into(),

@@ -164,20 +164,12 @@ pub async fn upgrade(ctx: &Context, a: &UpgradeArgs) -> Result<Report, CliError>
         ),
     };
     confirm(a.change.yes, "upgrade", &question)?;
-    // Ctrl-C stops between two deletes; the journal carries on next time.
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let on_ctrl_c = {
-        let stop = stop.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("stopping after the current delete…");
-                stop.store(true, std::sync::atomic::Ordering::SeqCst);
-            }
-        })
-    };
-    let done = setup.upgrade(&preview, &root, a.record_queued, &stop).await;
-    on_ctrl_c.abort();
-    let done = done?;
+    // Ctrl-C and SIGTERM stop between two deletes; the journal carries on next time.
+    let signals = crate::cli::signals::guard();
+    let stop = signals.stop();
+    let done = setup
+        .upgrade(&preview, &root, a.record_queued, stop.flag())
+        .await?;
     let text = format!(
         "{} (backup: {}).\n{}",
         if done.resumed {

@@ -5,6 +5,7 @@ use super::Setup;
 use crate::aem::agents::{AgentInfo, LogLine, TestResult};
 use crate::setup::SetupError;
 use crate::setup::console::{ConsoleCredential, ConsoleCreds};
+use crate::setup::history::{Change, Outcome, Started};
 use serde::Serialize;
 
 /// The tenant's Brand Portal agents and, when asked, their Test Connection results.
@@ -117,13 +118,21 @@ impl Setup {
 
     pub async fn queue_op(&self, agent: &str, op: QueueOp) -> Result<(), SetupError> {
         let c = &self.client;
-        match op {
-            QueueOp::ForceRetry => c.force_retry(agent).await?,
-            QueueOp::Pause => c.pause_queue(agent).await?,
-            QueueOp::Resume => c.resume_queue(agent).await?,
-            QueueOp::Clear => c.clear_queue(agent).await?,
-        }
-        Ok(())
+        let start = Started::new(
+            "queue",
+            Some(agent.to_string()),
+            vec![Change::added(agent, "queue", op.label())],
+        );
+        let work = async {
+            match op {
+                QueueOp::ForceRetry => c.force_retry(agent).await?,
+                QueueOp::Pause => c.pause_queue(agent).await?,
+                QueueOp::Resume => c.resume_queue(agent).await?,
+                QueueOp::Clear => c.clear_queue(agent).await?,
+            }
+            Ok(())
+        };
+        self.recorded(start, work, |_| Outcome::default()).await
     }
 
     /// The sandbox's emulated Developer Console: upload the certificate, read back the

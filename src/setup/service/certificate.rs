@@ -6,6 +6,7 @@ use crate::aem::keystore::KeystoreInfo;
 use crate::ims::certificate::CertInfo;
 use crate::setup::SetupError;
 use crate::setup::actions::{self, CertificateOutcome};
+use crate::setup::history::{Change, Outcome, Started};
 use secrecy::{SecretSlice, SecretString};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -72,14 +73,42 @@ impl Setup {
                 k.display()
             )]));
         }
-        let outcome = actions::create_certificate(
+        let start = Started::new(
+            "cert create",
+            Some(req.alias.clone()),
+            vec![
+                Change::added("keystore", "alias", req.alias.clone()),
+                Change::added("keystore", "common name", req.common_name.clone()),
+                Change::added("keystore", "days", req.days.to_string()),
+            ],
+        );
+        let work = actions::create_certificate(
             &self.client,
             &req.alias,
             req.days,
             &req.common_name,
             &keystore_password,
-        )
-        .await?;
+            &self.stop,
+        );
+        let outcome = self
+            .recorded(start, work, |o| Outcome {
+                problem: (!o.changed)
+                    .then(|| "the alias existed already: nothing was written".into()),
+                changes: o.certificate.as_ref().map(|c| {
+                    vec![
+                        Change::added("keystore", "alias", o.alias.clone()),
+                        Change::added("certificate", "subject", c.subject.clone()),
+                        Change::added("certificate", "serial number", c.serial.clone()),
+                        Change::added(
+                            "certificate",
+                            "not after",
+                            crate::when::rfc3339_secs(c.not_after).unwrap_or_default(),
+                        ),
+                    ]
+                }),
+                ..Default::default()
+            })
+            .await?;
         let Some(g) = &outcome.generated else {
             // A re-run whose certificate file was lost: AEM's keystore still holds it.
             let (certificate_file, cert_pem) = match &req.out {
@@ -290,19 +319,45 @@ impl Setup {
                 plan.alias
             )));
         }
-        let dir = actions::record_removed_key(self.client.base_url(), &now, root)?;
-        self.client.remove_alias(&now.user_path, &now.alias).await?;
-        let after = self.client.keystore(&now.user_path).await?;
-        if after.alias(&now.alias).is_some() {
-            return Err(SetupError::Refused(format!(
-                "AEM answered, but the keystore of {BP_USER} still holds '{}'; remove it in Tools › Security › Users › {BP_USER} › Keystore",
-                now.alias
-            )));
-        }
-        Ok(KeyRemoved {
-            alias: now.alias,
-            backup_dir: dir,
+        let start = Started::new(
+            "cert delete",
+            Some(now.alias.clone()),
+            vec![
+                Change::new("keystore", "alias", Some(vec![now.alias.clone()]), None),
+                Change::new(
+                    "certificate",
+                    "subject",
+                    Some(vec![now.subject.clone()]),
+                    None,
+                ),
+                Change::new(
+                    "certificate",
+                    "serial number",
+                    Some(vec![now.serial_number.clone()]),
+                    None,
+                ),
+            ],
+        );
+        let work = async {
+            let dir = actions::record_removed_key(self.client.base_url(), &now, root)?;
+            self.client.remove_alias(&now.user_path, &now.alias).await?;
+            let after = self.client.keystore(&now.user_path).await?;
+            if after.alias(&now.alias).is_some() {
+                return Err(SetupError::Refused(format!(
+                    "AEM answered, but the keystore of {BP_USER} still holds '{}'; remove it in Tools › Security › Users › {BP_USER} › Keystore",
+                    now.alias
+                )));
+            }
+            Ok(KeyRemoved {
+                alias: now.alias.clone(),
+                backup_dir: dir,
+            })
+        };
+        self.recorded(start, work, |k| Outcome {
+            backup_dir: Some(k.backup_dir.clone()),
+            ..Default::default()
         })
+        .await
     }
 }
 

@@ -4,6 +4,8 @@ use super::Setup;
 use crate::aem::agents::agent_path;
 use crate::aem::nodes::text;
 use crate::setup::SetupError;
+use crate::setup::history::{Change, Outcome, Started};
+use crate::setup::stop::Interrupted;
 use crate::setup::upgrade::{BackupProperty, TargetKind, backup_properties, new_backup_dir};
 use crate::verdict::Report;
 use crate::verdict::causes::BlockCause;
@@ -158,6 +160,43 @@ impl Setup {
             })
         });
         let before = futures::future::try_join_all(reads).await?;
+        let changes = plan
+            .change
+            .iter()
+            .zip(&before)
+            .map(|(id, b)| {
+                Change::new(
+                    id.clone(),
+                    CLOSE_CONNECTION,
+                    b.before.clone().map(|v| vec![v]),
+                    Some(vec!["true".into()]),
+                )
+            })
+            .collect();
+        let start = Started::new(
+            "agents close-connection",
+            Some(plan.tenant_url.clone()),
+            changes,
+        );
+        self.recorded(
+            start,
+            self.close_connection_backed_up(plan, &before, backup_root),
+            |d| Outcome {
+                backup_dir: d.backup.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+    }
+
+    /// Backs the agents up, then sets Close Connection one agent after the other (`stop` is
+    /// looked at between two agents).
+    async fn close_connection_backed_up(
+        &self,
+        plan: &CloseConnectionPlan,
+        before: &[BackupProperty],
+        backup_root: &Path,
+    ) -> Result<CloseConnectionDone, SetupError> {
         let dir = new_backup_dir(
             backup_root,
             &format!(
@@ -169,12 +208,24 @@ impl Setup {
             &self.client,
             &plan.tenant_url,
             TargetKind::Agent,
-            &before,
+            before,
             &dir,
         )
         .await?;
-        let mut changed = Vec::new();
+        let mut changed: Vec<String> = Vec::new();
         for id in &plan.change {
+            self.stop.check(|| {
+                let mut i = Interrupted::new("agents --close-connection").backup(&dir);
+                if !changed.is_empty() {
+                    i = i.done(format!("Close Connection set on {}", changed.join(", ")));
+                }
+                let left: Vec<&str> = plan.change[changed.len()..]
+                    .iter()
+                    .map(String::as_str)
+                    .collect();
+                i.not_done(format!("Close Connection on {}", left.join(", ")))
+                    .next("to complete it: brandlink agents --close-connection")
+            })?;
             self.client.set_close_connection(id).await?;
             changed.push(id.clone());
         }

@@ -23,10 +23,12 @@ use super::account::{self, ImsTarget, VerdictState};
 use super::actions::{self, AccountOutcome, AccountSpec, CloudOutcome, HealthReport, KeySource};
 use super::checks;
 use super::error::SetupError;
+use super::history::{Change, Outcome, Recorder, Started, property_changes};
 use super::lifecycle::{self, ChangeDone, DeletePlan, UpdatePlan, UpdateRequest};
 use super::migrate::{self, MigrateRequest, MigrationDone, MigrationPlan};
 use super::snapshot::read_ims_configs;
 use super::snapshot::{ImsConfig, Integration};
+use super::stop::Stop;
 use crate::aem::AemClient;
 use secrecy::{SecretSlice, SecretString};
 use std::path::Path;
@@ -48,6 +50,10 @@ pub struct Setup {
     /// The operator's choice of the Brand Portal IMS configuration (PID or name), for authors
     /// where nothing else tells which it is.
     ims_choice: Option<String>,
+    /// Where every change is recorded before and after it is made.
+    history: Recorder,
+    /// Asked to stop between two steps (Ctrl-C, SIGTERM, Esc).
+    stop: Stop,
 }
 
 impl Setup {
@@ -56,6 +62,8 @@ impl Setup {
             client,
             ims,
             ims_choice: None,
+            history: Recorder::default(),
+            stop: Stop::new(),
         }
     }
 
@@ -71,6 +79,44 @@ impl Setup {
     /// Whether changes are refused (`--read-only`); a front end asks before it offers one.
     pub fn refuses_writes(&self) -> bool {
         self.client.refuses_writes()
+    }
+
+    /// Records the changes in this history instead of the state folder's.
+    pub fn with_history(mut self, history: Recorder) -> Self {
+        self.history = history;
+        self
+    }
+
+    /// The changes made through the returned service stop between two steps once `stop` is
+    /// asked to.
+    pub fn with_stop(mut self, stop: Stop) -> Self {
+        self.stop = stop;
+        self
+    }
+
+    pub fn stop(&self) -> &Stop {
+        &self.stop
+    }
+
+    /// The change history.
+    pub fn history(&self) -> &Recorder {
+        &self.history
+    }
+
+    /// Runs a change between its `started` line in the history and its outcome's.
+    async fn recorded<T>(
+        &self,
+        start: Started,
+        work: impl std::future::Future<Output = Result<T, SetupError>>,
+        outcome: impl FnOnce(&T) -> Outcome,
+    ) -> Result<T, SetupError> {
+        if self.refuses_writes() {
+            // Nothing can change (the client refuses every write): nothing to record.
+            return work.await;
+        }
+        self.history
+            .record(self.aem_url(), start, work, outcome)
+            .await
     }
 
     /// Names the Brand Portal IMS configuration (`--ims PID`).
@@ -169,7 +215,29 @@ impl Setup {
         key: Option<SecretSlice<u8>>,
     ) -> Result<AccountOutcome, SetupError> {
         let ims = self.ims_target();
-        account::create_account(&self.client, spec, verify.then_some(&ims), key.as_ref()).await
+        let mut changes = vec![
+            Change::added("provider", "title", spec.title.clone()),
+            Change::added("provider", "client id", spec.api_key.clone()),
+        ];
+        match &spec.kind {
+            actions::AccountKind::Oauth { scopes, org_id } => {
+                changes.push(Change::added("provider", "scopes", scopes.join(",")));
+                changes.push(Change::added("provider", "organization", org_id.clone()));
+            }
+            actions::AccountKind::Jwt { alias, .. } => {
+                changes.push(Change::added("provider", "key pair alias", alias.clone()));
+            }
+        }
+        changes.push(Change::added("customizer", "client secret", "(set)"));
+        let start = Started::new("account create", Some(spec.title.clone()), changes);
+        let work =
+            account::create_account(&self.client, spec, verify.then_some(&ims), key.as_ref());
+        self.recorded(start, work, |o| Outcome {
+            target: Some(o.pid.clone()),
+            problem: (!o.changed).then(|| "it existed already: nothing was written".into()),
+            ..Default::default()
+        })
+        .await
     }
 
     /// The Brand Portal IMS configuration as AEM holds it, if any.
@@ -231,7 +299,19 @@ impl Setup {
         secret: &SecretString,
         backup_root: &Path,
     ) -> Result<MigrationDone, SetupError> {
-        let done = migrate::execute(&self.client, plan, secret, backup_root).await?;
+        let start = Started::new(
+            "account migrate",
+            Some(plan.pid.clone()),
+            property_changes(&plan.changes),
+        );
+        let work = migrate::execute(&self.client, plan, secret, backup_root, &self.stop);
+        let done = self
+            .recorded(start, work, |d| Outcome {
+                backup_dir: Some(d.backup_dir.clone()),
+                problem: (!d.ok).then(|| "Test Connection failed after the change".into()),
+                ..Default::default()
+            })
+            .await?;
         self.record_check(&done.plan.pid, &done.tests);
         Ok(done)
     }
@@ -278,14 +358,26 @@ impl Setup {
         secret: Option<&SecretString>,
         backup_root: &Path,
     ) -> Result<ChangeDone, SetupError> {
-        let done = lifecycle::update(
+        let start = Started::new(
+            "account update",
+            Some(plan.pid.clone()),
+            property_changes(&plan.changes),
+        );
+        let work = lifecycle::update(
             &self.client,
             self.ims_choice.as_deref(),
             plan,
             secret,
             backup_root,
-        )
-        .await?;
+            &self.stop,
+        );
+        let done = self
+            .recorded(start, work, |d| Outcome {
+                backup_dir: Some(d.backup_dir.clone()),
+                problem: (!d.ok).then(|| "Test Connection failed after the change".into()),
+                ..Default::default()
+            })
+            .await?;
         self.record_check(&done.pid, &done.tests);
         Ok(done)
     }
@@ -302,13 +394,32 @@ impl Setup {
         force: bool,
         backup_root: &Path,
     ) -> Result<ChangeDone, SetupError> {
-        lifecycle::delete(
+        let mut changes = vec![Change::new(
+            "provider",
+            plan.title.clone(),
+            Some(vec![plan.pid.clone()]),
+            None,
+        )];
+        if let Some(c) = &plan.customizer_pid {
+            changes.push(Change::new(
+                "customizer",
+                c.clone(),
+                Some(vec![c.clone()]),
+                None,
+            ));
+        }
+        let start = Started::new("account delete", Some(plan.pid.clone()), changes);
+        let work = lifecycle::delete(
             &self.client,
             self.ims_choice.as_deref(),
             plan,
             force,
             backup_root,
-        )
+        );
+        self.recorded(start, work, |d| Outcome {
+            backup_dir: Some(d.backup_dir.clone()),
+            ..Default::default()
+        })
         .await
     }
 
@@ -323,6 +434,34 @@ impl Setup {
         mode: actions::CloudMode,
     ) -> Result<CloudOutcome, SetupError> {
         let ims = ims.or(self.ims_choice.as_deref());
-        actions::create_cloud(&self.client, title, service_url, ims, wait, mode).await
+        let mut changes = vec![
+            Change::added("cloud configuration", "title", title),
+            Change::added("cloud configuration", "service URL", service_url),
+        ];
+        changes.extend(ims.map(|i| Change::added("cloud configuration", "IMS configuration", i)));
+        let start = Started::new("cloud create", Some(service_url.to_string()), changes);
+        let work = actions::create_cloud(
+            &self.client,
+            title,
+            service_url,
+            ims,
+            wait,
+            mode,
+            &self.stop,
+        );
+        self.recorded(start, work, |o| Outcome {
+            target: o.path.clone(),
+            problem: (!o.changed).then(|| "it existed already: nothing was written".into()),
+            changes: o.replaced.as_ref().map(|r| {
+                vec![Change::new(
+                    "cloud configuration",
+                    "service URL",
+                    Some(vec![r.clone()]),
+                    Some(vec![o.tenant_url.clone()]),
+                )]
+            }),
+            ..Default::default()
+        })
+        .await
     }
 }

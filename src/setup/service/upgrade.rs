@@ -3,6 +3,7 @@
 
 use super::Setup;
 use crate::setup::SetupError;
+use crate::setup::history::{Change, Outcome, Started};
 use crate::setup::upgrade::{
     self as up, BusyAgent, Journal, Plan, RestoreReport, StepState, Target,
 };
@@ -123,6 +124,34 @@ impl Setup {
         let_go_stuck: bool,
         stop: &std::sync::atomic::AtomicBool,
     ) -> Result<UpgradeDone, SetupError> {
+        let changes = preview
+            .targets()
+            .iter()
+            .map(|t| {
+                Change::new(
+                    format!("{:?}", t.kind),
+                    t.path.clone(),
+                    Some(vec![t.path.clone()]),
+                    None,
+                )
+            })
+            .collect();
+        let start = Started::new("upgrade", Some(preview.tenant_url().to_string()), changes);
+        let work = self.upgrade_unrecorded(preview, backup_root, let_go_stuck, stop);
+        self.recorded(start, work, |d| Outcome {
+            backup_dir: Some(d.backup_dir.clone()),
+            ..Default::default()
+        })
+        .await
+    }
+
+    async fn upgrade_unrecorded(
+        &self,
+        preview: &UpgradePreview,
+        backup_root: &Path,
+        let_go_stuck: bool,
+        stop: &std::sync::atomic::AtomicBool,
+    ) -> Result<UpgradeDone, SetupError> {
         match preview {
             UpgradePreview::Resume {
                 dir, tenant_url, ..
@@ -176,7 +205,19 @@ impl Setup {
         dir: &Path,
         secret: Option<&SecretString>,
     ) -> Result<RestoreReport, SetupError> {
-        Ok(up::apply_restore(&self.client, plan, dir, secret).await?)
+        let changes = plan
+            .steps
+            .iter()
+            .map(|s| Change::added("restore", "step", s.describe()))
+            .collect();
+        let start = Started::new("restore", Some(dir.display().to_string()), changes);
+        let work = async { Ok(up::apply_restore(&self.client, plan, dir, secret).await?) };
+        self.recorded(start, work, |r: &RestoreReport| Outcome {
+            backup_dir: Some(dir.to_path_buf()),
+            problem: (!r.notes.is_empty()).then(|| r.notes.join("; ")),
+            ..Default::default()
+        })
+        .await
     }
 
     /// Re-creates what a backup holds (nothing with `dry_run`); `secret` restores a client
@@ -187,6 +228,10 @@ impl Setup {
         dry_run: bool,
         secret: Option<&SecretString>,
     ) -> Result<RestoreReport, SetupError> {
-        Ok(up::restore(&self.client, dir, dry_run, secret).await?)
+        if dry_run {
+            return Ok(up::restore(&self.client, dir, true, secret).await?);
+        }
+        let plan = self.restore_plan(dir).await?;
+        self.restore_apply(&plan, dir, secret).await
     }
 }
