@@ -7,81 +7,11 @@ use bytes::Bytes;
 use reqwest::{Method, RequestBuilder, header::HeaderMap};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub const USER_AGENT: &str = concat!("brandlink/", env!("CARGO_PKG_VERSION"));
+pub use super::connection::{Connection, USER_AGENT, http_client};
 const MAX_BODY: usize = 64 * 1024 * 1024;
-
-/// How to reach one author.
-#[derive(Clone, Debug)]
-pub struct Connection {
-    pub url: String,
-    pub user: String,
-    pub password: SecretString,
-    pub ca_cert: Option<PathBuf>,
-    pub insecure: bool,
-    /// Trust exactly the server certificate with this SHA-256 fingerprint.
-    pub tls_pin: Option<Fingerprint>,
-    pub timeout: Duration,
-}
-
-impl Connection {
-    pub fn new(url: &str, user: &str, password: SecretString) -> Self {
-        Connection {
-            url: url.trim_end_matches('/').to_string(),
-            user: user.to_string(),
-            password,
-            ca_cert: None,
-            insecure: false,
-            tls_pin: None,
-            timeout: Duration::from_secs(30),
-        }
-    }
-}
-
-/// Builds a reqwest client with brandlink's TLS rules: verified by default, an extra CA on
-/// request, verification off only when asked.
-pub fn http_client(
-    ca_cert: Option<&std::path::Path>,
-    insecure: bool,
-    tls_pin: Option<Fingerprint>,
-    timeout: Duration,
-) -> Result<reqwest::Client, AemError> {
-    let mut b = reqwest::Client::builder()
-        .user_agent(USER_AGENT)
-        .timeout(timeout)
-        .connect_timeout(timeout.min(Duration::from_secs(10)))
-        .redirect(reqwest::redirect::Policy::none());
-    if let Some(pin) = tls_pin {
-        let config = super::tls::pinned(pin)
-            .map_err(|e| AemError::Invalid(format!("cannot set up TLS for --tls-pin: {e}")))?;
-        return b
-            .tls_backend_preconfigured(config)
-            .build()
-            .map_err(|e| AemError::Invalid(format!("cannot set up the HTTP client: {e}")));
-    }
-    if let Some(path) = ca_cert {
-        let pem = std::fs::read(path).map_err(|e| {
-            AemError::Invalid(format!("cannot read --ca-cert {}: {e}", path.display()))
-        })?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-            AemError::Invalid(format!(
-                "--ca-cert {} is not a PEM certificate: {e}",
-                path.display()
-            ))
-        })?;
-        for c in certs {
-            b = b.add_root_certificate(c);
-        }
-    }
-    if insecure {
-        b = b.danger_accept_invalid_certs(true);
-    }
-    b.build()
-        .map_err(|e| AemError::Invalid(format!("cannot set up the HTTP client: {e}")))
-}
 
 /// A complete answer.
 #[derive(Debug, Clone)]
@@ -128,46 +58,9 @@ pub struct AemClient {
     /// The pinned certificate, when there is one.
     tls_pin: Option<Fingerprint>,
     /// One failed login, not twenty: see [`CredentialGate`].
-    gate: Arc<CredentialGate>,
+    gate: Arc<super::gate::CredentialGate>,
     /// Set by [`AemClient::refuse_writes`]: every request but GET and HEAD fails unsent.
     read_only: bool,
-}
-
-/// Until AEM has accepted the credentials once, requests go out one at a time; after AEM
-/// answers 401, every request fails at once without asking AEM again, until someone asks for a
-/// retry ([`AemClient::retry_credentials`]). A directory-backed account (LDAP, SSO) locks after a
-/// handful of failed logins; twenty concurrent reads with a wrong password would lock it.
-#[derive(Default)]
-struct CredentialGate {
-    accepted: std::sync::atomic::AtomicBool,
-    /// When AEM refused the credentials (`None`: it has not).
-    rejected_at: std::sync::Mutex<Option<std::time::Instant>>,
-    /// Held by the request that finds out, while nothing is known yet.
-    probe: tokio::sync::Mutex<()>,
-}
-
-impl CredentialGate {
-    fn rejected(&self) -> bool {
-        self.rejected_at
-            .lock()
-            .map(|r| r.is_some())
-            .unwrap_or(false)
-    }
-    fn accepted(&self) -> bool {
-        self.accepted.load(std::sync::atomic::Ordering::Acquire)
-    }
-    fn learn(&self, status: u16) {
-        if status == 401 {
-            self.accepted
-                .store(false, std::sync::atomic::Ordering::Release);
-            if let Ok(mut r) = self.rejected_at.lock() {
-                r.get_or_insert_with(std::time::Instant::now);
-            }
-        } else {
-            self.accepted
-                .store(true, std::sync::atomic::Ordering::Release);
-        }
-    }
 }
 
 impl std::fmt::Debug for AemClient {

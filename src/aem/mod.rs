@@ -3,7 +3,9 @@
 pub mod agents;
 pub mod client;
 pub mod cloud;
+pub mod connection;
 pub mod error;
+mod gate;
 pub mod html;
 pub mod keystore;
 pub mod logs;

@@ -1,0 +1,38 @@
+//! One failed login, not twenty: the credential gate every request of a client goes through.
+
+/// Until AEM has accepted the credentials once, requests go out one at a time; after AEM
+/// answers 401, every request fails at once without asking AEM again, until someone asks for a
+/// retry (`AemClient::retry_credentials`). A directory-backed account (LDAP, SSO) locks after a
+/// handful of failed logins; twenty concurrent reads with a wrong password would lock it.
+#[derive(Default)]
+pub(super) struct CredentialGate {
+    pub(super) accepted: std::sync::atomic::AtomicBool,
+    /// When AEM refused the credentials (`None`: it has not).
+    pub(super) rejected_at: std::sync::Mutex<Option<std::time::Instant>>,
+    /// Held by the request that finds out, while nothing is known yet.
+    pub(super) probe: tokio::sync::Mutex<()>,
+}
+
+impl CredentialGate {
+    pub(super) fn rejected(&self) -> bool {
+        self.rejected_at
+            .lock()
+            .map(|r| r.is_some())
+            .unwrap_or(false)
+    }
+    pub(super) fn accepted(&self) -> bool {
+        self.accepted.load(std::sync::atomic::Ordering::Acquire)
+    }
+    pub(super) fn learn(&self, status: u16) {
+        if status == 401 {
+            self.accepted
+                .store(false, std::sync::atomic::Ordering::Release);
+            if let Ok(mut r) = self.rejected_at.lock() {
+                r.get_or_insert_with(std::time::Instant::now);
+            }
+        } else {
+            self.accepted
+                .store(true, std::sync::atomic::Ordering::Release);
+        }
+    }
+}
