@@ -282,11 +282,14 @@ impl ReplicationTab {
         vec![Effect::MonitorRefresh]
     }
 
-    fn draw_tab(&self, f: &mut Frame, area: Rect, cx: &Shared, theme: &Theme) -> Clicks {
-        let Some(s) = cx.snapshot.as_ref() else {
-            return Clicks::default();
-        };
-        let now = self.frozen.unwrap_or_else(|| cx.now_ms());
+    /// The step, the balance and polling line, and the first alerts above the table.
+    fn summary_lines(
+        &self,
+        s: &crate::setup::Integration,
+        now: i64,
+        cx: &Shared,
+        theme: &Theme,
+    ) -> Vec<Line<'static>> {
         let mut lines = step_lines(s.step(Tab::Replication.step()), theme);
         let enabled = s.enabled_agents();
         if !s.agents.is_empty() && enabled < s.agents.len() {
@@ -342,6 +345,104 @@ impl ReplicationTab {
                 theme.error,
             ));
         }
+        lines
+    }
+
+    /// One agent's row: name, enabled, queue state, pending and trend, tries, rate, history,
+    /// age of the figures, last test.
+    fn agent_row(
+        &self,
+        a: &crate::setup::snapshot::AgentState,
+        name: String,
+        show_history: bool,
+        now: i64,
+        cx: &Shared,
+        theme: &Theme,
+    ) -> Row<'static> {
+        let m = &self.monitor;
+        let h = m.agents.get(&a.info.id);
+        let (state, style) = match self.queue_state(&a.info.id, cx) {
+            Some(QueueState::Idle) => ("idle", theme.ok),
+            Some(QueueState::Active) => ("active", theme.text),
+            Some(QueueState::Blocked) => ("BLOCKED", theme.error),
+            Some(QueueState::Paused) => ("paused", theme.warn),
+            Some(QueueState::Disabled) => ("disabled", theme.error),
+            None => ("unknown", theme.dim),
+        };
+        let stale = h.is_some_and(|h| h.stale_since.is_some());
+        let at_least = h
+            .and_then(|h| h.latest.as_ref())
+            .map(|v| v.depth.at_least)
+            .or(a.depth.map(|d| d.at_least))
+            .unwrap_or(false);
+        let pending = self
+            .pending(&a.info.id, cx)
+            .map(|n| format!("{}{}", if at_least { "≥" } else { "" }, n))
+            .unwrap_or_else(|| "?".into());
+        let trend = h.and_then(|h| h.trend).map(|t| t.marker()).unwrap_or(" ");
+        let head = h
+            .and_then(|h| h.latest.as_ref())
+            .and_then(|v| v.head().map(|i| i.attempts));
+        let tries = match (head, h.and_then(|h| h.attempts_trend)) {
+            (Some(n), Some(t)) => format!("{n}{}", t.marker()),
+            (Some(n), None) => n.to_string(),
+            (None, _) => "–".into(),
+        };
+        let test = match self.tests.get(&a.info.id) {
+            None => Span::styled("–", theme.dim),
+            Some(TestState::Running) => {
+                Span::styled(format!("{} testing", spinner(cx.tick)), theme.key)
+            }
+            Some(TestState::Done(t, at)) if t.success => {
+                Span::styled(format!("✓ {}", ago(now, *at)), theme.ok)
+            }
+            Some(TestState::Done(_, at) | TestState::Failed(_, at)) => {
+                Span::styled(format!("✗ {}", ago(now, *at)), theme.error)
+            }
+        };
+        let mut cells = vec![
+            Cell::from(name),
+            Cell::from(Span::styled(
+                if a.info.enabled { "✓ yes" } else { "✗ NO" },
+                if a.info.enabled {
+                    theme.ok
+                } else {
+                    theme.error
+                },
+            )),
+            Cell::from(Span::styled(state, style)),
+            Cell::from(format!("{pending}{trend}")),
+            Cell::from(tries),
+            Cell::from(
+                h.map(|h| format!("{:.0}", h.throughput_per_min(now)))
+                    .unwrap_or_else(|| "–".into()),
+            ),
+        ];
+        if show_history {
+            cells.push(Cell::from(
+                h.map(|h| sparkline(&h.sparkline(), 16)).unwrap_or_default(),
+            ));
+        }
+        cells.extend([
+            Cell::from(Span::styled(
+                if stale {
+                    format!("stale {}", age(h, now))
+                } else {
+                    age(h, now)
+                },
+                if stale { theme.error } else { theme.dim },
+            )),
+            Cell::from(test),
+        ]);
+        Row::new(cells)
+    }
+
+    fn draw_tab(&self, f: &mut Frame, area: Rect, cx: &Shared, theme: &Theme) -> Clicks {
+        let Some(s) = cx.snapshot.as_ref() else {
+            return Clicks::default();
+        };
+        let now = self.frozen.unwrap_or_else(|| cx.now_ms());
+        let lines = self.summary_lines(s, now, cx, theme);
         let top = wrapped_height(&lines, area.width) + 1;
         let [info, table_area, detail] = Layout::vertical([
             Constraint::Length(top),
@@ -376,83 +477,7 @@ impl ReplicationTab {
             .agents
             .iter()
             .zip(names)
-            .map(|(a, name)| {
-                let h = m.agents.get(&a.info.id);
-                let (state, style) = match self.queue_state(&a.info.id, cx) {
-                    Some(QueueState::Idle) => ("idle", theme.ok),
-                    Some(QueueState::Active) => ("active", theme.text),
-                    Some(QueueState::Blocked) => ("BLOCKED", theme.error),
-                    Some(QueueState::Paused) => ("paused", theme.warn),
-                    Some(QueueState::Disabled) => ("disabled", theme.error),
-                    None => ("unknown", theme.dim),
-                };
-                let stale = h.is_some_and(|h| h.stale_since.is_some());
-                let at_least = h
-                    .and_then(|h| h.latest.as_ref())
-                    .map(|v| v.depth.at_least)
-                    .or(a.depth.map(|d| d.at_least))
-                    .unwrap_or(false);
-                let pending = self
-                    .pending(&a.info.id, cx)
-                    .map(|n| format!("{}{}", if at_least { "≥" } else { "" }, n))
-                    .unwrap_or_else(|| "?".into());
-                let trend = h.and_then(|h| h.trend).map(|t| t.marker()).unwrap_or(" ");
-                let head = h
-                    .and_then(|h| h.latest.as_ref())
-                    .and_then(|v| v.head().map(|i| i.attempts));
-                let tries = match (head, h.and_then(|h| h.attempts_trend)) {
-                    (Some(n), Some(t)) => format!("{n}{}", t.marker()),
-                    (Some(n), None) => n.to_string(),
-                    (None, _) => "–".into(),
-                };
-                let test = match self.tests.get(&a.info.id) {
-                    None => Span::styled("–", theme.dim),
-                    Some(TestState::Running) => {
-                        Span::styled(format!("{} testing", spinner(cx.tick)), theme.key)
-                    }
-                    Some(TestState::Done(t, at)) if t.success => {
-                        Span::styled(format!("✓ {}", ago(now, *at)), theme.ok)
-                    }
-                    Some(TestState::Done(_, at) | TestState::Failed(_, at)) => {
-                        Span::styled(format!("✗ {}", ago(now, *at)), theme.error)
-                    }
-                };
-                let mut cells = vec![
-                    Cell::from(name),
-                    Cell::from(Span::styled(
-                        if a.info.enabled { "✓ yes" } else { "✗ NO" },
-                        if a.info.enabled {
-                            theme.ok
-                        } else {
-                            theme.error
-                        },
-                    )),
-                    Cell::from(Span::styled(state, style)),
-                    Cell::from(format!("{pending}{trend}")),
-                    Cell::from(tries),
-                    Cell::from(
-                        h.map(|h| format!("{:.0}", h.throughput_per_min(now)))
-                            .unwrap_or_else(|| "–".into()),
-                    ),
-                ];
-                if show_history {
-                    cells.push(Cell::from(
-                        h.map(|h| sparkline(&h.sparkline(), 16)).unwrap_or_default(),
-                    ));
-                }
-                cells.extend([
-                    Cell::from(Span::styled(
-                        if stale {
-                            format!("stale {}", age(h, now))
-                        } else {
-                            age(h, now)
-                        },
-                        if stale { theme.error } else { theme.dim },
-                    )),
-                    Cell::from(test),
-                ]);
-                Row::new(cells)
-            })
+            .map(|(a, name)| self.agent_row(a, name, show_history, now, cx, theme))
             .collect();
         let mut widths = vec![
             Constraint::Length(name_w),
