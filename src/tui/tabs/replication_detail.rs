@@ -27,45 +27,7 @@ impl ReplicationTab {
         if let Some(h) = self.monitor.agents.get(&a.info.id) {
             if let Some(v) = &h.latest {
                 let now = self.frozen.unwrap_or_else(|| cx.now_ms());
-                let mut parts = Vec::new();
-                match v.last_process_time {
-                    Some(t) => parts.push(format!(
-                        "last delivery {} s ago",
-                        (now.saturating_sub(t) / 1000).max(0)
-                    )),
-                    None => parts.push("no delivery seen yet".to_string()),
-                }
-                if let Some(r) = v.next_retry {
-                    parts.push(format!(
-                        "next retry in {} s",
-                        (r.saturating_sub(now) / 1000).max(0)
-                    ));
-                }
-                if let Some(oldest) = v.items.iter().map(|i| i.time).filter(|t| *t > 0).min() {
-                    parts.push(format!(
-                        "oldest item waiting {}",
-                        span(now.saturating_sub(oldest))
-                    ));
-                }
-                if v.depth.count > 0 {
-                    let rate = h.throughput_per_min(now);
-                    parts.push(if rate >= 1.0 {
-                        let secs = (v.depth.count as f64 / rate * 60.0).round() as i64;
-                        format!("drains in ~{} at {rate:.0}/min", span(secs * 1000))
-                    } else {
-                        "not draining".to_string()
-                    });
-                }
-                if let Some(head) = v.head() {
-                    parts.push(format!(
-                        "head {} {} ({}, {} s old)",
-                        head.action,
-                        head.path,
-                        crate::words::count(head.attempts, "attempt", "attempts"),
-                        (now.saturating_sub(head.time) / 1000).max(0)
-                    ));
-                }
-                out.push(Line::raw(parts.join(" · ")));
+                out.push(Line::raw(figures(h, v, now).join(" · ")));
             }
             if let Some(e) = &h.error {
                 let since = h
@@ -154,4 +116,52 @@ impl ReplicationTab {
         .header(Row::new(vec!["Action", title.as_str(), "Tries", "Age"]).style(theme.title));
         f.render_widget(table, list_area);
     }
+}
+
+/// The selected queue's figures in words: last delivery, next retry, oldest item, drain time,
+/// head item.
+fn figures(
+    h: &crate::monitor::model::AgentHistory,
+    v: &crate::monitor::QueueView,
+    now: i64,
+) -> Vec<String> {
+    let mut parts = Vec::new();
+    match v.last_process_time {
+        Some(t) => parts.push(format!(
+            "last delivery {} s ago",
+            (now.saturating_sub(t) / 1000).max(0)
+        )),
+        None => parts.push("no delivery seen yet".to_string()),
+    }
+    if let Some(r) = v.next_retry {
+        parts.push(format!(
+            "next retry in {} s",
+            (r.saturating_sub(now) / 1000).max(0)
+        ));
+    }
+    if let Some(oldest) = v.items.iter().map(|i| i.time).filter(|t| *t > 0).min() {
+        parts.push(format!(
+            "oldest item waiting {}",
+            span(now.saturating_sub(oldest))
+        ));
+    }
+    if v.depth.count > 0 {
+        let rate = h.throughput_per_min(now);
+        parts.push(if rate >= 1.0 {
+            let secs = (v.depth.count as f64 / rate * 60.0).round() as i64;
+            format!("drains in ~{} at {rate:.0}/min", span(secs * 1000))
+        } else {
+            "not draining".to_string()
+        });
+    }
+    if let Some(head) = v.head() {
+        parts.push(format!(
+            "head {} {} ({}, {} s old)",
+            head.action,
+            head.path,
+            crate::words::count(head.attempts, "attempt", "attempts"),
+            (now.saturating_sub(head.time) / 1000).max(0)
+        ));
+    }
+    parts
 }
