@@ -4,6 +4,7 @@ pub mod agents;
 pub mod client;
 pub mod cloud;
 pub mod error;
+pub mod health;
 pub mod html;
 pub mod keystore;
 pub mod logs;

@@ -270,6 +270,22 @@ pub struct AccountCheck {
 pub enum CloudCommand {
     /// Create the AEM Brand Portal cloud configuration and wait for the four agents.
     Create(CloudCreate),
+    /// Save the cloud configuration again with the values it holds (Adobe's fix when agents
+    /// are missing after it was saved): the plan shown, the values backed up, confirmation
+    /// asked; AEM creates the missing agents.
+    Resave(CloudResave),
+}
+
+#[derive(Debug, Args)]
+pub struct CloudResave {
+    /// Brand Portal tenant URL (default: the cloud configuration's).
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Seconds to wait for the four agents (at most 3600).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub wait: u64,
+    #[command(flatten)]
+    pub change: ChangeArgs,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ pub mod error;
 pub mod health;
 pub mod lifecycle;
 pub mod migrate;
+pub mod resave;
 pub mod service;
 pub mod snapshot;
 pub mod upgrade;
