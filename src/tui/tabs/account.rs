@@ -459,8 +459,8 @@ impl Component for AccountTab {
             match self.auth_type {
                 AuthType::OauthServerToServer => {
                     // Adobe's current 6.5 / 6.5 LTS page: three steps, OAuth only.
-                    lines.push(Line::raw("Adobe's flow for 6.5 and 6.5 LTS, step 1 of 3 — Adobe Developer Console (the Brand Portal tenant's organization): create a project, add the Brand Portal API with an OAuth Server-to-Server credential, then copy its Client ID, Client Secret, Scopes and Organization ID below. No certificate is needed."));
-                    lines.push(Line::raw("Step 2 (this form): Tools › Security › Adobe IMS Configurations › Create, Cloud Solution \"Brand Portal\", Authentication Type OAuth. Step 3: the Cloud tab (Tools › Cloud Services › AEM Brand Portal)."));
+                    lines.push(Line::raw("No certificate is needed: Adobe's flow for 6.5 and 6.5 LTS has three steps. 1 — Adobe Developer Console (the Brand Portal tenant's organization): create a project, add the Brand Portal API with an OAuth Server-to-Server credential, then copy its Client ID, Client Secret, Scopes and Organization ID below."));
+                    lines.push(Line::raw("2 — this form (Tools › Security › Adobe IMS Configurations › Create, Cloud Solution \"Brand Portal\", Authentication Type OAuth). 3 — the Cloud tab (Tools › Cloud Services › AEM Brand Portal)."));
                     if cx.header.sandbox {
                         lines.push(Line::styled(
                             "Sandbox: f creates the credential in the emulated Console and fills the form.",
