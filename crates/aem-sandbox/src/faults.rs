@@ -99,8 +99,8 @@ impl Faults {
         };
         let value: Json = match serde_json::from_str(&value) {
             Ok(v) => v,
-            // A list fault takes comma-separated paths too: forbidden_paths=/a,/b
-            Err(_) if name == "forbidden_paths" => {
+            // A list fault takes comma-separated values too: forbidden_paths=/a,/b
+            Err(_) if name == "forbidden_paths" || name == "failing_health_checks" => {
                 Json::from(value.split(',').map(str::trim).collect::<Vec<_>>())
             }
             Err(_) => Json::String(value),
