@@ -124,6 +124,24 @@ const CASES: &[Case] = &[
         command: Some("brandlink agents --test"),
         ..BASE
     },
+    // A bundle replication needs is not Active: the bundle is the cause everywhere (no
+    // command: installing a bundle is the operator's), whatever the logs say.
+    Case {
+        name: "bundle_installed",
+        mishap: Some("bundle_installed"),
+        publish: 8,
+        blocked: 4,
+        token_check: "warn",
+        ..BASE
+    },
+    Case {
+        name: "bundle_resolved",
+        mishap: Some("bundle_resolved"),
+        publish: 8,
+        blocked: 4,
+        token_check: "warn",
+        ..BASE
+    },
     Case {
         name: "healthy-lived-in",
         lived_in: true,
@@ -302,6 +320,8 @@ agreement! {
     a_disabled_agent => "disabled_agent",
     a_paused_queue => "paused_queue",
     stuck_items => "stuck_items",
+    a_bundle_left_installed => "bundle_installed",
+    a_bundle_left_resolved => "bundle_resolved",
     a_healthy_lived_in_author => "healthy-lived-in",
 }
 

@@ -113,12 +113,34 @@ impl AemClient {
             ("imsConfig", ims_config),
             ("sling:resourceType", "dam/components/mediaportal/config"),
         ]);
+        self.post_cloud_form(&f).await
+    }
+
+    /// Saves an existing cloud configuration again with the values it holds (Adobe's fix when
+    /// its agents are missing: AEM creates them on save).
+    pub async fn resave_cloud_config(&self, saved: &SavedCloud) -> Result<(), AemError> {
+        let mut f = form([
+            ("item", saved.path.as_str()),
+            ("name", saved.title.as_str()),
+            ("tenantURL", saved.tenant_url.as_str()),
+            ("oauthScopes", saved.scopes.as_str()),
+            ("imsConfig", saved.ims_config.as_str()),
+            ("sling:resourceType", "dam/components/mediaportal/config"),
+        ]);
+        match &saved.pub_folder {
+            Some(p) => f.push(("pubFolder".into(), p.clone())),
+            None => f.push(("pubFolder@Delete".into(), String::new())),
+        }
+        self.post_cloud_form(&f).await
+    }
+
+    async fn post_cloud_form(&self, f: &[(String, String)]) -> Result<(), AemError> {
         let reply = self
             .send(
                 Method::POST,
                 "/apps/brandportal/config",
                 &[200, 201, 403, 404, 405],
-                |b| b.form(&f),
+                |b| b.form(f),
             )
             .await?;
         if reply.status >= 400 {
@@ -130,6 +152,34 @@ impl AemClient {
             });
         }
         Ok(())
+    }
+}
+
+/// What a cloud configuration holds, as saved again.
+#[derive(Clone, Debug, serde::Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedCloud {
+    pub path: String,
+    pub title: String,
+    pub tenant_url: String,
+    pub ims_config: String,
+    pub scopes: String,
+    pub pub_folder: Option<String>,
+}
+
+impl AemClient {
+    /// The values of a cloud configuration (`<path>/jcr:content`), to save it again.
+    pub async fn saved_cloud(&self, c: &CloudConfig) -> Result<SavedCloud, AemError> {
+        let node = self.node(&format!("{}/jcr:content", c.path), 0).await?;
+        let text = |k: &str| super::nodes::text(&node, k).filter(|v| !v.trim().is_empty());
+        Ok(SavedCloud {
+            path: c.path.clone(),
+            title: text("jcr:title").unwrap_or_else(|| c.title.clone()),
+            tenant_url: c.tenant_url.trim_end_matches('/').to_string(),
+            ims_config: c.ims_config.clone().unwrap_or_default(),
+            scopes: text("oauthScopes").unwrap_or_else(|| DEFAULT_SCOPES.to_string()),
+            pub_folder: text("pubFolder"),
+        })
     }
 }
 

@@ -35,20 +35,42 @@ impl AemClient {
     /// The author's time zone name (`user.timezone` of the System Properties status dump), when
     /// the console shows it.
     pub async fn time_zone(&self) -> Result<Option<String>, AemError> {
+        Ok(self.system_properties().await?.zone)
+    }
+
+    /// What the System Properties status dump tells: the time zone and the Java version.
+    pub async fn system_properties(&self) -> Result<SystemProperties, AemError> {
         let body = self
             .get("/system/console/status-System%20Properties.txt")
             .await?
             .text();
-        Ok(parse_time_zone(&body))
+        Ok(SystemProperties {
+            zone: parse_time_zone(&body),
+            java_version: property(&body, "java.version"),
+        })
     }
+}
+
+/// The System Properties the verdicts use.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SystemProperties {
+    pub zone: Option<String>,
+    /// `java.version`, e.g. `21.0.4`.
+    pub java_version: Option<String>,
 }
 
 /// `user.timezone = Europe/Berlin` (or `user.timezone: …`) from a status dump.
 pub fn parse_time_zone(dump: &str) -> Option<String> {
+    property(dump, "user.timezone")
+}
+
+/// `name = value` (or `name: value`) from a status dump.
+pub fn property(dump: &str, name: &str) -> Option<String> {
     dump.lines().find_map(|l| {
-        let l = l.trim();
-        let rest = l.strip_prefix("user.timezone")?;
-        let v = rest.trim_start().trim_start_matches(['=', ':']).trim();
+        let rest = l.trim().strip_prefix(name)?;
+        // `java.version` must not match `java.version.date`.
+        let v = rest.trim_start();
+        let v = v.strip_prefix('=').or_else(|| v.strip_prefix(':'))?.trim();
         (!v.is_empty()).then(|| v.to_string())
     })
 }
@@ -68,5 +90,13 @@ mod tests {
             Some("UTC")
         );
         assert_eq!(super::parse_time_zone("user.timezone = "), None);
+        assert_eq!(
+            super::property(dump, "java.version").as_deref(),
+            Some("11.0.2")
+        );
+        assert_eq!(
+            super::property("java.version.date = x", "java.version"),
+            None
+        );
     }
 }

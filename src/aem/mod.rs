@@ -6,6 +6,7 @@ pub mod cloud;
 pub mod connection;
 pub mod error;
 mod gate;
+pub mod health;
 pub mod html;
 pub mod keystore;
 pub mod logs;

@@ -4,7 +4,7 @@ use super::client::AemClient;
 use super::error::AemError;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct Readiness {
     /// The anonymous login page answers with its marker.
@@ -18,12 +18,34 @@ pub struct Readiness {
     /// OAuth Server-to-Server support (SP21, or the compatibility hotfix).
     #[serde(default)]
     pub ims_core: Option<String>,
+    /// Every bundle of the list (what the verdicts look up by symbolic name); not shown.
+    #[serde(skip)]
+    pub bundles: Vec<BundleInfo>,
 }
 
 impl Readiness {
     pub fn ready(&self) -> bool {
         self.login_page && self.not_active.is_empty() && self.bundles_total > 0
     }
+
+    /// The bundle of this symbolic name, when the author has it.
+    pub fn bundle(&self, symbolic_name: &str) -> Option<&BundleInfo> {
+        self.bundles
+            .iter()
+            .find(|b| b.symbolic_name.eq_ignore_ascii_case(symbolic_name))
+    }
+}
+
+/// One bundle of `/system/console/bundles.json`, as Felix lists it.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct BundleInfo {
+    pub symbolic_name: String,
+    pub name: String,
+    pub version: String,
+    /// Felix's state: `Active`, `Resolved`, `Installed`, `Fragment`…
+    pub state: String,
+    pub fragment: bool,
 }
 
 #[derive(Deserialize)]
@@ -92,6 +114,7 @@ impl AemClient {
             active,
             not_active,
             ims_core,
+            bundles,
         } = counts;
         Ok(Readiness {
             login_page,
@@ -100,6 +123,7 @@ impl AemClient {
             not_active,
             product,
             ims_core,
+            bundles,
         })
     }
 }
@@ -142,6 +166,7 @@ pub struct BundleCounts {
     pub not_active: Vec<String>,
     /// The version of `com.adobe.granite.adobeims.core`.
     pub ims_core: Option<String>,
+    pub bundles: Vec<BundleInfo>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -176,6 +201,17 @@ pub fn parse_bundles(text: &str) -> Result<BundleCounts, BundlesError> {
                     .ends_with("adobeims.core")
             })
             .map(|b| b.version.clone()),
+        bundles: bundles
+            .data
+            .iter()
+            .map(|b| BundleInfo {
+                symbolic_name: b.symbolic_name.clone(),
+                name: b.name.clone(),
+                version: b.version.clone(),
+                state: b.state.clone(),
+                fragment: b.fragment,
+            })
+            .collect(),
     })
 }
 

@@ -275,6 +275,22 @@ pub struct AccountCheck {
 pub enum CloudCommand {
     /// Create the AEM Brand Portal cloud configuration and wait for the four agents.
     Create(CloudCreate),
+    /// Save the cloud configuration again with the values it holds (Adobe's fix when agents
+    /// are missing after it was saved): the plan shown, the values backed up, confirmation
+    /// asked; AEM creates the missing agents.
+    Resave(CloudResave),
+}
+
+#[derive(Debug, Args)]
+pub struct CloudResave {
+    /// Brand Portal tenant URL (default: the cloud configuration's).
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Seconds to wait for the four agents (at most 3600).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub wait: u64,
+    #[command(flatten)]
+    pub change: ChangeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -508,8 +524,11 @@ pub struct WorldArgs {
     /// reject_auth (401 from now on), reject_auth_after=N (401 after N accepted requests), tenant_outage (Brand Portal 503), stale_key (the Console
     /// no longer holds AEM's certificate), reject_tokens, jwt_end_of_life (IMS refuses JWT),
     /// ims_rate_limit (429), tenant_timeout (deliveries time out), log_tailer_missing (the
-    /// Sling log tailer answers 404), log_tailer_forbidden (it answers 403). Lists:
-    /// forbidden_paths=/a,/b (403 on those paths and below). latency_ms=N as --latency.
+    /// Sling log tailer answers 404), log_tailer_forbidden (it answers 403),
+    /// health_checks_missing (no Felix health checks: 404, even on 6.5 LTS). Lists:
+    /// forbidden_paths=/a,/b (403 on those paths and below), failing_health_checks=NAME,…
+    /// (those health checks report CRITICAL, e.g. "Replication Agents"). latency_ms=N as
+    /// --latency.
     #[arg(long = "fault", value_name = "NAME[=VALUE]")]
     pub faults: Vec<String>,
     /// Tenant id (first DNS label of https://<tenant>.brand-portal.adobe.com).
@@ -528,7 +547,8 @@ pub struct WorldArgs {
     /// and the Stock cloud configuration (brandlink must leave them alone).
     #[arg(long)]
     pub lived_in: bool,
-    /// The AEM version the author reports (OAuth Server-to-Server needs 6.5.21.0 or later).
+    /// The AEM version the author reports (OAuth Server-to-Server needs 6.5.21.0 or later;
+    /// 6.6.N answers as AEM 6.5 LTS SPN, e.g. 6.6.3).
     #[arg(long, default_value = "6.5.21.0", value_name = "VERSION")]
     pub product_version: String,
     /// The ims-jwt-compatibility hotfix is installed (OAuth Server-to-Server on SP11–SP20).

@@ -63,7 +63,7 @@ pub enum BpEvidence {
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum OauthSupport {
-    /// AEM 6.5.21.0 (SP21) or later.
+    /// AEM 6.5.21.0 (SP21) or later, and AEM 6.5 LTS (6.6.N).
     Yes,
     /// 6.5 SP11–SP20: with the hotfix `ims-jwt-compatibility-package-6.5-1.0` only.
     WithHotfix,
@@ -92,23 +92,16 @@ impl OauthSupport {
 
     /// From the product string, e.g. `Adobe Experience Manager (6.5.21.0)`.
     pub fn of(product: Option<&str>) -> OauthSupport {
-        let Some(p) = product else {
+        let Some(v) = product.and_then(super::AemVersion::parse) else {
             return OauthSupport::Unknown;
         };
-        let version = p
-            .rsplit_once('(')
-            .map(|(_, v)| v.trim_end_matches(')'))
-            .unwrap_or(p);
-        let parts: Vec<u32> = version
-            .split('.')
-            .map_while(|x| x.trim().parse().ok())
-            .collect();
-        match parts.as_slice() {
-            [major, ..] if *major > 6 => OauthSupport::Yes,
-            [6, minor, ..] if *minor > 5 => OauthSupport::Yes,
-            [6, 5, sp, ..] if *sp >= 21 => OauthSupport::Yes,
-            [6, 5, sp, ..] if *sp >= 11 => OauthSupport::WithHotfix,
-            [6, _, ..] => OauthSupport::No,
+        // AEM 6.5 LTS (6.6.N) includes every 6.5 service pack up to SP22: OAuth from GA.
+        match v.triple() {
+            (major, ..) if major > 6 => OauthSupport::Yes,
+            (6, minor, _) if minor > 5 => OauthSupport::Yes,
+            (6, 5, sp) if sp >= 21 => OauthSupport::Yes,
+            (6, 5, sp) if sp >= 11 => OauthSupport::WithHotfix,
+            (6, ..) => OauthSupport::No,
             _ => OauthSupport::Unknown,
         }
     }
@@ -265,6 +258,8 @@ mod tests {
         let of = |p: &str| OauthSupport::of(Some(p));
         assert_eq!(of("Adobe Experience Manager (6.5.21.0)"), OauthSupport::Yes);
         assert_eq!(of("Adobe Experience Manager (6.5.22.0)"), OauthSupport::Yes);
+        assert_eq!(of("Adobe Experience Manager (6.6.0.0)"), OauthSupport::Yes);
+        assert_eq!(of("Adobe Experience Manager (6.6.3.0)"), OauthSupport::Yes);
         assert_eq!(
             of("Adobe Experience Manager (6.5.20.0)"),
             OauthSupport::WithHotfix
@@ -285,6 +280,7 @@ mod tests {
             not_active: vec![],
             product: Some("Adobe Experience Manager (6.5.17.0)".into()),
             ims_core: Some("1.1.18".into()),
+            bundles: vec![],
         };
         assert_eq!(OauthSupport::detect(&r), OauthSupport::WithHotfix);
         r.ims_core = Some("1.1.26".into());

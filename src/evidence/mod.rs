@@ -12,14 +12,17 @@
 
 pub mod ims;
 pub mod logs;
+pub mod version;
 pub mod view;
 
 pub use ims::{AuthType, BpEvidence, ImsConfig, OauthSupport, mark_brand_portal};
 pub use logs::{Entry, LastOutcome, LogEvent, LogSource, NetworkKind};
+pub use version::{AemInfo, AemVersion};
 pub use view::{AgentState, CertificateState, Integration};
 
 use crate::aem::agents::{AgentInfo, TestResult};
 use crate::aem::cloud::CloudConfig;
+use crate::aem::health::HealthCheck;
 use crate::aem::keystore::KeystoreInfo;
 use crate::aem::osgi::{CUSTOMIZER_FACTORY, PROVIDER_FACTORY};
 use crate::aem::queue::{Depth, QueueStatus};
@@ -86,6 +89,11 @@ pub struct Evidence {
     pub oauth_support: OauthSupport,
     /// The author's time zone (Felix's status dump), in which its logs are written.
     pub zone: Option<String>,
+    /// The author's Java version (the same status dump), where its console shows it.
+    pub java_version: Option<String>,
+    /// Felix Health Checks about replication, IMS and keys; `None` where the author serves
+    /// none (404/403).
+    pub health: Result<Option<Vec<HealthCheck>>, AemError>,
     pub service_user: Result<Option<String>, AemError>,
     /// The service user's keystore (`None`: no such user).
     pub keystore: Result<Option<KeystoreInfo>, AemError>,
@@ -146,6 +154,11 @@ pub fn zone_offset(zone: &str, at: i64) -> Option<FixedOffset> {
 }
 
 impl Evidence {
+    /// The author's version and Java, as every report shows them.
+    pub fn aem_info(&self) -> AemInfo {
+        AemInfo::new(self.readiness.product.as_deref(), self.java_version.clone())
+    }
+
     /// The author's UTC offset now (log times are written in it); `None` when not known.
     pub fn offset(&self) -> Option<FixedOffset> {
         self.zone
@@ -189,7 +202,7 @@ async fn read_error_log(client: &AemClient) -> Result<Vec<String>, AemError> {
 /// refused, not an AEM); every other failed read is kept in the evidence.
 pub async fn read(client: &AemClient, opts: &ReadOptions) -> Result<Evidence, AemError> {
     // Round one: nothing here depends on another answer.
-    let (readiness, user, providers, customizers, clouds, agents, macs, zone, error_log) = tokio::join!(
+    let (readiness, user, providers, customizers, clouds, agents, macs, system, health, error_log) = tokio::join!(
         client.readiness(),
         client.find_user(BP_SERVICE_USER),
         client.factory_configs(PROVIDER_FACTORY),
@@ -197,7 +210,8 @@ pub async fn read(client: &AemClient, opts: &ReadOptions) -> Result<Evidence, Ae
         client.cloud_configs(),
         client.agents(),
         client.mac_users(""),
-        client.time_zone(),
+        client.system_properties(),
+        client.health_checks(),
         // With a Test Connection, error.log is read after it: a token failure the test
         // causes is written there only (some authors leave it out of the transcript).
         async {
@@ -211,7 +225,8 @@ pub async fn read(client: &AemClient, opts: &ReadOptions) -> Result<Evidence, Ae
     let readiness = readiness?;
     let read_at = chrono::Utc::now().timestamp();
     let oauth_support = OauthSupport::detect(&readiness);
-    let zone = zone.ok().flatten();
+    let system = system.unwrap_or_default();
+    let zone = system.zone;
     let offset = zone.as_deref().and_then(|z| zone_offset(z, read_at));
     let ims = match (providers, customizers) {
         (Ok(p), Ok(c)) => {
@@ -326,6 +341,8 @@ pub async fn read(client: &AemClient, opts: &ReadOptions) -> Result<Evidence, Ae
         readiness,
         oauth_support,
         zone,
+        java_version: system.java_version,
+        health,
         service_user: user,
         keystore,
         ims,

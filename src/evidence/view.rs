@@ -42,6 +42,8 @@ pub struct CertificateState {
 #[serde(rename_all = "camelCase")]
 pub struct Integration {
     pub aem_url: String,
+    /// The author's version (6.5 LTS named as such) and Java.
+    pub aem: super::AemInfo,
     /// When this snapshot was read (epoch seconds; RFC 3339 in JSON).
     #[serde(serialize_with = "crate::when::json::secs")]
     pub read_at: i64,
@@ -137,6 +139,7 @@ impl Integration {
         });
         Ok(Integration {
             aem_url: ev.aem_url.clone(),
+            aem: ev.aem_info(),
             read_at: ev.read_at,
             readiness: ev.readiness.clone(),
             service_user,

@@ -273,6 +273,21 @@ pub async fn preflight(
     }
 }
 
+/// Refuses an OAuth configuration the author's Adobe IMS bundle cannot save (older than
+/// 1.1.26: AEM answers "Invalid parameters (empty or null)!"), before anything is asked or
+/// written, naming the package that brings the bundle.
+pub async fn refuse_old_ims_bundle(client: &AemClient) -> Result<(), SetupError> {
+    let readiness = client.readiness().await?;
+    match crate::verdict::bundles::old_ims_bundle(&readiness) {
+        Some(old) => Err(SetupError::Refused(format!(
+            "{}; nothing was written to AEM: {}",
+            old.warning(),
+            old.fix()
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Creates the Brand Portal IMS configuration (provider + customizer holding the secret),
 /// once IMS has accepted the values. Refuses a second Brand Portal configuration (Adobe allows
 /// one); other integrations' configurations do not count and are left alone.
@@ -283,6 +298,9 @@ pub async fn create_account(
     key: Option<&SecretSlice<u8>>,
 ) -> Result<AccountOutcome, SetupError> {
     let payload = validate_account(spec)?;
+    if matches!(spec.kind, AccountKind::Oauth { .. }) {
+        refuse_old_ims_bundle(client).await?;
+    }
     let configs = read_ims_configs(client, None).await?;
     let auth_type = match spec.kind {
         AccountKind::Jwt { .. } => AuthType::Jwt,

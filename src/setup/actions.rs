@@ -282,7 +282,7 @@ fn cloud_target(
 
 /// Waits (up to `wait`) until AEM has created the tenant's four agents; the configuration's
 /// path and the agents' ids.
-async fn wait_for_agents(
+pub(crate) async fn wait_for_agents(
     client: &AemClient,
     tenant: &str,
     wait: Duration,

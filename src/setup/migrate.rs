@@ -101,6 +101,7 @@ pub async fn plan(
     if !problems.is_empty() {
         return Err(SetupError::Invalid(problems));
     }
+    super::account::refuse_old_ims_bundle(client).await?;
     let bp = find_bp(client, chosen).await?;
     let cfg = bp.info.clone();
     if cfg.auth_type == AuthType::OauthServerToServer {

@@ -12,6 +12,7 @@ pub mod health;
 pub mod history;
 pub mod lifecycle;
 pub mod migrate;
+pub mod resave;
 pub mod service;
 pub mod snapshot;
 pub mod stop;

@@ -132,8 +132,20 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if h.insecure {
         spans.push(Span::styled("[TLS NOT VERIFIED] ", theme.error));
     }
+    spans.push(Span::raw(format!("AEM {} as {} ", h.url, h.user)));
+    if let Some(s) = &cx.snapshot
+        && s.aem.version.is_some()
+    {
+        // `AEM 6.5 LTS SP3, Java 21.0.4`: the version as Adobe names it.
+        let java = s
+            .aem
+            .java
+            .as_deref()
+            .map(|j| format!(", Java {j}"))
+            .unwrap_or_default();
+        spans.push(Span::styled(format!("[{}{java}] ", s.aem.label), theme.dim));
+    }
     spans.extend([
-        Span::raw(format!("AEM {} as {} ", h.url, h.user)),
         Span::styled(conn, style),
         Span::styled(format!("  IMS {}", h.ims_url), theme.dim),
     ]);

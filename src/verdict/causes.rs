@@ -50,6 +50,8 @@ pub enum CauseKind {
     CheckFailed,
     /// TLS between AEM and the tenant fails (trust store, handshake).
     Tls,
+    /// A bundle the integration needs is not Active (`verdict::bundles`): nothing replicates.
+    BundleInactive,
     /// A replication failed and nothing AEM logged says why.
     Unexplained,
 }
@@ -67,6 +69,19 @@ pub struct Cause {
     pub command: Option<String>,
     /// The line of AEM's that says so.
     pub evidence: String,
+    /// A few words naming what failed, where the kind's label is too general (the bundle).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub named: Option<String>,
+}
+
+impl Cause {
+    /// A few words for a one-line finding, an alert or a step: what failed, by name where
+    /// the rulebook knows it.
+    pub fn label(&self) -> String {
+        self.named
+            .clone()
+            .unwrap_or_else(|| self.kind.label().to_string())
+    }
 }
 
 impl CauseKind {
@@ -93,6 +108,7 @@ impl CauseKind {
             CauseKind::TokenMissing => "AEM sends without an IMS token",
             CauseKind::CheckFailed => "AEM's Check Health cannot obtain a token",
             CauseKind::Tls => "TLS to Brand Portal fails",
+            CauseKind::BundleInactive => "a bundle replication needs is not active",
             CauseKind::Unexplained => "the logs do not say why",
         }
     }
@@ -159,6 +175,7 @@ fn cause(kind: CauseKind, cause: &str, fix: &str, command: Option<&str>, evidenc
         fix: fix.to_string(),
         command: command.map(str::to_string),
         evidence: evidence.to_string(),
+        named: None,
     }
 }
 
@@ -489,7 +506,7 @@ impl BlockCause {
     pub fn from_cause(cause: Option<Cause>) -> BlockCause {
         let c = cause.unwrap_or_else(unexplained_block);
         BlockCause {
-            label: c.kind.label().to_string(),
+            label: c.label(),
             fix: match c.command {
                 Some(cmd) => format!("{} (`{cmd}`)", c.fix),
                 None => c.fix,

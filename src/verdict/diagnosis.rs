@@ -24,6 +24,9 @@ pub struct Facts<'a> {
     pub macs: &'a [MacEvidence],
     pub service_keystore: Option<&'a KeystoreInfo>,
     pub last_check: Option<&'a LastCheck>,
+    /// A bundle the integration needs that is not Active: it explains every failure to
+    /// publish (`verdict::bundles`).
+    pub bundle: Option<Cause>,
 }
 
 impl Evidence {
@@ -40,6 +43,7 @@ impl Evidence {
             macs: &self.macs,
             service_keystore: self.keystore.as_ref().ok().and_then(Option::as_ref),
             last_check: self.last_check.as_ref(),
+            bundle: super::bundles::cause(&self.readiness),
         }
     }
 }
@@ -62,6 +66,7 @@ impl Integration {
             macs: &self.macs,
             service_keystore: Some(&self.keystore),
             last_check: self.last_aem_check.as_ref(),
+            bundle: super::bundles::cause(&self.readiness),
         }
     }
 }
@@ -233,6 +238,7 @@ impl<'a> Facts<'a> {
                 fix: "fix what it reports, then check again".into(),
                 command: Some("brandlink account check".into()),
                 evidence: l.message.clone(),
+                named: None,
             });
         }
         if worked {
@@ -283,14 +289,19 @@ impl<'a> Facts<'a> {
                 fix: "Adobe's fix: delete the four agents, the cloud configuration and the MAC user, then configure anew (brandlink upgrade backs them up first)".into(),
                 command: Some("brandlink upgrade".into()),
                 evidence: root.evidence,
+                named: None,
             };
         }
         root
     }
 
     /// Why each agent's latest failure happened (`None`: nothing failed since its last success).
+    /// A needed bundle that is not Active comes first: nothing replicates without it.
     pub fn agent_cause(&self, agent: &str) -> Option<Cause> {
         let (_, log) = self.agents.iter().find(|(id, _)| *id == agent)?;
+        if let Some(b) = &self.bundle {
+            return Some(b.clone());
+        }
         self.explain(log)
     }
 }
@@ -414,6 +425,7 @@ mod tests {
             macs,
             service_keystore: Some(ks),
             last_check: None,
+            bundle: None,
         };
         let log_401: &'static [Entry] = Box::leak(log_401.into_boxed_slice());
         let macs: &'static [MacEvidence] = Box::leak(macs.into_boxed_slice());

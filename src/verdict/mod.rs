@@ -9,6 +9,7 @@
 //! - `findings`: the doctor's checks; `report`: their shape (`doctor --json`);
 //! - [`judge`]: the whole verdict — steps and findings — of one read.
 
+pub mod bundles;
 pub mod causes;
 pub mod diagnosis;
 pub mod findings;
@@ -58,6 +59,7 @@ pub fn judge(ev: &Evidence) -> Verdict {
         findings,
     );
     report.set_steps(&steps);
+    report.aem = Some(ev.aem_info());
     Verdict {
         integration,
         steps,

@@ -152,6 +152,9 @@ pub struct Report {
     pub ok: bool,
     pub aem_url: String,
     pub tenant_url: Option<String>,
+    /// The author: version, 6.5 LTS or not, service pack, Java (`null` when it could not be
+    /// read at all).
+    pub aem: Option<crate::evidence::AemInfo>,
     #[serde(serialize_with = "crate::when::json::secs")]
     pub read_at: i64,
     /// Whether the Test Connection ran.
@@ -183,6 +186,7 @@ impl Report {
             ok: counts.fail == 0,
             aem_url: aem_url.to_string(),
             tenant_url,
+            aem: None,
             read_at,
             tested,
             counts,

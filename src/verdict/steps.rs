@@ -164,6 +164,12 @@ impl Integration {
                     if let Some(a) = self.oauth_support.advice() {
                         warnings.push(a.to_string());
                     }
+                    // Said before the operator tries: the save itself would fail.
+                    if self.oauth_support != crate::evidence::OauthSupport::No
+                        && let Some(old) = super::bundles::old_ims_bundle(&self.readiness)
+                    {
+                        warnings.push(format!("{}: {}", old.warning(), old.fix()));
+                    }
                     (
                         StepStatus::Pending(if self.oauth_support.oauth_first() {
                             "no Brand Portal IMS configuration: create one with OAuth Server-to-Server".into()
@@ -180,6 +186,9 @@ impl Integration {
                     );
                     if c.auth_type == AuthType::Jwt {
                         warnings.push("JWT credentials reached end of life in 2025–2026: migrate to OAuth Server-to-Server".into());
+                    }
+                    if let Some(old) = super::bundles::old_ims_bundle(&self.readiness) {
+                        warnings.push(format!("{}: {}", old.warning(), old.fix()));
                     }
                     let token = self.facts().token();
                     if !c.has_secret {
@@ -288,9 +297,20 @@ impl Integration {
                 .map(|a| a.info.id.as_str())
                 .collect();
             let detail = format!("{n} agents, {enabled} enabled");
+            let saved = self.cloud_configs.iter().any(|c| {
+                !c.legacy
+                    && self
+                        .tenant_url
+                        .as_deref()
+                        .is_some_and(|t| c.tenant_url.trim_end_matches('/').eq_ignore_ascii_case(t))
+            });
             if n == 0 {
                 (
-                    StepStatus::Pending("no Brand Portal replication agents for the tenant".into()),
+                    StepStatus::Pending(if saved {
+                        "no Brand Portal replication agents for the tenant, though its cloud configuration is saved: save it again (run: brandlink cloud resave)".into()
+                    } else {
+                        "no Brand Portal replication agents for the tenant".into()
+                    }),
                     detail,
                 )
             } else if !blocked.is_empty() {
@@ -302,9 +322,10 @@ impl Integration {
                     .unwrap_or_else(super::causes::unexplained_block);
                 let run = c
                     .command
+                    .as_ref()
                     .map(|c| format!(" (run: {c})"))
                     .unwrap_or_default();
-                let why = format!(": {}{run}", c.kind.label());
+                let why = format!(": {}{run}", c.label());
                 (
                     StepStatus::Failing(format!("blocked queue: {}{why}", blocked.join(", "))),
                     detail,
@@ -326,7 +347,7 @@ impl Integration {
                 let why = match self.facts().agent_cause(&a.info.id) {
                     Some(c) => format!(
                         "{}; {}{}",
-                        c.kind.label(),
+                        c.label(),
                         c.fix,
                         c.command
                             .map(|c| format!(" (run: {c})"))

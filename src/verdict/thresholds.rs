@@ -11,3 +11,6 @@ pub const OLDEST_WARN_SECS: i64 = 5 * 60;
 pub const NOT_DRAINING_MS: i64 = 5 * 60_000;
 /// AEM creates this many Brand Portal agents per tenant.
 pub const EXPECTED_AGENTS: usize = 4;
+/// The Adobe IMS bundle (`adobeims.core`) version OAuth Server-to-Server needs: older ones
+/// refuse to save an OAuth configuration ("Invalid parameters (empty or null)!", KB ka-37748).
+pub const IMS_BUNDLE_OAUTH: [u32; 3] = [1, 1, 26];

@@ -77,6 +77,7 @@ async fn read_only_turns_every_change_off() {
         vec!["upgrade", "--yes", "--backup-dir", bdir],
         vec!["restore", "--from", bdir, "--yes"],
         vec!["agents", "--close-connection", "--yes"],
+        vec!["cloud", "resave", "--yes", "--backup-dir", bdir],
     ];
     for args in &changes {
         let mut c = cmd();
@@ -95,6 +96,7 @@ async fn read_only_turns_every_change_off() {
     for (args, code) in [
         (vec!["upgrade", "--dry-run"], 0),
         (vec!["agents", "--close-connection", "--dry-run"], 0),
+        (vec!["cloud", "resave", "--dry-run"], 0),
         (vec!["status"], 1),
         (vec!["queues"], 0),
         (vec!["doctor", "--no-test"], 1),

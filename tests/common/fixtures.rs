@@ -17,6 +17,8 @@ pub const TENANT: &str = "https://wknd.brand-portal.adobe.com";
 pub fn fresh() -> Integration {
     Integration {
         aem_url: "http://localhost:4502".into(),
+        // The version is not shown in the rendering tests' header (one test sets it).
+        aem: Default::default(),
         read_at: 1_798_761_600,
         readiness: Readiness {
             login_page: true,
@@ -25,6 +27,7 @@ pub fn fresh() -> Integration {
             not_active: vec![],
             product: Some("Adobe Experience Manager (6.5.21.0)".into()),
             ims_core: Some("1.1.26".into()),
+            bundles: vec![],
         },
         service_user: Some("/home/users/system/cq/abc/def".into()),
         keystore: KeystoreInfo {

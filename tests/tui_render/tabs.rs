@@ -312,3 +312,33 @@ fn the_demo_publishes_samples_from_the_replication_tab() {
     assert!(!render(&b).contains("P publish"));
     assert!(b.on_key(key('P')).is_empty());
 }
+
+/// The header names an LTS author as Adobe does, with its Java; the Account tab says an old
+/// Adobe IMS bundle will refuse the OAuth save before the operator tries.
+#[test]
+fn the_header_names_lts_and_the_account_tab_warns_of_an_old_ims_bundle() {
+    let mut i = fresh();
+    i.readiness.product = Some("Adobe Experience Manager (6.6.3.0)".into());
+    i.aem = brandlink::setup::snapshot::AemInfo::new(
+        i.readiness.product.as_deref(),
+        Some("21.0.4".into()),
+    );
+    i.readiness.bundles = vec![brandlink::aem::readiness::BundleInfo {
+        symbolic_name: "com.adobe.cq.adobeims.core".into(),
+        name: "Adobe IMS Configuration".into(),
+        version: "1.1.18".into(),
+        state: "Active".into(),
+        fragment: false,
+    }];
+    let mut a = loaded(i, false);
+    a.on_action(Action::GotoAccount);
+    let screen = render_with(&a, 160, 40, &Theme::new(true))
+        .backend()
+        .to_string();
+    assert!(
+        screen.contains("[AEM 6.5 LTS SP3, Java 21.0.4]"),
+        "{screen}"
+    );
+    assert!(screen.contains("1.1.18"), "{screen}");
+    assert!(screen.contains("ims-jwt-compatibility"), "{screen}");
+}

@@ -171,6 +171,14 @@ pub fn transfer(
         });
         Transfer { ok: false, lines }
     };
+    // A bundle replication needs is not Active (an in-place upgrade left it Installed): the
+    // agent fails before it sends anything.
+    if super::felix::replication_blocked_by(w).is_some() {
+        lines.push(AgentLine::ReplicationFailed {
+            action: act.clone(),
+        });
+        return Transfer { ok: false, lines };
+    }
     let host = url::Url::parse(&uri)
         .ok()
         .and_then(|u| u.host_str().map(str::to_ascii_lowercase))

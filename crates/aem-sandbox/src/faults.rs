@@ -47,6 +47,10 @@ pub struct Faults {
     pub log_tailer_missing: bool,
     /// The Felix console refuses the log tailer (403), as for a user without console rights.
     pub log_tailer_forbidden: bool,
+    /// Health checks (by name, e.g. `Replication Agents`, `Keystore`) that report CRITICAL.
+    pub failing_health_checks: Vec<String>,
+    /// The author serves no Felix Health Checks (404), even on 6.5 LTS.
+    pub health_checks_missing: bool,
 }
 
 impl Faults {
@@ -95,8 +99,8 @@ impl Faults {
         };
         let value: Json = match serde_json::from_str(&value) {
             Ok(v) => v,
-            // A list fault takes comma-separated paths too: forbidden_paths=/a,/b
-            Err(_) if name == "forbidden_paths" => {
+            // A list fault takes comma-separated values too: forbidden_paths=/a,/b
+            Err(_) if name == "forbidden_paths" || name == "failing_health_checks" => {
                 Json::from(value.split(',').map(str::trim).collect::<Vec<_>>())
             }
             Err(_) => Json::String(value),

@@ -29,6 +29,7 @@ pub mod configmgr;
 pub mod console;
 pub mod delivery;
 pub mod faults;
+pub mod felix;
 pub mod http;
 pub mod ims;
 pub mod logs;

@@ -6,6 +6,7 @@
 //! failing and then passing after the fix.
 
 use super::brandportal::{ensure_agents, mac_user_id};
+use super::felix::{CRYPTO_KEYSTORE, IMS_CORE};
 use super::repo::{Prop, join};
 use super::scenario::CONFIGURED_ALIAS;
 use super::state::{
@@ -44,6 +45,17 @@ pub enum Mishap {
     /// Items queued 20 minutes ago at the head of one queue, tried 7 times and blocked: a
     /// queue that has been failing for a while (pair it with a fault to keep it failing).
     StuckItems,
+    /// After an in-place upgrade to 6.5 LTS SP3: `com.adobe.granite.crypto.keystore` stays
+    /// Installed (it needs a newer Granite Crypto) and replication stops with it.
+    BundleInstalled,
+    /// `com.day.cq.cq-replication` is Resolved, not Active (stopped): replication stops.
+    BundleResolved,
+    /// The Adobe IMS bundle (`adobeims.core`) is 1.1.18, older than OAuth needs: saving an
+    /// OAuth IMS configuration would fail with "Invalid parameters (empty or null)!".
+    OldImsBundle,
+    /// The cloud configuration was saved but its four agents are not there (Adobe: save the
+    /// cloud configuration again); saving it again makes AEM create them.
+    AgentsMissing,
 }
 
 impl Mishap {
@@ -59,6 +71,10 @@ impl Mishap {
             Mishap::WrongSecret,
             Mishap::PausedQueue,
             Mishap::StuckItems,
+            Mishap::BundleInstalled,
+            Mishap::BundleResolved,
+            Mishap::OldImsBundle,
+            Mishap::AgentsMissing,
         ]
     }
 }
@@ -94,6 +110,18 @@ fn bp_provider_pid(w: &World) -> Option<String> {
         .values()
         .find(|c| c.pid == id || c.get("name") == Some(id.as_str()))
         .map(|c| c.pid.clone())
+}
+
+/// Puts a bundle in a state (and at a version) other than the author's own.
+fn set_bundle(w: &mut World, sym: &str, state: &str, version: Option<&str>) -> String {
+    w.bundle_overrides.insert(
+        sym.to_string(),
+        (state.to_string(), version.map(str::to_string)),
+    );
+    match version {
+        Some(v) => format!("bundle {sym} is {v} ({state})"),
+        None => format!("bundle {sym} is {state}"),
+    }
 }
 
 fn rt_retry(w: &World, id: &str) -> i64 {
@@ -266,6 +294,21 @@ pub fn apply(w: &mut World, m: Mishap) -> Result<String, String> {
                 },
             );
             format!("5 items queued on {id} for 20 minutes, the first tried 7 times")
+        }
+        Mishap::BundleInstalled => set_bundle(w, CRYPTO_KEYSTORE, "Installed", None),
+        Mishap::BundleResolved => set_bundle(w, "com.day.cq.cq-replication", "Resolved", None),
+        Mishap::OldImsBundle => set_bundle(w, IMS_CORE, "Active", Some("1.1.18")),
+        Mishap::AgentsMissing => {
+            let ids = need_agents(w)?;
+            for id in &ids {
+                w.repo.delete(&join(AGENTS_ROOT, id));
+                w.agents.remove(id);
+            }
+            format!(
+                "the {} agents of {} are gone; the cloud configuration stays",
+                ids.len(),
+                w.tenant.url
+            )
         }
     };
     w.bump();

@@ -3,7 +3,7 @@
 use super::http::{self, Request, Response};
 use super::state::{AGENTS_ROOT, World};
 use super::{
-    brandportal, configmgr, console, delivery, ims, replication, security, sling, slinglog,
+    brandportal, configmgr, console, delivery, felix, ims, replication, security, sling, slinglog,
 };
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -297,10 +297,11 @@ fn route(w: &mut World, req: &mut Request) -> Response {
     let is_post = method == http::Method::POST;
     match path.as_str() {
         "/libs/granite/csrf/token.json" if is_get => return security::csrf_token(w),
-        "/system/console/bundles.json" if is_get => return security::bundles(w),
+        "/system/console/bundles.json" if is_get => return felix::bundles(w),
         "/system/console/status-productinfo.json" if is_get => {
-            return security::product_info(&w.cfg.product_version);
+            return felix::product_info(w);
         }
+        "/system/health.json" if is_get => return felix::health(w, req),
         "/bin/querybuilder.json" if is_get => return security::querybuilder(w, req),
         slinglog::TAILER if is_get => return slinglog::tailer(w, req),
         slinglog::SYSTEM_PROPERTIES if is_get => return slinglog::system_properties(w, req),

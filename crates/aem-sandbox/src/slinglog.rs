@@ -76,14 +76,17 @@ pub fn system_properties(w: &World, req: &Request) -> Response {
         "Asia/Kolkata" => ("en", "IN"),
         _ => ("en", "US"),
     };
+    let (java, spec) = super::felix::java_version(w);
+    let runtime = format!("{java}+8-LTS");
+    let home = format!("/usr/lib/jvm/java-{spec}-openjdk");
     let props = [
         ("file.encoding", "UTF-8"),
         ("file.separator", "/"),
-        ("java.home", "/usr/lib/jvm/java-11-openjdk"),
-        ("java.runtime.version", "11.0.24+8-LTS"),
-        ("java.specification.version", "11"),
+        ("java.home", home.as_str()),
+        ("java.runtime.version", runtime.as_str()),
+        ("java.specification.version", spec),
         ("java.vendor", "Oracle Corporation"),
-        ("java.version", "11.0.24"),
+        ("java.version", java),
         ("java.vm.name", "Java HotSpot(TM) 64-Bit Server VM"),
         ("line.separator", "\\n"),
         ("os.arch", "amd64"),

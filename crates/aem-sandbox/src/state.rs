@@ -97,6 +97,19 @@ impl SandboxConfig {
     pub fn tenant_url(&self) -> String {
         format!("https://{}.brand-portal.adobe.com", self.tenant)
     }
+
+    /// The product version's numbers (`6.6.3.0` → `[6, 6, 3, 0]`).
+    pub fn version_numbers(&self) -> Vec<u32> {
+        self.product_version
+            .split('.')
+            .map_while(|p| p.parse::<u32>().ok())
+            .collect()
+    }
+
+    /// AEM 6.5 LTS, which reports itself as 6.6.N.
+    pub fn lts(&self) -> bool {
+        self.version_numbers().starts_with(&[6, 6])
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -305,6 +318,8 @@ pub struct World {
     /// Requests received, by method and path (`GET /sandbox/control/requests`), so a test can
     /// see how much a client asks.
     pub requests: BTreeMap<String, u64>,
+    /// Bundles whose state or version a mishap changed: symbolic name → (state, version).
+    pub bundle_overrides: BTreeMap<String, (String, Option<String>)>,
 }
 
 #[derive(Clone, Debug)]
@@ -363,6 +378,7 @@ impl World {
             failed_logins: 0,
             in_flight: 0,
             max_in_flight: 0,
+            bundle_overrides: BTreeMap::new(),
             cfg,
         };
         w.log_startup(now_ms());

@@ -47,6 +47,7 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<Report, CliError> {
         Command::Cert(CertCommand::Rotate(a)) => cert::rotate(ctx, &a).await,
         Command::Cert(CertCommand::Delete(a)) => cert::delete(ctx, &a).await,
         Command::Cloud(CloudCommand::Create(a)) => cloud::create(ctx, &a).await,
+        Command::Cloud(CloudCommand::Resave(a)) => cloud::resave(ctx, &a).await,
         Command::Agents(a) => agents::run(ctx, &a).await,
         Command::Queues(a) => queues::run(ctx, &a).await,
         Command::Doctor(a) => doctor::run(ctx, &a).await,

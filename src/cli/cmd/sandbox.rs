@@ -42,7 +42,7 @@ impl WorldArgs {
                 .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
         if !version_ok {
             return Err(format!(
-                "--product-version '{}' must look like 6.5.21.0",
+                "--product-version '{}' must look like 6.5.21.0 (or 6.6.3 for AEM 6.5 LTS SP3)",
                 self.product_version
             ));
         }

@@ -11,6 +11,8 @@ use serde::Serialize;
 #[serde(rename_all = "camelCase")]
 pub struct StatusReport {
     pub ok: bool,
+    /// The author: `version`, `lts`, `servicePack`, `label`, `java`.
+    pub aem: crate::setup::snapshot::AemInfo,
     pub steps: Vec<StepReport>,
     pub integration: Integration,
     /// The doctor's verdict (without Test Connection: `status` changes nothing).
@@ -51,11 +53,7 @@ pub async fn run(ctx: &Context, a: &StatusArgs) -> Result<Report, CliError> {
     let mut text = format!(
         "AEM {} — {}{}\n",
         integ.aem_url,
-        integ
-            .readiness
-            .product
-            .clone()
-            .unwrap_or_else(|| "AEM".into()),
+        integ.aem.line(),
         if integ.readiness.ready() {
             ", ready"
         } else {
@@ -105,6 +103,7 @@ pub async fn run(ctx: &Context, a: &StatusArgs) -> Result<Report, CliError> {
     ));
     let body = StatusReport {
         ok,
+        aem: integ.aem.clone(),
         steps,
         integration: integ,
         doctor: DoctorSummary {

@@ -425,6 +425,25 @@ impl Setup {
 
     // ---- Step 3: the cloud configuration -------------------------------------------------
 
+    /// What saving the cloud configuration again would do (nothing is written).
+    pub async fn resave_plan(
+        &self,
+        tenant: Option<&str>,
+    ) -> Result<super::resave::ResavePlan, SetupError> {
+        super::resave::plan(&self.client, tenant).await
+    }
+
+    /// Saves the cloud configuration again after backing up its values; AEM creates the
+    /// agents that are missing. Waits up to `wait` for the four.
+    pub async fn resave_cloud(
+        &self,
+        plan: &super::resave::ResavePlan,
+        backup_root: &Path,
+        wait: Duration,
+    ) -> Result<super::resave::ResaveDone, SetupError> {
+        super::resave::execute(&self.client, plan, backup_root, wait).await
+    }
+
     pub async fn create_cloud(
         &self,
         title: &str,

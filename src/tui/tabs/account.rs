@@ -448,9 +448,19 @@ impl Component for AccountTab {
             if let Some(a) = s.oauth_support.advice() {
                 lines.push(Line::styled(format!("! {a}"), theme.warn));
             }
+            if self.auth_type == AuthType::OauthServerToServer
+                && let Some(old) = crate::verdict::bundles::old_ims_bundle(&s.readiness)
+            {
+                lines.push(Line::styled(
+                    format!("! {}: {}", old.warning(), old.fix()),
+                    theme.warn,
+                ));
+            }
             match self.auth_type {
                 AuthType::OauthServerToServer => {
-                    lines.push(Line::raw("In the Adobe Developer Console (the Brand Portal tenant's organization): create a project, add the API \"AEM Brand Portal\" with OAuth Server-to-Server, pick the product profile \"Assets Brand Portal\", then copy the client id, client secret, scopes and organization id below. No certificate is needed."));
+                    // Adobe's current 6.5 / 6.5 LTS page: three steps, OAuth only.
+                    lines.push(Line::raw("No certificate is needed: Adobe's flow for 6.5 and 6.5 LTS has three steps. 1 — Adobe Developer Console (the Brand Portal tenant's organization): create a project, add the Brand Portal API with an OAuth Server-to-Server credential, then copy its Client ID, Client Secret, Scopes and Organization ID below."));
+                    lines.push(Line::raw("2 — this form (Tools › Security › Adobe IMS Configurations › Create, Cloud Solution \"Brand Portal\", Authentication Type OAuth). 3 — the Cloud tab (Tools › Cloud Services › AEM Brand Portal)."));
                     if cx.header.sandbox {
                         lines.push(Line::styled(
                             "Sandbox: f creates the credential in the emulated Console and fills the form.",

@@ -15,11 +15,33 @@ pub(super) fn agents(ev: &Evidence) -> Finding {
     }
     let n = ev.agents.len();
     let disabled: Vec<&AgentEvidence> = ev.agents.iter().filter(|a| !a.info.enabled).collect();
+    // A 6.5 cloud configuration for this tenant: saving it again makes AEM create the agents.
+    let saved = ev
+        .clouds
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .any(|c| !c.legacy && c.tenant_url.trim_end_matches('/').eq_ignore_ascii_case(t));
+    let resave = |f: Finding| {
+        if saved {
+            f.command("brandlink cloud resave")
+        } else {
+            f
+        }
+    };
     if n == 0 {
-        return Finding::fail(id, format!("no Brand Portal replication agents publish to {t}"))
-            .cause("AEM creates four agents when the cloud configuration is saved")
-            .fix("open the cloud configuration and save it again (Adobe's fix for a missing agent), then run Test Connection on all four")
-            .source(TROUBLESHOOTING);
+        let f = Finding::fail(
+            id,
+            format!("no Brand Portal replication agents publish to {t}"),
+        );
+        let f = if saved {
+            f.cause("the cloud configuration was saved, but its agents are not there: AEM creates four agents when it is saved")
+                .fix("save the cloud configuration again (Adobe's fix; brandlink backs its values up first), then run Test Connection on all four; if they still do not appear, open a ticket with Adobe support")
+        } else {
+            f.cause("AEM creates four agents when the cloud configuration is saved")
+                .fix("open the cloud configuration and save it again (Adobe's fix for a missing agent), then run Test Connection on all four")
+        };
+        return resave(f).source(TROUBLESHOOTING);
     }
     if !disabled.is_empty() {
         return Finding::fail(id, format!("{} of {n} agents disabled: {}", disabled.len(), ids(&disabled)))
@@ -28,11 +50,13 @@ pub(super) fn agents(ev: &Evidence) -> Finding {
             .source(CONFIGURE);
     }
     if n != 4 {
-        return Finding::warn(
-            id,
-            format!("{n} Brand Portal agents publish to {t}; AEM creates four"),
+        return resave(
+            Finding::warn(
+                id,
+                format!("{n} Brand Portal agents publish to {t}; AEM creates four"),
+            )
+            .fix("save the cloud configuration again, then run Test Connection on all four"),
         )
-        .fix("open the cloud configuration and save it again, then run Test Connection on all four")
         .source(TROUBLESHOOTING);
     }
     Finding::ok(id, format!("four agents publish to {t}, all enabled"))

@@ -164,6 +164,19 @@ pub(super) fn token(ev: &Evidence, test: bool) -> Finding {
             .source(TROUBLESHOOTING)
     };
     let facts = ev.facts();
+    // A needed bundle down stops every replication: the test says nothing about the token.
+    if let Some(c) = &facts.bundle {
+        return Finding::warn(
+            id,
+            format!(
+                "Test Connection on {} failed: {}; whether AEM obtains a token is known once it is Active",
+                t.agent,
+                c.label()
+            ),
+        )
+        .explained(c)
+        .source(TROUBLESHOOTING);
+    }
     match facts.explain(&ev.test_entries()) {
         Some(c) => {
             // The other side failing (an outage, a timeout) while AEM obtains its token: the

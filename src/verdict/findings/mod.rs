@@ -24,12 +24,14 @@ const SOURCING: &str = "Adobe, Brand Portal: Asset Sourcing";
 const BP_FAQ: &str = "Adobe, Brand Portal: FAQ";
 
 mod agents;
+mod bundles;
 mod cloud;
 mod ims;
 mod platform;
 mod queues;
 
 use agents::*;
+use bundles::*;
 use cloud::*;
 use ims::*;
 use platform::*;
@@ -37,7 +39,13 @@ use queues::*;
 
 /// Every check, in the order of the integration's steps.
 pub fn all(ev: &Evidence, test: bool) -> Vec<Finding> {
-    let mut out = vec![aem(ev), oauth_support(ev)];
+    let mut out = vec![
+        aem(ev),
+        needed_bundles(ev),
+        oauth_support(ev),
+        ims_bundle(ev),
+        health(ev),
+    ];
     let bp = bp_ims(ev);
     out.push(ims_config(ev));
     out.push(ims_credential(ev, bp));
@@ -80,17 +88,9 @@ fn bp_ims(ev: &Evidence) -> Option<&ImsConfig> {
 
 /// `(6, 5, 21)` from `Adobe Experience Manager (6.5.21.0)`.
 fn version(product: Option<&str>) -> Option<(u32, u32, u32)> {
-    let p = product?;
-    let v = p
-        .rsplit_once('(')
-        .map(|(_, v)| v.trim_end_matches(')'))
-        .unwrap_or(p);
-    let parts: Vec<u32> = v.split('.').map_while(|x| x.trim().parse().ok()).collect();
-    match parts.as_slice() {
-        [a, b, c, ..] => Some((*a, *b, *c)),
-        [a, b] => Some((*a, *b, 0)),
-        _ => None,
-    }
+    product
+        .and_then(crate::evidence::AemVersion::parse)
+        .map(|v| v.triple())
 }
 
 fn ids(agents: &[&AgentEvidence]) -> String {

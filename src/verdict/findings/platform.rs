@@ -4,10 +4,7 @@ use super::*;
 
 pub(super) fn aem(ev: &Evidence) -> Finding {
     let r = &ev.readiness;
-    let product = r
-        .product
-        .clone()
-        .unwrap_or_else(|| "AEM (version not readable)".into());
+    let product = ev.aem_info().line();
     if !r.not_active.is_empty() {
         let mut names = r.not_active.clone();
         let more = names.len().saturating_sub(5);
@@ -22,7 +19,11 @@ pub(super) fn aem(ev: &Evidence) -> Finding {
             "aem",
             format!("{product}: {} of {} bundles are not active ({list})", r.bundles_total - r.bundles_active, r.bundles_total),
         )
-        .cause("AEM is starting, or bundles failed to resolve")
+        .cause(if crate::verdict::bundles::inactive(r).is_empty() {
+            "AEM is starting, or bundles failed to resolve"
+        } else {
+            "bundles the integration needs are among them (see aem.bundles)"
+        })
         .fix("wait for the start to finish; if it persists, start the bundles in /system/console/bundles and read error.log");
     }
     if r.bundles_total == 0 {
@@ -52,8 +53,10 @@ pub(super) fn aem(ev: &Evidence) -> Finding {
 pub(super) fn oauth_support(ev: &Evidence) -> Finding {
     let id = "aem.oauth";
     let advice = ev.oauth_support.advice().unwrap_or_default();
+    let info = ev.aem_info();
     match ev.oauth_support {
-        OauthSupport::Yes => Finding::ok(id, "OAuth Server-to-Server is supported (AEM 6.5.21+ or the compatibility hotfix)"),
+        OauthSupport::Yes if info.lts => Finding::ok(id, format!("OAuth Server-to-Server is built into {} (6.5 LTS includes every 6.5 service pack up to SP22): new setups use OAuth", info.label)),
+        OauthSupport::Yes => Finding::ok(id, format!("OAuth Server-to-Server is supported on {} (6.5.21+ or the compatibility hotfix)", info.label)),
         OauthSupport::WithHotfix => Finding::warn(id, "OAuth Server-to-Server needs the compatibility hotfix on this service pack")
             .cause(advice)
             .fix("install ims-jwt-compatibility-package-6.5-1.0, or update to AEM 6.5.21 (SP21) or later")
@@ -76,7 +79,8 @@ pub(super) fn sourcing(ev: &Evidence) -> Finding {
             "the AEM version could not be read: Asset Sourcing needs 6.5.2+",
         );
     };
-    let v = format!("{major}.{minor}.{sp}");
+    let v = ev.aem_info().label;
+    let v = v.trim_start_matches("AEM ");
     let two_clouds = modern_clouds(ev).len() > 1;
     let f = if (major, minor) < (6, 5) || (major, minor, sp) < (6, 5, 2) {
         Finding::skip(

@@ -55,7 +55,7 @@ pub(super) fn blocked(ev: &Evidence) -> Finding {
         f.command = c.command;
         return f;
     };
-    let f = Finding::fail(id, format!("{finding}: {}", c.kind.label()))
+    let f = Finding::fail(id, format!("{finding}: {}", c.label()))
         .explained(&c)
         .source(TROUBLESHOOTING);
     match c.kind {

@@ -78,6 +78,7 @@ fn healthy() -> Evidence {
             not_active: vec![],
             product: Some("Adobe Experience Manager (6.5.22.0)".into()),
             ims_core: Some("1.1.26".into()),
+            bundles: vec![],
         },
         oauth_support: OauthSupport::Yes,
         service_user: Ok(Some("/home/users/system/bp".into())),
@@ -147,6 +148,8 @@ fn healthy() -> Evidence {
             transcript: vec!["Replication test succeeded".into()],
         })),
         zone: None,
+        java_version: None,
+        health: Ok(None),
         more_tests: vec![],
         error_log: Ok(vec![]),
         last_check: None,
@@ -478,4 +481,57 @@ fn old_authors() {
     ev.readiness.not_active = vec!["com.adobe.granite.auth.ims".into()];
     ev.readiness.bundles_active = 599;
     assert_eq!(status_of(&ev, "aem").status, Status::Fail);
+}
+
+#[test]
+fn lts_bundles_and_health_checks() {
+    use crate::aem::health::HealthCheck;
+    use crate::aem::readiness::BundleInfo;
+    let mut ev = healthy();
+    ev.readiness.product = Some("Adobe Experience Manager (6.6.3.0)".into());
+    assert_eq!(status_of(&ev, "aem.oauth").status, Status::Ok);
+    assert!(
+        status_of(&ev, "aem.oauth")
+            .finding
+            .contains("AEM 6.5 LTS SP3")
+    );
+    assert!(status_of(&ev, "sourcing").finding.contains("6.5 LTS SP3"));
+    assert_eq!(status_of(&ev, "aem.bundles").status, Status::Skip);
+    assert_eq!(status_of(&ev, "aem.health").status, Status::Skip);
+    ev.readiness.bundles = vec![BundleInfo {
+        symbolic_name: "com.adobe.granite.crypto.keystore".into(),
+        name: "Adobe Granite Crypto Keystore".into(),
+        version: "4.0.24".into(),
+        state: "Installed".into(),
+        fragment: false,
+    }];
+    let f = status_of(&ev, "aem.bundles");
+    assert_eq!(f.status, Status::Fail);
+    assert!(
+        f.finding
+            .contains("com.adobe.granite.crypto.keystore 4.0.24 is Installed")
+    );
+    let check = |name: &str, status: &str| HealthCheck {
+        name: name.into(),
+        status: status.into(),
+        tags: vec![],
+        messages: vec!["m".into()],
+    };
+    ev.health = Ok(Some(vec![check("Disk Space", "CRITICAL")]));
+    assert_eq!(
+        status_of(&ev, "aem.health").status,
+        Status::Skip,
+        "not ours"
+    );
+    ev.health = Ok(Some(vec![
+        check("Disk Space", "CRITICAL"),
+        check("Replication Queue", "WARN"),
+    ]));
+    let f = status_of(&ev, "aem.health");
+    assert_eq!(f.status, Status::Warn);
+    assert!(
+        f.finding.contains("Replication Queue WARN: m"),
+        "{}",
+        f.finding
+    );
 }
