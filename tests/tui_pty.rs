@@ -509,7 +509,7 @@ fn the_doctor_opens_from_any_tab_and_applies_a_fix() {
     let (tmux, _dir) = Tmux::demo(
         "brandlink-doctor",
         100,
-        32,
+        44,
         "demo --scenario configured --mishap paused_queue; echo EXIT=$?; sleep 60",
     );
     tmux.wait_for("● connected", 30);
@@ -535,6 +535,9 @@ fn the_doctor_opens_from_any_tab_and_applies_a_fix() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("✓ queues.paused", 30);
     tmux.keys(&["Escape"]);
+    // The overlay closed and the resume has finished: the tab's hint bar offers quitting.
+    tmux.wait_for("resume done", 30);
+    tmux.wait_for("q quit", 30);
     tmux.keys(&["q"]);
     let end = tmux.wait_for("EXIT=", 15);
     assert!(end.contains("EXIT=0"), "{end}");
