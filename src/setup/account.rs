@@ -298,9 +298,6 @@ pub async fn create_account(
     key: Option<&SecretSlice<u8>>,
 ) -> Result<AccountOutcome, SetupError> {
     let payload = validate_account(spec)?;
-    if matches!(spec.kind, AccountKind::Oauth { .. }) {
-        refuse_old_ims_bundle(client).await?;
-    }
     let configs = read_ims_configs(client, None).await?;
     let auth_type = match spec.kind {
         AccountKind::Jwt { .. } => AuthType::Jwt,
@@ -329,6 +326,9 @@ pub async fn create_account(
             "a Brand Portal IMS configuration already exists ({}, client {}); Adobe allows only one for Brand Portal: change it with `brandlink account update`, or migrate it with `brandlink account migrate`",
             existing.pid, existing.client_id
         )));
+    }
+    if auth_type == AuthType::OauthServerToServer {
+        refuse_old_ims_bundle(client).await?;
     }
     let preflight = preflight(spec, payload.as_ref(), ims, key).await?;
     let customizer_type = format!(
