@@ -318,8 +318,7 @@ async fn first_time_setup_through_the_cli_jwt() {
     assert_eq!(code, 0, "{q}");
     assert_eq!(q["queues"].as_array().unwrap().len(), 4);
     // The JWT setup brandlink completed passes its own doctor, warning only of what it could
-    // not avoid on this author: JWT is retired and OAuth needs the hotfix (and the IMS bundle it
-    // brings) here (the certificate
+    // not avoid on this author: JWT is retired and OAuth needs the hotfix here (the certificate
     // is fresh; Close Connection is not needed without timeouts).
     let (code, d) = run.json(&["doctor"], &[]).await;
     assert_eq!(code, 0, "{d}");
@@ -330,11 +329,7 @@ async fn first_time_setup_through_the_cli_jwt() {
         .filter(|f| f["status"] != "ok" && f["status"] != "skip")
         .map(|f| f["id"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        warned,
-        ["aem.oauth", "aem.ims-bundle", "ims.credential"],
-        "{d}"
-    );
+    assert_eq!(warned, ["aem.oauth", "ims.credential"], "{d}");
 
     // The sandbox holds exactly one IMS configuration, one cloud configuration, four agents.
     let state: Value = e

@@ -165,7 +165,7 @@ impl Integration {
                         warnings.push(a.to_string());
                     }
                     // Said before the operator tries: the save itself would fail.
-                    if self.oauth_support != crate::evidence::OauthSupport::No
+                    if self.oauth_support == crate::evidence::OauthSupport::Yes
                         && let Some(old) = super::bundles::old_ims_bundle(&self.readiness)
                     {
                         warnings.push(format!("{}: {}", old.warning(), old.fix()));
@@ -187,7 +187,9 @@ impl Integration {
                     if c.auth_type == AuthType::Jwt {
                         warnings.push("JWT credentials reached end of life in 2025–2026: migrate to OAuth Server-to-Server".into());
                     }
-                    if let Some(old) = super::bundles::old_ims_bundle(&self.readiness) {
+                    if self.oauth_support == crate::evidence::OauthSupport::Yes
+                        && let Some(old) = super::bundles::old_ims_bundle(&self.readiness)
+                    {
                         warnings.push(format!("{}: {}", old.warning(), old.fix()));
                     }
                     let token = self.facts().token();

@@ -47,11 +47,10 @@ pub(super) fn needed_bundles(ev: &Evidence) -> Finding {
 /// `aem.ims-bundle`: the Adobe IMS bundle is recent enough to save an OAuth configuration.
 pub(super) fn ims_bundle(ev: &Evidence) -> Finding {
     let id = "aem.ims-bundle";
-    if ev.oauth_support == OauthSupport::No {
-        return Finding::skip(
-            id,
-            "this author cannot use OAuth Server-to-Server (aem.oauth)",
-        );
+    // Where the version already says what OAuth needs (the hotfix that brings the bundle, or
+    // an update), aem.oauth says it; this line is for an author that should take OAuth.
+    if ev.oauth_support != OauthSupport::Yes {
+        return Finding::skip(id, "what OAuth needs on this author is in aem.oauth");
     }
     let Some(old) = bundles::old_ims_bundle(&ev.readiness) else {
         let v = ev.readiness.ims_core.as_deref().unwrap_or("");
