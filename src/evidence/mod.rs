@@ -264,49 +264,8 @@ pub async fn read(client: &AemClient, opts: &ReadOptions) -> Result<Evidence, Ae
             Err(e) => Err(e.clone()),
         }
     };
-    let per_agent = futures::future::join_all(tenant_agents.iter().map(|info| async move {
-        let (queue, log) =
-            tokio::join!(client.queue_and_depth(&info.id), client.agent_log(&info.id));
-        let (queue, depth) = match queue {
-            Ok((q, d)) => (Ok(q), Some(d)),
-            Err(e) => (Err(e), None),
-        };
-        AgentEvidence {
-            info: info.clone(),
-            queue,
-            depth,
-            log: log.map(|l| {
-                let lines: Vec<String> = l
-                    .iter()
-                    .map(|l| match &l.time {
-                        Some(t) => format!("{t} - {}", l.message),
-                        None => l.message.clone(),
-                    })
-                    .collect();
-                logs::entries(&lines, LogSource::Agent, offset)
-            }),
-        }
-    }));
-    let mut publishers: Vec<String> = tenant_agents
-        .iter()
-        .filter_map(|a| a.transport_user.clone())
-        .collect();
-    publishers.sort();
-    publishers.dedup();
-    let known = macs.as_deref().unwrap_or_default();
-    let mac_reads = futures::future::join_all(publishers.into_iter().map(|id| async move {
-        let path = match known.iter().find(|u| u.id == id) {
-            Some(u) => Some(u.path.clone()),
-            // Not under /home/users/mac: look it up wherever it is.
-            None => client.find_user(&id).await.ok().flatten(),
-        };
-        let path = path?;
-        let keystore = client.keystore(&path).await;
-        Some(MacEvidence {
-            user: UserRef { id, path },
-            keystore,
-        })
-    }));
+    let per_agent = read_agents(client, &tenant_agents, offset);
+    let mac_reads = read_macs(client, &tenant_agents, macs.as_deref().unwrap_or_default());
     let test_ids: Vec<String> = if opts.test {
         tenant_agents
             .iter()
@@ -357,4 +316,65 @@ pub async fn read(client: &AemClient, opts: &ReadOptions) -> Result<Evidence, Ae
         more_tests,
         last_check: None,
     })
+}
+
+/// Each of the tenant's agents: its queue with the depth, and its log as entries.
+async fn read_agents(
+    client: &AemClient,
+    tenant_agents: &[AgentInfo],
+    offset: Option<FixedOffset>,
+) -> Vec<AgentEvidence> {
+    futures::future::join_all(tenant_agents.iter().map(|info| async move {
+        let (queue, log) =
+            tokio::join!(client.queue_and_depth(&info.id), client.agent_log(&info.id));
+        let (queue, depth) = match queue {
+            Ok((q, d)) => (Ok(q), Some(d)),
+            Err(e) => (Err(e), None),
+        };
+        AgentEvidence {
+            info: info.clone(),
+            queue,
+            depth,
+            log: log.map(|l| {
+                let lines: Vec<String> = l
+                    .iter()
+                    .map(|l| match &l.time {
+                        Some(t) => format!("{t} - {}", l.message),
+                        None => l.message.clone(),
+                    })
+                    .collect();
+                logs::entries(&lines, LogSource::Agent, offset)
+            }),
+        }
+    }))
+    .await
+}
+
+/// The MAC users the tenant's agents publish as (from their `transportUser`), each with its
+/// keystore; found by id wherever it is when it is not under `/home/users/mac`.
+async fn read_macs(
+    client: &AemClient,
+    tenant_agents: &[AgentInfo],
+    known: &[UserRef],
+) -> Vec<Option<MacEvidence>> {
+    let mut publishers: Vec<String> = tenant_agents
+        .iter()
+        .filter_map(|a| a.transport_user.clone())
+        .collect();
+    publishers.sort();
+    publishers.dedup();
+    futures::future::join_all(publishers.into_iter().map(|id| async move {
+        let path = match known.iter().find(|u| u.id == id) {
+            Some(u) => Some(u.path.clone()),
+            // Not under /home/users/mac: look it up wherever it is.
+            None => client.find_user(&id).await.ok().flatten(),
+        };
+        let path = path?;
+        let keystore = client.keystore(&path).await;
+        Some(MacEvidence {
+            user: UserRef { id, path },
+            keystore,
+        })
+    }))
+    .await
 }
