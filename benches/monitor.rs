@@ -126,7 +126,7 @@ fn poll_cycle(c: &mut Criterion) {
     let mut g = c.benchmark_group("poll cycle, 4 agents, 100 ms latency");
     g.sample_size(10).measurement_time(Duration::from_secs(8));
     g.bench_function("concurrent (brandlink)", |b| {
-        b.iter(|| rt.block_on(brandlink::monitor::poll_cycle(&client, &ids)))
+        b.iter(|| rt.block_on(brandlink::monitor::poll_cycle(&client.reader(), &ids)))
     });
     g.bench_function("one request after another", |b| {
         b.iter(|| {

@@ -66,7 +66,7 @@ async fn pollers_follow_the_queues_through_every_state() {
     assert_eq!(ids.len(), 4);
     let (tx, rx) = mpsc::unbounded_channel();
     let pollers = Pollers::spawn(
-        &client,
+        &client.reader(),
         &ids,
         PollConfig::with_interval(Duration::from_millis(500)),
         tx,
@@ -193,7 +193,7 @@ async fn poll_cycle_runs_the_four_agents_concurrently() {
     e.set_faults(json!({"latency_ms": 300})).await;
     let counter = e.url("/sandbox/control/requests");
     e.http.delete(&counter).send().await.unwrap();
-    let snaps = brandlink::monitor::poll_cycle(&client, &ids).await;
+    let snaps = brandlink::monitor::poll_cycle(&client.reader(), &ids).await;
     assert_eq!(snaps.len(), 4);
     assert!(snaps.iter().all(|s| s.result.is_ok()));
     let seen: serde_json::Value = e
@@ -226,7 +226,7 @@ async fn rejected_credentials_are_polled_again_only_on_request() {
         interval: Duration::from_millis(500),
         max_backoff: Duration::from_secs(1),
     };
-    let pollers = Pollers::spawn(&client, &["mp_replication".to_string()], cfg, tx);
+    let pollers = Pollers::spawn(&client.reader(), &["mp_replication".to_string()], cfg, tx);
     let first = tokio::time::timeout(Duration::from_secs(10), rx.recv())
         .await
         .unwrap()

@@ -110,11 +110,15 @@ async fn esc_never_leaves_an_ims_configuration_without_its_customizer() {
         other => panic!("the create finishes: {other:?}"),
     }
     e.reset_faults();
-    let customizers = setup(&e)
-        .client()
-        .factory_configs(brandlink::aem::osgi::CUSTOMIZER_FACTORY)
-        .await
-        .unwrap();
+    let customizers = AemClient::new(&Connection::new(
+        &e.base,
+        "admin",
+        SecretString::from(e.sb.admin_password()),
+    ))
+    .unwrap()
+    .factory_configs(brandlink::aem::osgi::CUSTOMIZER_FACTORY)
+    .await
+    .unwrap();
     assert_eq!(customizers.len(), 1, "the customizer was written too");
 }
 

@@ -13,9 +13,11 @@ pub mod logs;
 pub mod nodes;
 pub mod osgi;
 pub mod queue;
+pub mod reader;
 pub mod readiness;
 pub mod tls;
 pub mod users;
 
 pub use client::{AemClient, Connection};
 pub use error::{AemError, Retry};
+pub use reader::Reader;

@@ -232,7 +232,7 @@ async fn watch(inst: Instance, m: Metrics, interval: Duration) {
             }
         }
         let now = chrono::Utc::now().timestamp_millis();
-        let snaps = poll_cycle(&inst.client, &agents).await;
+        let snaps = poll_cycle(&inst.client.reader(), &agents).await;
         if !snaps.is_empty() {
             reached = Some(snaps.iter().any(|s| s.result.is_ok()));
         }

@@ -5,7 +5,7 @@
 //! listens any more.
 
 use super::model::{QueueView, Snapshot};
-use crate::aem::{AemClient, Retry};
+use crate::aem::{Reader, Retry};
 use rand::Rng;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -58,12 +58,12 @@ fn jitter(wait: Duration, failures: u32) -> Duration {
 }
 
 /// Polls one agent: `queue.json` and the JMX MBean at the same time.
-pub async fn poll_once(client: &AemClient, agent: &str) -> Snapshot {
+pub async fn poll_once(client: &Reader, agent: &str) -> Snapshot {
     poll_agent(client, agent).await.0
 }
 
 /// As [`poll_once`], with the retry policy of a failed poll.
-async fn poll_agent(client: &AemClient, agent: &str) -> (Snapshot, Option<Retry>) {
+async fn poll_agent(client: &Reader, agent: &str) -> (Snapshot, Option<Retry>) {
     let mut retry = None;
     let result = match client.queue_and_depth(agent).await {
         Ok((q, depth)) => Ok(QueueView::from_status(q, depth)),
@@ -81,7 +81,7 @@ async fn poll_agent(client: &AemClient, agent: &str) -> (Snapshot, Option<Retry>
 }
 
 /// All agents once, concurrently.
-pub async fn poll_cycle(client: &AemClient, agents: &[String]) -> Vec<Snapshot> {
+pub async fn poll_cycle(client: &Reader, agents: &[String]) -> Vec<Snapshot> {
     futures::future::join_all(agents.iter().map(|a| poll_once(client, a))).await
 }
 
@@ -94,7 +94,7 @@ pub struct Pollers {
 
 impl Pollers {
     pub fn spawn(
-        client: &AemClient,
+        client: &Reader,
         agents: &[String],
         cfg: PollConfig,
         tx: mpsc::UnboundedSender<Snapshot>,

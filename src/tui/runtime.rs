@@ -100,7 +100,7 @@ impl Runtime {
                 }
             }
         });
-        self.pollers = Some(Pollers::spawn(self.setup.client(), agents, self.poll, stx));
+        self.pollers = Some(Pollers::spawn(&self.setup.reader(), agents, self.poll, stx));
     }
 
     /// Cancels the running operation as far as it can be, and says what happened.

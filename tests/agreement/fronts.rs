@@ -44,7 +44,7 @@ pub async fn agent_ids(e: &Env) -> Vec<String> {
 
 /// How many queues a poll finds blocked.
 pub async fn blocked_now(e: &Env, ids: &[String]) -> usize {
-    poll_cycle(&client(e), ids)
+    poll_cycle(&client(e).reader(), ids)
         .await
         .into_iter()
         .filter(|s| {
@@ -113,7 +113,7 @@ async fn replication_tab(e: &Env) -> (Value, usize) {
     let setup = setup(e);
     let ids = agent_ids(e).await;
     let mut model = MonitorModel::new(&ids, AlertRules::default());
-    for snap in poll_cycle(setup.client(), &ids).await {
+    for snap in poll_cycle(&setup.reader(), &ids).await {
         model.apply(snap);
     }
     let ask: Vec<String> = model.unexplained();

@@ -163,7 +163,7 @@ pub async fn run(ctx: &Context, a: &QueuesArgs) -> Result<Report, CliError> {
         .await?;
     let mut model = MonitorModel::new(&ids, AlertRules::default());
     if !a.watch {
-        for snap in poll_cycle(setup.client(), &ids).await {
+        for snap in poll_cycle(&setup.reader(), &ids).await {
             model.apply(snap);
         }
         explain(&setup, &mut model).await;
@@ -199,7 +199,7 @@ pub async fn run(ctx: &Context, a: &QueuesArgs) -> Result<Report, CliError> {
     // Whether the last poll reached every agent: a watch that ends on failing polls fails.
     let mut last_ok;
     loop {
-        let snaps = poll_cycle(setup.client(), &ids).await;
+        let snaps = poll_cycle(&setup.reader(), &ids).await;
         last_ok = snaps.iter().all(|s| s.result.is_ok());
         for snap in snaps {
             model.apply(snap);

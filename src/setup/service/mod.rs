@@ -138,9 +138,11 @@ impl Setup {
         self.client.retry_credentials();
     }
 
-    pub fn client(&self) -> &AemClient {
-        &self.client
+    /// A read-only handle on the author, for the watchers (the monitor, `queues`).
+    pub fn reader(&self) -> crate::aem::Reader {
+        self.client.reader()
     }
+
     pub fn aem_url(&self) -> &str {
         self.client.base_url()
     }
