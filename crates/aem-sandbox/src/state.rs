@@ -69,6 +69,8 @@ pub struct SandboxConfig {
     pub mishaps: Vec<super::mishaps::Mishap>,
     /// How the author words its logs and which time zone stamps them.
     pub log_dialect: LogDialect,
+    /// Start as this recorded author instead of the scenario (see `replay`).
+    pub recorded: Option<super::replay::Recorded>,
 }
 
 impl Default for SandboxConfig {
@@ -89,6 +91,7 @@ impl Default for SandboxConfig {
             ims_hotfix: false,
             mishaps: Vec::new(),
             log_dialect: LogDialect::Classic,
+            recorded: None,
         }
     }
 }
@@ -305,6 +308,8 @@ pub struct World {
     /// Requests received, by method and path (`GET /sandbox/control/requests`), so a test can
     /// see how much a client asks.
     pub requests: BTreeMap<String, u64>,
+    /// A replay's recorded answers (keystores, Test Connections); it also stops deliveries.
+    pub replay: Option<super::replay::Served>,
 }
 
 #[derive(Clone, Debug)]
@@ -363,6 +368,7 @@ impl World {
             failed_logins: 0,
             in_flight: 0,
             max_in_flight: 0,
+            replay: None,
             cfg,
         };
         w.log_startup(now_ms());
