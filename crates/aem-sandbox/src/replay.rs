@@ -297,3 +297,22 @@ fn agent(w: &mut World, a: &RecordedAgent, now: i64) {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_names_its_format_and_tenant() {
+        let r = Recorded {
+            format: FORMAT.into(),
+            tenant_url: Some("https://acme.brand-portal.adobe.com".into()),
+            ..Recorded::default()
+        };
+        let bytes = serde_json::to_vec(&r).unwrap();
+        let back = Recorded::from_json(&bytes).unwrap();
+        assert_eq!(back, r);
+        assert_eq!(back.tenant_id().as_deref(), Some("acme"));
+        assert!(Recorded::from_json(br#"{"format":"other/9"}"#).is_err());
+    }
+}
