@@ -169,6 +169,10 @@ impl AemClient {
     pub fn base_url(&self) -> &str {
         &self.base
     }
+    /// The password it logs in with (the support bundle makes sure it never leaves).
+    pub(crate) fn password(&self) -> &SecretString {
+        &self.password
+    }
     pub fn user(&self) -> &str {
         &self.user
     }

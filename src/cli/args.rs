@@ -49,6 +49,9 @@ pub enum Command {
     Restore(RestoreArgs),
     /// The changes brandlink made to this author (--all: to every author), newest first.
     History(HistoryArgs),
+    /// Write a support bundle: doctor, status, what was read, the change history and a replay
+    /// record of the author in one .tar.gz (0600), every secret removed.
+    SupportBundle(SupportBundleArgs),
     /// Serve Prometheus metrics of the Brand Portal queues of one or more authors.
     Exporter(ExporterArgs),
     /// Many authors at once (the config file's profiles): status, doctor, JWT → OAuth migration.
@@ -343,6 +346,22 @@ pub struct DoctorArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct SupportBundleArgs {
+    /// Where to write it [default: brandlink-support-<time>.tar.gz in the current folder].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+    /// Replace host names, tenant ids and IMS organisations by placeholders (consistently).
+    #[arg(long)]
+    pub redact_hosts: bool,
+    /// Do not run Test Connection (as `doctor --no-test`).
+    #[arg(long)]
+    pub no_test: bool,
+    /// Brand Portal tenant URL (default: from the cloud configuration).
+    #[arg(long)]
+    pub tenant: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct QueuesArgs {
     /// Keep polling and print a line whenever a queue changes (Ctrl-C stops).
     #[arg(long)]
@@ -514,6 +533,9 @@ pub struct WorldArgs {
     /// Which author to start as.
     #[arg(long, value_enum, default_value_t = crate::sandbox::Scenario::Fresh)]
     pub scenario: crate::sandbox::Scenario,
+    /// Start as the author a support bundle recorded (its replay.json), not a scenario.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["scenario", "mishaps", "lived_in"])]
+    pub from_bundle: Option<std::path::PathBuf>,
     /// Latency added to every answer, in milliseconds (at most 60000).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=60_000))]
     pub latency: u64,

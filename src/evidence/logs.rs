@@ -139,6 +139,9 @@ pub struct Entry {
     pub source: LogSource,
     /// The line without its timestamp (and level and thread, for `error.log`).
     pub text: String,
+    /// The whole line as it was read (the support bundle keeps it, redacted).
+    #[serde(skip)]
+    pub line: String,
     #[serde(flatten)]
     pub event: LogEvent,
     /// Whether the line ends a replication attempt, and how: a line such as `Transfer failed
@@ -205,6 +208,7 @@ pub fn entry(line: &str, source: LogSource, zone: Option<FixedOffset>) -> Entry 
         event: interpret(text),
         outcome: outcome(text),
         text: text.to_string(),
+        line: line.trim().to_string(),
     }
 }
 

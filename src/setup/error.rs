@@ -20,6 +20,8 @@ pub enum SetupError {
     KeyFile(#[from] KeyFileError),
     #[error(transparent)]
     Upgrade(#[from] UpgradeError),
+    #[error(transparent)]
+    Bundle(#[from] super::bundle::BundleError),
     /// The precondition does not hold; the message says why and what to do.
     #[error("{0}")]
     Refused(String),

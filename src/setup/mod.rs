@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod actions;
+pub mod bundle;
 pub mod checks;
 pub mod console;
 pub mod error;

@@ -404,6 +404,10 @@ impl App {
                 }
                 return vec![Effect::Load, Effect::Doctor];
             }
+            Msg::BundleWritten(r) => match r {
+                Ok(p) => cx.success(format!("support bundle written to {}", p.display())),
+                Err(e) => cx.error(e.message),
+            },
             Msg::Published(r) => match r {
                 Ok(n) => cx.success(format!(
                     "{} published in the sandbox: watch them go through the four queues",

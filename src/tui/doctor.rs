@@ -57,6 +57,7 @@ impl DoctorPanel {
             Hint::on(Action::Down),
             Hint::when(Action::Activate, fix).named("fix…"),
             Hint::on(Action::Refresh).named("check again"),
+            Hint::on(Action::SupportBundle),
             Hint::on(Action::Back),
         ]
     }
@@ -76,6 +77,10 @@ impl DoctorPanel {
             }
             Some(Action::Back) => return (DialogOut::Close, vec![]),
             Some(Action::Activate) => return self.apply(cx),
+            Some(Action::SupportBundle) => {
+                cx.info("writing the support bundle (secrets removed)…");
+                return (DialogOut::Keep, vec![Effect::SupportBundle]);
+            }
             _ => {}
         }
         (DialogOut::Keep, vec![])

@@ -71,6 +71,8 @@ pub enum Msg {
     Health(UiResult<HealthReport>),
     CloudCreated(UiResult<CloudOutcome>),
     Tested(String, UiResult<TestResult>),
+    /// Where the support bundle was written.
+    BundleWritten(UiResult<std::path::PathBuf>),
     Monitor(Snapshot),
     Log(String, UiResult<Vec<LogLine>>),
     QueueDone(String, QueueOp, UiResult<()>),
@@ -111,6 +113,7 @@ impl Msg {
             Msg::Loaded(..)
             | Msg::Cancelled(_)
             | Msg::Published(_)
+            | Msg::BundleWritten(_)
             | Msg::Tested(..)
             | Msg::Monitor(_)
             | Msg::Log(..)
@@ -160,6 +163,8 @@ pub enum Effect {
         mode: CloudMode,
     },
     Test(Vec<String>),
+    /// Write the support bundle (no Test Connection) to the current folder.
+    SupportBundle,
     /// Poll now.
     MonitorRefresh,
     FetchLog(String),

@@ -25,6 +25,8 @@ pub enum Scope {
     Cloud,
     /// The Certificate tab, moving around.
     Certificate,
+    /// The doctor overlay.
+    Doctor,
 }
 
 impl Scope {
@@ -38,6 +40,7 @@ impl Scope {
             Scope::Pane => "Log pane",
             Scope::Cloud => "Cloud Service tab",
             Scope::Certificate => "Certificate tab",
+            Scope::Doctor => "Doctor overlay",
         }
     }
 }
@@ -280,6 +283,7 @@ impl Default for Keymap {
                     true,
                 ),
                 b(Scope::Normal, &[Key::ch('D')], Doctor, true),
+                b(Scope::Doctor, &[Key::ch('w')], SupportBundle, true),
                 b(Scope::Normal, &[Key::ch('H')], History, false),
                 b(Scope::Normal, &[Key::ch('1')], GotoCertificate, false),
                 b(Scope::Normal, &[Key::ch('2')], GotoAccount, false),

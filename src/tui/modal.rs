@@ -167,7 +167,7 @@ impl Modal {
             Modal::Log(_) => vec![Scope::Global, Scope::Pane],
             Modal::Migrate(d) => d.scopes(),
             Modal::Confirm(_) => vec![Scope::Global, Scope::Editing],
-            Modal::Doctor(_) => vec![Scope::Global, Scope::Pane, Scope::Normal],
+            Modal::Doctor(_) => vec![Scope::Global, Scope::Doctor, Scope::Pane, Scope::Normal],
         }
     }
 

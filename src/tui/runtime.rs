@@ -224,6 +224,13 @@ impl Runtime {
                     let _ = tx.send(Msg::QueueDone(agent, op, r));
                 });
             }
+            Effect::SupportBundle => {
+                tokio::spawn(async move {
+                    let opts = crate::setup::bundle::BundleOptions::default();
+                    let r = ui(setup.support_bundle(&opts).await.map(|b| b.path));
+                    let _ = tx.send(Msg::BundleWritten(r));
+                });
+            }
             Effect::Test(ids) => {
                 for id in ids {
                     let setup = setup.clone();

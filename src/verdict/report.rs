@@ -250,3 +250,45 @@ impl Report {
             .unwrap_or(Status::Ok)
     }
 }
+
+/// `status --json`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusReport {
+    pub ok: bool,
+    /// The author: `version`, `lts`, `servicePack`, `label`, `java`.
+    pub aem: crate::evidence::version::AemInfo,
+    pub steps: Vec<StepReport>,
+    pub integration: crate::evidence::Integration,
+    /// The doctor's verdict (without Test Connection: `status` changes nothing).
+    pub doctor: DoctorSummary,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DoctorSummary {
+    pub ok: bool,
+    pub counts: Counts,
+    pub summary: String,
+}
+
+impl StatusReport {
+    /// `ok`: the author is ready and the doctor finds nothing wrong.
+    pub fn new(
+        steps: Vec<StepReport>,
+        integration: crate::evidence::Integration,
+        doctor: &Report,
+    ) -> Self {
+        StatusReport {
+            ok: integration.readiness.ready() && doctor.ok,
+            aem: integration.aem.clone(),
+            steps,
+            integration,
+            doctor: DoctorSummary {
+                ok: doctor.ok,
+                counts: doctor.counts,
+                summary: doctor.summary(),
+            },
+        }
+    }
+}

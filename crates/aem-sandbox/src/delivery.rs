@@ -361,6 +361,10 @@ pub fn tenant_receive(
 /// Moves queued items: each enabled, unpaused agent delivers at the configured rate; a
 /// failure blocks the queue until `retryDelay` has passed (or a force retry).
 pub fn tick(w: &mut World, dt_secs: f64) {
+    // A replay's queues stay as recorded.
+    if w.replay.is_some() {
+        return;
+    }
     if w.agents.values().all(|r| r.queue.is_empty()) {
         return;
     }

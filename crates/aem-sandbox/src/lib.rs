@@ -34,6 +34,7 @@ pub mod http;
 pub mod ims;
 pub mod logs;
 pub mod mishaps;
+pub mod replay;
 pub mod replication;
 pub mod repo;
 pub mod scenario;
@@ -47,6 +48,7 @@ pub mod x509;
 pub use faults::Faults;
 pub use logs::LogDialect;
 pub use mishaps::Mishap;
+pub use replay::Recorded;
 pub use state::{SandboxConfig, Scenario, World};
 
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -76,6 +78,21 @@ pub enum SandboxError {
     Scenario { scenario: Scenario, reason: String },
 }
 
+/// A replay starts as the recorded author: its version and tenant.
+fn replay_settings(mut cfg: SandboxConfig) -> SandboxConfig {
+    if let Some(r) = &cfg.recorded {
+        if let Some(v) = &r.product_version {
+            cfg.product_version = v.clone();
+        }
+        cfg.ims_hotfix = r.ims_hotfix;
+        if let Some(t) = r.tenant_id() {
+            cfg.tenant = t;
+        }
+        cfg.log_dialect = LogDialect::Classic;
+    }
+    cfg
+}
+
 /// A running sandbox. Dropping it stops the server.
 pub struct Sandbox {
     addr: SocketAddr,
@@ -96,6 +113,7 @@ impl Sandbox {
             return Err(SandboxError::NotLoopback(listen));
         }
         let scenario = cfg.scenario;
+        let cfg = replay_settings(cfg);
         let mut world = World::new(cfg);
         scenario::build(&mut world)
             .map_err(|reason| SandboxError::Scenario { scenario, reason })?;

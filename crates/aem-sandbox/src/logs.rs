@@ -566,6 +566,14 @@ impl ErrorLog {
         ));
     }
 
+    /// Appends a line as it is (a replayed one).
+    pub fn push_raw(&mut self, line: String) {
+        if self.lines.len() >= LOG_CAPACITY {
+            self.lines.pop_front();
+        }
+        self.lines.push_back(line);
+    }
+
     pub fn lines(&self) -> impl DoubleEndedIterator<Item = &String> {
         self.lines.iter()
     }

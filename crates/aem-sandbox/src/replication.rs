@@ -94,6 +94,9 @@ pub fn test_connection(w: &mut World, id: &str, user: &str) -> Response {
         return http::not_found(&join(AGENTS_ROOT, id));
     };
     let now = now_ms();
+    if let Some(t) = w.replay.as_ref().and_then(|r| r.tests.get(id)).cloned() {
+        return replayed_test(w, &conf.transport_uri, &t, now);
+    }
     // AEM names a request's thread after the request.
     let thread = format!(
         "127.0.0.1 [{now}] GET {}.test.html HTTP/1.1",
@@ -120,6 +123,25 @@ pub fn test_connection(w: &mut World, id: &str, user: &str) -> Response {
         }
     }
     if t.ok {
+        body.push_str("<strong>Replication test succeeded</strong>\n");
+    }
+    body.push_str("</div></body></html>");
+    http::html(200, body)
+}
+
+/// A replay's Test Connection: the recorded transcript, stamped now, also in the agent log.
+fn replayed_test(w: &mut World, uri: &str, t: &crate::replay::RecordedTest, now: i64) -> Response {
+    let ts = w.dialect.stamp(now);
+    let mut body = format!(
+        "<html><head><title>Replication Test</title></head><body><div class=\"content\">\n<strong>Replication test to {}</strong><br>\n",
+        escape(uri)
+    );
+    let rt = w.runtime(&t.agent);
+    for l in &t.transcript {
+        rt.log.push_back(format!("{ts} - {}", l.text));
+        body.push_str(&format!(" {ts} - {}<br>\n", escape(&l.text)));
+    }
+    if t.success {
         body.push_str("<strong>Replication test succeeded</strong>\n");
     }
     body.push_str("</div></body></html>");

@@ -17,6 +17,11 @@ pub const CONFIGURED_ALIAS: &str = "brandportal";
 
 pub fn build(w: &mut World) -> Result<(), String> {
     base_author(w)?;
+    if let Some(r) = w.cfg.recorded.clone() {
+        super::replay::apply(w, &r)?;
+        w.bump();
+        return Ok(());
+    }
     match w.cfg.scenario {
         Scenario::Fresh => {}
         Scenario::Configured => configured(w)?,
@@ -44,7 +49,14 @@ fn folder(w: &mut World, path: &str, ty: &str) {
     w.repo.ensure(path, ty, "sling:Folder");
 }
 
-fn agent(w: &mut World, id: &str, title: &str, enabled: bool, uri: &str, extra: &[(&str, Prop)]) {
+pub(crate) fn agent(
+    w: &mut World,
+    id: &str,
+    title: &str,
+    enabled: bool,
+    uri: &str,
+    extra: &[(&str, Prop)],
+) {
     let page = join(AGENTS_ROOT, id);
     let content = format!("{page}/jcr:content");
     w.repo.ensure(&page, "cq:Page", "sling:Folder");

@@ -353,6 +353,9 @@ fn java_date(secs: i64) -> String {
 
 /// `GET <U>.ks.json`.
 pub fn keystore_json(w: &World, user_id: &str) -> Response {
+    if let Some(ks) = w.replay.as_ref().and_then(|r| r.keystores.get(user_id)) {
+        return http::json(200, ks);
+    }
     let Some(store) = w.keystores.get(user_id) else {
         return http::json(200, &json!({"exists": false}));
     };

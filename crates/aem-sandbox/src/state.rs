@@ -69,6 +69,8 @@ pub struct SandboxConfig {
     pub mishaps: Vec<super::mishaps::Mishap>,
     /// How the author words its logs and which time zone stamps them.
     pub log_dialect: LogDialect,
+    /// Start as this recorded author instead of the scenario (see `replay`).
+    pub recorded: Option<super::replay::Recorded>,
 }
 
 impl Default for SandboxConfig {
@@ -89,6 +91,7 @@ impl Default for SandboxConfig {
             ims_hotfix: false,
             mishaps: Vec::new(),
             log_dialect: LogDialect::Classic,
+            recorded: None,
         }
     }
 }
@@ -320,6 +323,8 @@ pub struct World {
     pub requests: BTreeMap<String, u64>,
     /// Bundles whose state or version a mishap changed: symbolic name → (state, version).
     pub bundle_overrides: BTreeMap<String, (String, Option<String>)>,
+    /// A replay's recorded answers (keystores, Test Connections); it also stops deliveries.
+    pub replay: Option<super::replay::Served>,
 }
 
 #[derive(Clone, Debug)]
@@ -379,6 +384,7 @@ impl World {
             in_flight: 0,
             max_in_flight: 0,
             bundle_overrides: BTreeMap::new(),
+            replay: None,
             cfg,
         };
         w.log_startup(now_ms());

@@ -15,6 +15,7 @@ pub mod queues;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod status;
+pub mod support_bundle;
 pub mod tui;
 pub mod upgrade;
 
@@ -54,6 +55,7 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<Report, CliError> {
         Command::Upgrade(a) => upgrade::upgrade(ctx, &a).await,
         Command::Restore(a) => upgrade::restore(ctx, &a).await,
         Command::History(a) => history::run(ctx, &a),
+        Command::SupportBundle(a) => support_bundle::run(ctx, &a).await,
         Command::Exporter(_) => Err(CliError::Usage("the exporter runs on its own".into())),
         Command::Fleet(_) => Err(CliError::Usage(
             "the fleet commands run on their own".into(),

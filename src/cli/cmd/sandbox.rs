@@ -46,7 +46,19 @@ impl WorldArgs {
                 self.product_version
             ));
         }
+        let recorded = match &self.from_bundle {
+            Some(path) => {
+                let bytes =
+                    crate::setup::bundle::archive::replay_json(path).map_err(|e| e.to_string())?;
+                Some(
+                    sandbox::Recorded::from_json(&bytes)
+                        .map_err(|e| format!("--from-bundle {}: {e}", path.display()))?,
+                )
+            }
+            None => None,
+        };
         Ok(SandboxConfig {
+            recorded,
             scenario: self.scenario,
             tenant: self.tenant.to_ascii_lowercase(),
             delivery_rate: self.rate,

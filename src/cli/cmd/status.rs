@@ -3,29 +3,8 @@
 use crate::cli::args::StatusArgs;
 use crate::cli::context::Context;
 use crate::cli::output::{CliError, Report};
-use crate::setup::{Integration, StepReport, StepStatus};
-use serde::Serialize;
-
-/// `status --json`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StatusReport {
-    pub ok: bool,
-    /// The author: `version`, `lts`, `servicePack`, `label`, `java`.
-    pub aem: crate::setup::snapshot::AemInfo,
-    pub steps: Vec<StepReport>,
-    pub integration: Integration,
-    /// The doctor's verdict (without Test Connection: `status` changes nothing).
-    pub doctor: DoctorSummary,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DoctorSummary {
-    pub ok: bool,
-    pub counts: crate::verdict::Counts,
-    pub summary: String,
-}
+use crate::setup::StepStatus;
+pub use crate::verdict::report::{DoctorSummary, StatusReport};
 
 fn mark(status: &StepStatus) -> &'static str {
     match status {
@@ -101,16 +80,6 @@ pub async fn run(ctx: &Context, a: &StatusArgs) -> Result<Report, CliError> {
         "{} (brandlink doctor for details and Test Connection)\n",
         doctor.summary()
     ));
-    let body = StatusReport {
-        ok,
-        aem: integ.aem.clone(),
-        steps,
-        integration: integ,
-        doctor: DoctorSummary {
-            ok: doctor.ok,
-            counts: doctor.counts,
-            summary: doctor.summary(),
-        },
-    };
+    let body = StatusReport::new(steps, integ, &doctor);
     Ok(Report::new(ok, text, &body))
 }

@@ -138,6 +138,11 @@ impl Setup {
         self.client.retry_credentials();
     }
 
+    /// The client, for the setup layer's own modules (never handed to a front end).
+    pub(crate) fn client(&self) -> &AemClient {
+        &self.client
+    }
+
     /// A read-only handle on the author, for the watchers (the monitor, `queues`).
     pub fn reader(&self) -> crate::aem::Reader {
         self.client.reader()
