@@ -5,6 +5,7 @@ pub mod client;
 pub mod cloud;
 pub mod error;
 pub mod html;
+pub mod http;
 pub mod keystore;
 pub mod logs;
 pub mod nodes;
@@ -16,3 +17,4 @@ pub mod users;
 
 pub use client::{AemClient, Connection};
 pub use error::{AemError, Retry};
+pub use http::{HttpClients, TlsSettings};
