@@ -18,7 +18,20 @@ pub fn http_client(
     tls_pin: Option<Fingerprint>,
     timeout: Duration,
 ) -> Result<reqwest::Client, AemError> {
+    tuned_client(ca_cert, insecure, tls_pin, timeout, None)
+}
+
+/// [`http_client`], keeping at most `idle_per_host` idle connections per author (`None`: as
+/// many as were open at once).
+fn tuned_client(
+    ca_cert: Option<&std::path::Path>,
+    insecure: bool,
+    tls_pin: Option<Fingerprint>,
+    timeout: Duration,
+    idle_per_host: Option<usize>,
+) -> Result<reqwest::Client, AemError> {
     let mut b = reqwest::Client::builder()
+        .pool_max_idle_per_host(idle_per_host.unwrap_or(usize::MAX))
         .user_agent(USER_AGENT)
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
@@ -64,11 +77,16 @@ pub struct TlsSettings {
 impl TlsSettings {
     /// A client with these settings, built anew.
     pub fn build(&self) -> Result<reqwest::Client, AemError> {
-        http_client(
+        self.build_keeping(None)
+    }
+
+    fn build_keeping(&self, idle_per_host: Option<usize>) -> Result<reqwest::Client, AemError> {
+        tuned_client(
             self.ca_cert.as_deref(),
             self.insecure,
             self.tls_pin,
             self.timeout,
+            idle_per_host,
         )
     }
 }
@@ -78,9 +96,19 @@ impl TlsSettings {
 #[derive(Clone, Default)]
 pub struct HttpClients {
     built: Arc<Mutex<HashMap<TlsSettings, reqwest::Client>>>,
+    idle_per_host: Option<usize>,
 }
 
 impl HttpClients {
+    /// A cache whose clients keep at most `n` idle connections per author: an idle connection
+    /// holds its buffers, and a process reading hundreds of authors keeps only what it reuses.
+    pub fn keeping_idle(n: usize) -> HttpClients {
+        HttpClients {
+            idle_per_host: Some(n),
+            ..HttpClients::default()
+        }
+    }
+
     /// The client for `settings`: the one already built for the same settings, else a new one.
     pub fn get(&self, settings: &TlsSettings) -> Result<reqwest::Client, AemError> {
         let mut built = self
@@ -90,7 +118,7 @@ impl HttpClients {
         if let Some(c) = built.get(settings) {
             return Ok(c.clone());
         }
-        let c = settings.build()?;
+        let c = settings.build_keeping(self.idle_per_host)?;
         built.insert(settings.clone(), c.clone());
         Ok(c)
     }

@@ -4,13 +4,14 @@
 use crate::cli::args::ExporterArgs;
 use crate::cli::context::{Context, GlobalArgs, SharedHttp};
 use crate::cli::output::{CliError, emit, usage};
-use crate::monitor::exporter::{Exporter, Instance, Options, Target};
+use crate::monitor::exporter::{Exporter, IDLE_PER_AUTHOR, Instance, Options, Target};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 pub async fn run(a: ExporterArgs, global: &GlobalArgs) -> ExitCode {
-    // Authors with the same TLS settings share one HTTP client (pool, TLS roots).
-    let shared = SharedHttp::default();
+    // Authors with the same TLS settings share one HTTP client (pool, TLS roots), which keeps
+    // only the connections a poll cycle reuses.
+    let shared = SharedHttp::keeping_idle(IDLE_PER_AUTHOR);
     let names: Vec<Option<String>> = if a.probe_only {
         vec![]
     } else if a.profiles.is_empty() {

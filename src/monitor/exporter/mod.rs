@@ -29,6 +29,14 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
+/// Agents of one author polled at once (each its queue and its JMX depth together): an
+/// exporter reads many authors, so it keeps few connections to each rather than answering
+/// fast, and [`IDLE_PER_AUTHOR`] of them are enough to reuse.
+pub const AGENTS_AT_ONCE: usize = 1;
+/// Idle connections the exporter keeps per author (its HTTP clients are built with
+/// [`crate::aem::HttpClients::keeping_idle`]): what a poll cycle uses, so polls reuse them.
+pub const IDLE_PER_AUTHOR: usize = 2;
+
 /// One author to watch.
 #[derive(Clone, Debug)]
 pub struct Instance {

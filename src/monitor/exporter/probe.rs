@@ -8,7 +8,7 @@ use super::metrics::{AgentLabels, InstanceLabels, Metrics, Served, blocked_spell
 use super::watch::{CREDENTIAL_RETRY, discover, judge};
 use super::{Instance, Target};
 use crate::aem::queue::QueueState;
-use crate::monitor::poller::poll_cycle;
+use crate::monitor::poller::poll_cycle_bounded;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
@@ -165,7 +165,7 @@ impl Probes {
         let agents = discover(inst).await?;
         m.agents.get_or_create(&il).set(agents.len() as i64);
         let now = chrono::Utc::now().timestamp_millis();
-        let snaps = poll_cycle(&inst.client, &agents).await;
+        let snaps = poll_cycle_bounded(&inst.client, &agents, super::AGENTS_AT_ONCE).await;
         let mut failed = None;
         let mut spells = self.spells_of(&inst.name);
         for s in snaps {

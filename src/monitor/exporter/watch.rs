@@ -5,7 +5,7 @@
 use super::Instance;
 use super::metrics::{AgentLabels, InstanceLabels, Metrics, blocked_spell};
 use crate::aem::queue::QueueState;
-use crate::monitor::poller::poll_cycle;
+use crate::monitor::poller::poll_cycle_bounded;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -77,7 +77,7 @@ impl Watched {
         }
     }
 
-    /// Looks the agents up; `Some(reached)`.
+    /// Looks the agents up; whether the author answered.
     async fn discover(&mut self, il: &InstanceLabels) -> bool {
         match discover(&self.inst).await {
             Ok(found) => {
@@ -106,7 +106,8 @@ impl Watched {
             reached = Some(self.discover(il).await);
         }
         let now = chrono::Utc::now().timestamp_millis();
-        let snaps = poll_cycle(&self.inst.client, &self.agents).await;
+        let snaps =
+            poll_cycle_bounded(&self.inst.client, &self.agents, super::AGENTS_AT_ONCE).await;
         if !snaps.is_empty() {
             reached = Some(snaps.iter().any(|s| s.result.is_ok()));
         }
@@ -158,7 +159,9 @@ pub(super) async fn watch(
         // Refused credentials are tried again at most once per CREDENTIAL_RETRY (one failed
         // login, not one per scrape), so an exporter outlives a directory outage.
         w.inst.client.retry_credentials_after(CREDENTIAL_RETRY);
-        let reached = w.cycle(&il, cycle).await;
+        // Boxed while they run, so a waiting task holds only its state, not the largest read's
+        // future (hundreds of authors wait at any moment).
+        let reached = Box::pin(w.cycle(&il, cycle)).await;
         judgement_due |= cycle.is_multiple_of(SLOW_EVERY);
         // A judgement waits for a free slot at a later cycle rather than holding the queues up.
         if judgement_due
@@ -166,7 +169,7 @@ pub(super) async fn watch(
             && let Ok(_slot) = slow_reads.try_acquire()
         {
             judgement_due = false;
-            if let Err(e) = judge(&w.inst, &w.m).await {
+            if let Err(e) = Box::pin(judge(&w.inst, &w.m)).await {
                 tracing::debug!(aem_instance = %w.inst.name, error = %e, "the author's read failed");
             }
         }
