@@ -472,6 +472,10 @@ pub struct SandboxArgs {
     /// Allow a non-loopback --listen address.
     #[arg(long)]
     pub allow_remote: bool,
+    /// Start this many independent authors in one process, on consecutive ports from
+    /// --listen's (load tests of many authors; each gets --seed plus its index).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=5000))]
+    pub authors: u16,
     #[command(flatten)]
     pub world: WorldArgs,
 }
