@@ -266,7 +266,7 @@ fn agree(c: &Case, at: &str, f: &Fronts) {
     }
     token(c, at, f);
     let jwt = f.finding("jwt.certificate")["status"] != "skip";
-    let days = f.series("brandlink_certificate_days_left");
+    let days = f.series("brandlink_certificate_expiry_timestamp_seconds");
     assert_eq!(
         !days.is_empty(),
         jwt,
@@ -405,7 +405,8 @@ async fn retired_jwt(c: &Case, dialect: LogDialect) {
     );
     assert_eq!(f.finding("jwt.certificate")["status"], "skip", "{at}");
     assert!(
-        f.series("brandlink_certificate_days_left").is_empty(),
+        f.series("brandlink_certificate_expiry_timestamp_seconds")
+            .is_empty(),
         "{at}: no certificate to expire"
     );
     assert_eq!(f.series("brandlink_ims_token_ok"), vec![1.0], "{at}");

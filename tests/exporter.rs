@@ -2,10 +2,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test may stop at what it did not expect
 
 mod common;
+/// `/probe?target=`: the multi-target pattern, and the HTTP clients authors share.
+#[path = "exporter/probe.rs"]
+mod probe;
 
 use brandlink::aem::{AemClient, Connection};
 use brandlink::monitor::exporter::{Exporter, Instance};
 use brandlink::sandbox::Scenario;
+use probe::probe;
 use secrecy::SecretString;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -250,7 +254,7 @@ fn value(m: &[(String, HashMap<String, String>, f64)], name: &str) -> Vec<f64> {
 }
 
 /// What operators alert on beside the queues: how long a queue has been blocked, the last
-/// Test Connection per agent, whether AEM obtains IMS tokens, the certificate's days left.
+/// Test Connection per agent, whether AEM obtains IMS tokens, when the certificate expires.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blocked_time_tests_tokens_and_the_certificate() {
     let e = common::start(Scenario::Configured).await;
@@ -284,10 +288,11 @@ async fn blocked_time_tests_tokens_and_the_certificate() {
         }
     })
     .await;
-    let days = value(&m, "brandlink_certificate_days_left");
+    let expiry = value(&m, "brandlink_certificate_expiry_timestamp_seconds");
+    let now = chrono::Utc::now().timestamp() as f64;
     assert!(
-        days.len() == 1 && (360.0..=366.0).contains(&days[0]),
-        "{days:?}"
+        expiry.len() == 1 && (now + 360.0 * 86_400.0..=now + 366.0 * 86_400.0).contains(&expiry[0]),
+        "a timestamp in seconds, about a year ahead: {expiry:?}"
     );
     let tested: Vec<_> = m
         .iter()
@@ -297,7 +302,6 @@ async fn blocked_time_tests_tokens_and_the_certificate() {
     assert_eq!(tested[0].1["agent"], ids[0]);
     assert_eq!(tested[0].2, 1.0);
     let at = value(&m, "brandlink_agent_last_test_timestamp_seconds");
-    let now = chrono::Utc::now().timestamp() as f64;
     assert!(at.len() == 1 && (now - at[0]).abs() < 120.0, "{at:?}");
     assert_eq!(
         value(&m, "brandlink_ims_token_ok"),
@@ -326,7 +330,24 @@ fn the_last_test_is_read_from_the_log() {
     assert_eq!(last_test(&[]), None);
 }
 
-/// The Grafana dashboard and the alert rules name only series the exporter serves.
+/// The metric families of an answer, as `# TYPE name kind`; counters are sampled as
+/// `name_total`.
+fn families(text: &str) -> Vec<String> {
+    let mut served: Vec<String> = Vec::new();
+    for l in text.lines().filter(|l| l.starts_with("# TYPE ")) {
+        let mut w = l.split_whitespace().skip(2);
+        if let (Some(name), Some(kind)) = (w.next(), w.next()) {
+            served.push(name.to_string());
+            if kind == "counter" {
+                served.push(format!("{name}_total"));
+            }
+        }
+    }
+    served
+}
+
+/// The Grafana dashboard, the alert rules and the probe's scrape configuration name only
+/// series the exporter serves.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_and_the_alerts_use_only_served_metrics() {
     let e = common::start(Scenario::Configured).await;
@@ -345,27 +366,23 @@ async fn the_dashboard_and_the_alerts_use_only_served_metrics() {
         let url = url.clone();
         async move {
             let text = reqwest::get(&url).await.ok()?.text().await.ok()?;
-            // Families as `# TYPE name kind`; counters are sampled as `name_total`.
-            let mut served: Vec<String> = Vec::new();
-            for l in text.lines().filter(|l| l.starts_with("# TYPE ")) {
-                let mut w = l.split_whitespace().skip(2);
-                if let (Some(name), Some(kind)) = (w.next(), w.next()) {
-                    served.push(name.to_string());
-                    if kind == "counter" {
-                        served.push(format!("{name}_total"));
-                    }
-                }
-            }
+            let served = families(&text);
             let has = |n: &str| served.iter().any(|s| s == n);
             (has("brandlink_agent_last_test_success") && has("brandlink_ims_token_ok"))
                 .then_some(served)
         }
     })
     .await;
+    // And what a probe serves (its own two series among them).
+    let (code, text, _) = probe(x.addr, "author-1", None).await;
+    assert_eq!(code, 200, "{text}");
+    let mut served = served;
+    served.extend(families(&text));
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     for file in [
         "assets/grafana-dashboard.json",
         "assets/prometheus-alerts.yml",
+        "assets/prometheus-probe.yml",
     ] {
         let body = std::fs::read_to_string(root.join(file)).unwrap();
         let mut used: Vec<&str> = body

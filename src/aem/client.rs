@@ -2,6 +2,7 @@
 //! User-Agent, status mapping and the one CSRF retry.
 
 use super::error::{AemError, html_summary};
+use super::http::{HttpClients, root_cause, tls_words_for};
 use super::tls::Fingerprint;
 use bytes::Bytes;
 use reqwest::{Method, RequestBuilder, header::HeaderMap};
@@ -10,7 +11,8 @@ use serde::de::DeserializeOwned;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use super::connection::{Connection, USER_AGENT, http_client};
+pub use super::connection::{Connection, USER_AGENT};
+pub use super::http::http_client;
 const MAX_BODY: usize = 64 * 1024 * 1024;
 
 /// A complete answer.
@@ -72,48 +74,75 @@ impl std::fmt::Debug for AemClient {
     }
 }
 
+impl Connection {
+    /// The settings its HTTP client is built with.
+    pub fn tls(&self) -> super::http::TlsSettings {
+        super::http::TlsSettings {
+            ca_cert: self.ca_cert.clone(),
+            insecure: self.insecure,
+            tls_pin: self.tls_pin,
+            timeout: self.timeout,
+        }
+    }
+}
+
+/// The URL's checks, each saying what to write instead.
+fn check_url(conn: &Connection) -> Result<(), AemError> {
+    let host_part = conn.url.split_once("://").map(|(_, rest)| rest);
+    if host_part.is_some_and(|r| r.trim_matches('/').is_empty())
+        || ["http:", "https:"].contains(&conn.url.trim().to_ascii_lowercase().as_str())
+    {
+        return Err(AemError::Invalid(format!(
+            "--url '{}' has no host: give the author's address, e.g. http://localhost:4502",
+            conn.url.trim()
+        )));
+    }
+    if !conn.url.contains("://") {
+        return Err(AemError::Invalid(format!(
+            "--url '{0}' has no scheme: use http://{0} (or https://{0} for TLS)",
+            conn.url.trim()
+        )));
+    }
+    let url = reqwest::Url::parse(&conn.url).map_err(|e| {
+        AemError::Invalid(format!(
+            "--url '{}' is not a URL ({e}); expected e.g. http://localhost:4502",
+            conn.url
+        ))
+    })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(AemError::Invalid(format!(
+            "--url {} holds a user name or password; give the URL alone and the password in AEM_PASSWORD",
+            display_url(&conn.url)
+        )));
+    }
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(AemError::Invalid(format!(
+            "--url '{}' must start with http:// or https://",
+            conn.url
+        )));
+    }
+    Ok(())
+}
+
 impl AemClient {
+    /// A client with an HTTP client of its own.
     pub fn new(conn: &Connection) -> Result<Self, AemError> {
-        let host_part = conn.url.split_once("://").map(|(_, rest)| rest);
-        if host_part.is_some_and(|r| r.trim_matches('/').is_empty())
-            || ["http:", "https:"].contains(&conn.url.trim().to_ascii_lowercase().as_str())
-        {
-            return Err(AemError::Invalid(format!(
-                "--url '{}' has no host: give the author's address, e.g. http://localhost:4502",
-                conn.url.trim()
-            )));
-        }
-        if !conn.url.contains("://") {
-            return Err(AemError::Invalid(format!(
-                "--url '{0}' has no scheme: use http://{0} (or https://{0} for TLS)",
-                conn.url.trim()
-            )));
-        }
-        let url = reqwest::Url::parse(&conn.url).map_err(|e| {
-            AemError::Invalid(format!(
-                "--url '{}' is not a URL ({e}); expected e.g. http://localhost:4502",
-                conn.url
-            ))
-        })?;
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(AemError::Invalid(format!(
-                "--url {} holds a user name or password; give the URL alone and the password in AEM_PASSWORD",
-                display_url(&conn.url)
-            )));
-        }
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(AemError::Invalid(format!(
-                "--url '{}' must start with http:// or https://",
-                conn.url
-            )));
-        }
+        check_url(conn)?;
+        Self::with_http(conn, conn.tls().build()?)
+    }
+
+    /// A client whose HTTP client (pool, TLS roots) is shared with every author of `cache`
+    /// reached with the same TLS settings; the credentials and their gate stay its own.
+    pub fn shared(conn: &Connection, cache: &HttpClients) -> Result<Self, AemError> {
+        check_url(conn)?;
+        Self::with_http(conn, cache.get(&conn.tls())?)
+    }
+
+    /// A client on `http`, which must have been built for `conn`'s TLS settings.
+    pub fn with_http(conn: &Connection, http: reqwest::Client) -> Result<Self, AemError> {
+        check_url(conn)?;
         Ok(AemClient {
-            http: http_client(
-                conn.ca_cert.as_deref(),
-                conn.insecure,
-                conn.tls_pin,
-                conn.timeout,
-            )?,
+            http,
             base: conn.url.trim_end_matches('/').into(),
             user: conn.user.as_str().into(),
             password: conn.password.clone(),
@@ -483,15 +512,6 @@ pub fn display_url(url: &str) -> String {
     }
 }
 
-/// The innermost error message, without URLs.
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur: &dyn std::error::Error = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
-}
-
 /// Builds a form from string pairs.
 pub fn form<I, K, V>(pairs: I) -> Vec<(String, String)>
 where
@@ -503,23 +523,6 @@ where
         .into_iter()
         .map(|(k, v)| (k.into(), v.into()))
         .collect()
-}
-
-/// TLS library wording an operator can act on.
-fn tls_words_for(detail: &str) -> String {
-    if detail.contains("CaUsedAsEndEntity") {
-        return "the server presents a CA certificate as its own".into();
-    }
-    if detail.contains("UnknownIssuer") {
-        return "the server's certificate is not signed by a CA this machine trusts".into();
-    }
-    if detail.contains("NotValidForName") {
-        return "the server's certificate is for another host name".into();
-    }
-    if detail.contains("Expired") {
-        return "the server's certificate has expired".into();
-    }
-    detail.to_string()
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod error;
 mod gate;
 pub mod health;
 pub mod html;
+pub mod http;
 pub mod keystore;
 pub mod logs;
 pub mod nodes;
@@ -20,4 +21,5 @@ pub mod users;
 
 pub use client::{AemClient, Connection};
 pub use error::{AemError, Retry};
+pub use http::{HttpClients, TlsSettings};
 pub use reader::Reader;

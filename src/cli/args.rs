@@ -493,7 +493,7 @@ pub struct HistoryArgs {
 
 #[derive(Debug, Args)]
 pub struct ExporterArgs {
-    /// Address for /metrics.
+    /// Address for /metrics and /probe.
     #[arg(long, default_value = "127.0.0.1:9464")]
     pub listen: SocketAddr,
     /// Watch this config-file profile (repeatable); without it, the --url author.
@@ -502,6 +502,12 @@ pub struct ExporterArgs {
     /// Seconds between polls (1 to 3600).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub interval: u64,
+    /// Watch no author: serve only /probe?target=PROFILE (Prometheus' multi-target pattern).
+    #[arg(long, conflicts_with = "profiles")]
+    pub probe_only: bool,
+    /// Probes (/probe?target=PROFILE) read at once (1 to 256); more wait within their budget.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub max_probes: u64,
 }
 
 #[cfg(feature = "sandbox")]
@@ -513,6 +519,10 @@ pub struct SandboxArgs {
     /// Allow a non-loopback --listen address.
     #[arg(long)]
     pub allow_remote: bool,
+    /// Start this many independent authors in one process, on consecutive ports from
+    /// --listen's (load tests of many authors; each gets --seed plus its index).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=5000))]
+    pub authors: u16,
     #[command(flatten)]
     pub world: WorldArgs,
 }

@@ -1,6 +1,8 @@
 //! Global options resolved against the config file: where AEM is, who we are, how to reach
 //! IMS, and how secrets are obtained (environment or prompt, never flags).
 
+/// HTTP clients shared by the authors of one run (see [`Context::shared_client`]).
+pub use crate::aem::HttpClients as SharedHttp;
 use crate::aem::{AemClient, AemError, Connection};
 use crate::config::{self, Profile};
 use crate::ims::payload::PROD_IMS;
@@ -181,6 +183,54 @@ impl Context {
         self.build_client_with(self.password()?)
     }
 
+    /// A client whose HTTP client is shared through `shared` with every author reached with
+    /// the same TLS settings (the exporter's many authors); its credentials and their gate stay
+    /// its own. `prompt`: the password may be asked for on a terminal; otherwise it must be in
+    /// the profile's variable.
+    pub fn shared_client(
+        &self,
+        shared: &SharedHttp,
+        prompt: bool,
+    ) -> Result<AemClient, ContextError> {
+        let password = if prompt {
+            self.password()?
+        } else {
+            self.password_unattended()?
+        };
+        if self.insecure {
+            eprintln!(
+                "warning: TLS certificate verification is OFF for {} (insecure); do not use this against production",
+                self.shown_url()
+            );
+        }
+        Ok(AemClient::shared(&self.connection(password), shared)?)
+    }
+
+    fn connection(&self, password: SecretString) -> Connection {
+        let mut conn = Connection::new(&self.url, &self.user, password);
+        conn.ca_cert = self.ca_cert.clone();
+        conn.insecure = self.insecure;
+        conn.tls_pin = self.tls_pin;
+        conn.timeout = self.timeout;
+        conn
+    }
+
+    /// The password from the profile's variable, never a prompt.
+    fn password_unattended(&self) -> Result<SecretString, ContextError> {
+        std::env::var(&self.password_env)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .map(SecretString::from)
+            .ok_or_else(|| {
+                ContextError::Secret(format!(
+                    "{} is not set: put the AEM password of {} at {} in it (the profile's password_env)",
+                    self.password_env,
+                    self.user,
+                    self.shown_url()
+                ))
+            })
+    }
+
     fn build_client_with(&self, password: SecretString) -> Result<AemClient, ContextError> {
         warn_clear_ims(&self.ims_url);
         if self.insecure {
@@ -188,12 +238,7 @@ impl Context {
                 "warning: TLS certificate verification is OFF (--insecure); do not use this against production"
             );
         }
-        let mut conn = Connection::new(&self.url, &self.user, password);
-        conn.ca_cert = self.ca_cert.clone();
-        conn.insecure = self.insecure;
-        conn.tls_pin = self.tls_pin;
-        conn.timeout = self.timeout;
-        Ok(AemClient::new(&conn)?)
+        Ok(AemClient::new(&self.connection(password))?)
     }
 
     /// The setup service for this author and IMS (asks for the AEM password).
@@ -211,18 +256,7 @@ impl Context {
     /// The setup service without asking anything: the password must be in the profile's
     /// variable (a fleet is read many authors at once, with no prompt).
     pub fn setup_unattended(&self) -> Result<crate::setup::Setup, ContextError> {
-        let password = std::env::var(&self.password_env)
-            .ok()
-            .filter(|v| !v.is_empty())
-            .map(SecretString::from)
-            .ok_or_else(|| {
-                ContextError::Secret(format!(
-                    "{} is not set: put the AEM password of {} at {} in it (the profile's password_env)",
-                    self.password_env,
-                    self.user,
-                    self.shown_url()
-                ))
-            })?;
+        let password = self.password_unattended()?;
         Ok(crate::setup::Setup::new(
             self.build_client_with(password)?,
             crate::setup::ImsEndpoint {

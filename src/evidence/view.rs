@@ -36,6 +36,9 @@ pub struct CertificateState {
     pub subject: String,
     pub not_after: String,
     pub days_left: Option<i64>,
+    /// `not_after` in epoch seconds, when it can be read.
+    #[serde(skip)]
+    pub expires_at: Option<i64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -135,6 +138,7 @@ impl Integration {
                 subject: leaf.subject.clone(),
                 not_after: java_date_rfc3339(&leaf.not_after),
                 days_left: days_until(&leaf.not_after, ev.read_at),
+                expires_at: crate::aem::keystore::parse_java_date(&leaf.not_after),
             })
         });
         Ok(Integration {

@@ -1,5 +1,5 @@
 //! The exporter's series that are judgements, from the same read and rulebook as the doctor:
-//! whether AEM obtains its token, the JWT certificate's days left (only while a JWT
+//! whether AEM obtains its token, the JWT certificate's expiry (only while a JWT
 //! configuration uses it), and each agent's last Test Connection (AEM's record; the exporter
 //! never runs one).
 
@@ -11,8 +11,9 @@ use crate::evidence::{AuthType, Entry, Evidence, Integration};
 pub struct Gauges {
     /// `None`: nothing read says either way (the series is not served).
     pub token_ok: Option<bool>,
-    /// `None` with OAuth (no certificate to expire) or without a certificate.
-    pub cert_days_left: Option<i64>,
+    /// When the certificate expires (epoch seconds); `None` with OAuth (no certificate to
+    /// expire) or without a certificate.
+    pub cert_expiry: Option<i64>,
     /// Per agent: the last Test Connection's outcome and time (epoch seconds).
     pub last_tests: Vec<(String, bool, f64)>,
 }
@@ -38,11 +39,11 @@ pub fn of(ev: &Evidence) -> Gauges {
         TokenState::Unknown => None,
     };
     let jwt = ev.bp_single().is_some_and(|c| c.auth_type == AuthType::Jwt);
-    let cert_days_left = if jwt {
+    let cert_expiry = if jwt {
         Integration::from_evidence(ev)
             .ok()
             .and_then(|i| i.certificate)
-            .and_then(|c| c.days_left)
+            .and_then(|c| c.expires_at)
     } else {
         None
     };
@@ -56,7 +57,7 @@ pub fn of(ev: &Evidence) -> Gauges {
         .collect();
     Gauges {
         token_ok,
-        cert_days_left,
+        cert_expiry,
         last_tests,
     }
 }

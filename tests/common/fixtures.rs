@@ -127,6 +127,7 @@ pub fn configured() -> Integration {
         subject: "CN=AEM Brand Portal IMS".into(),
         not_after: "Sat Jan 01 00:00:00 UTC 2050".into(),
         days_left: Some(8000),
+        expires_at: Some(2_524_608_000),
     });
     i.ims_configs = vec![ImsConfig {
         pid: "com.adobe.granite.auth.oauth.accesstoken.provider.1234".into(),

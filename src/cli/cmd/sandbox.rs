@@ -80,6 +80,9 @@ pub async fn serve(a: SandboxArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => return usage(&e),
     };
+    if a.authors > 1 {
+        return serve_many(cfg, &a).await;
+    }
     match sandbox::run_foreground(cfg, a.listen, a.allow_remote).await {
         Ok(()) => ExitCode::SUCCESS,
         // Asking for a remote address without --allow-remote is a usage error; a port in use
@@ -90,6 +93,45 @@ pub async fn serve(a: SandboxArgs) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `--authors N`: N independent authors, each with its own world, on consecutive ports.
+async fn serve_many(cfg: SandboxConfig, a: &SandboxArgs) -> ExitCode {
+    let first = a.listen.port();
+    let last = u32::from(first) + u32::from(a.authors) - 1;
+    if first == 0 || last > u32::from(u16::MAX) {
+        return usage(&format!(
+            "--authors {} needs {} consecutive ports from --listen's: give a port between 1 and {}",
+            a.authors,
+            a.authors,
+            u16::MAX - (a.authors - 1)
+        ));
+    }
+    let mut running = Vec::with_capacity(usize::from(a.authors));
+    for i in 0..a.authors {
+        let mut one = cfg.clone();
+        one.seed = Some(cfg.seed.unwrap_or(0) + u64::from(i));
+        let at = std::net::SocketAddr::new(a.listen.ip(), first + i);
+        match sandbox::Sandbox::start(one, at, a.allow_remote).await {
+            Ok(sb) => running.push(sb),
+            Err(e @ sandbox::SandboxError::NotLoopback(_)) => return usage(&e.to_string()),
+            Err(e) => {
+                eprintln!("error: author {} of {} at {at}: {e}", i + 1, a.authors);
+                return ExitCode::from(1);
+            }
+        }
+    }
+    println!(
+        "{} sandbox authors on http://{}:{first} to :{last} (user admin, password {}); Ctrl-C stops",
+        a.authors,
+        a.listen.ip(),
+        cfg.admin_password
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    for sb in running {
+        sb.shutdown().await;
+    }
+    ExitCode::SUCCESS
 }
 
 pub async fn demo(a: DemoArgs, g: &GlobalArgs) -> ExitCode {
