@@ -33,17 +33,35 @@ pub struct DoctorPanel {
     /// `None` while the checks run.
     pub report: Option<Box<Report>>,
     pub selected: usize,
+    /// The finding selected when the report was asked for again (kept across the read).
+    keep: Option<&'static str>,
 }
 
 impl DoctorPanel {
-    /// Opens on the first finding that is not ok.
+    /// Opens on the first finding that is not ok; a report read again keeps the finding the
+    /// operator had selected (the same id), so an answer arriving late never moves it.
     pub fn set(&mut self, report: Box<Report>) {
-        self.selected = report
-            .findings
-            .iter()
-            .position(|f| matches!(f.status, Status::Fail | Status::Warn))
-            .unwrap_or(0);
+        let was = self
+            .report
+            .as_ref()
+            .and_then(|old| old.findings.get(self.selected))
+            .map(|f| f.id)
+            .or_else(|| self.keep.take());
+        let kept = was.and_then(|id| report.findings.iter().position(|n| n.id == id));
+        self.selected = kept.unwrap_or_else(|| {
+            report
+                .findings
+                .iter()
+                .position(|f| matches!(f.status, Status::Fail | Status::Warn))
+                .unwrap_or(0)
+        });
         self.report = Some(report);
+    }
+
+    /// Clears the report for a new read, remembering the selected finding.
+    fn read_again(&mut self) {
+        self.keep = self.finding().map(|f| f.id);
+        self.report = None;
     }
 
     fn finding(&self) -> Option<&Finding> {
@@ -72,7 +90,7 @@ impl DoctorPanel {
             Some(Action::Up) => self.selected = self.selected.saturating_sub(1),
             Some(Action::Down) => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
             Some(Action::Refresh) if self.report.is_some() => {
-                self.report = None;
+                self.read_again();
                 return (DialogOut::Keep, vec![Effect::Doctor]);
             }
             Some(Action::Back) => return (DialogOut::Close, vec![]),
@@ -118,7 +136,7 @@ impl DoctorPanel {
                     .map(|id| Effect::Queue(id, QueueOp::Resume))
                     .chain([Effect::Doctor])
                     .collect();
-                self.report = None;
+                self.read_again();
                 (DialogOut::Keep, effects)
             }
         }
