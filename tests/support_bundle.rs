@@ -166,7 +166,7 @@ async fn redact_hosts_leaves_no_host_or_tenant_name() {
             );
         }
     }
-    // Consistent: the tenant is one placeholder everywhere.
+    // Consistent: the tenant is one stand-in everywhere.
     let doctor = String::from_utf8_lossy(&files["doctor.json"]).into_owned();
     let evidence = String::from_utf8_lossy(&files["evidence.json"]).into_owned();
     assert!(doctor.contains("tenant-"), "{doctor}");

@@ -350,7 +350,7 @@ pub struct SupportBundleArgs {
     /// Where to write it [default: brandlink-support-<time>.tar.gz in the current folder].
     #[arg(long, value_name = "FILE")]
     pub out: Option<std::path::PathBuf>,
-    /// Replace host names, tenant ids and IMS organisations by placeholders (consistently).
+    /// Replace host names, tenant ids and IMS organisations by stand-ins (consistently).
     #[arg(long)]
     pub redact_hosts: bool,
     /// Do not run Test Connection (as `doctor --no-test`).

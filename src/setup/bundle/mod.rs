@@ -264,8 +264,8 @@ fn redactions_md(r: &Redactor, hosts: bool) -> String {
     md.push('\n');
     if hosts {
         md.push_str(&format!(
-            "Host names, tenant ids and IMS organisations were replaced by placeholders \
-             (`host-N`, `tenant-N`, `org-N`), the same placeholder for the same name in every \
+            "Host names, tenant ids and IMS organisations were replaced by stand-ins \
+             (`host-N`, `tenant-N`, `org-N`), the same stand-in for the same name in every \
              file: {} names.\n",
             r.learned().len()
         ));

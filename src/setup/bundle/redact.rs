@@ -1,7 +1,7 @@
 //! What never leaves in a support bundle, removed by structure (secret property names,
 //! AEM-encrypted `{…}` values, JWTs, PEM blocks, credentials in log lines), then looked for
 //! again in the final bytes of every file. With host redaction, host names, tenant ids and IMS
-//! organisations become placeholders, the same one for the same name in every file.
+//! organisations become stand-ins, the same one for the same name in every file.
 
 use crate::aem::osgi::is_secret_property;
 use serde_json::Value;
@@ -55,7 +55,7 @@ pub const KINDS: &[(&str, &str)] = &[
 
 #[derive(Debug, Default)]
 pub struct Redactor {
-    /// Original → placeholder (host redaction), longest first when applied.
+    /// Original → stand-in (host redaction), longest first when applied.
     names: BTreeMap<String, String>,
     /// How many of each kind were removed.
     pub counts: BTreeMap<&'static str, usize>,
@@ -82,7 +82,7 @@ impl Redactor {
                 for (k, x) in m.iter_mut() {
                     let secret = secret_key(k)
                         && !matches!(x, Value::Null | Value::Bool(_) | Value::Number(_));
-                    if secret && !is_placeholder(x) {
+                    if secret && !is_already_hidden(x) {
                         // The shape stays (a list stays a list): readers of the file still
                         // parse it.
                         match x {
@@ -181,10 +181,10 @@ impl Redactor {
     }
 }
 
-fn is_placeholder(v: &Value) -> bool {
+fn is_already_hidden(v: &Value) -> bool {
     match v {
         Value::String(s) => s.is_empty() || s == REDACTED,
-        Value::Array(a) => a.iter().all(is_placeholder),
+        Value::Array(a) => a.iter().all(is_already_hidden),
         _ => false,
     }
 }
