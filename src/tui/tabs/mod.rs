@@ -9,6 +9,7 @@ pub mod certificate;
 pub mod cloud;
 pub mod replication;
 mod replication_detail;
+mod replication_rows;
 
 use super::action::Action;
 use super::effect::Effect;
