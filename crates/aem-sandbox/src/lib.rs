@@ -28,6 +28,7 @@ pub mod brandportal;
 pub mod configmgr;
 pub mod console;
 pub mod delivery;
+pub mod errorlog;
 pub mod faults;
 pub mod felix;
 pub mod http;

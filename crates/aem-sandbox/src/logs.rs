@@ -10,7 +10,8 @@
 //! status codes, IMS error codes and bodies), never on the sentences around them.
 
 use chrono::{DateTime, FixedOffset, Offset, Utc};
-use std::collections::VecDeque;
+
+pub use super::errorlog::{ErrorLog, Level, grep_matches};
 
 /// Lines an agent log and `error.log` keep; older lines drop off the front.
 pub const LOG_CAPACITY: usize = 2000;
@@ -521,129 +522,6 @@ impl AgentLine {
     }
 }
 
-/// A level error.log writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
-    Info,
-    Warn,
-    Error,
-}
-
-impl Level {
-    fn word(self) -> &'static str {
-        match self {
-            Level::Info => "INFO",
-            Level::Warn => "WARN",
-            Level::Error => "ERROR",
-        }
-    }
-}
-
-/// The author's `crx-quickstart/logs/error.log`, kept in memory and bounded.
-#[derive(Clone, Debug, Default)]
-pub struct ErrorLog {
-    lines: VecDeque<String>,
-}
-
-impl ErrorLog {
-    /// Appends `dd.MM.yyyy HH:mm:ss.SSS *LEVEL* [thread] logger message`.
-    pub fn write(
-        &mut self,
-        dialect: LogDialect,
-        now_ms: i64,
-        level: Level,
-        thread: &str,
-        logger: &str,
-        message: &str,
-    ) {
-        if self.lines.len() >= LOG_CAPACITY {
-            self.lines.pop_front();
-        }
-        self.lines.push_back(format!(
-            "{} *{}* [{thread}] {logger} {message}",
-            dialect.stamp_millis(now_ms),
-            level.word()
-        ));
-    }
-
-    /// Appends a line as it is (a replayed one).
-    pub fn push_raw(&mut self, line: String) {
-        if self.lines.len() >= LOG_CAPACITY {
-            self.lines.pop_front();
-        }
-        self.lines.push_back(line);
-    }
-
-    pub fn lines(&self) -> impl DoubleEndedIterator<Item = &String> {
-        self.lines.iter()
-    }
-
-    pub fn len(&self) -> usize {
-        self.lines.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
-    }
-}
-
-/// Whether `line` matches the tailer's `grep`: a plain, case-sensitive substring; `a|b`
-/// matches either, and `.*` stands for any run of characters. An empty pattern matches all.
-pub fn grep_matches(pattern: &str, line: &str) -> bool {
-    if pattern.is_empty() {
-        return true;
-    }
-    pattern.split('|').any(|alternative| {
-        let mut rest = line;
-        for part in alternative.split(".*") {
-            match rest.find(part) {
-                Some(i) => rest = &rest[i + part.len()..],
-                None => return false,
-            }
-        }
-        true
-    })
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stamps_follow_the_zone() {
-        // 2025-12-05 14:02:11.123 UTC
-        let ms = 1_764_943_331_123;
-        assert_eq!(LogDialect::Classic.stamp(ms), "05.12.2025 14:02:11");
-        assert_eq!(LogDialect::Terse.stamp(ms), "05.12.2025 19:32:11");
-        assert_eq!(
-            LogDialect::Terse.stamp_millis(ms),
-            "05.12.2025 19:32:11.123"
-        );
-    }
-
-    #[test]
-    fn grep_is_a_substring_with_alternatives() {
-        let l = "05.12.2025 19:32:11.123 *ERROR* [t] com.x.AccessTokenProvider status: 401";
-        assert!(grep_matches("", l));
-        assert!(grep_matches("AccessTokenProvider", l));
-        assert!(!grep_matches("accesstokenprovider", l));
-        assert!(grep_matches("LoginException|AccessTokenProvider", l));
-        assert!(grep_matches("ERROR.*status: 401", l));
-        assert!(!grep_matches("status: 401.*ERROR", l));
-    }
-
-    #[test]
-    fn terse_leaves_token_failures_to_error_log() {
-        let f = AgentLine::TokenFailure {
-            status: 400,
-            body: "{}".into(),
-        };
-        assert!(f.render(LogDialect::Terse).is_none());
-        assert!(f.render(LogDialect::Classic).is_some());
-        for d in [LogDialect::Classic, LogDialect::Terse] {
-            let (logger, message) = f.error_entry(d).expect("an error.log entry");
-            assert!(logger.ends_with("AccessTokenProvider"));
-            assert!(message.contains("status: 400") && message.ends_with("{}"));
-        }
-    }
-}
+#[path = "logs_tests.rs"]
+mod tests;
