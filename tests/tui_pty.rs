@@ -143,7 +143,8 @@ fn first_time_setup_by_keystrokes_in_a_real_terminal() {
         4,
         "{screen}"
     );
-    assert!(screen.contains("4 ✓ Replication"), "{screen}");
+    // The step is read again once the four tests are in.
+    let screen = tmux.wait_for("4 ✓ Replication", 30);
     // The sandbox agrees: one IMS configuration, one cloud configuration, four enabled agents.
     let url = screen
         .split_whitespace()
