@@ -65,6 +65,13 @@ pub mod json {
         }
     }
 
+    pub fn opt_secs<S: Serializer>(v: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+        match v.and_then(super::rfc3339_secs) {
+            Some(t) => s.serialize_str(&t),
+            None => s.serialize_none(),
+        }
+    }
+
     pub fn opt_millis<S: Serializer>(v: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
         match v.and_then(super::rfc3339_millis) {
             Some(t) => s.serialize_str(&t),

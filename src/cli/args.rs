@@ -525,6 +525,14 @@ pub struct SandboxArgs {
     pub authors: u16,
     #[command(flatten)]
     pub world: WorldArgs,
+    #[command(flatten)]
+    pub elsewhere: ElsewhereArgs,
+    /// (Refused: the sandbox changes only itself.)
+    #[arg(long, hide = true)]
+    pub read_only: bool,
+    /// (Refused: the sandbox reads no config file.)
+    #[arg(long, hide = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[cfg(feature = "sandbox")]
@@ -532,6 +540,8 @@ pub struct SandboxArgs {
 pub struct DemoArgs {
     #[command(flatten)]
     pub world: WorldArgs,
+    #[command(flatten)]
+    pub elsewhere: ElsewhereArgs,
     #[command(flatten)]
     pub tui: TuiArgs,
 }
@@ -595,4 +605,66 @@ pub struct WorldArgs {
     /// time: POST /sandbox/control/dialect {"dialect": NAME}.
     #[arg(long, value_enum, default_value_t = crate::sandbox::LogDialect::Classic, value_name = "NAME")]
     pub log_dialect: crate::sandbox::LogDialect,
+}
+
+/// The global options that say where an author is and how to reach it, for the commands that
+/// start their own (`sandbox`, `demo`): hidden from their help and refused when given, rather
+/// than silently ignored. (clap does not add a global option to a subcommand that defines one
+/// of the same name.)
+#[cfg(feature = "sandbox")]
+#[derive(Debug, Args, Default)]
+pub struct ElsewhereArgs {
+    #[arg(long, hide = true)]
+    pub url: Option<String>,
+    #[arg(long, hide = true)]
+    pub user: Option<String>,
+    #[arg(long, hide = true)]
+    pub password_env: Option<String>,
+    #[arg(long, hide = true)]
+    pub ims_url: Option<String>,
+    #[arg(long, hide = true)]
+    pub ca_cert: Option<PathBuf>,
+    #[arg(long, hide = true)]
+    pub insecure: bool,
+    #[arg(long, hide = true)]
+    pub tls_pin: Option<String>,
+    #[arg(long, hide = true)]
+    pub profile: Option<String>,
+    #[arg(long, hide = true)]
+    pub timeout: Option<u64>,
+}
+
+#[cfg(feature = "sandbox")]
+impl ElsewhereArgs {
+    /// The options given, as typed (`--url`, …).
+    pub fn given(&self) -> Vec<&'static str> {
+        [
+            ("--url", self.url.is_some()),
+            ("--user", self.user.is_some()),
+            ("--password-env", self.password_env.is_some()),
+            ("--ims-url", self.ims_url.is_some()),
+            ("--ca-cert", self.ca_cert.is_some()),
+            ("--insecure", self.insecure),
+            ("--tls-pin", self.tls_pin.is_some()),
+            ("--profile", self.profile.is_some()),
+            ("--timeout", self.timeout.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(flag, on)| on.then_some(flag))
+        .collect()
+    }
+
+    /// A usage error naming what does not apply to `command`, when anything was given.
+    pub fn refusal(&self, command: &str, extra: &[&'static str]) -> Option<String> {
+        let mut given = self.given();
+        given.extend_from_slice(extra);
+        (!given.is_empty()).then(|| {
+            format!(
+                "{} {} not apply to `brandlink {command}`, which starts its own author; to check \
+                 a real one: `brandlink status --url URL`",
+                given.join(", "),
+                if given.len() == 1 { "does" } else { "do" }
+            )
+        })
+    }
 }

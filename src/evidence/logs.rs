@@ -132,9 +132,12 @@ pub enum LogSource {
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
-    /// The line's time as the author wrote it, when it has one.
+    /// The line's time as the author wrote it, when it has one; JSON carries `at` instead.
+    #[serde(skip)]
     pub time: Option<String>,
-    /// Epoch seconds, in the author's time zone when it is known (else UTC).
+    /// Epoch seconds, in the author's time zone when it is known (else UTC); RFC 3339 in JSON,
+    /// as `time`.
+    #[serde(rename = "time", serialize_with = "crate::when::json::opt_secs")]
     pub at: Option<i64>,
     pub source: LogSource,
     /// The line without its timestamp (and level and thread, for `error.log`).
@@ -462,9 +465,11 @@ pub struct LastOutcome {
     pub ok: bool,
     /// A Test Connection (else a delivery).
     pub test: bool,
-    /// The log's time (`dd.MM.yyyy HH:mm:ss`, the author's clock).
+    /// The log's time (`dd.MM.yyyy HH:mm:ss`, the author's clock); JSON carries `at` instead.
+    #[serde(skip)]
     pub time: Option<String>,
-    /// Epoch seconds (in the author's zone when known).
+    /// Epoch seconds (in the author's zone when known); RFC 3339 in JSON, as `time`.
+    #[serde(rename = "time", serialize_with = "crate::when::json::opt_secs")]
     pub at: Option<i64>,
 }
 

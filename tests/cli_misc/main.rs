@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod read_only;
+mod times;
 
 use brandlink::sandbox::Scenario;
 
@@ -362,6 +363,55 @@ async fn terminal_ui_flags_belong_to_the_terminal_ui() {
             "{args:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_sandbox_and_the_demo_offer_only_their_own_options() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_brandlink"))
+            .args(args)
+            .env("XDG_CONFIG_HOME", "/nonexistent-brandlink-test")
+            .output()
+            .unwrap()
+    };
+    let author = [
+        "--url",
+        "--user",
+        "--password-env",
+        "--ims-url",
+        "--ca-cert",
+        "--insecure",
+        "--tls-pin",
+        "--profile",
+        "--timeout",
+    ];
+    for cmd in ["sandbox", "demo"] {
+        let help = String::from_utf8_lossy(&run(&[cmd, "--help"]).stdout).into_owned();
+        assert!(
+            help.contains("--scenario") && help.contains("--log-file"),
+            "{help}"
+        );
+        for flag in author {
+            assert!(!help.contains(flag), "`{cmd} --help` offers {flag}");
+        }
+        // Given anyway, before or after the command: a usage error that names it.
+        for args in [
+            vec![cmd, "--url", "http://aem.example:4502"],
+            vec!["--url", "http://aem.example:4502", cmd],
+        ] {
+            let out = run(&args);
+            assert_eq!(out.status.code(), Some(2), "{args:?}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains("--url does not apply"), "{args:?}: {err}");
+        }
+    }
+    let help = String::from_utf8_lossy(&run(&["sandbox", "--help"]).stdout).into_owned();
+    assert!(
+        !help.contains("--read-only") && !help.contains("--config"),
+        "{help}"
+    );
+    let out = run(&["sandbox", "--read-only"]);
+    assert_eq!(out.status.code(), Some(2));
 }
 
 /// CPU ticks (user + system) a process has used, from /proc.

@@ -76,6 +76,17 @@ impl WorldArgs {
 }
 
 pub async fn serve(a: SandboxArgs) -> ExitCode {
+    let own = [
+        ("--read-only", a.read_only),
+        ("--config", a.config.is_some()),
+    ];
+    let own: Vec<_> = own
+        .into_iter()
+        .filter_map(|(f, on)| on.then_some(f))
+        .collect();
+    if let Some(msg) = a.elsewhere.refusal("sandbox", &own) {
+        return usage(&msg);
+    }
     let cfg = match a.world.config() {
         Ok(c) => c,
         Err(e) => return usage(&e),
@@ -135,6 +146,9 @@ async fn serve_many(cfg: SandboxConfig, a: &SandboxArgs) -> ExitCode {
 }
 
 pub async fn demo(a: DemoArgs, g: &GlobalArgs) -> ExitCode {
+    if let Some(msg) = a.elsewhere.refusal("demo", &[]) {
+        return usage(&msg);
+    }
     if let Err(code) = require_terminal("brandlink demo") {
         return code;
     }
