@@ -27,7 +27,7 @@ password_env = "AEM_PASSWORD"
 # For `brandlink fleet migrate` (JWT → OAuth Server-to-Server), the values of this author's
 # OAuth Server-to-Server credential in the Developer Console:
 # oauth_scopes = "openid,AdobeID,read_organizations"   # as the Console shows them
-# org_id = "<org>@AdobeOrg"
+# org_id = "<org>@AdobeOrg"                           # leave out to keep the JWT configuration's
 # client_secret_env = "BRANDLINK_LOCAL_CLIENT_SECRET"  # the NAME of the variable, never the secret
 # client_id = "<client id>"                            # leave out to keep the current one
 

@@ -77,8 +77,7 @@ async fn a_retired_jwt_integration_is_migrated_in_place() {
             "migrate",
             "--scopes",
             scopes.as_str(),
-            "--org-id",
-            org.as_str(),
+            // No --org-id: the JWT configuration's `iss` claim names the organization.
             "--backup-dir",
             bdir_s,
         ];
@@ -105,6 +104,16 @@ async fn a_retired_jwt_integration_is_migrated_in_place() {
         "{names:?}"
     );
     assert!(names.contains(&"auth.access.token.request"));
+    let org_change = v["plan"]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "auth.token.provider.orgId")
+        .unwrap();
+    assert!(
+        org_change.to_string().contains(&org),
+        "the organization comes from the JWT claims: {org_change}"
+    );
     assert!(!v.to_string().contains(&secret), "no secret in the plan");
     assert_eq!(all_configs(&e.json(PROVIDERS).await), before_providers);
     assert_eq!(

@@ -209,9 +209,9 @@ pub struct AccountMigrate {
     /// OAuth scopes as the Console shows them (comma-separated).
     #[arg(long)]
     pub scopes: String,
-    /// IMS organization id (…@AdobeOrg).
+    /// IMS organization id (…@AdobeOrg) [default: the one the JWT configuration names].
     #[arg(long)]
-    pub org_id: String,
+    pub org_id: Option<String>,
     /// Client id of the OAuth credential [default: the current one, as Adobe's conversion keeps it].
     #[arg(long)]
     pub api_key: Option<String>,

@@ -216,6 +216,24 @@ impl ImsConfig {
             brand_portal: None,
         }
     }
+    /// The IMS organization: its `orgId`, else the `iss` of a JWT configuration's claims.
+    pub fn organization(&self) -> Option<String> {
+        let given = self
+            .org_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|o| !o.is_empty());
+        given.map(str::to_string).or_else(|| {
+            self.claims.iter().find_map(|line| {
+                let (key, value) = line.split_once(':')?;
+                (key.trim().trim_matches('"') == "iss")
+                    .then(|| value.trim().trim_end_matches(',').trim().trim_matches('"'))
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+            })
+        })
+    }
+
     /// Whether `id` (a cloud configuration's `imsConfig`) names this configuration.
     pub fn is(&self, id: &str) -> bool {
         self.pid == id || self.name.as_deref() == Some(id)
@@ -251,6 +269,21 @@ mod tests {
             has_secret: true,
             brand_portal: None,
         }
+    }
+
+    #[test]
+    fn the_organization_from_org_id_or_the_jwt_claims() {
+        let mut c = cfg("p", "n", "t", &[]);
+        assert_eq!(c.organization(), None);
+        c.claims = vec![
+            "\"sub\" : \"X@techacct.adobe.com\"".into(),
+            " \"iss\":\"ABC@AdobeOrg\", ".into(),
+        ];
+        assert_eq!(c.organization().as_deref(), Some("ABC@AdobeOrg"));
+        c.org_id = Some("DEF@AdobeOrg".into());
+        assert_eq!(c.organization().as_deref(), Some("DEF@AdobeOrg"));
+        c.org_id = Some("  ".into());
+        assert_eq!(c.organization().as_deref(), Some("ABC@AdobeOrg"));
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub struct MigrateRequest {
     /// Client id; `None` keeps the current one (Adobe's conversion keeps it).
     pub api_key: Option<String>,
     pub scopes: Vec<String>,
+    /// Empty: the organization the JWT configuration names (its `iss` claim).
     pub org_id: String,
     /// Ask IMS for a token with these values first.
     pub verify: bool,
@@ -93,7 +94,9 @@ pub async fn plan(
                 .to_string(),
         );
     }
-    problems.extend(org_id_problem(&req.org_id));
+    if !req.org_id.trim().is_empty() {
+        problems.extend(org_id_problem(&req.org_id));
+    }
     problems.extend(req.api_key.as_deref().and_then(client_id_problem));
     if secret.expose_secret().trim().is_empty() {
         problems.push("the client secret is empty".into());
@@ -109,6 +112,18 @@ pub async fn plan(
             "{} already uses OAuth Server-to-Server: nothing to migrate (rotate its secret with `brandlink account update --secret`)",
             cfg.pid
         )));
+    }
+    let org_id = match req.org_id.trim() {
+        "" => cfg.organization().ok_or_else(|| {
+            SetupError::Invalid(vec![format!(
+                "{} names no organization (no orgId, no `iss` claim): give the IMS organization id (…@AdobeOrg) from the Console",
+                cfg.pid
+            )])
+        })?,
+        given => given.to_string(),
+    };
+    if let Some(p) = org_id_problem(&org_id) {
+        return Err(SetupError::Invalid(vec![p]));
     }
     let tenant_url = bp
         .named_by()
@@ -130,9 +145,9 @@ pub async fn plan(
     let wanted: Vec<(&str, Vec<String>)> = vec![
         (prop::CLIENT_ID, one(&api_key)),
         (prop::GRANTS, one("client_credentials")),
-        (prop::ORG_ID, one(&req.org_id)),
+        (prop::ORG_ID, one(&org_id)),
         (prop::SCOPE, one(&req.scopes.join(","))),
-        (prop::CLAIMS, vec![format!("\"iss\" : \"{}\"", req.org_id)]),
+        (prop::CLAIMS, vec![format!("\"iss\" : \"{org_id}\"")]),
         (
             prop::ACCESS_TOKEN_REQUEST,
             one(&format!("{endpoint}/ims/token/v3")),

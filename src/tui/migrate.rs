@@ -82,13 +82,14 @@ impl MigrateDialog {
         }
     }
 
-    /// For the Brand Portal configuration `pid`, whose client id Adobe's conversion keeps.
-    pub fn new(pid: &str, client_id: &str) -> Self {
+    /// For the Brand Portal configuration `pid`, whose client id Adobe's conversion keeps, and
+    /// whose organization (its JWT claims' `iss`) stays the same.
+    pub fn new(pid: &str, client_id: &str, org_id: &str) -> Self {
         let mut form = Form::new(&[
             (MigrateField::ApiKey, client_id),
             (MigrateField::Secret, ""),
             (MigrateField::Scopes, ""),
-            (MigrateField::OrgId, ""),
+            (MigrateField::OrgId, org_id),
         ]);
         form.focus_on(&ITEMS, MigrateField::Secret);
         form.activate(&ITEMS);

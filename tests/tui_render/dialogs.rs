@@ -136,6 +136,8 @@ fn migrate_from_the_account_tab() {
     let mut i = configured();
     i.ims_configs[0].auth_type = AuthType::Jwt;
     i.ims_configs[0].keypair_alias = Some("brandportal".into());
+    i.ims_configs[0].org_id = None;
+    i.ims_configs[0].claims = vec!["\"iss\" : \"JWT0RG@AdobeOrg\"".into()];
     let mut a = loaded(i.clone(), true);
     a.on_action(Action::GotoAccount);
     assert!(
@@ -159,6 +161,10 @@ fn migrate_from_the_account_tab() {
     };
     assert_eq!(req.scopes, vec!["openid".to_string()]);
     assert_eq!(req.api_key.as_deref(), Some("0123456789abcdef"));
+    assert_eq!(
+        req.org_id, "JWT0RG@AdobeOrg",
+        "prefilled from the JWT claims"
+    );
     // IMS said no: the values stay for another try.
     a.on_msg(Msg::MigrationPlanned(Err(UiError::failed(
         "IMS refused the token request (401 invalid_client) (IMS rejected the client secret); nothing was changed",

@@ -203,7 +203,7 @@ pub async fn migrate(ctx: &Context, a: &AccountMigrate) -> Result<Report, CliErr
     let req = MigrateRequest {
         api_key: a.api_key.clone(),
         scopes: crate::ims::token::split_scopes(&a.scopes),
-        org_id: a.org_id.trim().to_string(),
+        org_id: a.org_id.as_deref().unwrap_or("").trim().to_string(),
         verify: !a.no_verify,
     };
     let plan = setup.migration_plan(&req, &secret).await?;

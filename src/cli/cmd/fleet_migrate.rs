@@ -79,7 +79,6 @@ fn summary(authors: &[AuthorMigration]) -> MigrationSummary {
 fn values(name: &str, p: &Profile) -> Result<(MigrateRequest, SecretString), String> {
     let missing: Vec<&str> = [
         ("oauth_scopes", p.scopes().is_empty()),
-        ("org_id", p.org_id.is_none()),
         ("client_secret_env", p.client_secret_env.is_none()),
     ]
     .into_iter()
@@ -252,7 +251,7 @@ mod tests {
             .err()
             .unwrap_or_default();
         assert!(
-            e.contains("'prod' lacks oauth_scopes, org_id, client_secret_env"),
+            e.contains("'prod' lacks oauth_scopes, client_secret_env"),
             "{e}"
         );
         let p = Profile {

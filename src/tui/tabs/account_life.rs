@@ -181,6 +181,7 @@ impl AccountTab {
         let mut out = vec![Out::Open(Modal::Migrate(Box::new(MigrateDialog::new(
             &c.pid,
             &c.client_id,
+            &c.organization().unwrap_or_default(),
         ))))];
         if cx.header.sandbox {
             out.push(Out::Effect(Effect::FetchCredential {
