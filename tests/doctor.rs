@@ -141,7 +141,20 @@ async fn a_healthy_author_passes_and_close_connection_is_fixed() {
     let r = diagnose(&e).await;
     let f = check(&r, "agents.close-connection");
     assert!(f.finding.contains("set on all 4"), "{f:?}");
+    assert_eq!(v["changed"], true, "{v}");
     let backup = v["done"]["backup"].as_str().expect("backup").to_string();
+    // Again: nothing to do, said so, exit 0.
+    let (code, again) = cli
+        .json(
+            &["agents", "--close-connection", "--yes", "--backup-dir", b],
+            &[],
+        )
+        .await;
+    assert_eq!(
+        (code, &again["changed"]),
+        (0, &serde_json::json!(false)),
+        "{again}"
+    );
     let (code, v) = cli
         .json(&["restore", "--from", &backup, "--yes"], &[])
         .await;

@@ -176,6 +176,19 @@ async fn a_retired_jwt_integration_is_migrated_in_place() {
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["health"]["aem"]["state"], "ok");
 
+    // Re-runs find nothing to do: ok, `"changed": false`, nothing written.
+    let migrated = all_configs(&e.json(PROVIDERS).await);
+    let (code, v) = cli
+        .json(&args(&go), &[("BRANDLINK_CLIENT_SECRET", &secret)])
+        .await;
+    assert_eq!((code, &v["changed"]), (0, &serde_json::json!(false)), "{v}");
+    let same_scopes = format!("--scopes={scopes}");
+    let (code, v) = cli
+        .json(&["account", "update", &same_scopes, "--yes"], &[])
+        .await;
+    assert_eq!((code, &v["changed"]), (0, &serde_json::json!(false)), "{v}");
+    assert_eq!(all_configs(&e.json(PROVIDERS).await), migrated);
+
     // The other integrations were not touched.
     let after_providers = all_configs(&e.json(PROVIDERS).await);
     for c in before_providers.iter().filter(|c| c["pid"] != bp.as_str()) {

@@ -25,6 +25,9 @@ pub enum SetupError {
     /// The precondition does not hold; the message says why and what to do.
     #[error("{0}")]
     Refused(String),
+    /// The author is already as asked: nothing to write (a re-run, not a failure).
+    #[error("{0}")]
+    Unneeded(String),
     /// Input that cannot be used, every problem listed.
     #[error("{}", .0.join("; "))]
     Invalid(Vec<String>),

@@ -437,9 +437,10 @@ pub async fn plan_update(
         changes.push(secret_change(bp.customizer.as_ref()));
     }
     if changes.is_empty() {
-        return Err(SetupError::Refused(
-            "nothing to change: the configuration already holds these values".into(),
-        ));
+        return Err(SetupError::Unneeded(format!(
+            "nothing to change: {} already holds these values",
+            cfg.pid
+        )));
     }
     let preflight = match (oauth, secret, req.verify) {
         (_, _, false) => Verdict::skipped("none", "not verified with IMS (--no-verify)"),

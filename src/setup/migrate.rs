@@ -108,7 +108,7 @@ pub async fn plan(
     let bp = find_bp(client, chosen).await?;
     let cfg = bp.info.clone();
     if cfg.auth_type == AuthType::OauthServerToServer {
-        return Err(SetupError::Refused(format!(
+        return Err(SetupError::Unneeded(format!(
             "{} already uses OAuth Server-to-Server: nothing to migrate (rotate its secret with `brandlink account update --secret`)",
             cfg.pid
         )));

@@ -182,11 +182,19 @@ pub async fn check(ctx: &Context, a: &AccountCheck) -> Result<Report, CliError> 
 pub struct MigrateReport {
     pub ok: bool,
     pub dry_run: bool,
+    /// Something on the author was written (false: a dry run, or nothing needed changing).
+    pub changed: bool,
     pub plan: MigrationPlan,
     pub backup_dir: Option<std::path::PathBuf>,
     pub tests: Vec<crate::setup::TestResult>,
     /// Blocked queues told to retry now.
     pub retried: Vec<String>,
+}
+
+/// A re-run that finds the author already as asked: ok, `"changed": false`, exit 0.
+fn unneeded(why: String, dry_run: bool) -> Report {
+    let body = serde_json::json!({"ok": true, "dryRun": dry_run, "changed": false, "reason": why});
+    Report::new(true, format!("{why}.\n"), &body)
 }
 
 fn show_values(v: &Option<Vec<String>>) -> String {
@@ -206,7 +214,10 @@ pub async fn migrate(ctx: &Context, a: &AccountMigrate) -> Result<Report, CliErr
         org_id: a.org_id.as_deref().unwrap_or("").trim().to_string(),
         verify: !a.no_verify,
     };
-    let plan = setup.migration_plan(&req, &secret).await?;
+    let plan = match setup.migration_plan(&req, &secret).await {
+        Err(SetupError::Unneeded(why)) => return Ok(unneeded(why, a.change.dry_run)),
+        other => other?,
+    };
     let mut text = format!(
         "Migrate {} ({}) from JWT to OAuth Server-to-Server, in place (same PID):\n{}{}",
         plan.title,
@@ -219,6 +230,7 @@ pub async fn migrate(ctx: &Context, a: &AccountMigrate) -> Result<Report, CliErr
         let body = MigrateReport {
             ok: true,
             dry_run: true,
+            changed: false,
             plan,
             backup_dir: None,
             tests: vec![],
@@ -259,6 +271,7 @@ pub async fn migrate(ctx: &Context, a: &AccountMigrate) -> Result<Report, CliErr
     let body = MigrateReport {
         ok,
         dry_run: false,
+        changed: true,
         backup_dir: Some(done.backup_dir),
         tests: done.tests,
         retried: done.retried,
@@ -274,6 +287,8 @@ pub async fn migrate(ctx: &Context, a: &AccountMigrate) -> Result<Report, CliErr
 pub struct ChangeReport<P: Serialize> {
     pub ok: bool,
     pub dry_run: bool,
+    /// Something on the author was written (false: a dry run, or nothing needed changing).
+    pub changed: bool,
     pub plan: P,
     pub backup_dir: Option<std::path::PathBuf>,
     pub tests: Vec<crate::setup::TestResult>,
@@ -336,7 +351,10 @@ pub async fn update(ctx: &Context, a: &AccountUpdate) -> Result<Report, CliError
         key_alias: a.key_alias.clone(),
         verify: !a.no_verify,
     };
-    let plan = setup.update_plan(&req, secret.as_ref()).await?;
+    let plan = match setup.update_plan(&req, secret.as_ref()).await {
+        Err(SetupError::Unneeded(why)) => return Ok(unneeded(why, a.change.dry_run)),
+        other => other?,
+    };
     let mut text = format!(
         "Update {} in place:\n{}{}",
         plan.pid,
@@ -348,6 +366,7 @@ pub async fn update(ctx: &Context, a: &AccountUpdate) -> Result<Report, CliError
         let body = ChangeReport {
             ok: true,
             dry_run: true,
+            changed: false,
             plan,
             backup_dir: None,
             tests: vec![],
@@ -382,6 +401,7 @@ pub async fn update(ctx: &Context, a: &AccountUpdate) -> Result<Report, CliError
     let body = ChangeReport {
         ok: done.ok,
         dry_run: false,
+        changed: true,
         plan,
         backup_dir: Some(done.backup_dir),
         tests: done.tests,
@@ -418,6 +438,7 @@ pub async fn delete(ctx: &Context, a: &AccountDelete) -> Result<Report, CliError
         let body = ChangeReport {
             ok: true,
             dry_run: true,
+            changed: false,
             plan,
             backup_dir: None,
             tests: vec![],
@@ -449,6 +470,7 @@ pub async fn delete(ctx: &Context, a: &AccountDelete) -> Result<Report, CliError
     let body = ChangeReport {
         ok: true,
         dry_run: false,
+        changed: true,
         plan,
         backup_dir: Some(done.backup_dir),
         tests: vec![],

@@ -53,6 +53,8 @@ pub async fn run(ctx: &Context, a: &AgentsArgs) -> Result<Report, CliError> {
 struct CloseConnectionReport {
     ok: bool,
     dry_run: bool,
+    /// Something on the author was written (false: a dry run, or nothing needed changing).
+    changed: bool,
     plan: CloseConnectionPlan,
     done: Option<CloseConnectionDone>,
 }
@@ -77,6 +79,7 @@ async fn close_connection(ctx: &Context, a: &AgentsArgs) -> Result<Report, CliEr
         let body = CloseConnectionReport {
             ok: true,
             dry_run: a.change.dry_run,
+            changed: false,
             plan,
             done: None,
         };
@@ -98,6 +101,7 @@ async fn close_connection(ctx: &Context, a: &AgentsArgs) -> Result<Report, CliEr
         let body = CloseConnectionReport {
             ok: true,
             dry_run: true,
+            changed: false,
             plan,
             done: None,
         };
@@ -128,6 +132,7 @@ async fn close_connection(ctx: &Context, a: &AgentsArgs) -> Result<Report, CliEr
     let body = CloseConnectionReport {
         ok: true,
         dry_run: false,
+        changed: true,
         plan,
         done: Some(done),
     };
