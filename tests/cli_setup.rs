@@ -407,6 +407,41 @@ async fn oauth_server_to_server_setup() {
         .await;
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["authType"], "oauth-server-to-server");
+    // The same client id again: the same values change nothing; other values are shown, not
+    // answered "ok".
+    let create = |scopes: &str| {
+        [
+            "account",
+            "create",
+            "--title",
+            "Brand Portal",
+            "--api-key",
+            &id,
+            "--oauth",
+            "--scopes",
+            scopes,
+            "--org-id",
+            &org,
+        ]
+        .map(str::to_string)
+    };
+    let same = create(&scopes);
+    let same: Vec<&str> = same.iter().map(String::as_str).collect();
+    let (code, v) = run
+        .json(&same, &[("BRANDLINK_CLIENT_SECRET", &secret)])
+        .await;
+    assert_eq!((code, &v["changed"]), (0, &Value::Bool(false)), "{v}");
+    let other = create("openid,AdobeID");
+    let other: Vec<&str> = other.iter().map(String::as_str).collect();
+    let (code, v) = run
+        .json(&other, &[("BRANDLINK_CLIENT_SECRET", &secret)])
+        .await;
+    assert_eq!(code, 1, "{v}");
+    let error = v["error"].as_str().unwrap();
+    assert!(
+        error.contains("scopes: stored") && error.contains("--scopes openid,AdobeID"),
+        "{error}"
+    );
     let (code, v) = run
         .json(
             &["account", "check"],

@@ -187,6 +187,14 @@ async fn a_retired_jwt_integration_is_migrated_in_place() {
         .json(&["account", "update", &same_scopes, "--yes"], &[])
         .await;
     assert_eq!((code, &v["changed"]), (0, &serde_json::json!(false)), "{v}");
+    // The current secret in the environment only lets IMS check: no secret in the plan.
+    let (code, v) = cli
+        .json(
+            &["account", "update", &same_scopes, "--yes"],
+            &[("BRANDLINK_CLIENT_SECRET", &secret)],
+        )
+        .await;
+    assert_eq!((code, &v["changed"]), (0, &serde_json::json!(false)), "{v}");
     assert_eq!(all_configs(&e.json(PROVIDERS).await), migrated);
 
     // The other integrations were not touched.

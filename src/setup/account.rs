@@ -288,6 +288,76 @@ pub async fn refuse_old_ims_bundle(client: &AemClient) -> Result<(), SetupError>
     }
 }
 
+/// A value the existing configuration holds otherwise than asked.
+#[derive(Debug, PartialEq, Eq)]
+struct Difference {
+    what: &'static str,
+    stored: String,
+    given: String,
+    /// The `account update` option that writes the given value.
+    flag: String,
+}
+
+impl Difference {
+    fn said(&self) -> String {
+        format!(
+            "{}: stored {}, given {}",
+            self.what, self.stored, self.given
+        )
+    }
+}
+
+/// What an `account create` re-run asks otherwise than the configuration with its client id
+/// holds (the client secret cannot be compared: AEM keeps it encrypted).
+fn differences(existing: &ImsConfig, spec: &AccountSpec) -> Vec<Difference> {
+    let mut out = Vec::new();
+    let mut differ = |what, stored: String, given: String, flag: String| {
+        if stored != given {
+            out.push(Difference {
+                what,
+                stored,
+                given,
+                flag,
+            });
+        }
+    };
+    let title = spec.title.trim();
+    differ(
+        "title",
+        existing.title.clone(),
+        title.to_string(),
+        format!("--title '{title}'"),
+    );
+    match &spec.kind {
+        AccountKind::Oauth { scopes, org_id } => {
+            let mut have = existing.scopes.clone();
+            let mut want = scopes.clone();
+            have.sort();
+            want.sort();
+            differ(
+                "scopes",
+                have.join(","),
+                want.join(","),
+                format!("--scopes {}", scopes.join(",")),
+            );
+            let org = org_id.trim();
+            differ(
+                "organization",
+                existing.organization().unwrap_or_default(),
+                org.to_string(),
+                format!("--org-id {org}"),
+            );
+        }
+        AccountKind::Jwt { alias, .. } => differ(
+            "key alias",
+            existing.keypair_alias.clone().unwrap_or_default(),
+            alias.clone(),
+            format!("--key-alias {alias}"),
+        ),
+    }
+    out
+}
+
 /// Creates the Brand Portal IMS configuration (provider + customizer holding the secret),
 /// once IMS has accepted the values. Refuses a second Brand Portal configuration (Adobe allows
 /// one); other integrations' configurations do not count and are left alone.
@@ -314,6 +384,23 @@ pub async fn create_account(
             && existing.auth_type == auth_type
             && bp.len() == 1
         {
+            let differ = differences(existing, spec);
+            if !differ.is_empty() {
+                return Err(SetupError::Refused(format!(
+                    "{} exists with this client id but other values — {}; nothing was changed: `brandlink account update {}` writes the given ones",
+                    existing.pid,
+                    differ
+                        .iter()
+                        .map(|d| d.said())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    differ
+                        .iter()
+                        .map(|d| d.flag.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                )));
+            }
             return Ok(AccountOutcome {
                 pid: existing.pid.clone(),
                 changed: false,

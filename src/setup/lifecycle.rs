@@ -201,6 +201,8 @@ pub struct UpdateRequest {
     pub key_alias: Option<String>,
     /// Ask IMS for a token with the new values first (needs the secret; OAuth).
     pub verify: bool,
+    /// The secret given is a new one to store (else it only lets IMS check the other values).
+    pub new_secret: bool,
 }
 
 /// An update as it would run.
@@ -433,7 +435,7 @@ pub async fn plan_update(
         wanted.push((prop::KEYPAIR_ALIAS, one(a)));
     }
     let mut changes = provider_changes(&bp.provider, wanted);
-    if secret.is_some() {
+    if secret.is_some() && req.new_secret {
         changes.push(secret_change(bp.customizer.as_ref()));
     }
     if changes.is_empty() {

@@ -350,6 +350,7 @@ pub async fn update(ctx: &Context, a: &AccountUpdate) -> Result<Report, CliError
         org_id: a.org_id.as_ref().map(|o| o.trim().to_string()),
         key_alias: a.key_alias.clone(),
         verify: !a.no_verify,
+        new_secret: a.secret,
     };
     let plan = match setup.update_plan(&req, secret.as_ref()).await {
         Err(SetupError::Unneeded(why)) => return Ok(unneeded(why, a.change.dry_run)),

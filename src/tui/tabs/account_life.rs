@@ -44,9 +44,14 @@ impl AccountTab {
                 .flatten(),
             key_alias: None,
             verify: true,
+            new_secret: false,
         };
         let typed = self.form.value(AccountField::Secret).to_string();
         let secret = (!typed.trim().is_empty()).then(|| SecretString::from(typed));
+        let req = UpdateRequest {
+            new_secret: secret.is_some(),
+            ..req
+        };
         let nothing = req.title.is_none()
             && req.api_key.is_none()
             && req.scopes.is_none()
