@@ -542,3 +542,38 @@ async fn a_wrong_password_costs_one_failed_login() {
         assert_eq!(seen["failedLogins"], 1, "{cmd:?}: {seen}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_author_costs_one_timeout_not_one_per_request() {
+    // Every answer comes after 4 s; --timeout 1: the first request times out, and the ones
+    // queued behind it end with its error instead of each waiting out a timeout of its own.
+    let e = common::start(Scenario::Configured).await;
+    let counter = e.url("/sandbox/control/requests");
+    e.set_faults(serde_json::json!({"latency_ms": 4000})).await;
+    e.http.delete(&counter).send().await.unwrap();
+    for cmd in [&["status"][..], &["doctor", "--no-test"], &["queues"]] {
+        let mut a = vec!["--url", e.base.as_str(), "--timeout", "1"];
+        a.extend_from_slice(cmd);
+        let out = brandlink(args(&a), pw()).await;
+        let err = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+        assert_eq!(out.status.code(), Some(1), "{cmd:?}: {err}");
+        assert!(
+            err.contains("within 1 s"),
+            "{cmd:?}: the real figure: {err}"
+        );
+    }
+    e.reset_faults();
+    let seen: serde_json::Value = e
+        .http
+        .get(&counter)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        seen["total"].as_u64().unwrap() <= 3 * 2,
+        "at most two requests per command: {seen}"
+    );
+}

@@ -296,11 +296,16 @@ impl AemClient {
             if self.gate.rejected() {
                 return Err(self.refused());
             }
+            if let Some(e) = self.gate.recently_unreachable() {
+                return Err(e);
+            }
             (!self.gate.accepted()).then_some(guard)
         };
         let reply = self.execute_once(rb, method, path).await;
-        if let Ok(r) = &reply {
-            self.gate.learn(r.status);
+        match &reply {
+            Ok(r) => self.gate.learn(r.status),
+            Err(e) if _probe.is_some() && e.is_unreachable() => self.gate.learn_unreachable(e),
+            Err(_) => {}
         }
         reply
     }

@@ -102,6 +102,13 @@ impl AemError {
             AemError::Unreachable { .. } | AemError::Timeout { .. } | AemError::Unavailable { .. }
         ) || matches!(self, AemError::Status { status, .. } if *status >= 500)
     }
+    /// AEM could not be reached or did not answer in time (no HTTP status at all).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            AemError::Unreachable { .. } | AemError::Timeout { .. } | AemError::Tls { .. }
+        )
+    }
     pub fn is_not_found(&self) -> bool {
         matches!(self, AemError::NotFound { .. })
     }

@@ -52,8 +52,9 @@ pub struct GlobalArgs {
     /// Refuse every action that changes AEM (monitoring only)
     #[arg(long, global = true)]
     pub read_only: bool,
-    /// Write logs to this file (rotated daily) instead of stderr; the terminal UI always logs
-    /// to a file [default there: $XDG_STATE_HOME/brandlink/brandlink.log]
+    /// Append logs to this file (as named, not rotated) instead of stderr; the terminal UI
+    /// always logs to a file [default there: $XDG_STATE_HOME/brandlink/brandlink.log.<date>,
+    /// one per day]
     #[arg(long, global = true, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
 }

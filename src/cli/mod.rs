@@ -17,7 +17,8 @@ use std::process::ExitCode;
 
 /// Logs: warnings and up unless `RUST_LOG` says otherwise; never secrets. The terminal UI
 /// logs to `$XDG_STATE_HOME/brandlink/brandlink.log.<date>` (rotated daily) so nothing is
-/// printed over the screen; the CLI to stderr, or to `--log-file`.
+/// printed over the screen; the CLI to stderr. `--log-file FILE` appends to FILE as named, for
+/// either (never rotated by brandlink: logrotate's `copytruncate` suits it).
 fn init_logging(tui: bool, log_file: Option<&std::path::Path>) {
     use tracing_subscriber::fmt::writer::BoxMakeWriter;
     // The TLS verifier logs its own ERROR for every refused certificate; brandlink's error
@@ -27,7 +28,7 @@ fn init_logging(tui: bool, log_file: Option<&std::path::Path>) {
     });
     // Folders brandlink creates are 0700 (the process umask makes the files 0600); a state
     // folder others can write is refused, and the log goes to stderr's null instead.
-    let to_file = |dir: &std::path::Path, name: &str, ours: bool| {
+    let to_file = |dir: &std::path::Path, name: &str, ours: bool, daily: bool| {
         let ready = if ours {
             crate::fsutil::private_dir(dir).map_err(|e| e.to_string())
         } else {
@@ -38,7 +39,8 @@ fn init_logging(tui: bool, log_file: Option<&std::path::Path>) {
             b.create(dir).map_err(|e| e.to_string())
         };
         match ready {
-            Ok(()) => BoxMakeWriter::new(tracing_appender::rolling::daily(dir, name)),
+            Ok(()) if daily => BoxMakeWriter::new(tracing_appender::rolling::daily(dir, name)),
+            Ok(()) => BoxMakeWriter::new(tracing_appender::rolling::never(dir, name)),
             Err(e) => {
                 eprintln!("warning: not logging to {}: {e}", dir.display());
                 BoxMakeWriter::new(std::io::sink)
@@ -56,13 +58,18 @@ fn init_logging(tui: bool, log_file: Option<&std::path::Path>) {
             tracing_subscriber::fmt()
                 .with_env_filter(filter)
                 .with_ansi(false)
-                .with_writer(to_file(dir, &name, false))
+                .with_writer(to_file(dir, &name, false, false))
                 .try_init()
         }
         (true, None) => tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_ansi(false)
-            .with_writer(to_file(&crate::config::state_dir(), "brandlink.log", true))
+            .with_writer(to_file(
+                &crate::config::state_dir(),
+                "brandlink.log",
+                true,
+                true,
+            ))
             .try_init(),
         (false, None) => tracing_subscriber::fmt()
             .with_env_filter(filter)

@@ -414,6 +414,37 @@ async fn the_sandbox_and_the_demo_offer_only_their_own_options() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+#[tokio::test]
+async fn log_file_writes_the_file_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("brandlink.log");
+    let port = common::closed_port();
+    let url = format!("http://127.0.0.1:{}", port.port);
+    for _ in 0..2 {
+        let mut c = cmd();
+        c.env("RUST_LOG", "debug").args([
+            "--url",
+            &url,
+            "--log-file",
+            log.to_str().unwrap(),
+            "status",
+        ]);
+        let out = run(c).await;
+        assert_eq!(out.status.code(), Some(1));
+    }
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["brandlink.log".to_string()],
+        "exactly the file named"
+    );
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(!text.is_empty(), "something was logged");
+}
+
 /// CPU ticks (user + system) a process has used, from /proc.
 #[cfg(target_os = "linux")]
 fn cpu_ticks(pid: u32) -> u64 {
