@@ -445,6 +445,21 @@ async fn log_file_writes_the_file_named() {
     assert!(!text.is_empty(), "something was logged");
 }
 
+#[tokio::test]
+async fn a_dumb_terminal_gets_the_commands_instead_of_the_screen() {
+    for args in [vec![], vec!["demo"]] {
+        let mut c = cmd();
+        c.env("TERM", "dumb").args(&args);
+        let out = run(c).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("TERM=dumb") && err.contains("brandlink status"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
 /// CPU ticks (user + system) a process has used, from /proc.
 #[cfg(target_os = "linux")]
 fn cpu_ticks(pid: u32) -> u64 {

@@ -9,6 +9,13 @@ use std::process::ExitCode;
 /// The TUI needs a terminal on both ends.
 pub fn require_terminal(what: &str) -> Result<(), ExitCode> {
     use std::io::IsTerminal;
+    let term = std::env::var("TERM").unwrap_or_default();
+    if term == "dumb" {
+        eprintln!(
+            "error: {what} draws a full-screen interface, which TERM=dumb cannot show; use a terminal that can (TERM=xterm-256color, …), or the commands for the same steps: `brandlink status`, `brandlink doctor`, `brandlink queues --watch` (see --help)"
+        );
+        return Err(ExitCode::from(2));
+    }
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
         Ok(())
     } else {
