@@ -369,6 +369,7 @@ pub struct QueuesArgs {
     /// Seconds between polls with --watch (1 to 3600).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub interval: u64,
+    /// The Brand Portal tenant whose agents are shown (default: the cloud configuration's).
     #[arg(long)]
     pub tenant: Option<String>,
     /// With --watch: stop after this many polls (for scripts).

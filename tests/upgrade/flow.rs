@@ -205,6 +205,12 @@ async fn upgrade_legacy_end_to_end_and_restore() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+    // The next steps fit the author: 6.5.21 takes OAuth, which needs no certificate.
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        said.contains("account create --oauth") && !said.contains("cert create"),
+        "{said}"
+    );
     // Configure anew through the CLI.
     let work = tempfile::tempdir().unwrap();
     let crt = work.path().join("c.crt");

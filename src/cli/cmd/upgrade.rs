@@ -84,8 +84,18 @@ fn busy_text(busy: &[BusyAgent], record_queued: bool) -> String {
     t
 }
 
-fn next_steps() -> &'static str {
-    "Now configure anew: `brandlink cert create`, the Developer Console, `brandlink account create`, `brandlink cloud create`, `brandlink agents --test` (or run `brandlink` for the guided screens). `brandlink restore --from <backup>` puts the old configuration back.\n"
+/// What to run after the upgrade, for this author: OAuth Server-to-Server needs no
+/// certificate; JWT (authors before 6.5.21 without the hotfix) starts with one.
+fn next_steps(oauth: bool, backup: &std::path::Path) -> String {
+    let first = if oauth {
+        "the Developer Console's OAuth Server-to-Server credential, `brandlink account create --oauth`"
+    } else {
+        "`brandlink cert create`, the Developer Console, `brandlink account create`"
+    };
+    format!(
+        "Now configure anew: {first}, `brandlink cloud create`, `brandlink agents --test` (or run `brandlink` for the guided screens). `brandlink restore --from {}` puts the old configuration back.\n",
+        backup.display()
+    )
 }
 
 pub async fn upgrade(ctx: &Context, a: &UpgradeArgs) -> Result<Report, CliError> {
@@ -170,6 +180,11 @@ pub async fn upgrade(ctx: &Context, a: &UpgradeArgs) -> Result<Report, CliError>
     let done = setup
         .upgrade(&preview, &root, a.record_queued, stop.flag())
         .await?;
+    // Unknown (the read failed): the JWT procedure, which works everywhere it is still allowed.
+    let oauth = setup
+        .oauth_support()
+        .await
+        .is_ok_and(|o| o == crate::setup::snapshot::OauthSupport::Yes);
     let text = format!(
         "{} (backup: {}).\n{}",
         if done.resumed {
@@ -178,7 +193,7 @@ pub async fn upgrade(ctx: &Context, a: &UpgradeArgs) -> Result<Report, CliError>
             "Backed up and deleted"
         },
         done.backup_dir.display(),
-        next_steps()
+        next_steps(oauth, &done.backup_dir)
     );
     report.backup_dir = Some(done.backup_dir);
     report.steps = done.journal.steps;

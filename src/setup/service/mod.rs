@@ -27,7 +27,7 @@ use super::history::{Change, Outcome, Recorder, Started, property_changes};
 use super::lifecycle::{self, ChangeDone, DeletePlan, UpdatePlan, UpdateRequest};
 use super::migrate::{self, MigrateRequest, MigrationDone, MigrationPlan};
 use super::snapshot::read_ims_configs;
-use super::snapshot::{ImsConfig, Integration};
+use super::snapshot::{ImsConfig, Integration, OauthSupport};
 use super::stop::Stop;
 use crate::aem::AemClient;
 use secrecy::{SecretSlice, SecretString};
@@ -153,6 +153,13 @@ impl Setup {
     }
     pub fn ims_url(&self) -> &str {
         &self.ims.url
+    }
+
+    /// Whether this author can use OAuth Server-to-Server (its version and IMS bundle): one
+    /// small read, for the advice that depends on it.
+    pub async fn oauth_support(&self) -> Result<OauthSupport, SetupError> {
+        let r = self.client.readiness().await?;
+        Ok(OauthSupport::detect(&r))
     }
 
     /// The whole integration, read in one go.

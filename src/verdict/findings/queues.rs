@@ -178,6 +178,6 @@ pub(super) fn paused(ev: &Evidence) -> Finding {
         .collect();
     Finding::warn(id, format!("paused: {}", since.join(", ")))
         .cause("a paused queue holds its items; AEM lifts a pause after about an hour, so someone may have paused it on purpose")
-        .fix("resume it when the work that needed the pause is done (Replication tab: p)")
+        .fix("resume it when the work that needed the pause is done: in AEM on the agent's queue page, or on the Replication tab of `brandlink`")
         .remedy(Remedy::Resume(held.iter().map(|a| a.info.id.clone()).collect()))
 }
