@@ -8,6 +8,7 @@ pub mod args;
 pub mod cmd;
 pub mod context;
 pub mod output;
+pub mod progress;
 pub mod signals;
 
 pub use args::{Cli, Command};

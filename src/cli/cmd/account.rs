@@ -249,7 +249,11 @@ pub async fn migrate(ctx: &Context, a: &AccountMigrate) -> Result<Report, CliErr
     let root = a.change.backup_root();
     let signals = crate::cli::signals::guard();
     let setup = setup.with_stop(signals.stop());
-    let done = setup.migrate(plan, &secret, &root).await?;
+    let done = crate::cli::progress::while_waiting(
+        "migrating: backup, update, Test Connection on the agents",
+        setup.migrate(plan, &secret, &root),
+    )
+    .await?;
     let mut text = format!(
         "Migrated {} to OAuth Server-to-Server (backup: {}).\n{}",
         done.plan.pid,

@@ -17,7 +17,15 @@ pub async fn run(ctx: &Context, a: &AgentsArgs) -> Result<Report, CliError> {
     let tenant = setup
         .resolve_tenant(ctx.tenant_or(&a.tenant).as_deref())
         .await?;
-    let r = setup.agents(&tenant, a.test).await?;
+    let r = if a.test {
+        crate::cli::progress::while_waiting(
+            "Test Connection on the agents",
+            setup.agents(&tenant, true),
+        )
+        .await?
+    } else {
+        setup.agents(&tenant, false).await?
+    };
     let mut text = format!("Brand Portal agents for {tenant}:\n");
     for ag in &r.agents {
         text.push_str(&format!(

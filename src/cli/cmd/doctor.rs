@@ -16,7 +16,11 @@ pub async fn run(ctx: &Context, a: &DoctorArgs) -> Result<Report, CliError> {
         crate::setup::snapshot::check_service_url(t)
             .map_err(|e| CliError::Usage(format!("--tenant: {e}")))?;
     }
-    let report = setup.doctor(tenant.as_deref(), !a.no_test).await;
+    let report = crate::cli::progress::while_waiting(
+        "checking the integration",
+        setup.doctor(tenant.as_deref(), !a.no_test),
+    )
+    .await;
     Ok(Report::new(report.ok, render(&report), &report))
 }
 

@@ -159,7 +159,7 @@ async fn read(
     sel: &FleetSelect,
     test: bool,
 ) -> Result<crate::setup::fleet::FleetRead, CliError> {
-    let members = resolve(g, sel)?
+    let members: Vec<Member> = resolve(g, sel)?
         .into_iter()
         .map(|(profile, ctx)| Member {
             aem_url: ctx.shown_url(),
@@ -168,7 +168,16 @@ async fn read(
             profile,
         })
         .collect();
-    Ok(crate::setup::fleet::read(members, test).await)
+    let what = format!(
+        "reading {} authors{}",
+        members.len(),
+        if test {
+            " (with a Test Connection each)"
+        } else {
+            ""
+        }
+    );
+    Ok(crate::cli::progress::while_waiting(&what, crate::setup::fleet::read(members, test)).await)
 }
 
 async fn status(g: &GlobalArgs, a: &FleetRead) -> Result<Report, CliError> {

@@ -201,7 +201,11 @@ pub async fn run(g: &GlobalArgs, a: &FleetMigrate) -> Result<Report, CliError> {
         .into_iter()
         .map(|(name, ctx)| member(name, &ctx))
         .collect();
-    let plans = fleet_migrate::plan(members).await;
+    let plans = crate::cli::progress::while_waiting(
+        "asking IMS with each author's values",
+        fleet_migrate::plan(members),
+    )
+    .await;
     let head = format!(
         "Fleet migration, JWT → OAuth Server-to-Server, in place (same PIDs):\n{}",
         text(&plans, true)
@@ -236,7 +240,11 @@ pub async fn run(g: &GlobalArgs, a: &FleetMigrate) -> Result<Report, CliError> {
         ),
     )?;
     let root = a.change.backup_root();
-    let done = fleet_migrate::execute(plans, &root, a.keep_going).await;
+    let done = crate::cli::progress::while_waiting(
+        "migrating author by author (backup, update, Test Connection)",
+        fleet_migrate::execute(plans, &root, a.keep_going),
+    )
+    .await;
     let head = format!("Fleet migration:\n{}", text(&done, false));
     Ok(report(&done, false, a.keep_going, head))
 }

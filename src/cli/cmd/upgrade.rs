@@ -105,9 +105,11 @@ pub async fn upgrade(ctx: &Context, a: &UpgradeArgs) -> Result<Report, CliError>
     let preview = setup
         .upgrade_preview(a.tenant.as_deref(), &root, a.include_ims)
         .await?;
-    let preview = setup
-        .wait_idle(preview, Duration::from_secs(a.wait))
-        .await?;
+    let preview = crate::cli::progress::while_waiting(
+        &format!("waiting up to {} s for the queues to drain", a.wait),
+        setup.wait_idle(preview, Duration::from_secs(a.wait)),
+    )
+    .await?;
     let mut report = UpgradeReport {
         ok: true,
         dry_run: a.change.dry_run,
