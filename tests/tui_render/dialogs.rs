@@ -225,6 +225,30 @@ fn arrows_move_between_the_migration_dialogs_fields() {
 }
 
 #[test]
+fn pastes_reach_every_field_of_the_migration_dialog() {
+    use secrecy::ExposeSecret;
+    let mut i = configured();
+    i.ims_configs[0].auth_type = AuthType::Jwt;
+    i.ims_configs[0].org_id = None;
+    let mut a = loaded(i, false);
+    a.on_action(Action::GotoAccount);
+    a.on_key(key('m'));
+    // Focus starts on the client secret; each field takes what the Console's copy button gives.
+    a.on_paste("p8e-pasted-secret\n");
+    a.on_key(code(KeyCode::Down));
+    a.on_paste("openid,AdobeID,read_organizations");
+    a.on_key(code(KeyCode::Down));
+    a.on_paste("0123ABCD@AdobeOrg");
+    let fx = a.on_key(code(KeyCode::Enter));
+    let [Effect::PlanMigration { req, secret }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(secret.expose_secret().trim(), "p8e-pasted-secret");
+    assert_eq!(req.scopes.len(), 3, "{:?}", req.scopes);
+    assert_eq!(req.org_id, "0123ABCD@AdobeOrg");
+}
+
+#[test]
 fn a_finished_migration_leaves_no_stale_form_error_and_no_jwt_alias() {
     use brandlink::setup::migrate::MigrationDone;
     let mut i = configured();
