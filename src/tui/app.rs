@@ -474,7 +474,10 @@ impl App {
             }
             Msg::CloudCreated(r) => return self.tabs.cloud.on_created(r, cx),
             Msg::QueueDone(agent, op, r) => {
-                return self.tabs.replication.on_queue_done(&agent, op, r, cx);
+                let mut fx = self.tabs.replication.on_queue_done(&agent, op, r, cx);
+                // A doctor's fix: its report is read again once the change is in.
+                fx.extend(matches!(self.modal, Some(Modal::Doctor(_))).then_some(Effect::Doctor));
+                return fx;
             }
             Msg::AccountChanged(r, what) => {
                 self.tabs.account.on_changed(r, what, cx);
