@@ -1,5 +1,6 @@
 //! Drives the real binary in a terminal (tmux on a private socket): `brandlink demo`, the
-//! whole first-time setup by keystrokes alone, then checks the sandbox's state.
+//! whole first-time setup by keystrokes alone, then checks the sandbox's state; `demo --fleet`
+//! and its Fleet screen.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test may stop at what it did not expect
 
 use std::process::Command;
@@ -29,6 +30,20 @@ impl Tmux {
     }
     fn screen(&self) -> String {
         self.run(&["capture-pane", "-p", "-t", "demo"])
+    }
+    /// Waits until the screen satisfies `ok` (what it waits for is named in the failure).
+    fn wait_until(&self, what: &str, secs: u64, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                panic!("{what} did not happen; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
     fn wait_for(&self, needle: &str, secs: u64) -> String {
         let deadline = Instant::now() + Duration::from_secs(secs);
@@ -466,7 +481,10 @@ fn the_demo_honours_the_config_files_keys() {
     );
     tmux.keys(&["F2"]);
     tmux.wait_for("esc closes", 10);
-    tmux.keys(&["Escape", "q"]);
+    // One key at a time: esc and q read together would be Alt-q.
+    tmux.keys(&["Escape"]);
+    tmux.wait_until("the help closing", 10, |s| !s.contains("esc closes"));
+    tmux.keys(&["q"]);
     let end = tmux.wait_for("EXIT=", 15);
     assert!(end.contains("EXIT=0"), "{end}");
 }
@@ -542,4 +560,69 @@ fn the_doctor_opens_from_any_tab_and_applies_a_fix() {
     tmux.keys(&["q"]);
     let end = tmux.wait_for("EXIT=", 15);
     assert!(end.contains("EXIT=0"), "{end}");
+}
+
+#[test]
+fn the_fleet_screen_of_a_demo_fleet_opens_an_author_and_comes_back() {
+    if !have_tools() {
+        return;
+    }
+    // Four authors: alpha, beta on alpha's tenant, gone (a closed port), legacy (retired JWT).
+    let (tmux, _dir) = Tmux::demo(
+        "brandlink-fleet",
+        120,
+        40,
+        "demo --fleet 4; echo EXIT=$?; sleep 60",
+    );
+    // Every author read once (a busy machine may take a while to start four of them).
+    let screen = tmux.wait_until("the first read of all four authors", 180, |s| {
+        s.contains("4 authors:") && !s.contains("so far") && !s.contains("reading…")
+    });
+    let row = |name: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(&format!(" {name} ")))
+            .unwrap_or_else(|| panic!("no row for {name}:\n{screen}"))
+            .to_string()
+    };
+    assert!(row("gone").contains("unreachable"), "{screen}");
+    assert!(row("legacy").contains("JWT"), "{screen}");
+    assert!(row("alpha").contains("working"), "{screen}");
+    assert!(
+        screen.contains("✗ fleet.tenants https://alpha.brand-portal.adobe.com is configured on"),
+        "{screen}"
+    );
+    // Failing first: the unreachable author and the retired JWT above the healthy two.
+    let at = |name: &str| screen.find(&row(name)).unwrap();
+    assert!(
+        at("gone") < at("alpha") && at("legacy") < at("alpha"),
+        "{screen}"
+    );
+    // Down to alpha, and ⏎: its four tabs, read.
+    tmux.wait_for("› gone", 30);
+    tmux.keys(&["j"]);
+    tmux.wait_for("› legacy", 30);
+    tmux.keys(&["j"]);
+    tmux.wait_for("› alpha", 30);
+    tmux.keys(&["Enter"]);
+    let tabs = tmux.wait_until("alpha's tabs, read", 60, |s| {
+        s.contains("alpha: AEM http://127.0.0.1:") && s.contains("● connected")
+    });
+    assert!(tabs.contains("Replication"), "{tabs}");
+    assert!(
+        tabs.contains("0 fleet"),
+        "the hint bar offers the way back: {tabs}"
+    );
+    // esc: the Fleet screen again, alpha still selected.
+    tmux.keys(&["Escape"]);
+    tmux.wait_until("the Fleet screen again", 30, |s| {
+        s.contains("Fleet of 4 authors") && s.contains("› alpha")
+    });
+    tmux.keys(&["q"]);
+    let end = tmux.wait_for("EXIT=", 30);
+    assert!(end.contains("EXIT=0"), "{end}");
+    assert!(
+        end.contains("brandlink demo finished; its 3 sandbox authors have stopped."),
+        "{end}"
+    );
 }

@@ -389,3 +389,79 @@ async fn a_wrong_password_costs_one_failed_login_per_try() {
     .await;
     assert_eq!(failed().await, 2);
 }
+
+/// The Fleet screen's reader: each author read through the fleet read, one that cannot be
+/// reached and one whose password AEM refuses are rows saying so, and the refused password
+/// costs one failed login — and one more only when the operator asks (`r`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fleet_reader_says_why_an_author_is_not_read_and_logs_in_once() {
+    use brandlink::setup::fleet::Member;
+    use brandlink::tui::fleet::poll::FleetPoll;
+    use brandlink::tui::{FleetAuthor, HeaderInfo};
+    let e = common::start(Scenario::Configured).await;
+    let closed = common::closed_port();
+    let gone = format!("http://127.0.0.1:{}", closed.port);
+    let author = |profile: &str, url: &str, password: String| FleetAuthor {
+        member: Member {
+            profile: profile.into(),
+            aem_url: url.into(),
+            tenant: None,
+            setup: Ok(Setup::new(
+                AemClient::new(&Connection::new(url, "admin", SecretString::from(password)))
+                    .unwrap(),
+                ImsEndpoint {
+                    http: reqwest::Client::new(),
+                    url: url.into(),
+                },
+            )),
+        },
+        header: HeaderInfo::default(),
+        sandbox_url: None,
+    };
+    let authors = vec![
+        author("alpha", &e.base, e.sb.admin_password()),
+        author("gone", &gone, "whatever".into()),
+        author("wrong", &e.base, "not-the-password".into()),
+    ];
+    reset_requests(&e).await;
+    let (tx, mut rx) = unbounded_channel();
+    let poll = FleetPoll::spawn(authors.into(), tx);
+    let view = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let v = rx.recv().await.expect("the reader runs");
+            if v.authors.iter().all(|a| a.row.is_some()) {
+                return v;
+            }
+        }
+    })
+    .await
+    .expect("every author read in time");
+    let row = |name: &str| {
+        view.authors
+            .iter()
+            .find(|a| a.profile == name)
+            .and_then(|a| a.row.clone())
+            .unwrap()
+    };
+    assert_eq!(row("alpha").aem_version.as_deref(), Some("6.5.21.0"));
+    assert_eq!(row("gone").state, "unreachable");
+    assert_eq!(row("wrong").state, "credentials refused");
+    assert!(view.summary.as_ref().is_some_and(|s| s.unread == 2));
+    let failed = || async {
+        e.json("/sandbox/control/requests").await["failedLogins"]
+            .as_u64()
+            .unwrap_or(u64::MAX)
+    };
+    assert_eq!(
+        failed().await,
+        1,
+        "one failed login for the refused password"
+    );
+    // `r`: every author read again, the refused credentials tried once more.
+    poll.refresh(None);
+    common::eventually(30, "the second try", || async {
+        (failed().await == 2).then_some(())
+    })
+    .await;
+    assert_eq!(failed().await, 2);
+}

@@ -89,6 +89,9 @@ pub struct Context {
     pub read_only: bool,
     /// The client, once built (the password is asked for once per run).
     client: std::sync::OnceLock<AemClient>,
+    /// Variables the program sets for itself (the demo's sandbox passwords), read before the
+    /// process environment.
+    own_env: std::sync::Arc<std::collections::BTreeMap<String, SecretString>>,
 }
 
 impl Context {
@@ -157,11 +160,25 @@ impl Context {
             read_only: g.read_only,
             timeout: Duration::from_secs(g.timeout.or(profile.timeout_secs).unwrap_or(30).max(1)),
             client: std::sync::OnceLock::new(),
+            own_env: std::sync::Arc::default(),
             profile,
         })
     }
 
+    /// Gives the profile's variables values of the program's own (the demo's sandboxes'
+    /// passwords), so they never pass through flags, files or the process environment.
+    pub fn with_own_env(
+        mut self,
+        vars: std::sync::Arc<std::collections::BTreeMap<String, SecretString>>,
+    ) -> Self {
+        self.own_env = vars;
+        self
+    }
+
     pub fn password(&self) -> Result<SecretString, ContextError> {
+        if let Some(v) = self.own_env.get(&self.password_env) {
+            return Ok(v.clone());
+        }
         secret_from_env_or_prompt(
             &self.password_env,
             &format!("AEM password for {} at {}: ", self.user, self.url),
@@ -218,6 +235,9 @@ impl Context {
 
     /// The password from the profile's variable, never a prompt.
     fn password_unattended(&self) -> Result<SecretString, ContextError> {
+        if let Some(v) = self.own_env.get(&self.password_env) {
+            return Ok(v.clone());
+        }
         std::env::var(&self.password_env)
             .ok()
             .filter(|v| !v.is_empty())

@@ -111,7 +111,7 @@ pub fn run(cli: Cli) -> ExitCode {
     rt.block_on(async move {
         let resolve = || Context::resolve(&cli.global).map_err(CliError::from);
         match cli.command {
-            None => cmd::tui::run(resolve(), &cli.tui).await,
+            None => cmd::tui::run(resolve(), &cli.global, &cli.tui).await,
             Some(Command::Exporter(a)) => cmd::exporter::run(a, &cli.global).await,
             Some(Command::Fleet(a)) => emit(json_mode, cmd::fleet::run(a, &cli.global).await),
             #[cfg(feature = "sandbox")]

@@ -42,6 +42,8 @@ pub struct AuthorRead {
     pub unread: Option<&'static str>,
     /// The error in words, when it was not read.
     pub error: Option<String>,
+    /// The error's class, when it was not read (whether and when to read it again).
+    pub unread_class: Option<ErrorClass>,
 }
 
 impl AuthorRead {
@@ -88,7 +90,7 @@ pub fn unread_state(e: &SetupError) -> &'static str {
 /// `test`: the doctor's Test Connection on each author.
 pub async fn read(members: Vec<Member>, test: bool) -> FleetRead {
     let authors: Vec<AuthorRead> = futures::stream::iter(members)
-        .map(|m| read_one(m, test))
+        .map(|m| async move { read_one(&m, test).await })
         .buffered(AT_ONCE)
         .collect()
         .await;
@@ -99,21 +101,24 @@ pub async fn read(members: Vec<Member>, test: bool) -> FleetRead {
     }
 }
 
-async fn read_one(m: Member, test: bool) -> AuthorRead {
-    let unread = |state: &'static str, message: String, report: Report| AuthorRead {
-        profile: m.profile.clone(),
-        author: Author::unread(&m.profile, &m.aem_url),
-        verdict: None,
-        report,
-        unread: Some(state),
-        error: Some(message),
-    };
+/// Reads and judges one member (the fleet screen reads each on its own schedule).
+pub async fn read_one(m: &Member, test: bool) -> AuthorRead {
+    let unread =
+        |state: &'static str, class: ErrorClass, message: String, report: Report| AuthorRead {
+            profile: m.profile.clone(),
+            author: Author::unread(&m.profile, &m.aem_url),
+            verdict: None,
+            report,
+            unread: Some(state),
+            error: Some(message),
+            unread_class: Some(class),
+        };
     let setup = match &m.setup {
         Ok(s) => s,
         Err(why) => {
             let e = crate::aem::AemError::Invalid(why.message.clone());
             let report = verdict::unreadable(&m.aem_url, m.tenant.clone(), &e);
-            return unread(why.state, why.message.clone(), report);
+            return unread(why.state, ErrorClass::Usage, why.message.clone(), report);
         }
     };
     match setup.judged(m.tenant.as_deref(), test).await {
@@ -124,7 +129,8 @@ async fn read_one(m: Member, test: bool) -> AuthorRead {
             verdict: Some(v),
             unread: None,
             error: None,
+            unread_class: None,
         },
-        Err((e, report)) => unread(unread_state(&e), e.to_string(), report),
+        Err((e, report)) => unread(unread_state(&e), e.class(), e.to_string(), report),
     }
 }

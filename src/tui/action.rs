@@ -49,6 +49,7 @@ pub enum Action {
     GotoAccount,
     GotoCloud,
     GotoReplication,
+    Fleet,
 }
 
 impl Action {
@@ -98,6 +99,7 @@ impl Action {
             Action::GotoAccount => "Account tab",
             Action::GotoCloud => "Cloud Service tab",
             Action::GotoReplication => "Replication tab",
+            Action::Fleet => "Fleet screen (all configured authors)",
         }
     }
 
@@ -121,6 +123,7 @@ impl Action {
             Action::Freeze => "freeze",
             Action::Upgrade => "upgrade…",
             Action::FetchConsole => "sandbox Console",
+            Action::Fleet => "fleet",
             other => other.describe(),
         }
     }

@@ -34,6 +34,8 @@ pub struct App {
     pub read_generation: u64,
     /// Filled after each frame, for the mouse.
     pub clicks: ClickMap,
+    /// The Fleet screen, when the config file holds several authors (see `app_fleet.rs`).
+    pub fleet: Option<super::fleet::FleetScreen>,
 }
 
 impl App {
@@ -54,6 +56,7 @@ impl App {
             load_failures: 0,
             read_generation: 0,
             clicks: ClickMap::default(),
+            fleet: None,
         }
     }
 
@@ -65,6 +68,9 @@ impl App {
     pub fn scopes(&self) -> Vec<Scope> {
         if let Some(m) = &self.modal {
             return m.scopes();
+        }
+        if self.on_fleet_screen() {
+            return self.fleet_scopes();
         }
         let c = self.current();
         if c.editing() {
@@ -81,9 +87,13 @@ impl App {
         if let Some(m) = &self.modal {
             return m.hints();
         }
+        if self.on_fleet_screen() {
+            return self.fleet_hints();
+        }
         let mut out = Vec::new();
         if !self.current().editing() {
             out.extend(self.current().hints(&self.shared));
+            out.extend(self.fleet.is_some().then(|| Hint::on(Action::Fleet)));
         }
         for s in self.scopes() {
             if Some(s) == self.current().scope() {
@@ -139,6 +149,9 @@ impl App {
             ModalOut::Replace(m) => self.modal = Some(*m),
             ModalOut::Goto(tab, action) => {
                 self.modal = None;
+                if let Some(f) = &mut self.fleet {
+                    f.showing = false;
+                }
                 self.goto(tab);
                 let mut more = effects;
                 more.extend(self.on_action(action));
@@ -221,6 +234,8 @@ impl App {
                     return self.after_modal(out, effects);
                 }
             }
+            _ if self.on_fleet_screen() => return self.on_fleet_action(action),
+            Action::Fleet => return self.show_fleet(),
             Action::Quit => {
                 if self.tabs.dirty() {
                     self.open(Modal::ConfirmQuit);
@@ -255,6 +270,9 @@ impl App {
                 if self.shared.busy.is_some() {
                     // The runtime answers with what it could stop (Msg::Cancelled).
                     return vec![Effect::Cancel];
+                }
+                if self.fleet.is_some() {
+                    return self.show_fleet();
                 }
                 if self.shared.loading {
                     self.shared.loading = false;
@@ -456,7 +474,10 @@ impl App {
             }
             Msg::CloudCreated(r) => return self.tabs.cloud.on_created(r, cx),
             Msg::QueueDone(agent, op, r) => {
-                return self.tabs.replication.on_queue_done(&agent, op, r, cx);
+                let mut fx = self.tabs.replication.on_queue_done(&agent, op, r, cx);
+                // A doctor's fix: its report is read again once the change is in.
+                fx.extend(matches!(self.modal, Some(Modal::Doctor(_))).then_some(Effect::Doctor));
+                return fx;
             }
             Msg::AccountChanged(r, what) => {
                 self.tabs.account.on_changed(r, what, cx);
@@ -555,7 +576,7 @@ impl App {
 
     /// The agents the monitor should poll now: the tenant's, while the Replication tab shows.
     pub fn wanted_monitor(&self) -> Vec<String> {
-        if self.tab != Tab::Replication {
+        if self.tab != Tab::Replication || self.on_fleet_screen() {
             return vec![];
         }
         self.tabs.replication.wanted(&self.shared)
@@ -570,6 +591,9 @@ impl App {
 
     /// Something on screen moves (spinner).
     pub fn animating(&self) -> bool {
-        self.shared.busy.is_some() || self.shared.loading || self.tabs.replication.testing()
+        // On the Fleet screen the author's own read does not show; its first reads do.
+        let tabs =
+            !self.on_fleet_screen() && (self.shared.loading || self.tabs.replication.testing());
+        self.shared.busy.is_some() || tabs || self.fleet_reading()
     }
 }

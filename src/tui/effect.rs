@@ -215,4 +215,9 @@ pub enum Effect {
     Suspend,
     /// The terminal bell, for a new alert.
     Bell,
+    /// Fleet: make this profile's author the current one (the runtime builds its session; the
+    /// previous author's reads stop).
+    Author(String),
+    /// Fleet: read every author again now (`None`; refused credentials tried once more), or one.
+    FleetRefresh(Option<String>),
 }

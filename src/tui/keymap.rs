@@ -27,6 +27,8 @@ pub enum Scope {
     Certificate,
     /// The doctor overlay.
     Doctor,
+    /// The Fleet screen (several profiles in the config file).
+    Fleet,
 }
 
 impl Scope {
@@ -41,6 +43,7 @@ impl Scope {
             Scope::Cloud => "Cloud Service tab",
             Scope::Certificate => "Certificate tab",
             Scope::Doctor => "Doctor overlay",
+            Scope::Fleet => "Fleet screen",
         }
     }
 }
@@ -289,6 +292,8 @@ impl Default for Keymap {
                 b(Scope::Normal, &[Key::ch('2')], GotoAccount, false),
                 b(Scope::Normal, &[Key::ch('3')], GotoCloud, false),
                 b(Scope::Normal, &[Key::ch('4')], GotoReplication, false),
+                b(Scope::Normal, &[Key::ch('0')], Fleet, false),
+                b(Scope::Fleet, &[Key::ch('m')], Migrate, true),
                 b(
                     Scope::Normal,
                     &[Key::ch('?'), Key::code(K::F(1))],

@@ -134,6 +134,23 @@ impl Reads {
         }
     }
 
+    /// Stops every read in flight, its follow-up and every timer.
+    pub fn cancel_all(&self) {
+        let mut b = self.lock();
+        for (_, (_, t)) in b.timers.drain() {
+            t.abort();
+        }
+        for (_, mut f) in b.flights.drain() {
+            if let Some(h) = f.handle.take() {
+                h.abort();
+            }
+        }
+        b.explain.clear();
+        if let Some(held) = &mut b.held {
+            held.clear();
+        }
+    }
+
     /// Until [`Reads::release`], asks are gathered and then started together.
     pub fn hold(&self) {
         self.lock().held.get_or_insert_with(Vec::new);

@@ -148,6 +148,13 @@ impl Runtime {
         self.reads.release();
     }
 
+    /// This author is left for another: its reads, timers and pollers stop (an operation
+    /// cannot be running: the screen refuses to switch while one does).
+    pub fn stop_reads(&mut self) {
+        self.reads.cancel_all();
+        self.pollers = None;
+    }
+
     /// No read is in flight, waiting to retry or about to start.
     pub fn reads_settled(&self) -> bool {
         self.reads.settled()
@@ -162,7 +169,8 @@ impl Runtime {
             Effect::Cancel => self.cancel(),
             Effect::LoadHistory => self.load_history(),
             Effect::CancelLoad => self.reads.cancel(&Question::Status),
-            Effect::Bell | Effect::Suspend => {}
+            // Carried out by the loop that owns the terminal and the sessions.
+            Effect::Bell | Effect::Suspend | Effect::Author(_) | Effect::FleetRefresh(_) => {}
             Effect::MonitorRefresh => {
                 if let Some(p) = &self.pollers {
                     p.refresh();

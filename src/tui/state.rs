@@ -7,7 +7,7 @@ use crate::setup::Integration;
 use secrecy::SecretSlice;
 
 /// Static facts shown in the header.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HeaderInfo {
     pub url: String,
     pub user: String,

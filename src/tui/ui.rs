@@ -47,13 +47,20 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) -> ClickMap {
         tabs: draw_tabs(f, tabs_area, app, theme),
         ..ClickMap::default()
     };
+    let fleet = app.fleet.as_ref().filter(|f| f.showing);
+    let title = match fleet {
+        Some(_) => " Fleet ",
+        None => app.tab.title(),
+    };
     let block = Block::bordered()
         .border_style(theme.border)
-        .title(Span::styled(format!(" {} ", app.tab.title()), theme.title));
+        .title(Span::styled(format!(" {} ", title.trim()), theme.title));
     let inner = block.inner(body);
     f.render_widget(block, body);
     let cx = &app.shared;
-    if let Some(e) = &cx.load_error
+    if let Some(fleet) = fleet {
+        super::fleet::draw::draw(f, inner, fleet, cx, theme);
+    } else if let Some(e) = &cx.load_error
         && cx.snapshot.is_none()
     {
         let p = Paragraph::new(vec![
@@ -84,6 +91,25 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) -> ClickMap {
 }
 
 fn draw_header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    if let Some(fleet) = app.fleet.as_ref().filter(|f| f.showing) {
+        let mut spans = vec![Span::styled(" brandlink ", theme.title)];
+        if app.shared.header.sandbox {
+            spans.push(Span::styled("[SANDBOX] ", theme.warn));
+        }
+        spans.push(Span::raw(format!(
+            "Fleet of {} ",
+            crate::words::count(fleet.len() as u64, "author", "authors")
+        )));
+        spans.push(Span::styled(
+            format!(
+                " each read every {} s",
+                super::fleet::poll::INTERVAL.as_secs()
+            ),
+            theme.dim,
+        ));
+        f.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
+    }
     let cx = &app.shared;
     let h = &cx.header;
     let stale;
@@ -132,6 +158,9 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if h.insecure {
         spans.push(Span::styled("[TLS NOT VERIFIED] ", theme.error));
     }
+    if let Some(p) = app.current_profile() {
+        spans.push(Span::styled(format!("{p}: "), theme.title));
+    }
     spans.push(Span::raw(format!("AEM {} as {} ", h.url, h.user)));
     if let Some(s) = &cx.snapshot
         && s.aem.version.is_some()
@@ -157,6 +186,18 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 /// The tab bar; returns each entry's clickable rectangle.
 fn draw_tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) -> Vec<(Rect, Tab)> {
+    if app.on_fleet_screen() {
+        let line = Line::from(vec![
+            Span::raw(" "),
+            Span::styled(" 0 Fleet ", theme.active_tab),
+            Span::styled(
+                "  ⏎ opens an author's four tabs; esc or 0 there comes back here",
+                theme.dim,
+            ),
+        ]);
+        f.render_widget(Paragraph::new(line), area);
+        return vec![];
+    }
     let mut spans = vec![Span::raw(" ")];
     let mut x = area.x + 1;
     let mut rects = Vec::new();

@@ -385,6 +385,28 @@ impl Row {
             first_failure,
         }
     }
+
+    /// `JWT`, `OAuth` or `-`, as the fleet table shows the credential.
+    pub fn credential_word(&self) -> &'static str {
+        match self.credential {
+            Some(AuthType::Jwt) => "JWT",
+            Some(AuthType::OauthServerToServer) => "OAuth",
+            None => "-",
+        }
+    }
+
+    /// `12`, `≥200`, `7 (1 blocked)` or `-`: the items waiting, and the blocked agents.
+    pub fn pending_word(&self) -> String {
+        let n = match self.pending {
+            Some(n) => format!("{}{n}", if self.pending_at_least { "≥" } else { "" }),
+            None => "-".into(),
+        };
+        if self.blocked.is_empty() {
+            n
+        } else {
+            format!("{n} ({} blocked)", self.blocked.len())
+        }
+    }
 }
 
 /// The fleet in numbers (`summary` in `fleet status|doctor --json`).

@@ -35,6 +35,7 @@ mod fixtures;
 use fixtures::*;
 
 mod dialogs;
+mod fleet;
 mod keys;
 mod monitor;
 mod tabs;

@@ -31,6 +31,16 @@ pub struct SandboxArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
+    /// Start N authors (2 to 12) in varied states and open the Fleet screen over them: healthy,
+    /// one sharing another's Brand Portal tenant, one unreachable, one on a retired JWT, one
+    /// with a blocked queue, the rest healthy (each from a temporary config file's profile).
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u8).range(2..=12),
+        conflicts_with_all = ["scenario", "from_bundle", "mishaps"]
+    )]
+    pub fleet: Option<u8>,
     #[command(flatten)]
     pub world: WorldArgs,
     #[command(flatten)]

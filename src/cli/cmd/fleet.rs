@@ -248,26 +248,6 @@ async fn doctor(g: &GlobalArgs, a: &FleetRead) -> Result<Report, CliError> {
     Ok(Report::new(body.ok, text, &body))
 }
 
-fn credential(r: &Row) -> &'static str {
-    match r.credential {
-        Some(crate::setup::snapshot::AuthType::Jwt) => "JWT",
-        Some(crate::setup::snapshot::AuthType::OauthServerToServer) => "OAuth",
-        None => "-",
-    }
-}
-
-fn pending(r: &Row) -> String {
-    let n = match r.pending {
-        Some(n) => format!("{}{n}", if r.pending_at_least { "≥" } else { "" }),
-        None => "-".into(),
-    };
-    if r.blocked.is_empty() {
-        n
-    } else {
-        format!("{n} ({} blocked)", r.blocked.len())
-    }
-}
-
 /// The table: a row per author (and under a failing one, why), the fleet's checks, the summary.
 fn render(what: &str, rows: &[(&Row, Option<&str>)], findings: &[Finding], s: &Summary) -> String {
     let w = |f: &dyn Fn(&Row) -> usize, title: &str| {
@@ -284,7 +264,7 @@ fn render(what: &str, rows: &[(&Row, Option<&str>)], findings: &[Finding], s: &S
         "AEM",
     );
     let ws = w(&|r| r.state.chars().count(), "STATE");
-    let wq = w(&|r| pending(r).chars().count(), "PENDING");
+    let wq = w(&|r| r.pending_word().chars().count(), "PENDING");
     let mut text = format!(
         "brandlink fleet {what} — {}\n  {:<wp$}  {:<wu$}  {:<wv$}  {:<5}  {:<ws$}  {:<wq$}  DOCTOR\n",
         crate::words::count(rows.len() as u64, "author", "authors"),
@@ -303,9 +283,9 @@ fn render(what: &str, rows: &[(&Row, Option<&str>)], findings: &[Finding], s: &S
             r.profile,
             r.aem_url,
             r.aem_version.as_deref().unwrap_or("-"),
-            credential(r),
+            r.credential_word(),
             r.state,
-            pending(r),
+            r.pending_word(),
             c.ok,
             c.warn,
             c.fail

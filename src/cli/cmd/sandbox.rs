@@ -1,13 +1,17 @@
 //! `brandlink sandbox` (the emulator in the foreground) and `brandlink demo` (the emulator
-//! in-process with the TUI against it).
+//! in-process with the TUI against it; `--fleet N`: N authors in varied states, each a profile
+//! of a temporary config file, on the Fleet screen).
 
-use super::tui::{keymap, launch, require_terminal};
-use crate::cli::args::{DemoArgs, SandboxArgs, WorldArgs};
+use super::tui::{fleet_author, fleet_options, keymap, launch, launch_fleet, require_terminal};
+use crate::cli::args::{DemoArgs, FleetSelect, SandboxArgs, WorldArgs};
 use crate::cli::context::{GlobalArgs, poll_interval};
-use crate::cli::output::usage;
-use crate::sandbox::{self, Faults, SandboxConfig};
+use crate::cli::output::{emit, usage};
+use crate::sandbox::{self, Faults, Mishap, SandboxConfig, Scenario};
 use crate::tui::{HeaderInfo, TuiOptions};
+use secrecy::SecretString;
+use std::collections::BTreeMap;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 impl WorldArgs {
     pub fn config(&self) -> Result<SandboxConfig, String> {
@@ -165,6 +169,9 @@ pub async fn demo(a: DemoArgs, g: &GlobalArgs) -> ExitCode {
         },
         Err(e) => return usage(&e.to_string()),
     };
+    if let Some(n) = a.fleet {
+        return demo_fleet(n, cfg, &a, g, keys).await;
+    }
     let sb = match sandbox::Sandbox::start_local(cfg).await {
         Ok(s) => s,
         Err(e) => {
@@ -218,6 +225,193 @@ pub async fn demo(a: DemoArgs, g: &GlobalArgs) -> ExitCode {
     sb.shutdown().await;
     if code == ExitCode::SUCCESS {
         println!("brandlink demo finished; the sandbox at {url} has stopped.");
+    }
+    code
+}
+
+/// What an author of `demo --fleet` is like.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DemoKind {
+    Healthy,
+    /// Configured with the first author's Brand Portal tenant.
+    SharesTenant,
+    /// A profile pointing at a closed port.
+    Unreachable,
+    /// The jwt-retired scenario.
+    RetiredJwt,
+    /// Items stuck at the head of a queue while the tenant is down.
+    Blocked,
+}
+
+/// The authors of `demo --fleet N`: the first N of these.
+const DEMO_FLEET: [(&str, DemoKind); 12] = [
+    ("alpha", DemoKind::Healthy),
+    ("beta", DemoKind::SharesTenant),
+    ("gone", DemoKind::Unreachable),
+    ("legacy", DemoKind::RetiredJwt),
+    ("stuck", DemoKind::Blocked),
+    ("gamma", DemoKind::Healthy),
+    ("delta", DemoKind::Healthy),
+    ("epsilon", DemoKind::Healthy),
+    ("zeta", DemoKind::Healthy),
+    ("eta", DemoKind::Healthy),
+    ("theta", DemoKind::Healthy),
+    ("iota", DemoKind::Healthy),
+];
+
+/// The world of one author of the demo fleet, from the command line's.
+fn demo_world(kind: DemoKind, name: &str, index: u64, base: &SandboxConfig) -> SandboxConfig {
+    let mut c = base.clone();
+    c.seed = Some(base.seed.unwrap_or(0) + index);
+    c.admin_password = format!("demo-{}", uuid::Uuid::new_v4().simple());
+    c.scenario = Scenario::Configured;
+    c.tenant = name.to_string();
+    match kind {
+        DemoKind::SharesTenant => c.tenant = DEMO_FLEET[0].0.to_string(),
+        DemoKind::RetiredJwt => c.scenario = Scenario::JwtRetired,
+        DemoKind::Blocked => {
+            c.mishaps.push(Mishap::StuckItems);
+            c.faults.tenant_outage = true;
+        }
+        DemoKind::Healthy | DemoKind::Unreachable => {}
+    }
+    c
+}
+
+/// The running demo fleet: its sandboxes, the closed ports standing for unreachable authors,
+/// the temporary config file's folder.
+#[derive(Default)]
+struct DemoFleet {
+    sandboxes: Vec<sandbox::Sandbox>,
+    closed: Vec<tokio::net::TcpSocket>,
+    dir: Option<std::path::PathBuf>,
+    /// `[profiles.NAME]` sections of the config file.
+    profiles: String,
+    /// The passwords, under the variable names the profiles give.
+    vars: BTreeMap<String, SecretString>,
+}
+
+impl DemoFleet {
+    /// Starts the first `n` authors of [`DEMO_FLEET`].
+    async fn start(n: u8, base: &SandboxConfig) -> Result<DemoFleet, String> {
+        let mut fleet = DemoFleet::default();
+        for (i, (name, kind)) in DEMO_FLEET.iter().take(usize::from(n)).enumerate() {
+            let var = format!("BRANDLINK_DEMO_{}_PASSWORD", name.to_ascii_uppercase());
+            let world = demo_world(*kind, name, i as u64, base);
+            let url = if *kind == DemoKind::Unreachable {
+                // Bound and never listening: connections are refused.
+                let socket = tokio::net::TcpSocket::new_v4().map_err(|e| e.to_string())?;
+                socket
+                    .bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+                    .map_err(|e| e.to_string())?;
+                let port = socket.local_addr().map_err(|e| e.to_string())?.port();
+                fleet.closed.push(socket);
+                format!("http://127.0.0.1:{port}")
+            } else {
+                let sb = sandbox::Sandbox::start_local(world.clone())
+                    .await
+                    .map_err(|e| format!("author {name}: {e}"))?;
+                let url = sb.url();
+                fleet.sandboxes.push(sb);
+                url
+            };
+            fleet
+                .vars
+                .insert(var.clone(), SecretString::from(world.admin_password));
+            fleet.profiles.push_str(&format!(
+                "[profiles.{name}]\nurl = \"{url}\"\nims_url = \"{url}\"\nuser = \"admin\"\npassword_env = \"{var}\"\ntimeout_secs = 10\n\n"
+            ));
+        }
+        Ok(fleet)
+    }
+
+    /// Writes the config file (0600 in a 0700 folder) and returns its path.
+    fn write_config(&mut self) -> Result<std::path::PathBuf, String> {
+        let dir =
+            std::env::temp_dir().join(format!("brandlink-demo-{}", uuid::Uuid::new_v4().simple()));
+        crate::fsutil::private_dir(&dir).map_err(|e| e.to_string())?;
+        self.dir = Some(dir.clone());
+        let path = dir.join("config.toml");
+        let text = format!(
+            "# brandlink demo --fleet: one profile per sandbox author. The passwords are in the\n# variables password_env names, which only the demo's process holds.\n\n{}",
+            self.profiles
+        );
+        crate::fsutil::write_private(&path, text.as_bytes()).map_err(|e| e.to_string())?;
+        Ok(path)
+    }
+
+    async fn stop(self) {
+        for sb in self.sandboxes {
+            sb.shutdown().await;
+        }
+        if let Some(dir) = self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// `demo --fleet N`: N authors in varied states, a temporary config file with a profile each
+/// (passwords through the variables it names), the Fleet screen over them.
+async fn demo_fleet(
+    n: u8,
+    base: SandboxConfig,
+    a: &DemoArgs,
+    g: &GlobalArgs,
+    keys: crate::tui::keymap::Keymap,
+) -> ExitCode {
+    let mut fleet = match DemoFleet::start(n, &base).await {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let path = match fleet.write_config() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: the demo's config file: {e}");
+            fleet.stop().await;
+            return ExitCode::from(1);
+        }
+    };
+    // The demo's authors are its profiles: nothing of the command line names one.
+    let one = GlobalArgs {
+        config: Some(path),
+        read_only: g.read_only,
+        timeout: g.timeout,
+        ..GlobalArgs::default()
+    };
+    let select = FleetSelect {
+        profiles: vec![],
+        all: true,
+    };
+    let vars = Arc::new(std::mem::take(&mut fleet.vars));
+    let authors: Vec<_> = match super::fleet::resolve(&one, &select) {
+        Ok(list) => list
+            .into_iter()
+            .map(|(p, ctx)| fleet_author(p, &ctx.with_own_env(vars.clone()), true))
+            .collect(),
+        Err(e) => {
+            fleet.stop().await;
+            return emit(false, Err(e));
+        }
+    };
+    // As an operator would after setting an author up: one Test Connection on each (the
+    // doctor's read), so the healthy ones show healthy.
+    futures::future::join_all(
+        authors
+            .iter()
+            .map(|a| crate::setup::fleet::read_one(&a.member, true)),
+    )
+    .await;
+    let code = launch_fleet(authors, fleet_options(keys, &a.tui, g.read_only, true)).await;
+    let count = fleet.sandboxes.len();
+    fleet.stop().await;
+    if code == ExitCode::SUCCESS {
+        println!(
+            "brandlink demo finished; its {} have stopped.",
+            crate::words::count(count as u64, "sandbox author", "sandbox authors")
+        );
     }
     code
 }
