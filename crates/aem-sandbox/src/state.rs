@@ -39,6 +39,30 @@ pub enum Scenario {
     JwtRetired,
 }
 
+impl Scenario {
+    /// Every scenario, so that what is checked for each (the replay of a bundle recorded from
+    /// it, for one) covers a new one without being told; `tests::all_is_every_scenario` holds
+    /// it to the enum.
+    pub const ALL: &[Scenario] = &[
+        Scenario::Fresh,
+        Scenario::Configured,
+        Scenario::Legacy,
+        Scenario::Busy,
+        Scenario::JwtRetired,
+    ];
+
+    /// Its name in snake_case (`jwt_retired`), as file names and reports use it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Fresh => "fresh",
+            Scenario::Configured => "configured",
+            Scenario::Legacy => "legacy",
+            Scenario::Busy => "busy",
+            Scenario::JwtRetired => "jwt_retired",
+        }
+    }
+}
+
 /// Settings of one sandbox instance.
 #[derive(Clone, Debug)]
 pub struct SandboxConfig {
@@ -527,4 +551,28 @@ pub fn lower_hex(rng: &mut StdRng, len: usize) -> String {
     (0..len)
         .map(|_| char::from_digit(rng.random_range(0..16), 16).unwrap_or('0'))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Scenario;
+
+    /// A new scenario fails to compile here until it has a place in [`Scenario::ALL`].
+    fn place(s: Scenario) -> usize {
+        match s {
+            Scenario::Fresh => 0,
+            Scenario::Configured => 1,
+            Scenario::Legacy => 2,
+            Scenario::Busy => 3,
+            Scenario::JwtRetired => 4,
+        }
+    }
+
+    #[test]
+    fn all_is_every_scenario() {
+        for (i, s) in Scenario::ALL.iter().enumerate() {
+            assert_eq!(place(*s), i, "{s:?}");
+        }
+        assert_eq!(Scenario::ALL.len(), 5);
+    }
 }
