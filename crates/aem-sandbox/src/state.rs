@@ -342,6 +342,10 @@ pub struct World {
     /// Author requests being answered now, and the most at once since the count was reset.
     pub in_flight: u64,
     pub max_in_flight: u64,
+    /// Writes to the author since the faults were last set, and those held now (the fault
+    /// `hold_writes_from`).
+    pub writes: u64,
+    pub held: u64,
     /// Requests received, by method and path (`GET /sandbox/control/requests`), so a test can
     /// see how much a client asks.
     pub requests: BTreeMap<String, u64>,
@@ -407,6 +411,8 @@ impl World {
             failed_logins: 0,
             in_flight: 0,
             max_in_flight: 0,
+            writes: 0,
+            held: 0,
             bundle_overrides: BTreeMap::new(),
             replay: None,
             cfg,
