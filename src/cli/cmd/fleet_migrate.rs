@@ -237,7 +237,9 @@ pub async fn run(g: &GlobalArgs, a: &FleetMigrate) -> Result<Report, CliError> {
         ),
     )?;
     let root = a.change.backup_root();
-    let done = fleet_migrate::execute(plans, &root, a.keep_going).await;
+    // Ctrl-C and SIGTERM stop the author in progress between its steps, and the run with it.
+    let signals = crate::cli::signals::guard();
+    let done = fleet_migrate::execute(plans, &root, a.keep_going, &signals.stop()).await;
     let head = format!("Fleet migration:\n{}", text(&done, false));
     Ok(report(&done, false, a.keep_going, head))
 }
