@@ -456,7 +456,13 @@ impl App {
             }
             Msg::CloudCreated(r) => return self.tabs.cloud.on_created(r, cx),
             Msg::QueueDone(agent, op, r) => {
-                return self.tabs.replication.on_queue_done(&agent, op, r, cx);
+                let mut effects = self.tabs.replication.on_queue_done(&agent, op, r, cx);
+                // A fix the doctor applied: it reads again once the queue has changed (the
+                // read it asked with the fix may have answered before).
+                if matches!(self.modal, Some(Modal::Doctor(_))) {
+                    effects.push(Effect::Doctor);
+                }
+                return effects;
             }
             Msg::AccountChanged(r, what) => {
                 self.tabs.account.on_changed(r, what, cx);
