@@ -594,7 +594,9 @@ fn w_on_the_doctor_overlay_writes_the_support_bundle() {
             "{name} listed and absent"
         );
     }
-    tmux.keys(&["Escape", "q"]);
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("q quit", 30);
+    tmux.keys(&["q"]);
     let end = tmux.wait_for("EXIT=", 15);
     assert!(end.contains("EXIT=0"), "{end}");
 }
