@@ -217,21 +217,22 @@ async fn a_stop_during_account_create_never_leaves_a_provider_without_its_secret
         "{output}"
     );
     let world = e.sb.world();
-    let w = brandlink::sandbox::server::lock(&world);
-    let provider = w
-        .osgi
-        .values()
-        .find(|c| c.get("auth.token.provider.client.id") == Some("bpclient0123456789"))
-        .expect("the provider");
-    let kind = provider
-        .get("token.request.customizer.type")
-        .expect("its customizer type");
-    let customizer = w
-        .osgi
-        .values()
-        .find(|c| c.get("customizer.type") == Some(kind))
-        .expect("its customizer");
-    assert_eq!(customizer.get("auth.ims.client.secret"), Some(secret));
-    drop(w);
+    {
+        let w = brandlink::sandbox::server::lock(&world);
+        let provider = w
+            .osgi
+            .values()
+            .find(|c| c.get("auth.token.provider.client.id") == Some("bpclient0123456789"))
+            .expect("the provider");
+        let kind = provider
+            .get("token.request.customizer.type")
+            .expect("its customizer type");
+        let customizer = w
+            .osgi
+            .values()
+            .find(|c| c.get("customizer.type") == Some(kind))
+            .expect("its customizer");
+        assert_eq!(customizer.get("auth.ims.client.secret"), Some(secret));
+    }
     assert_eq!(last(&cli, "account create").await["state"], "done");
 }
