@@ -145,6 +145,63 @@ async fn an_interrupted_restore_says_what_is_back_and_running_it_again_completes
     assert_eq!(last(&cli, "restore").await["state"], "done");
 }
 
+/// The IMS configurations of a provider factory and of a customizer factory.
+fn configurations(e: &Env) -> (usize, Vec<Option<String>>) {
+    let world = e.sb.world();
+    let w = brandlink::sandbox::server::lock(&world);
+    let providers = w
+        .factory_configs("com.adobe.granite.auth.oauth.accesstoken.provider")
+        .len();
+    let secrets = w
+        .factory_configs("com.adobe.granite.auth.ims.impl.IMSAccessTokenRequestCustomizerImpl")
+        .iter()
+        .map(|c| c.get("auth.ims.client.secret").map(str::to_string))
+        .collect();
+    (providers, secrets)
+}
+
+/// With the IMS configuration in the backup: a stop while the provider is re-created lets its
+/// customizer (the secret) be re-created too; running it again finds both, never adds a third.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_stopped_at_its_configurations_puts_back_the_provider_with_its_secret() {
+    let e = common::start(Scenario::Configured).await;
+    let cli = Cli::new(&e);
+    let before = integration(&e).await;
+    let (providers, secrets) = configurations(&e);
+    assert_eq!(providers, 1);
+    let secret = secrets[0].clone().expect("the stored client secret");
+    let b = tempfile::tempdir().unwrap();
+    let bdir = b.path().to_str().unwrap();
+    let (code, up) = cli
+        .json(
+            &["upgrade", "--yes", "--include-ims", "--backup-dir", bdir],
+            &[],
+        )
+        .await;
+    assert_eq!(code, 0, "{up}");
+    let dir = up["backupDir"].as_str().unwrap().to_string();
+    assert_eq!(configurations(&e), (0, vec![]));
+
+    let env = [("BRANDLINK_CLIENT_SECRET", secret.as_str())];
+    let args = ["restore", "--from", dir.as_str(), "--yes"];
+    let (code, output) = terminate_during_write(&e, &cli, 1, &args, &env).await;
+    assert_eq!(code, 1, "{output}");
+    assert_eq!(
+        output.matches("done: configuration ").count(),
+        2,
+        "the provider and its customizer: {output}"
+    );
+    assert!(output.contains("not done: user mac-"), "{output}");
+    assert_eq!(configurations(&e), (1, vec![Some(secret.clone())]));
+
+    let (code, r) = cli.json(&args, &env).await;
+    assert_eq!(code, 0, "{r}");
+    let again = r["report"]["alreadyPresent"].to_string();
+    assert_eq!(again.matches("re-created as").count(), 2, "{r}");
+    assert_eq!(configurations(&e), (1, vec![Some(secret)]));
+    assert_eq!(integration(&e).await, before);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_cert_create_keeps_the_keystore_and_running_it_again_adds_the_key() {
     let e = common::start(Scenario::Fresh).await;

@@ -306,9 +306,10 @@ async fn recreated(client: &AemClient, o: &BackupOsgi) -> Result<Option<String>,
 }
 
 /// Writes a checked plan, in its order; the report says exactly what was written. A failure
-/// part-way names what was written before it. `stop` is looked at between two writes (each
-/// configuration with its secret is one); stopped, a restore that wrote a cloud configuration
-/// first removes the agents AEM provisioned for it, as a finished one does.
+/// part-way names what was written before it. `stop` is looked at between two writes (the
+/// configurations, a provider and its customizer with the secret, are one); stopped, a restore
+/// that wrote a cloud configuration first removes the agents AEM provisioned for it, as a
+/// finished one does.
 pub async fn apply_restore(
     client: &AemClient,
     plan: &RestorePlan,
@@ -326,7 +327,17 @@ pub async fn apply_restore(
     let b = super::trust::open_backup(dir)?;
     let mut wrote_cloud = false;
     for (i, step) in plan.steps.iter().enumerate() {
-        if stop.requested() {
+        // The configurations go back together: a provider is never left without the
+        // customizer that holds its secret.
+        let together = i > 0
+            && matches!(
+                (&plan.steps[i - 1], step),
+                (
+                    RestoreStep::Configuration { .. },
+                    RestoreStep::Configuration { .. }
+                )
+            );
+        if stop.requested() && !together {
             if wrote_cloud {
                 remove_provisioned(client, plan, &mut report).await?;
             }
