@@ -1,18 +1,18 @@
 //! `brandlink support-bundle` against the sandbox: no planted secret leaves, `--redact-hosts`
-//! leaves no host or tenant name, and the replay of a bundle gives the doctor's findings of
-//! the author it recorded. The bundles under `tests/fixtures/bundles/` are replayed and held
-//! to the findings stored beside them (a bundle of a real author dropped there becomes a test).
+//! leaves no host or tenant name, and `brandlink sandbox --from-bundle` serves the author a
+//! bundle recorded. The replay of every scenario and mishap, and of the committed bundles under
+//! `tests/fixtures/bundles/`, is `tests/replay.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test may stop at what it did not expect
 
 mod common;
 
 use brandlink::sandbox::server::lock;
-use brandlink::sandbox::{Mishap, Recorded, SandboxConfig, Scenario};
+use brandlink::sandbox::{Mishap, SandboxConfig, Scenario};
 use brandlink::setup::bundle::archive;
 use common::{Cli, Env};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 const ADMIN_PASSWORD: &str = "Planted-Admin-Pw-9137";
 const JWT: &str = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwbGFudGVkIn0.c2lnbmF0dXJlLXBsYW50ZWQ";
@@ -178,12 +178,6 @@ async fn redact_hosts_leaves_no_host_or_tenant_name() {
     assert!(evidence.contains(&tenant));
 }
 
-/// `(id, status)` of every finding of `doctor --json --no-test`.
-async fn findings(cli: &Cli) -> Vec<(String, String)> {
-    let (_, v) = cli.json(&["doctor", "--no-test"], &[]).await;
-    ids(&v)
-}
-
 fn ids(v: &Value) -> Vec<(String, String)> {
     v["findings"]
         .as_array()
@@ -196,113 +190,6 @@ fn ids(v: &Value) -> Vec<(String, String)> {
             )
         })
         .collect()
-}
-
-async fn replay_findings(bundle: &Path) -> Vec<(String, String)> {
-    let json = archive::replay_json(bundle).expect("replay.json");
-    let recorded = Recorded::from_json(&json).expect("a replay record");
-    let e = common::start_with(SandboxConfig {
-        recorded: Some(recorded),
-        ..common::config(Scenario::Fresh)
-    })
-    .await;
-    findings(&Cli::new(&e)).await
-}
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bundles")
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_replayed_bundle_gives_the_same_findings() {
-    let cases: &[(&str, Scenario, Vec<Mishap>)] = &[
-        ("configured", Scenario::Configured, vec![]),
-        (
-            "disabled_agent",
-            Scenario::Configured,
-            vec![Mishap::DisabledAgent],
-        ),
-        (
-            "paused_queue",
-            Scenario::Configured,
-            vec![Mishap::PausedQueue],
-        ),
-        (
-            "missing_mac_user",
-            Scenario::Configured,
-            vec![Mishap::MissingMacUser],
-        ),
-        ("jwt_retired", Scenario::JwtRetired, vec![]),
-    ];
-    let write = std::env::var_os("BRANDLINK_WRITE_BUNDLE_FIXTURES").is_some();
-    for (name, scenario, mishaps) in cases {
-        let e = common::start_with(config(*scenario, mishaps.clone())).await;
-        if *scenario == Scenario::JwtRetired {
-            // Recorded once IMS has refused the JWT and the queues block.
-            let w = e.sb.world();
-            common::eventually(20, "a blocked queue", || {
-                let blocked = lock(&w).agents.values().any(|r| r.is_blocked());
-                async move { blocked.then_some(()) }
-            })
-            .await;
-        }
-        let cli = Cli::new(&e);
-        // The doctor's report in the bundle is of the very read the replay records (the
-        // original's queues move on while it runs).
-        let (path, files) = bundle(&cli, &["--no-test"]).await;
-        let original = ids(&serde_json::from_slice(&files["doctor.json"]).unwrap());
-        assert!(original.len() > 10, "{name}: {original:?}");
-        let replayed = replay_findings(&path).await;
-        assert_eq!(original, replayed, "{name}: the replay's findings differ");
-        if write {
-            std::fs::copy(&path, fixtures().join(format!("{name}.tar.gz"))).unwrap();
-            let expected: Vec<Value> = original
-                .iter()
-                .map(|(id, status)| serde_json::json!({"id": id, "status": status}))
-                .collect();
-            std::fs::write(
-                fixtures().join(format!("{name}.expected.json")),
-                serde_json::to_string_pretty(&expected).unwrap() + "\n",
-            )
-            .unwrap();
-        }
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_fixture_bundle_replays_to_its_expected_findings() {
-    let mut seen = 0;
-    for entry in std::fs::read_dir(fixtures()).unwrap() {
-        let path = entry.unwrap().path();
-        let Some(stem) = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(".tar.gz"))
-        else {
-            continue;
-        };
-        let expected: Vec<Value> = serde_json::from_slice(
-            &std::fs::read(path.with_file_name(format!("{stem}.expected.json")))
-                .unwrap_or_else(|e| panic!("{stem}.expected.json beside the bundle: {e}")),
-        )
-        .unwrap();
-        let expected: Vec<(String, String)> = expected
-            .iter()
-            .map(|f| {
-                (
-                    f["id"].as_str().unwrap().to_string(),
-                    f["status"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect();
-        assert_eq!(replay_findings(&path).await, expected, "fixture {stem}");
-        seen += 1;
-    }
-    assert!(
-        seen >= 5,
-        "the recorded bundles are in {}",
-        fixtures().display()
-    );
 }
 
 /// `brandlink sandbox --from-bundle` serves the recorded author: the doctor finds what the

@@ -5,6 +5,7 @@
 
 use super::error::SetupError;
 use super::snapshot::{AuthType, ImsConfig, read_ims_configs};
+use super::stop::{Interrupted, Stop};
 use crate::aem::AemClient;
 use crate::aem::osgi::prop;
 use crate::aem::osgi::{CUSTOMIZER_FACTORY, PROVIDER_FACTORY};
@@ -361,11 +362,15 @@ fn differences(existing: &ImsConfig, spec: &AccountSpec) -> Vec<Difference> {
 /// Creates the Brand Portal IMS configuration (provider + customizer holding the secret),
 /// once IMS has accepted the values. Refuses a second Brand Portal configuration (Adobe allows
 /// one); other integrations' configurations do not count and are left alone.
+///
+/// A stop asked for before the first write ends it with nothing written; once the provider is
+/// written its customizer (the secret) is too, whatever is asked meanwhile.
 pub async fn create_account(
     client: &AemClient,
     spec: &AccountSpec,
     ims: Option<&ImsTarget<'_>>,
     key: Option<&SecretSlice<u8>>,
+    stop: &Stop,
 ) -> Result<AccountOutcome, SetupError> {
     let payload = validate_account(spec)?;
     let configs = read_ims_configs(client, None).await?;
@@ -462,6 +467,11 @@ pub async fn create_account(
             ]));
         }
     }
+    stop.check(|| {
+        Interrupted::new("account create")
+            .not_done(format!("the IMS configuration '{}'", spec.title.trim()))
+            .next("to complete it: run `brandlink account create` again")
+    })?;
     let pid = client
         .create_factory_config(PROVIDER_FACTORY, &props)
         .await?;

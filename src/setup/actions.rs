@@ -65,6 +65,11 @@ pub async fn create_certificate(
         });
     }
     let generated = certificate::generate(common_name, days)?;
+    stop.check(|| {
+        Interrupted::new("cert create")
+            .not_done(format!("the key pair '{alias}'"))
+            .next("to complete it: run `brandlink cert create` again")
+    })?;
     let mut created_keystore = false;
     if !ks.exists {
         let pw = keystore_password()?;

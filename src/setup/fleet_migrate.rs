@@ -7,6 +7,7 @@
 use super::fleet::{AT_ONCE, Unbuilt};
 use super::migrate::{MigrateRequest, MigrationPlan};
 use super::service::Setup;
+use super::stop::Stop;
 use crate::aem::agents::TestResult;
 use crate::evidence::{AuthType, OauthSupport};
 use futures::StreamExt;
@@ -177,17 +178,25 @@ fn folder(profile: &str) -> String {
 }
 
 /// Carries out the plans author by author, each backed up into `<root>/<profile>/`. Stops at
-/// the first failure (a plan that failed counts, at its turn) unless `keep_going`.
+/// the first failure (a plan that failed counts, at its turn) unless `keep_going`, and once
+/// `stop` is asked: the author in progress stops between its steps (its message says how to
+/// undo or complete it), the next ones are not started.
 pub async fn execute(
     mut plans: Vec<AuthorMigration>,
     backup_root: &Path,
     keep_going: bool,
+    stop: &Stop,
 ) -> Vec<AuthorMigration> {
     let mut stopped = false;
     for a in plans.iter_mut() {
-        if stopped {
+        if stopped || stop.requested() {
             if a.state == MigrationState::Planned {
-                a.message = format!("not started: an earlier author failed ({})", a.message);
+                let why = if stop.requested() {
+                    "stopped as asked"
+                } else {
+                    "an earlier author failed"
+                };
+                a.message = format!("not started: {why} ({})", a.message);
                 a.state = MigrationState::NotStarted;
                 a.run = None;
             }
@@ -201,7 +210,11 @@ pub async fn execute(
             continue;
         };
         let root = backup_root.join(folder(&a.profile));
-        match setup.migrate(plan, &secret, &root).await {
+        match setup
+            .with_stop(stop.clone())
+            .migrate(plan, &secret, &root)
+            .await
+        {
             Ok(done) => {
                 let ok = done.ok || done.tests.is_empty();
                 a.state = if ok {

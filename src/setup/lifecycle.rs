@@ -537,13 +537,15 @@ pub async fn plan_delete(
 }
 
 /// Backs up and deletes the Brand Portal IMS configuration and its customizer; refused while a
-/// cloud configuration names it, unless `force`.
+/// cloud configuration names it, unless `force`. `stop` is looked at once the backup is
+/// written; the two deletes are one step (never a provider without its secret).
 pub async fn delete(
     client: &AemClient,
     chosen: Option<&str>,
     plan: &DeletePlan,
     force: bool,
     root: &Path,
+    stop: &Stop,
 ) -> Result<ChangeDone, SetupError> {
     if !plan.named_by.is_empty() && !force {
         return Err(SetupError::Refused(format!(
@@ -560,6 +562,13 @@ pub async fn delete(
         "delete",
         root,
     )?;
+    stop.check(|| Interrupted {
+        backup_dir: Some(dir.clone()),
+        ..Interrupted::new("account delete")
+            .done(format!("backed up to {}; AEM is unchanged", dir.display()))
+            .not_done(format!("deleting {} and its customizer", plan.pid))
+            .next("to complete it: run `brandlink account delete` again")
+    })?;
     if let Some(c) = &bp.customizer {
         client.delete_config(&c.pid).await?;
     }

@@ -5,6 +5,7 @@
 
 use super::actions::wait_for_agents;
 use super::error::SetupError;
+use super::stop::{Interrupted, Stop};
 use super::upgrade::{BackupProperty, TargetKind, backup_properties, new_backup_dir};
 use crate::aem::AemClient;
 use crate::aem::cloud::SavedCloud;
@@ -84,11 +85,13 @@ pub async fn plan(client: &AemClient, tenant: Option<&str>) -> Result<ResavePlan
 }
 
 /// Backs the configuration's values up, saves it again with them and waits for the agents.
+/// `stop` is looked at after the backup and after the save.
 pub async fn execute(
     client: &AemClient,
     plan: &ResavePlan,
     backup_root: &Path,
     wait: Duration,
+    stop: &Stop,
 ) -> Result<ResaveDone, SetupError> {
     let content = format!("{}/jcr:content", plan.cloud.path);
     let node = client.node(&content, 0).await?;
@@ -115,7 +118,21 @@ pub async fn execute(
         &dir,
     )
     .await?;
+    stop.check(|| Interrupted {
+        backup_dir: Some(dir.clone()),
+        ..Interrupted::new("cloud resave")
+            .done(format!("backed up to {}; AEM is unchanged", dir.display()))
+            .not_done(format!("saving {} again", plan.cloud.path))
+            .next("to complete it: run `brandlink cloud resave` again")
+    })?;
     client.resave_cloud_config(&plan.cloud).await?;
+    stop.check(|| {
+        Interrupted::new("cloud resave")
+            .backup(&dir)
+            .done(format!("{} was saved again", plan.cloud.path))
+            .not_done("waiting for AEM to create the missing agents (it does so by itself)")
+            .next("to complete it: brandlink agents (shows the agents once AEM has created them)")
+    })?;
     let (_, agents) = wait_for_agents(client, &plan.cloud.tenant_url, wait).await?;
     Ok(ResaveDone {
         plan: plan.clone(),

@@ -143,11 +143,13 @@ impl DoctorPanel {
     }
 
     pub fn draw(&self, f: &mut Frame, area: Rect, cx: &Shared, theme: &Theme) {
-        let r = centered(
-            area,
-            area.width.saturating_sub(2).min(130),
-            area.height.saturating_sub(2),
-        );
+        // Below the header, above the status and hint lines: what a fix or `w` says stays in
+        // sight.
+        let r = Rect {
+            y: area.y + 1,
+            height: area.height.saturating_sub(3),
+            ..centered(area, area.width.saturating_sub(2).min(130), area.height)
+        };
         f.render_widget(Clear, r);
         let Some(report) = &self.report else {
             let p = Paragraph::new(Line::styled(

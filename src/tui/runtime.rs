@@ -303,7 +303,9 @@ impl Runtime {
             }
             Effect::DeleteAccount => {
                 let root = self.backup_root.clone();
-                self.spawn_op(Interrupt::Never, async move {
+                let stop = Stop::new();
+                let setup = setup.with_stop(stop.clone());
+                self.spawn_op(Interrupt::BetweenSteps(stop), async move {
                     let r = match setup.delete_plan().await {
                         Ok(plan) => setup.delete_account(&plan, false, &root).await,
                         Err(e) => Err(e),

@@ -217,6 +217,14 @@ impl Running {
         .await
     }
 
+    /// Everything it printed so far but the trace lines.
+    pub fn output(&self) -> String {
+        let text = String::from_utf8_lossy(&std::fs::read(self.log.path()).unwrap_or_default())
+            .into_owned();
+        let lines: Vec<&str> = text.lines().filter(|l| !l.contains("TRACE")).collect();
+        lines.join("\n")
+    }
+
     /// What it printed so far (the end of it), for a failing test's message.
     pub fn output_tail(&self) -> String {
         let text = String::from_utf8_lossy(&std::fs::read(self.log.path()).unwrap_or_default())

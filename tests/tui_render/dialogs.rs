@@ -369,3 +369,88 @@ fn a_paste_reaches_the_open_dialog_and_never_the_tab_behind() {
         panic!("the clear dialog opens: {:?}", a.modal);
     }
 }
+
+/// The change history pane (`H`): one record per change, newest first, how each ended, and for
+/// a stopped one what was done, what was not and the command that completes it.
+#[test]
+fn history_pane() {
+    use brandlink::setup::history::{Change, Record, State};
+    use brandlink::tui::historypane::HistoryRead;
+    let mut a = loaded(configured(), false);
+    assert!(matches!(
+        a.on_action(Action::History).as_slice(),
+        [Effect::LoadHistory]
+    ));
+    let backup = "/home/op/backups/20260301T101500Z-wknd";
+    let record = |time: &str, operation: &str, state: State, target: Option<&str>| Record {
+        id: format!("{operation}-{time}"),
+        time: time.into(),
+        aem_url: "http://localhost:4502".into(),
+        user: "op".into(),
+        operation: operation.into(),
+        state,
+        target: target.map(str::to_string),
+        changes: vec![],
+        backup_dir: None,
+        error: None,
+        done: vec![],
+        not_done: vec![],
+        next: vec![],
+    };
+    let restore = Record {
+        backup_dir: Some(backup.into()),
+        done: vec![
+            "user mac-wknd-replication in /home/users/mac (new random password)".into(),
+            "node /etc/replication/agents.author/mp_replication (Agent, 19 values)".into(),
+        ],
+        not_done: vec![
+            "node /etc/replication/agents.author/mp_replication_1b89 (Agent, 19 values)".into(),
+            "node /conf/global/settings/cloudconfigs/brand-portal (CloudConfig, 9 values)".into(),
+        ],
+        next: vec![format!("to complete it: brandlink restore --from {backup}")],
+        ..record(
+            "2026-03-02T09:14:03Z",
+            "restore",
+            State::Interrupted,
+            Some(backup),
+        )
+    };
+    let migrate = Record {
+        changes: vec![
+            Change::new(
+                "provider",
+                "auth.token.provider.authorization.grants",
+                None,
+                Some(vec!["client_credentials".into()]),
+            ),
+            Change::new(
+                "customizer",
+                "auth.ims.client.secret",
+                Some(vec!["old".into()]),
+                Some(vec!["new".into()]),
+            ),
+        ],
+        backup_dir: Some("/home/op/backups/20260228T160212Z-migrate".into()),
+        ..record(
+            "2026-02-28T16:02:12Z",
+            "account migrate",
+            State::Done,
+            Some("com.adobe.granite.auth.oauth.accesstoken.provider.7f3c"),
+        )
+    };
+    let failed = Record {
+        error: Some("AEM answered 503: it is starting; run the command again in a minute".into()),
+        ..record(
+            "2026-02-27T11:40:55Z",
+            "cloud resave",
+            State::Failed,
+            Some("/conf/global/settings/cloudconfigs/brand-portal"),
+        )
+    };
+    a.on_msg(Msg::History(Ok(HistoryRead {
+        records: vec![restore, migrate, failed],
+        unreadable: 0,
+        path: "/home/op/.local/state/brandlink/changes.jsonl".into(),
+    })));
+    insta::assert_snapshot!("history", render(&a));
+}

@@ -51,6 +51,11 @@ pub struct Faults {
     pub failing_health_checks: Vec<String>,
     /// The author serves no Felix Health Checks (404), even on 6.5 LTS.
     pub health_checks_missing: bool,
+    /// The Nth write to the author (any method but GET and HEAD; counted from 1 since the
+    /// fault was set) and every one after it are held unanswered until the fault is set back
+    /// to 0: a test catches a client in the middle of a write (`held` in
+    /// `/sandbox/control/requests` counts them). 0: never.
+    pub hold_writes_from: u64,
 }
 
 impl Faults {

@@ -118,12 +118,11 @@ fn version_of(w: &World, sym: &str, default: &str) -> String {
 fn bundle_state(w: &World, i: usize, sym: &str, default: &str) -> (String, u32, String) {
     let version = version_of(w, sym, default);
     if let Some((state, v)) = w.bundle_overrides.get(sym) {
-        let raw = match state.as_str() {
-            "Installed" => 2,
-            "Resolved" => 4,
-            _ => 32,
-        };
-        return (state.clone(), raw, v.clone().unwrap_or(version));
+        return (
+            state.clone(),
+            state_raw(state),
+            v.clone().unwrap_or(version),
+        );
     }
     if w.faults.unavailable && i % 4 == 3 {
         ("Resolved".into(), 4, version)
@@ -144,9 +143,23 @@ pub fn replication_blocked_by(w: &World) -> Option<&'static str> {
     REPLICATION_NEEDS.iter().copied().find(|s| !active(w, s))
 }
 
+/// Whether the emulated author has this bundle of its own.
+pub fn has_bundle(sym: &str) -> bool {
+    BUNDLES.iter().any(|(_, s, _)| *s == sym)
+}
+
+/// Felix's `stateRaw` of a state name.
+fn state_raw(state: &str) -> u32 {
+    match state {
+        "Installed" => 2,
+        "Resolved" | "Fragment" => 4,
+        _ => 32,
+    }
+}
+
 /// `GET /system/console/bundles.json`.
 pub fn bundles(w: &World) -> Response {
-    let data: Vec<Json> = BUNDLES
+    let mut data: Vec<Json> = BUNDLES
         .iter()
         .enumerate()
         .map(|(i, (name, sym, ver))| {
@@ -155,6 +168,15 @@ pub fn bundles(w: &World) -> Response {
                    "version": ver, "symbolicName": sym, "category": ""})
         })
         .collect();
+    // A replay's bundles the emulated author does not have of its own.
+    let recorded = w.replay.iter().flat_map(|r| &r.bundles);
+    for (i, b) in (BUNDLES.len()..).zip(recorded) {
+        data.push(
+            json!({"id": i, "name": b.name, "fragment": b.state == "Fragment",
+               "stateRaw": state_raw(&b.state), "state": b.state, "version": b.version,
+               "symbolicName": b.symbolic_name, "category": ""}),
+        );
+    }
     let total = data.len();
     let count = |raw: u32| data.iter().filter(|b| b["stateRaw"] == raw).count();
     let (active, resolved, installed) = (count(32), count(4), count(2));

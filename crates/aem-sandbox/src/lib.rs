@@ -164,6 +164,7 @@ impl Sandbox {
         let mut w = lock(&self.world);
         w.faults = faults;
         w.authenticated = 0;
+        w.writes = 0;
         w.bump();
     }
 

@@ -59,23 +59,36 @@ pub enum Mishap {
 }
 
 impl Mishap {
+    /// Every mishap, so that what is checked for each (the doctor's finding, the replay of a
+    /// bundle recorded with it) covers a new one without being told; `tests::all_is_every_mishap`
+    /// holds it to the enum.
+    pub const ALL: &[Mishap] = &[
+        Mishap::DisabledAgent,
+        Mishap::OrphanAgents,
+        Mishap::SecondCloudConfig,
+        Mishap::AliasServiceUrl,
+        Mishap::ExpiredCertificate,
+        Mishap::MacStaleKeystore,
+        Mishap::MissingMacUser,
+        Mishap::WrongSecret,
+        Mishap::PausedQueue,
+        Mishap::StuckItems,
+        Mishap::BundleInstalled,
+        Mishap::BundleResolved,
+        Mishap::OldImsBundle,
+        Mishap::AgentsMissing,
+    ];
+
     pub fn all() -> &'static [Mishap] {
-        &[
-            Mishap::DisabledAgent,
-            Mishap::OrphanAgents,
-            Mishap::SecondCloudConfig,
-            Mishap::AliasServiceUrl,
-            Mishap::ExpiredCertificate,
-            Mishap::MacStaleKeystore,
-            Mishap::MissingMacUser,
-            Mishap::WrongSecret,
-            Mishap::PausedQueue,
-            Mishap::StuckItems,
-            Mishap::BundleInstalled,
-            Mishap::BundleResolved,
-            Mishap::OldImsBundle,
-            Mishap::AgentsMissing,
-        ]
+        Self::ALL
+    }
+
+    /// Its name as `--mishap` and the control endpoint take it (`disabled_agent`).
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_else(|| format!("{self:?}"))
     }
 }
 
@@ -313,4 +326,38 @@ pub fn apply(w: &mut World, m: Mishap) -> Result<String, String> {
     };
     w.bump();
     Ok(said)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Mishap;
+
+    /// A new mishap fails to compile here until it has a place in [`Mishap::ALL`].
+    fn place(m: Mishap) -> usize {
+        match m {
+            Mishap::DisabledAgent => 0,
+            Mishap::OrphanAgents => 1,
+            Mishap::SecondCloudConfig => 2,
+            Mishap::AliasServiceUrl => 3,
+            Mishap::ExpiredCertificate => 4,
+            Mishap::MacStaleKeystore => 5,
+            Mishap::MissingMacUser => 6,
+            Mishap::WrongSecret => 7,
+            Mishap::PausedQueue => 8,
+            Mishap::StuckItems => 9,
+            Mishap::BundleInstalled => 10,
+            Mishap::BundleResolved => 11,
+            Mishap::OldImsBundle => 12,
+            Mishap::AgentsMissing => 13,
+        }
+    }
+
+    #[test]
+    fn all_is_every_mishap() {
+        for (i, m) in Mishap::ALL.iter().enumerate() {
+            assert_eq!(place(*m), i, "{m:?}");
+        }
+        assert_eq!(Mishap::ALL.len(), 14);
+        assert_eq!(Mishap::DisabledAgent.name(), "disabled_agent");
+    }
 }

@@ -6,9 +6,11 @@
 //! stay as the record has them, redacted), the cloud configurations, every replication agent
 //! with its queue (paused, blocked, items and their ages) and log, the service and MAC users
 //! with their keystores (served as recorded), the `error.log` lines and the Test Connection
-//! transcripts, replayed when a test is asked. Times are kept as ages, so a replay a month later
-//! reads as fresh as the original did. The delivery engine does not run on a replay: the queues
-//! stay as recorded.
+//! transcripts, replayed when a test is asked, and the bundles the record lists (their state and
+//! version). Times are relative to the recording: items and log lines as ages, certificates'
+//! dates as seconds from `capturedAt` (`notBeforeInSecs`, `notAfterInSecs` beside the dates AEM
+//! listed), so a replay a year later reads as the original did, certificate expiry included. The
+//! delivery engine does not run on a replay: the queues stay as recorded.
 
 use super::repo::{Prop, join};
 use super::state::{
@@ -27,6 +29,8 @@ pub const FORMAT: &str = "aem-sandbox-replay/1";
 #[serde(rename_all = "camelCase", default)]
 pub struct Recorded {
     pub format: String,
+    /// When it was recorded (RFC 3339); what it holds of time is relative to it.
+    pub captured_at: Option<String>,
     /// `6.5.21.0`.
     pub product_version: Option<String>,
     /// The IMS compatibility hotfix (adobeims.core 1.1.26 before SP21).
@@ -42,6 +46,19 @@ pub struct Recorded {
     pub agents: Vec<RecordedAgent>,
     pub error_log: Vec<RecordedLine>,
     pub tests: Vec<RecordedTest>,
+    /// The bundles the recording tool looked at and every one that was not Active.
+    pub bundles: Vec<RecordedBundle>,
+}
+
+/// One bundle of `bundles.json`, as recorded.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RecordedBundle {
+    pub symbolic_name: String,
+    pub name: String,
+    pub version: String,
+    /// Felix's state: `Active`, `Resolved`, `Installed`…
+    pub state: String,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -130,6 +147,8 @@ pub struct Served {
     pub keystores: HashMap<String, serde_json::Value>,
     /// Test Connection by agent id.
     pub tests: HashMap<String, RecordedTest>,
+    /// Recorded bundles the emulated author does not have: listed after its own.
+    pub bundles: Vec<RecordedBundle>,
 }
 
 impl Recorded {
@@ -166,7 +185,18 @@ pub fn apply(w: &mut World, r: &Recorded) -> Result<(), String> {
     for u in r.service_user.iter().chain(&r.mac_users) {
         user(w, u, u.id == BP_SERVICE_USER)?;
         if let Some(ks) = &u.keystore {
-            served.keystores.insert(u.id.clone(), ks.clone());
+            served
+                .keystores
+                .insert(u.id.clone(), keystore_now(ks, now / 1000));
+        }
+    }
+    for b in &r.bundles {
+        if super::felix::has_bundle(&b.symbolic_name) {
+            let version = (!b.version.is_empty()).then(|| b.version.clone());
+            w.bundle_overrides
+                .insert(b.symbolic_name.clone(), (b.state.clone(), version));
+        } else {
+            served.bundles.push(b.clone());
         }
     }
     for c in &r.osgi {
@@ -190,6 +220,31 @@ pub fn apply(w: &mut World, r: &Recorded) -> Result<(), String> {
     }
     w.replay = Some(served);
     Ok(())
+}
+
+/// A recorded keystore as served now: each certificate's dates moved to `now_secs` plus their
+/// distance from the recording (a record without them is served as it is).
+pub fn keystore_now(ks: &serde_json::Value, now_secs: i64) -> serde_json::Value {
+    let mut ks = ks.clone();
+    let aliases = ks.get_mut("aliases").and_then(|a| a.as_array_mut());
+    for alias in aliases.into_iter().flatten() {
+        let chain = alias.get_mut("chain").and_then(|c| c.as_array_mut());
+        for cert in chain.into_iter().flatten() {
+            let Some(cert) = cert.as_object_mut() else {
+                continue;
+            };
+            for (date, relative) in [
+                ("notBefore", "notBeforeInSecs"),
+                ("notAfter", "notAfterInSecs"),
+            ] {
+                if let Some(secs) = cert.remove(relative).and_then(|v| v.as_i64()) {
+                    let at = super::security::java_date(now_secs.saturating_add(secs));
+                    cert.insert(date.to_string(), serde_json::Value::String(at));
+                }
+            }
+        }
+    }
+    ks
 }
 
 fn user(w: &mut World, u: &RecordedUser, system: bool) -> Result<(), String> {
@@ -314,5 +369,21 @@ mod tests {
         assert_eq!(back, r);
         assert_eq!(back.tenant_id().as_deref(), Some("acme"));
         assert!(Recorded::from_json(br#"{"format":"other/9"}"#).is_err());
+    }
+
+    #[test]
+    fn certificate_dates_are_served_relative_to_now() {
+        let ks = serde_json::json!({"aliases": [{"alias": "a", "chain": [{
+            "notBefore": "Mon Jan 01 00:00:00 UTC 2024", "notAfter": "Wed Jan 01 00:00:00 UTC 2025",
+            "notBeforeInSecs": -86_400, "notAfterInSecs": 86_400 * 30}]}]});
+        // 2030-01-01T00:00:00Z
+        let served = keystore_now(&ks, 1_893_456_000);
+        let cert = &served["aliases"][0]["chain"][0];
+        assert_eq!(cert["notBefore"], "Mon Dec 31 00:00:00 UTC 2029");
+        assert_eq!(cert["notAfter"], "Thu Jan 31 00:00:00 UTC 2030");
+        assert!(cert.get("notAfterInSecs").is_none());
+        // Without the relative dates: as recorded.
+        let old = serde_json::json!({"aliases": [{"alias": "a", "chain": [{"notAfter": "x"}]}]});
+        assert_eq!(keystore_now(&old, 0), old);
     }
 }

@@ -345,7 +345,8 @@ fn like(actual: &str, pattern: &str) -> bool {
     true
 }
 
-fn java_date(secs: i64) -> String {
+/// A date as `.ks.json` writes it: `Tue Jun 04 10:01:02 UTC 2019`.
+pub(crate) fn java_date(secs: i64) -> String {
     chrono::DateTime::from_timestamp(secs, 0)
         .map(|d| d.format("%a %b %d %H:%M:%S UTC %Y").to_string())
         .unwrap_or_default()

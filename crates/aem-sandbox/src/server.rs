@@ -52,7 +52,7 @@ pub async fn serve(
         return Ok(control(&world, &req));
     }
     let _in_flight = InFlight::enter(&world);
-    let (latency, drop, error) = {
+    let (latency, drop, error, hold) = {
         let mut w = lock(&world);
         *w.requests
             .entry(format!("{} {}", req.method.as_str(), req.path))
@@ -60,8 +60,17 @@ pub async fn serve(
         let f = w.faults.clone();
         let drop = f.drop_rate > 0.0 && w.rng.random_bool(f.drop_rate);
         let error = f.error_rate > 0.0 && w.rng.random_bool(f.error_rate);
-        (f.latency_ms, drop, error)
+        let write = is_author_path(&req.path)
+            && !matches!(req.method, http::Method::GET | http::Method::HEAD);
+        if write {
+            w.writes += 1;
+        }
+        let hold = write && f.hold_writes_from > 0 && w.writes >= f.hold_writes_from;
+        (f.latency_ms, drop, error, hold)
     };
+    if hold {
+        held(&world).await;
+    }
     if latency > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
     }
@@ -88,6 +97,16 @@ pub async fn serve(
         *resp.body_mut() = Full::new(Bytes::new());
     }
     Ok(resp)
+}
+
+/// Holds a write until `hold_writes_from` is set back to 0 (counted in `held` meanwhile).
+async fn held(world: &Shared) {
+    lock(world).held += 1;
+    while lock(world).faults.hold_writes_from > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let mut w = lock(world);
+    w.held = w.held.saturating_sub(1);
 }
 
 /// Counts a request as in flight until it is answered (or dropped), keeping the most seen at
@@ -158,6 +177,7 @@ fn control(world: &Shared, req: &Request) -> Response {
             }
             w.faults = f;
             w.authenticated = 0;
+            w.writes = 0;
             http::json(200, &serde_json::to_value(&w.faults).unwrap_or_default())
         }
         ("GET", "/sandbox/control/dialect") => http::json(200, &json!({"dialect": w.dialect})),
@@ -206,7 +226,7 @@ fn control(world: &Shared, req: &Request) -> Response {
             http::json(
                 200,
                 &json!({"total": total, "requests": w.requests, "failedLogins": w.failed_logins,
-                        "maxInFlight": w.max_in_flight}),
+                        "maxInFlight": w.max_in_flight, "held": w.held}),
             )
         }
         ("DELETE", "/sandbox/control/requests") => {

@@ -39,6 +39,30 @@ pub enum Scenario {
     JwtRetired,
 }
 
+impl Scenario {
+    /// Every scenario, so that what is checked for each (the replay of a bundle recorded from
+    /// it, for one) covers a new one without being told; `tests::all_is_every_scenario` holds
+    /// it to the enum.
+    pub const ALL: &[Scenario] = &[
+        Scenario::Fresh,
+        Scenario::Configured,
+        Scenario::Legacy,
+        Scenario::Busy,
+        Scenario::JwtRetired,
+    ];
+
+    /// Its name in snake_case (`jwt_retired`), as file names and reports use it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Fresh => "fresh",
+            Scenario::Configured => "configured",
+            Scenario::Legacy => "legacy",
+            Scenario::Busy => "busy",
+            Scenario::JwtRetired => "jwt_retired",
+        }
+    }
+}
+
 /// Settings of one sandbox instance.
 #[derive(Clone, Debug)]
 pub struct SandboxConfig {
@@ -318,6 +342,10 @@ pub struct World {
     /// Author requests being answered now, and the most at once since the count was reset.
     pub in_flight: u64,
     pub max_in_flight: u64,
+    /// Writes to the author since the faults were last set, and those held now (the fault
+    /// `hold_writes_from`).
+    pub writes: u64,
+    pub held: u64,
     /// Requests received, by method and path (`GET /sandbox/control/requests`), so a test can
     /// see how much a client asks.
     pub requests: BTreeMap<String, u64>,
@@ -383,6 +411,8 @@ impl World {
             failed_logins: 0,
             in_flight: 0,
             max_in_flight: 0,
+            writes: 0,
+            held: 0,
             bundle_overrides: BTreeMap::new(),
             replay: None,
             cfg,
@@ -527,4 +557,28 @@ pub fn lower_hex(rng: &mut StdRng, len: usize) -> String {
     (0..len)
         .map(|_| char::from_digit(rng.random_range(0..16), 16).unwrap_or('0'))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Scenario;
+
+    /// A new scenario fails to compile here until it has a place in [`Scenario::ALL`].
+    fn place(s: Scenario) -> usize {
+        match s {
+            Scenario::Fresh => 0,
+            Scenario::Configured => 1,
+            Scenario::Legacy => 2,
+            Scenario::Busy => 3,
+            Scenario::JwtRetired => 4,
+        }
+    }
+
+    #[test]
+    fn all_is_every_scenario() {
+        for (i, s) in Scenario::ALL.iter().enumerate() {
+            assert_eq!(place(*s), i, "{s:?}");
+        }
+        assert_eq!(Scenario::ALL.len(), 5);
+    }
 }

@@ -69,7 +69,8 @@ pub struct WorldArgs {
     /// no longer holds AEM's certificate), reject_tokens, jwt_end_of_life (IMS refuses JWT),
     /// ims_rate_limit (429), tenant_timeout (deliveries time out), log_tailer_missing (the
     /// Sling log tailer answers 404), log_tailer_forbidden (it answers 403),
-    /// health_checks_missing (no Felix health checks: 404, even on 6.5 LTS). Lists:
+    /// health_checks_missing (no Felix health checks: 404, even on 6.5 LTS), hold_writes_from=N
+    /// (the Nth write and those after it wait unanswered until it is set to 0). Lists:
     /// forbidden_paths=/a,/b (403 on those paths and below), failing_health_checks=NAME,…
     /// (those health checks report CRITICAL, e.g. "Replication Agents"). latency_ms=N as
     /// --latency.

@@ -88,6 +88,10 @@ pub async fn create(ctx: &Context, a: &AccountCreate) -> Result<Report, CliError
         ),
         None => None,
     };
+    // From here Ctrl-C and SIGTERM stop before the write, or once the provider and its secret
+    // are both written (after the secret's prompt, which they end).
+    let signals = crate::cli::signals::guard();
+    let setup = setup.with_stop(signals.stop());
     let out = setup.create_account(&spec, !a.no_verify, key).await?;
     let text = if out.changed {
         let mut t = format!(
@@ -465,6 +469,8 @@ pub async fn delete(ctx: &Context, a: &AccountDelete) -> Result<Report, CliError
         "This deletes the IMS configuration after backing it up",
     )?;
     let root = a.change.backup_root();
+    let signals = crate::cli::signals::guard();
+    let setup = setup.with_stop(signals.stop());
     let done = setup.delete_account(&plan, a.force, &root).await?;
     let text = format!(
         "Deleted {} (backup: {}); `brandlink restore --from {}` re-creates it.\n",

@@ -30,14 +30,30 @@ pub async fn create(ctx: &Context, a: &CertCreate) -> Result<Report, CliError> {
         out: CertFile::Exact(a.out.clone()),
         save_key: a.save_key.clone(),
     };
-    let done = setup
-        .create_certificate(req, || {
+    const WHY: &str = "set BRANDLINK_KEYSTORE_PASSWORD: a new keystore needs one, and a lost certificate file is read back from the keystore with it";
+    // Asked before the change begins: from then on Ctrl-C and SIGTERM stop between its steps.
+    let password = if setup.keystore_password_needed(&req.alias, &req.out).await? {
+        Some(
             secret_from_env_or_prompt(
                 "BRANDLINK_KEYSTORE_PASSWORD",
                 "Keystore password of brandportal-imsconfig-service (a new keystore gets this one): ",
-                "set BRANDLINK_KEYSTORE_PASSWORD: a new keystore needs one, and a lost certificate file is read back from the keystore with it",
+                WHY,
             )
-            .map_err(|e| SetupError::Invalid(vec![e.to_string()]))
+            .map_err(|e| SetupError::Invalid(vec![e.to_string()]))?,
+        )
+    } else {
+        std::env::var("BRANDLINK_KEYSTORE_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty())
+            .map(secrecy::SecretString::from)
+    };
+    let signals = crate::cli::signals::guard();
+    let setup = setup.with_stop(signals.stop());
+    let done = setup
+        .create_certificate(req, || {
+            password
+                .clone()
+                .ok_or_else(|| SetupError::Invalid(vec![WHY.to_string()]))
         })
         .await?;
     let mut text = String::new();
@@ -191,6 +207,8 @@ pub async fn delete(ctx: &Context, a: &CertDelete) -> Result<Report, CliError> {
         "delete",
         "This removes the key pair from AEM's keystore",
     )?;
+    let signals = crate::cli::signals::guard();
+    let setup = setup.with_stop(signals.stop());
     let done = setup.remove_key(&plan, &a.change.backup_root()).await?;
     let text = format!(
         "Removed the key pair '{}'; its record is in {}.\n",

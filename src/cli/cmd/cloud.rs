@@ -130,6 +130,8 @@ pub async fn resave(ctx: &Context, a: &CloudResave) -> Result<Report, CliError> 
         "resave",
         "This saves the cloud configuration again after backing up its values",
     )?;
+    let signals = crate::cli::signals::guard();
+    let setup = setup.with_stop(signals.stop());
     let done = setup
         .resave_cloud(&plan, &a.change.backup_root(), Duration::from_secs(a.wait))
         .await?;

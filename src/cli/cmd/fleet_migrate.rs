@@ -240,9 +240,12 @@ pub async fn run(g: &GlobalArgs, a: &FleetMigrate) -> Result<Report, CliError> {
         ),
     )?;
     let root = a.change.backup_root();
+    // Ctrl-C and SIGTERM stop the author in progress between its steps, and the run with it.
+    let signals = crate::cli::signals::guard();
+    let stop = signals.stop();
     let done = crate::cli::progress::while_waiting(
         "migrating author by author (backup, update, Test Connection)",
-        fleet_migrate::execute(plans, &root, a.keep_going),
+        fleet_migrate::execute(plans, &root, a.keep_going, &stop),
     )
     .await;
     let head = format!("Fleet migration:\n{}", text(&done, false));

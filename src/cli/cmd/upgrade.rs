@@ -252,6 +252,9 @@ pub async fn restore(ctx: &Context, a: &RestoreArgs) -> Result<Report, CliError>
     let r = if a.dry_run {
         setup.restore(&a.from, true, None).await?
     } else {
+        // Ctrl-C and SIGTERM stop between two writes (after the prompts, which they end).
+        let signals = crate::cli::signals::guard();
+        let setup = setup.with_stop(signals.stop());
         setup.restore_apply(&plan, &a.from, secret.as_ref()).await?
     };
     let mut text = format!(

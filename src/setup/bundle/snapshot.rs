@@ -163,7 +163,14 @@ fn entries_json(l: &[Entry], read_at: i64) -> Vec<Value> {
         .collect()
 }
 
-fn keystore_json(k: &KeystoreInfo) -> Value {
+/// Seconds from the read to a keystore date (`None`: not a date brandlink reads).
+fn from_read(date: &str, read_at: i64) -> Option<i64> {
+    crate::aem::keystore::parse_java_date(date).map(|t| t - read_at)
+}
+
+/// A keystore as AEM listed it, each certificate's dates also as seconds from the read, so a
+/// replay serves them as far from its own now as they were from the recording's.
+fn keystore_json(k: &KeystoreInfo, read_at: i64) -> Value {
     if !k.exists {
         return json!({"exists": false});
     }
@@ -176,7 +183,9 @@ fn keystore_json(k: &KeystoreInfo) -> Value {
                 .iter()
                 .map(|c| {
                     json!({"subject": c.subject, "issuer": c.issuer, "notBefore": c.not_before,
-                               "notAfter": c.not_after, "serialNumber": c.serial_number})
+                               "notAfter": c.not_after, "serialNumber": c.serial_number,
+                               "notBeforeInSecs": from_read(&c.not_before, read_at),
+                               "notAfterInSecs": from_read(&c.not_after, read_at)})
                 })
                 .collect();
             json!({"alias": a.alias, "entryType": a.entry_type, "chain": chain})
@@ -244,16 +253,16 @@ pub fn replay(ev: &Evidence) -> Value {
         crate::evidence::OauthSupport::of(ev.readiness.product.as_deref()),
         crate::evidence::OauthSupport::WithHotfix
     );
-    let ks = |k: &Result<KeystoreInfo, AemError>| k.as_ref().ok().map(keystore_json);
+    let ks = |k: &KeystoreInfo| keystore_json(k, ev.read_at);
     let service_user = match (&ev.service_user, &ev.keystore) {
         (Ok(Some(path)), k) => Some(json!({"id": BP_SERVICE_USER, "path": path,
-            "keystore": k.as_ref().ok().and_then(Option::as_ref).map(keystore_json)})),
+            "keystore": k.as_ref().ok().and_then(Option::as_ref).map(ks)})),
         _ => None,
     };
     let macs: Vec<Value> = ev
         .macs
         .iter()
-        .map(|m| json!({"id": m.user.id, "path": m.user.path, "keystore": ks(&m.keystore)}))
+        .map(|m| json!({"id": m.user.id, "path": m.user.path, "keystore": m.keystore.as_ref().ok().map(ks)}))
         .collect();
     let osgi: Vec<Value> = ev
         .ims
@@ -293,6 +302,7 @@ pub fn replay(ev: &Evidence) -> Value {
         .collect();
     json!({
         "format": REPLAY_FORMAT,
+        "capturedAt": crate::when::rfc3339_secs(ev.read_at),
         "productVersion": version,
         "imsHotfix": hotfix,
         "tenantUrl": ev.tenant_url,
@@ -303,7 +313,27 @@ pub fn replay(ev: &Evidence) -> Value {
         "agents": agents,
         "errorLog": ev.error_log.as_deref().map(|l| entries_json(l, ev.read_at)).unwrap_or_default(),
         "tests": tests,
+        "bundles": replay_bundles(&ev.readiness),
     })
+}
+
+/// The bundles the verdicts look at and every other one that is not Active, as Felix listed
+/// them (an author's hundreds of healthy bundles stay out).
+fn replay_bundles(r: &Readiness) -> Vec<Value> {
+    let needed = crate::verdict::bundles::present(r);
+    r.bundles
+        .iter()
+        .filter(|b| {
+            needed
+                .iter()
+                .any(|(n, _)| n.symbolic_name == b.symbolic_name)
+                || (!b.fragment && b.state != "Active")
+        })
+        .map(|b| {
+            json!({"symbolicName": b.symbolic_name, "name": b.name, "version": b.version,
+                   "state": b.state})
+        })
+        .collect()
 }
 
 fn rest_or_line(l: &str) -> String {

@@ -158,6 +158,21 @@ impl Setup {
         })
     }
 
+    /// Whether [`Setup::create_certificate`] will ask for the keystore password: the service
+    /// user has no keystore yet (a new one gets it), or `alias` exists and its certificate file
+    /// is gone (it is read back from the keystore with it). A front end asks for it before the
+    /// change begins. Nothing is written.
+    pub async fn keystore_password_needed(
+        &self,
+        alias: &str,
+        out: &CertFile,
+    ) -> Result<bool, SetupError> {
+        let user = actions::service_user(&self.client).await?;
+        let ks = self.client.keystore(&user).await?;
+        let lost = matches!(out, CertFile::Exact(p) if !p.exists());
+        Ok(!ks.exists || (ks.alias(alias).is_some() && lost))
+    }
+
     /// The public certificate (PEM) of `alias` in the service user's keystore, read from its
     /// PKCS#12 with the keystore password.
     async fn keystore_certificate(
@@ -340,6 +355,19 @@ impl Setup {
         );
         let work = async {
             let dir = actions::record_removed_key(self.client.base_url(), &now, root)?;
+            self.stop.check(|| crate::setup::Interrupted {
+                backup_dir: Some(dir.clone()),
+                ..crate::setup::Interrupted::new("cert delete")
+                    .done(format!(
+                        "the key pair's record was written to {}; AEM is unchanged",
+                        dir.display()
+                    ))
+                    .not_done(format!("removing the key pair '{}'", now.alias))
+                    .next(format!(
+                        "to complete it: brandlink cert delete --alias {}",
+                        now.alias
+                    ))
+            })?;
             self.client.remove_alias(&now.user_path, &now.alias).await?;
             let after = self.client.keystore(&now.user_path).await?;
             if after.alias(&now.alias).is_some() {

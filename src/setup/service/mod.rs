@@ -244,8 +244,13 @@ impl Setup {
         }
         changes.push(Change::added("customizer", "client secret", "(set)"));
         let start = Started::new("account create", Some(spec.title.clone()), changes);
-        let work =
-            account::create_account(&self.client, spec, verify.then_some(&ims), key.as_ref());
+        let work = account::create_account(
+            &self.client,
+            spec,
+            verify.then_some(&ims),
+            key.as_ref(),
+            &self.stop,
+        );
         self.recorded(start, work, |o| Outcome {
             target: Some(o.pid.clone()),
             problem: (!o.changed).then(|| "it existed already: nothing was written".into()),
@@ -429,6 +434,7 @@ impl Setup {
             plan,
             force,
             backup_root,
+            &self.stop,
         );
         self.recorded(start, work, |d| Outcome {
             backup_dir: Some(d.backup_dir.clone()),
@@ -455,7 +461,25 @@ impl Setup {
         backup_root: &Path,
         wait: Duration,
     ) -> Result<super::resave::ResaveDone, SetupError> {
-        super::resave::execute(&self.client, plan, backup_root, wait).await
+        let c = &plan.cloud;
+        let changes = [("title", &c.title), ("service URL", &c.tenant_url)]
+            .into_iter()
+            .map(|(name, v)| {
+                Change::new(
+                    "cloud configuration",
+                    name,
+                    Some(vec![v.clone()]),
+                    Some(vec![v.clone()]),
+                )
+            })
+            .collect();
+        let start = Started::new("cloud resave", Some(c.path.clone()), changes);
+        let work = super::resave::execute(&self.client, plan, backup_root, wait, &self.stop);
+        self.recorded(start, work, |d| Outcome {
+            backup_dir: Some(d.backup.clone()),
+            ..Default::default()
+        })
+        .await
     }
 
     pub async fn create_cloud(

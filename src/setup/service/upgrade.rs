@@ -198,7 +198,8 @@ impl Setup {
         Ok(up::plan_restore(&self.client, dir).await?)
     }
 
-    /// Writes a checked plan (see [`Setup::restore_plan`]).
+    /// Writes a checked plan (see [`Setup::restore_plan`]); a stop asked for ends it between
+    /// two writes, saying what is back and that running it again completes it.
     pub async fn restore_apply(
         &self,
         plan: &up::RestorePlan,
@@ -211,7 +212,7 @@ impl Setup {
             .map(|s| Change::added("restore", "step", s.describe()))
             .collect();
         let start = Started::new("restore", Some(dir.display().to_string()), changes);
-        let work = async { Ok(up::apply_restore(&self.client, plan, dir, secret).await?) };
+        let work = up::apply_restore(&self.client, plan, dir, secret, &self.stop);
         self.recorded(start, work, |r: &RestoreReport| Outcome {
             backup_dir: Some(dir.to_path_buf()),
             problem: (!r.notes.is_empty()).then(|| r.notes.join("; ")),
@@ -229,7 +230,7 @@ impl Setup {
         secret: Option<&SecretString>,
     ) -> Result<RestoreReport, SetupError> {
         if dry_run {
-            return Ok(up::restore(&self.client, dir, true, secret).await?);
+            return up::restore(&self.client, dir, true, secret).await;
         }
         let plan = self.restore_plan(dir).await?;
         self.restore_apply(&plan, dir, secret).await

@@ -6,6 +6,8 @@ use super::backup::BackupOsgi;
 use super::{TargetKind, UpgradeError};
 use crate::aem::AemClient;
 use crate::aem::agents::agent_path;
+use crate::setup::SetupError;
+use crate::setup::stop::{Interrupted, Stop};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -206,6 +208,14 @@ pub async fn plan_restore(client: &AemClient, dir: &Path) -> Result<RestorePlan,
             ));
             continue;
         }
+        if current.is_none()
+            && let Some(again) = recreated(client, o).await?
+        {
+            // A restore stopped after re-creating it: running it again does not add another.
+            plan.already_present
+                .push(format!("{} (re-created as {again})", o.pid));
+            continue;
+        }
         let mut remove: Vec<String> = current
             .iter()
             .flat_map(|c| c.properties.iter().map(|(k, _)| k.clone()))
@@ -276,14 +286,37 @@ pub async fn plan_restore(client: &AemClient, dir: &Path) -> Result<RestorePlan,
     Ok(plan)
 }
 
+/// The configuration of `o`'s factory that holds every value `o` backed up: `o` re-created
+/// under a new PID (by a restore that stopped before its end).
+async fn recreated(client: &AemClient, o: &BackupOsgi) -> Result<Option<String>, UpgradeError> {
+    let Some(factory) = o.factory_pid.as_deref() else {
+        return Ok(None);
+    };
+    let same = |c: &crate::aem::osgi::OsgiConfig| {
+        o.properties
+            .iter()
+            .all(|(k, v)| c.properties.iter().any(|(n, w)| n == k && w == v))
+    };
+    Ok(client
+        .factory_configs(factory)
+        .await?
+        .into_iter()
+        .find(|c| !o.properties.is_empty() && same(c))
+        .map(|c| c.pid))
+}
+
 /// Writes a checked plan, in its order; the report says exactly what was written. A failure
-/// part-way names what was written before it.
+/// part-way names what was written before it. `stop` is looked at between two writes (the
+/// configurations, a provider and its customizer with the secret, are one); stopped, a restore
+/// that wrote a cloud configuration first removes the agents AEM provisioned for it, as a
+/// finished one does.
 pub async fn apply_restore(
     client: &AemClient,
     plan: &RestorePlan,
     dir: &Path,
     secret: Option<&secrecy::SecretString>,
-) -> Result<RestoreReport, UpgradeError> {
+    stop: &Stop,
+) -> Result<RestoreReport, SetupError> {
     let mut report = RestoreReport {
         already_present: plan.already_present.clone(),
         skipped: plan.skipped.clone(),
@@ -292,8 +325,32 @@ pub async fn apply_restore(
     };
     // The backup is read again, checked again: it may not change between plan and write.
     let b = super::trust::open_backup(dir)?;
-    for step in &plan.steps {
+    let mut wrote_cloud = false;
+    for (i, step) in plan.steps.iter().enumerate() {
+        // The configurations go back together: a provider is never left without the
+        // customizer that holds its secret.
+        let together = i > 0
+            && matches!(
+                (&plan.steps[i - 1], step),
+                (
+                    RestoreStep::Configuration { .. },
+                    RestoreStep::Configuration { .. }
+                )
+            );
+        if stop.requested() && !together {
+            if wrote_cloud {
+                remove_provisioned(client, plan, &mut report).await?;
+            }
+            return Err(stopped(plan, i, dir, &report));
+        }
         let done = apply_step(client, &b.manifest, step, secret, &mut report).await;
+        wrote_cloud |= matches!(
+            step,
+            RestoreStep::Node {
+                node_kind: TargetKind::CloudConfig,
+                ..
+            }
+        ) && done.is_ok();
         if let Err(e) = done {
             let written: Vec<String> = report
                 .configurations
@@ -310,12 +367,46 @@ pub async fn apply_restore(
                 } else {
                     written.join(", ")
                 }
-            )));
+            ))
+            .into());
         }
     }
-    // Writing a cloud configuration may make AEM provision the tenant's agents again: those
-    // not in the backup are reported and, with empty queues, removed, so the result equals it.
-    if plan.writes_cloud_config && !plan.tenant_url.is_empty() {
+    if plan.writes_cloud_config {
+        remove_provisioned(client, plan, &mut report).await?;
+    }
+    Ok(report)
+}
+
+/// A restore stopped before `plan.steps[next]`: what was written, what was not, and the
+/// command that completes it (the plan made again leaves alone what is back).
+fn stopped(plan: &RestorePlan, next: usize, dir: &Path, report: &RestoreReport) -> SetupError {
+    let mut i = Interrupted::new("restore");
+    for s in &plan.steps[..next] {
+        i = i.done(s.describe());
+    }
+    for n in report.notes.iter().filter(|n| n.starts_with("removed ")) {
+        i = i.done(n.clone());
+    }
+    for s in &plan.steps[next..] {
+        i = i.not_done(s.describe());
+    }
+    let mut command = format!("brandlink restore --from {}", dir.display());
+    if plan.wants_secret {
+        command = format!("BRANDLINK_CLIENT_SECRET=… {command}");
+    }
+    i = i.next(format!("to complete it: {command}"));
+    i.backup_dir = Some(dir.to_path_buf());
+    SetupError::Interrupted(Box::new(i))
+}
+
+/// Writing a cloud configuration may make AEM provision the tenant's agents again: those not
+/// in the backup are reported and, with empty queues, removed, so the result equals it.
+async fn remove_provisioned(
+    client: &AemClient,
+    plan: &RestorePlan,
+    report: &mut RestoreReport,
+) -> Result<(), UpgradeError> {
+    if !plan.tenant_url.is_empty() {
         for a in client.brand_portal_agents(&plan.tenant_url).await? {
             let path = agent_path(&a.id);
             if plan.backed_agents.contains(&path) {
@@ -337,7 +428,7 @@ pub async fn apply_restore(
             }
         }
     }
-    Ok(report)
+    Ok(())
 }
 
 async fn apply_step(
@@ -387,10 +478,10 @@ pub async fn restore(
     dir: &Path,
     dry_run: bool,
     secret: Option<&secrecy::SecretString>,
-) -> Result<RestoreReport, UpgradeError> {
+) -> Result<RestoreReport, SetupError> {
     let plan = plan_restore(client, dir).await?;
     if !dry_run {
-        return apply_restore(client, &plan, dir, secret).await;
+        return apply_restore(client, &plan, dir, secret, &Stop::new()).await;
     }
     let mut report = RestoreReport {
         already_present: plan.already_present.clone(),
