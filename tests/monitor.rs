@@ -310,3 +310,72 @@ async fn blocked_queues_in(dialect: LogDialect) {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("⚠ "), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_agent_is_asked_its_jmx_depth_every_sixth_cycle_and_work_shows_at_once() {
+    use brandlink::monitor::poller::{IdleAgents, poll_cycle_sparing};
+    let e = common::start(Scenario::Configured).await;
+    let client = AemClient::new(&Connection::new(
+        &e.base,
+        "admin",
+        SecretString::from(e.sb.admin_password()),
+    ))
+    .unwrap();
+    let reader = client.reader();
+    let ids: Vec<String> = client
+        .brand_portal_agents(&e.sb.tenant_url())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    let jmx_asked = || async {
+        let seen = e.json("/sandbox/control/requests").await;
+        seen["requests"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, _)| k.contains("jmx"))
+            .map(|(_, n)| n.as_u64().unwrap())
+            .sum::<u64>()
+    };
+    e.http
+        .delete(e.url("/sandbox/control/requests"))
+        .send()
+        .await
+        .unwrap();
+    let mut idle = IdleAgents::default();
+    // Six cycles of an idle author: JMX once per agent (the first cycle), queue.json every time.
+    for _ in 0..6 {
+        let snaps = poll_cycle_sparing(&reader, &ids, 4, &mut idle, 6).await;
+        assert!(
+            snaps
+                .iter()
+                .all(|s| s.result.as_ref().unwrap().depth.count == 0)
+        );
+    }
+    assert_eq!(
+        jmx_asked().await,
+        4,
+        "one JMX read per idle agent in six cycles"
+    );
+    // The seventh confirms the depth with JMX again.
+    poll_cycle_sparing(&reader, &ids, 4, &mut idle, 6).await;
+    assert_eq!(jmx_asked().await, 8);
+    // Work shows in the next cycle, with JMX's depth, however long the agent was idle.
+    e.set_faults(json!({"tenant_outage": true})).await;
+    let published = e
+        .post("/sandbox/publish")
+        .form(&[("count", "40")])
+        .send()
+        .await
+        .unwrap();
+    assert!(published.status().is_success());
+    let snaps = poll_cycle_sparing(&reader, &ids, 4, &mut idle, 6).await;
+    let pending: u64 = snaps
+        .iter()
+        .map(|s| s.result.as_ref().unwrap().depth.count)
+        .sum();
+    assert!(pending > 0, "{snaps:?}");
+    assert_eq!(jmx_asked().await, 12, "an agent with work is read in full");
+}

@@ -29,6 +29,11 @@ impl Reader {
         self.0.queue_and_depth(agent).await
     }
 
+    /// An agent's `queue.json` alone (no depth: see [`queue_and_depth`](Self::queue_and_depth)).
+    pub async fn queue(&self, agent: &str) -> Result<QueueStatus, AemError> {
+        self.0.queue(agent).await
+    }
+
     /// The agents that publish to the tenant.
     pub async fn brand_portal_agents(&self, tenant_url: &str) -> Result<Vec<AgentInfo>, AemError> {
         self.0.brand_portal_agents(tenant_url).await

@@ -100,6 +100,68 @@ pub async fn poll_cycle_bounded(
     out
 }
 
+/// The agents the last poll found idle, each with the cycles since AEM's JMX depth last said 0.
+#[derive(Debug, Default)]
+pub struct IdleAgents(std::collections::HashMap<String, u64>);
+
+/// As [`poll_cycle_bounded`], sparing the JMX request of idle agents: an agent whose JMX depth
+/// was 0 and whose `queue.json` is still empty and unblocked is read from `queue.json` alone,
+/// and AEM's JMX depth is asked again every `jmx_every`-th cycle (or at once when `queue.json`
+/// shows anything). An idle fleet then costs one request per agent and cycle instead of two;
+/// any work, block or pause is seen in the same cycle as before.
+pub async fn poll_cycle_sparing(
+    client: &Reader,
+    agents: &[String],
+    at_once: usize,
+    idle: &mut IdleAgents,
+    jmx_every: u64,
+) -> Vec<Snapshot> {
+    let mut out = Vec::with_capacity(agents.len());
+    for group in agents.chunks(at_once.max(1)) {
+        let polls = group.iter().map(|a| {
+            let since = idle.0.get(a).copied().filter(|n| n + 1 < jmx_every.max(1));
+            poll_sparing(client, a, since)
+        });
+        for (snap, since) in futures::future::join_all(polls).await {
+            match since {
+                Some(n) => idle.0.insert(snap.agent.clone(), n),
+                None => idle.0.remove(&snap.agent),
+            };
+            out.push(snap);
+        }
+    }
+    idle.0.retain(|a, _| agents.contains(a));
+    out
+}
+
+/// One agent: `queue.json` alone while it was idle (`since`: cycles since JMX said 0), else both.
+/// Returns the snapshot and the agent's new idle count (`None`: not idle).
+async fn poll_sparing(client: &Reader, agent: &str, since: Option<u64>) -> (Snapshot, Option<u64>) {
+    use crate::aem::queue::{Depth, DepthSource, QueueState};
+    if let Some(n) = since
+        && let Ok(q) = client.queue(agent).await
+        && q.state() == QueueState::Idle
+    {
+        let depth = Depth {
+            count: 0,
+            at_least: false,
+            source: DepthSource::Jmx,
+        };
+        let snap = Snapshot {
+            agent: agent.to_string(),
+            at: chrono::Utc::now().timestamp_millis(),
+            result: Ok(QueueView::from_status(q, depth)),
+        };
+        return (snap, Some(n + 1));
+    }
+    let snap = poll_once(client, agent).await;
+    let idle = snap
+        .result
+        .as_ref()
+        .is_ok_and(|v| v.state == QueueState::Idle && v.depth.count == 0 && !v.depth.at_least);
+    (snap, idle.then_some(0))
+}
+
 /// Running pollers; dropping them stops them.
 pub struct Pollers {
     pub agents: Vec<String>,
