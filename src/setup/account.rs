@@ -298,7 +298,7 @@ pub async fn create_account(
     key: Option<&SecretSlice<u8>>,
 ) -> Result<AccountOutcome, SetupError> {
     let payload = validate_account(spec)?;
-    let configs = read_ims_configs(client, None).await?;
+    let configs = read_ims_configs(&client.reader(), None).await?;
     let auth_type = match spec.kind {
         AccountKind::Jwt { .. } => AuthType::Jwt,
         AccountKind::Oauth { .. } => AuthType::OauthServerToServer,

@@ -27,7 +27,7 @@ pub(super) async fn discover(inst: &Instance) -> Result<Vec<String>, String> {
     let tenant = match &inst.tenant {
         Some(t) => t.clone(),
         None => inst
-            .client
+            .reader
             .cloud_configs()
             .await
             .map_err(|e| e.to_string())?
@@ -37,7 +37,7 @@ pub(super) async fn discover(inst: &Instance) -> Result<Vec<String>, String> {
             .ok_or("no Brand Portal cloud configuration")?,
     };
     Ok(inst
-        .client
+        .reader
         .brand_portal_agents(&tenant)
         .await
         .map_err(|e| e.to_string())?
@@ -52,7 +52,7 @@ pub(super) async fn judge(inst: &Instance, m: &Metrics) -> Result<(), String> {
         tenant: inst.tenant.clone(),
         ..Default::default()
     };
-    let ev = crate::evidence::read(&inst.client, &opts)
+    let ev = crate::evidence::read(&inst.reader, &opts)
         .await
         .map_err(|e| e.to_string())?;
     m.record_judgements(&inst.name, &crate::verdict::gauges::of(&ev));
@@ -106,12 +106,8 @@ impl Watched {
             reached = Some(self.discover(il).await);
         }
         let now = chrono::Utc::now().timestamp_millis();
-        let snaps = poll_cycle_bounded(
-            &self.inst.client.reader(),
-            &self.agents,
-            super::AGENTS_AT_ONCE,
-        )
-        .await;
+        let snaps =
+            poll_cycle_bounded(&self.inst.reader, &self.agents, super::AGENTS_AT_ONCE).await;
         if !snaps.is_empty() {
             reached = Some(snaps.iter().any(|s| s.result.is_ok()));
         }
@@ -162,7 +158,7 @@ pub(super) async fn watch(
     loop {
         // Refused credentials are tried again at most once per CREDENTIAL_RETRY (one failed
         // login, not one per scrape), so an exporter outlives a directory outage.
-        w.inst.client.retry_credentials_after(CREDENTIAL_RETRY);
+        w.inst.reader.retry_credentials_after(CREDENTIAL_RETRY);
         // Boxed while they run, so a waiting task holds only its state, not the largest read's
         // future (hundreds of authors wait at any moment).
         let reached = Box::pin(w.cycle(&il, cycle)).await;
