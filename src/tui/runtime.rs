@@ -353,7 +353,7 @@ impl Runtime {
                             &title,
                             &service_url,
                             ims.as_deref(),
-                            Duration::from_secs(30),
+                            Duration::from_secs(crate::setup::defaults::AGENT_WAIT_SECS),
                             mode,
                         )
                         .await;
