@@ -22,6 +22,7 @@ pub mod logpane;
 pub mod migrate;
 pub mod modal;
 pub mod nav;
+pub mod ops;
 pub mod reads;
 pub mod runtime;
 pub mod state;

@@ -302,7 +302,7 @@ impl AccountTab {
         }
     }
 
-    pub fn on_created(&mut self, r: UiResult<AccountOutcome>, cx: &mut Shared) -> Vec<Effect> {
+    pub fn on_created(&mut self, r: UiResult<AccountOutcome>, cx: &mut Shared) {
         match r {
             Ok(o) => {
                 self.form.mark_clean();
@@ -317,8 +317,6 @@ impl AccountTab {
             }
             Err(e) => cx.error(e.message),
         }
-        cx.loading = true;
-        vec![Effect::Load]
     }
 
     pub fn on_health(&mut self, r: UiResult<HealthReport>, cx: &mut Shared) {

@@ -169,8 +169,8 @@ impl CertificateTab {
     }
 
     /// The certificate was created (or the alias existed): keep the key for the Console step
-    /// and Check Health, and re-read AEM.
-    pub fn on_created(&mut self, r: UiResult<Box<CertDone>>, cx: &mut Shared) -> Vec<Effect> {
+    /// and Check Health.
+    pub fn on_created(&mut self, r: UiResult<Box<CertDone>>, cx: &mut Shared) {
         match r {
             Ok(done) => {
                 if let (Some(pem), Some(key)) = (&done.cert_pem, &done.private_key) {
@@ -195,8 +195,6 @@ impl CertificateTab {
             }
             Err(e) => cx.error(e.message),
         }
-        cx.loading = true;
-        vec![Effect::Load]
     }
 
     fn result_lines(&self, cx: &Shared, theme: &Theme) -> Vec<Line<'static>> {

@@ -186,7 +186,7 @@ impl CloudTab {
         ]
     }
 
-    pub fn on_created(&mut self, r: UiResult<CloudOutcome>, cx: &mut Shared) -> Vec<Effect> {
+    pub fn on_created(&mut self, r: UiResult<CloudOutcome>, cx: &mut Shared) {
         match r {
             Ok(o) => {
                 self.form.mark_clean();
@@ -207,8 +207,6 @@ impl CloudTab {
             }
             Err(e) => cx.error(e.message),
         }
-        cx.loading = true;
-        vec![Effect::Load]
     }
 }
 
