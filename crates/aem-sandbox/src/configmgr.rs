@@ -224,7 +224,8 @@ fn target_of(w: &World, req: &Request, pid: String) -> Result<(String, Option<St
 }
 
 /// The properties `propertylist` names, typed by the factory's metatype: an absent boolean is
-/// false, an absent other property is removed, a password left as the placeholder is kept.
+/// false, an absent other property is removed, a password sent back as Felix shows it
+/// (`unmodified`) is kept.
 fn apply_properties(
     req: &Request,
     factory: Option<&str>,
