@@ -147,13 +147,13 @@ pub fn handle(w: &mut World, req: &Request) -> Response {
     }
     let (pid, factory) = match target_of(w, req, pid) {
         Ok(target) => target,
-        Err(refused) => return refused,
+        Err(refused) => return http::error_page(400, &refused),
     };
     let old = w.osgi.get(&pid).cloned();
     let mut props: IndexMap<String, OsgiValue> =
         old.as_ref().map(|o| o.props.clone()).unwrap_or_default();
     if let Err(refused) = apply_properties(req, factory.as_deref(), &mut props) {
-        return refused;
+        return http::error_page(400, &refused);
     }
     w.osgi.insert(
         pid.clone(),
@@ -203,21 +203,18 @@ fn read(w: &World, rest: &str) -> Response {
 
 /// The PID an apply writes to and its factory: a new factory configuration (`[Temporary PID
 /// replaced by real PID upon save]` or no PID with a `factoryPid`), an existing one, or a new
-/// singleton.
-fn target_of(w: &World, req: &Request, pid: String) -> Result<(String, Option<String>), Response> {
+/// singleton. Refused (a 400 saying why) without a PID or factory.
+fn target_of(w: &World, req: &Request, pid: String) -> Result<(String, Option<String>), String> {
     let factory_param = req.params.get("factoryPid").filter(|f| !f.is_empty());
     if pid == TEMP_PID || (pid.is_empty() && factory_param.is_some()) {
         let Some(f) = factory_param else {
-            return Err(http::error_page(
-                400,
-                "factoryPid is required to create a factory configuration",
-            ));
+            return Err("factoryPid is required to create a factory configuration".into());
         };
         Ok((format!("{f}.{}", uuid::Uuid::new_v4()), Some(f)))
     } else if let Some(existing) = w.osgi.get(&pid) {
         Ok((pid.clone(), existing.factory_pid.clone()))
     } else if pid.is_empty() {
-        Err(http::error_page(400, "No PID given"))
+        Err("No PID given".into())
     } else {
         Ok((pid, factory_param))
     }
@@ -225,12 +222,12 @@ fn target_of(w: &World, req: &Request, pid: String) -> Result<(String, Option<St
 
 /// The properties `propertylist` names, typed by the factory's metatype: an absent boolean is
 /// false, an absent other property is removed, a password sent back as Felix shows it
-/// (`unmodified`) is kept.
+/// (`unmodified`) is kept. Refused (a 400 saying why) when an integer is not one.
 fn apply_properties(
     req: &Request,
     factory: Option<&str>,
     props: &mut IndexMap<String, OsgiValue>,
-) -> Result<(), Response> {
+) -> Result<(), String> {
     let list: Vec<String> = req
         .params
         .get("propertylist")
@@ -264,10 +261,7 @@ fn apply_properties(
             continue;
         }
         if ty == felix_type::INTEGER && values.iter().any(|v| v.trim().parse::<i64>().is_err()) {
-            return Err(http::error_page(
-                400,
-                &format!("{name} must be a whole number"),
-            ));
+            return Err(format!("{name} must be a whole number"));
         }
         props.insert(
             name,
