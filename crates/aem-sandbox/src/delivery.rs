@@ -1,7 +1,6 @@
 //! The delivery engine: queued assets move to the Brand Portal tenant with the token the agent
 //! obtains the way AEM does (keystore key → signed JWT → IMS, or OAuth, or the legacy gateway);
-//! the tenant checks it. Also "Publish to Brand Portal" (`/sandbox/publish`) and the tenant's
-//! own view (`/sandbox/tenant`).
+//! the tenant (`tenant.rs`) checks it. Also "Publish to Brand Portal" (`/sandbox/publish`).
 
 use super::http::{self, Request, Response};
 use super::ims;
@@ -9,11 +8,10 @@ use super::logs::{Action, AgentLine, Cause};
 use super::repo::join;
 use super::state::{
     AGENTS_ROOT, AgentConf, BP_SERVICE_USER, CUSTOMIZER_FACTORY, CachedToken, CloudConfig,
-    Delivery, QueueItem, World, norm_url, now_ms,
+    QueueItem, World, norm_url, now_ms,
 };
+use super::tenant;
 use serde_json::{Value as Json, json};
-
-const RECENT_DELIVERIES: usize = 200;
 
 /// A delivery attempt's transcript (without timestamps) and verdict.
 pub struct Transfer {
@@ -204,12 +202,12 @@ pub fn transfer(
         let uri = attempt.uri.clone();
         return attempt.fail(Cause::Timeout { uri });
     }
-    let received = if mac_key_stale(w, &agent.id) {
+    let received = if tenant::mac_key_stale(w, &agent.id) {
         // Adobe: a bare 401 when the MAC user lacks the current private key.
         w.tenant.rejected_total += 1;
         Err((401, "Unauthorized"))
     } else {
-        tenant_receive(w, &token, action, path, &agent.id)
+        tenant::receive(w, &token, action, path, &agent.id)
     };
     answered(attempt, received, now)
 }
@@ -357,31 +355,6 @@ fn answered(mut attempt: Attempt, received: Result<String, (u16, &str)>, now: i6
     }
 }
 
-/// Whether the MAC user the agent publishes as holds a key pair, none of whose certificates is
-/// the service user's current one (the tenant then refuses it).
-fn mac_key_stale(w: &World, agent: &str) -> bool {
-    let content = format!("{}/jcr:content", join(AGENTS_ROOT, agent));
-    let Some(user) = w.repo.text(&content, "transportUser") else {
-        return false;
-    };
-    let (Some(mac), Some(service)) = (w.keystores.get(&user), w.keystores.get(BP_SERVICE_USER))
-    else {
-        return false;
-    };
-    if mac.entries.is_empty() || service.entries.is_empty() {
-        return false;
-    }
-    let current: Vec<&Vec<u8>> = service
-        .entries
-        .values()
-        .filter_map(|e| e.chain.first())
-        .collect();
-    !mac.entries
-        .values()
-        .filter_map(|e| e.chain.first())
-        .any(|c| current.contains(&c))
-}
-
 fn title_case(s: &str) -> String {
     let lower = s.to_ascii_lowercase();
     let mut c = lower.chars();
@@ -389,40 +362,6 @@ fn title_case(s: &str) -> String {
         Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
         None => String::new(),
     }
-}
-
-/// The Brand Portal tenant's receiver: checks the bearer token and takes the content.
-pub fn tenant_receive(
-    w: &mut World,
-    token: &str,
-    action: &str,
-    path: &str,
-    agent: &str,
-) -> Result<String, (u16, &'static str)> {
-    if w.faults.tenant_outage {
-        return Err((503, "Service Unavailable"));
-    }
-    if w.faults.reject_tokens || ims::validate_access_token(w, token).is_err() {
-        w.tenant.rejected_total += 1;
-        return Err((401, "Unauthorized"));
-    }
-    if action.eq_ignore_ascii_case("test") {
-        return Ok("ReplicationAction TEST ok.".into());
-    }
-    w.tenant.delivered_total += 1;
-    if w.tenant.recent.len() >= RECENT_DELIVERIES {
-        w.tenant.recent.pop_front();
-    }
-    w.tenant.recent.push_back(Delivery {
-        path: path.to_string(),
-        agent: agent.to_string(),
-        action: action.to_string(),
-        at: now_ms(),
-    });
-    Ok(format!(
-        "ReplicationAction {} ok.",
-        action.to_ascii_uppercase()
-    ))
 }
 
 /// Moves queued items: each enabled, unpaused agent delivers at the configured rate; a
@@ -564,35 +503,4 @@ pub fn publish(w: &mut World, req: &Request) -> Response {
         200,
         &json!({"queued": count, "agents": per_agent, "undeliverable": undeliverable}),
     )
-}
-
-/// `GET /sandbox/tenant`: what arrived at the Brand Portal tenant.
-pub fn tenant_status(w: &World) -> Response {
-    http::json(
-        200,
-        &json!({
-            "tenant": w.tenant.id,
-            "url": w.tenant.url,
-            "orgId": w.ims.org_id,
-            "deliveredTotal": w.tenant.delivered_total,
-            "rejectedTotal": w.tenant.rejected_total,
-            "recent": w.tenant.recent.iter().rev().take(50).collect::<Vec<_>>(),
-        }),
-    )
-}
-
-/// `POST /sandbox/tenant/receive`: the tenant's receiver over HTTP (Bearer token, `Action`
-/// and `Path` headers), as the agents reach it.
-pub fn tenant_http(w: &mut World, req: &Request) -> Response {
-    let token = req
-        .header("authorization")
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .unwrap_or("")
-        .to_string();
-    let action = req.header("action").unwrap_or("Test").to_string();
-    let path = req.header("path").unwrap_or("/content/dam").to_string();
-    match tenant_receive(w, &token, &action, &path, "http") {
-        Ok(body) => http::text(200, body),
-        Err((status, reason)) => http::text(status, reason),
-    }
 }

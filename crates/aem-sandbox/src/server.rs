@@ -4,6 +4,7 @@ use super::http::{self, Request, Response};
 use super::state::{AGENTS_ROOT, World};
 use super::{
     brandportal, configmgr, console, delivery, felix, ims, replication, security, sling, slinglog,
+    tenant,
 };
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -268,10 +269,10 @@ fn route(w: &mut World, req: &mut Request) -> Response {
         return console::console(w, req);
     }
     if path == "/sandbox/tenant" {
-        return delivery::tenant_status(w);
+        return tenant::status(w);
     }
     if path == "/sandbox/tenant/receive" && method == http::Method::POST {
-        return delivery::tenant_http(w, req);
+        return tenant::http(w, req);
     }
     if w.faults.unavailable {
         return http::error_page(503, "AEM is starting or restarting; try again shortly");
