@@ -1,6 +1,7 @@
 //! The invariants ARCHITECTURE.md states, checked on the source and the manifests: the sandbox
 //! is a crate of its own that imports nothing of brandlink, and a production build holds none
-//! of it (nor the test hooks); the TUI's state never awaits; no source file grows past 600 lines.
+//! of it (nor the test hooks); the TUI's state never awaits; no source or test file grows past
+//! 600 lines and no function of the source past 120.
 //! The import rules between layers are checked on the module graph in `tests/module_graph.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test may stop at what it did not expect
 
@@ -21,6 +22,25 @@ fn files(dir: &str) -> Vec<PathBuf> {
     walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), &mut out);
     out.sort();
     out
+}
+
+/// `src/` and every crate's `src/` under `crates/`.
+fn source_dirs() -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut dirs = vec!["src".to_string()];
+    let mut crates: Vec<String> = std::fs::read_dir(root.join("crates"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().join("src").is_dir())
+        .map(|e| format!("crates/{}/src", e.file_name().to_string_lossy()))
+        .collect();
+    crates.sort();
+    assert!(
+        !crates.is_empty(),
+        "the workspace's crates are under crates/"
+    );
+    dirs.extend(crates);
+    dirs
 }
 
 fn code_lines(path: &Path) -> Vec<(usize, String)> {
@@ -185,8 +205,10 @@ fn the_tui_state_never_awaits() {
 
 #[test]
 fn no_source_file_grows_past_600_lines() {
-    for dir in ["src", "crates/aem-sandbox/src"] {
-        for f in files(dir) {
+    let mut dirs = source_dirs();
+    dirs.push("tests".to_string());
+    for dir in dirs {
+        for f in files(&dir) {
             let n = std::fs::read_to_string(&f).unwrap().lines().count();
             assert!(
                 n <= 600,
@@ -195,6 +217,83 @@ fn no_source_file_grows_past_600_lines() {
             );
         }
     }
+}
+
+/// Every function and method of a file (unit tests' included), with the lines it spans from
+/// its `fn` to its closing brace.
+#[derive(Default)]
+struct FnLengths {
+    found: Vec<(String, usize, usize)>,
+}
+
+impl FnLengths {
+    fn note(&mut self, name: &syn::Ident, sig: &syn::Signature, block: &syn::Block) {
+        let start = sig.fn_token.span.start().line;
+        let end = block.brace_token.span.close().end().line;
+        self.found
+            .push((name.to_string(), start, end.saturating_sub(start) + 1));
+    }
+}
+
+impl<'a> syn::visit::Visit<'a> for FnLengths {
+    fn visit_item_fn(&mut self, f: &'a syn::ItemFn) {
+        self.note(&f.sig.ident, &f.sig, &f.block);
+        syn::visit::visit_item_fn(self, f);
+    }
+    fn visit_impl_item_fn(&mut self, f: &'a syn::ImplItemFn) {
+        self.note(&f.sig.ident, &f.sig, &f.block);
+        syn::visit::visit_impl_item_fn(self, f);
+    }
+    fn visit_trait_item_fn(&mut self, f: &'a syn::TraitItemFn) {
+        if let Some(block) = &f.default {
+            self.note(&f.sig.ident, &f.sig, block);
+        }
+        syn::visit::visit_trait_item_fn(self, f);
+    }
+}
+
+fn function_lengths(text: &str) -> Vec<(String, usize, usize)> {
+    let ast = syn::parse_file(text).unwrap();
+    let mut v = FnLengths::default();
+    syn::visit::Visit::visit_file(&mut v, &ast);
+    v.found
+}
+
+#[test]
+fn no_function_grows_past_120_lines() {
+    let mut long = Vec::new();
+    let mut n_fns = 0;
+    for dir in source_dirs() {
+        for f in files(&dir) {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for (name, line, n) in function_lengths(&text) {
+                n_fns += 1;
+                if n > 120 {
+                    long.push(format!("{}:{line} fn {name} has {n} lines", f.display()));
+                }
+            }
+        }
+    }
+    assert!(n_fns > 1000, "the reader found the functions ({n_fns})");
+    assert!(
+        long.is_empty(),
+        "split by responsibility:\n{}",
+        long.join("\n")
+    );
+}
+
+/// The reader itself: a function's lines are counted from `fn` to its closing brace, in impls,
+/// traits and test modules alike.
+#[test]
+fn the_function_reader_counts_every_kind_of_function() {
+    let code = "fn a() {\n}\nimpl X {\n    fn b(&self) {\n        1;\n    }\n}\n\
+                trait T {\n    fn c() {}\n}\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn d() {\n\n\n    }\n}\n";
+    let found = function_lengths(code);
+    let want: Vec<(String, usize, usize)> = [("a", 1, 2), ("b", 4, 3), ("c", 9, 1), ("d", 14, 4)]
+        .iter()
+        .map(|(n, l, c)| (n.to_string(), *l, *c))
+        .collect();
+    assert_eq!(found, want);
 }
 
 #[test]

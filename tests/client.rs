@@ -228,7 +228,9 @@ async fn legacy_cloud_configuration_is_found() {
             .path
             .starts_with("/etc/cloudservices/mediaportal/")
     );
-    let integ = brandlink::setup::Integration::read(&c, None).await.unwrap();
+    let integ = brandlink::setup::Integration::read(&c.reader(), None)
+        .await
+        .unwrap();
     assert_eq!(integ.agents.len(), 4);
     assert_eq!(integ.mac_users.len(), 1);
     let cloud_step = integ.step(brandlink::setup::StepId::CloudService);

@@ -26,7 +26,7 @@ async fn diagnose(e: &Env) -> Report {
         test: true,
         ..ReadOptions::default()
     };
-    doctor::diagnose(&client(e), &opts).await
+    doctor::diagnose(&client(e).reader(), &opts).await
 }
 
 fn check<'a>(r: &'a Report, id: &str) -> &'a Finding {

@@ -28,7 +28,7 @@ async fn exporter(client: AemClient, interval: Duration) -> Exporter {
     Exporter::start(
         vec![Instance {
             name: "author-1".into(),
-            client,
+            reader: client.reader(),
             tenant: None,
         }],
         "127.0.0.1:0".parse().expect("address"),

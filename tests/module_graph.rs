@@ -39,6 +39,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
 /// Files of a front end that may name the AEM client: building it and mapping its errors.
 const CLIENT_BUILDERS: &[&str] = &["cli/context.rs", "cli/output.rs", "cli/cmd/sandbox.rs"];
 
+/// Where `AemClient`, the handle that can write, may be named: the layer that defines it, the
+/// setup service that writes with it, and the files that build one for a front end (the
+/// profile's client, the demo's). Everyone else holds the setup service or an `aem::Reader`.
+const CLIENT_LAYERS: &[&str] = &["aem", "setup"];
+const CLIENT_FILES: &[&str] = &["cli/context.rs", "cli/cmd/sandbox.rs"];
+
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).expect("src is readable").flatten() {
         let p = e.path();
@@ -340,6 +346,48 @@ fn the_front_ends_never_hold_the_aem_client() {
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+#[test]
+fn only_the_setup_service_and_the_client_builders_name_the_aem_client() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    files.sort();
+    let mut bad = Vec::new();
+    let mut seen = BTreeSet::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("source is readable");
+        let ast = syn::parse_file(&text).expect("parses");
+        let mut v = Paths::default();
+        v.visit_file(&ast);
+        if !v
+            .found
+            .iter()
+            .any(|(_, segs)| segs.iter().any(|s| s == "AemClient"))
+        {
+            continue;
+        }
+        let layer = module_of(&src, &f).first().cloned().unwrap_or_default();
+        let shown = f
+            .strip_prefix(&src)
+            .expect("under src")
+            .display()
+            .to_string();
+        seen.insert(layer.clone());
+        if !CLIENT_LAYERS.contains(&layer.as_str()) && !CLIENT_FILES.contains(&shown.as_str()) {
+            bad.push(shown);
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "these hold an AemClient: give them the setup service or an aem::Reader\n{}",
+        bad.join("\n")
+    );
+    assert!(
+        seen.contains("aem") && seen.contains("setup") && seen.contains("cli"),
+        "the reader found the client where it is named: {seen:?}"
+    );
 }
 
 /// The reader itself: a planted edge of each kind is found.

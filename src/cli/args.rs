@@ -1,6 +1,7 @@
 //! The command line's shape (clap). Only definitions live here; `cmd/` carries them out.
 
 use super::context::GlobalArgs;
+use crate::setup::defaults;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -128,13 +129,13 @@ pub struct CertDelete {
 #[derive(Debug, Args)]
 pub struct CertCreate {
     /// Alias of the key pair in the keystore.
-    #[arg(long, default_value = "brandportal")]
+    #[arg(long, default_value = defaults::KEY_ALIAS)]
     pub alias: String,
     /// Where to write the public certificate (PEM).
-    #[arg(long, default_value = "AEM-Adobe-IMS.crt")]
+    #[arg(long, default_value = defaults::CERT_FILE)]
     pub out: PathBuf,
     /// Validity in days (at most 365).
-    #[arg(long, default_value_t = 365)]
+    #[arg(long, default_value_t = defaults::CERT_DAYS)]
     pub days: u32,
     /// Certificate subject common name.
     #[arg(long, default_value = crate::ims::certificate::DEFAULT_COMMON_NAME)]
@@ -235,10 +236,10 @@ pub struct AccountCreate {
     /// JWT payload: a file, @file, or - for standard input.
     #[arg(long, required_unless_present = "oauth")]
     pub payload: Option<String>,
-    #[arg(long, default_value = "https://ims-na1.adobelogin.com/")]
+    #[arg(long, default_value = defaults::AUTH_SERVER)]
     pub auth_server: String,
     /// Key alias in the service user's keystore.
-    #[arg(long, default_value = "brandportal")]
+    #[arg(long, default_value = defaults::KEY_ALIAS)]
     pub alias: String,
     /// OAuth Server-to-Server instead of JWT.
     #[arg(long, requires_all = ["scopes", "org_id"])]
@@ -290,7 +291,7 @@ pub struct CloudResave {
     #[arg(long)]
     pub tenant: Option<String>,
     /// Seconds to wait for the four agents (at most 3600).
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    #[arg(long, default_value_t = defaults::AGENT_WAIT_SECS, value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub wait: u64,
     #[command(flatten)]
     pub change: ChangeArgs,
@@ -307,7 +308,7 @@ pub struct CloudCreate {
     #[arg(long)]
     pub ims: Option<String>,
     /// Seconds to wait for the agents (at most 3600).
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    #[arg(long, default_value_t = defaults::AGENT_WAIT_SECS, value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub wait: u64,
     /// Another tenant's configuration exists: change its Service URL to this one.
     #[arg(long, conflicts_with = "new")]

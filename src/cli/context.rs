@@ -1,9 +1,9 @@
 //! Global options resolved against the config file: where AEM is, who we are, how to reach
 //! IMS, and how secrets are obtained (environment or prompt, never flags).
 
-/// HTTP clients shared by the authors of one run (see [`Context::shared_client`]).
+/// HTTP clients shared by the authors of one run (see [`Context::shared_reader`]).
 pub use crate::aem::HttpClients as SharedHttp;
-use crate::aem::{AemClient, AemError, Connection};
+use crate::aem::{AemClient, AemError, Connection, Reader};
 use crate::config::{self, Profile};
 use crate::ims::payload::PROD_IMS;
 use clap::Args;
@@ -189,7 +189,13 @@ impl Context {
         )
     }
 
-    pub fn client(&self) -> Result<AemClient, ContextError> {
+    /// A handle on the author that can only read (the same client the setup service writes
+    /// with, so the password is asked once and its credential gate is shared).
+    pub fn reader(&self) -> Result<Reader, ContextError> {
+        Ok(self.client()?.reader())
+    }
+
+    fn client(&self) -> Result<AemClient, ContextError> {
         if let Some(c) = self.client.get() {
             return Ok(c.clone());
         }
@@ -201,15 +207,11 @@ impl Context {
         self.build_client_with(self.password()?)
     }
 
-    /// A client whose HTTP client is shared through `shared` with every author reached with
-    /// the same TLS settings (the exporter's many authors); its credentials and their gate stay
-    /// its own. `prompt`: the password may be asked for on a terminal; otherwise it must be in
-    /// the profile's variable.
-    pub fn shared_client(
-        &self,
-        shared: &SharedHttp,
-        prompt: bool,
-    ) -> Result<AemClient, ContextError> {
+    /// A read-only handle whose HTTP client is shared through `shared` with every author
+    /// reached with the same TLS settings (the exporter's many authors); its credentials and
+    /// their gate stay its own. `prompt`: the password may be asked for on a terminal;
+    /// otherwise it must be in the profile's variable.
+    pub fn shared_reader(&self, shared: &SharedHttp, prompt: bool) -> Result<Reader, ContextError> {
         let password = if prompt {
             self.password()?
         } else {
@@ -221,7 +223,7 @@ impl Context {
                 self.shown_url()
             );
         }
-        Ok(AemClient::shared(&self.connection(password), shared)?)
+        Ok(AemClient::shared(&self.connection(password), shared)?.reader())
     }
 
     fn connection(&self, password: SecretString) -> Connection {

@@ -5,7 +5,7 @@ use crate::aem::cloud::CloudConfig;
 use crate::aem::osgi::prop;
 use crate::aem::osgi::{CUSTOMIZER_FACTORY, OsgiConfig, PROVIDER_FACTORY};
 use crate::aem::readiness::Readiness;
-use crate::aem::{AemClient, AemError};
+use crate::aem::{AemError, Reader};
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
@@ -160,7 +160,7 @@ pub fn mark_brand_portal(configs: &mut [ImsConfig], clouds: &[CloudConfig], chos
 
 /// Every IMS configuration on the author, Brand Portal's marked.
 pub async fn read_ims_configs(
-    client: &AemClient,
+    client: &Reader,
     chosen: Option<&str>,
 ) -> Result<Vec<ImsConfig>, AemError> {
     Ok(read_ims_and_clouds(client, chosen).await?.0)
@@ -169,7 +169,7 @@ pub async fn read_ims_configs(
 /// The IMS configurations with the cloud configurations read to tell Brand Portal's, for
 /// callers that need both (one read of each).
 pub async fn read_ims_and_clouds(
-    client: &AemClient,
+    client: &Reader,
     chosen: Option<&str>,
 ) -> Result<(Vec<ImsConfig>, Vec<CloudConfig>), AemError> {
     let (providers, customizers, clouds) = tokio::try_join!(

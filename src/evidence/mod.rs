@@ -28,7 +28,7 @@ use crate::aem::osgi::{CUSTOMIZER_FACTORY, PROVIDER_FACTORY};
 use crate::aem::queue::{Depth, QueueStatus};
 use crate::aem::readiness::Readiness;
 use crate::aem::users::{BP_SERVICE_USER, UserRef};
-use crate::aem::{AemClient, AemError};
+use crate::aem::{AemError, Reader};
 use chrono::FixedOffset;
 use serde::{Deserialize, Serialize};
 
@@ -192,7 +192,7 @@ impl Evidence {
 }
 
 /// The token lines at the end of error.log.
-async fn read_error_log(client: &AemClient) -> Result<Vec<String>, AemError> {
+async fn read_error_log(client: &Reader) -> Result<Vec<String>, AemError> {
     client
         .log_tail(crate::aem::logs::ERROR_LOG, TOKEN_CLASS, ERROR_LOG_TAIL)
         .await
@@ -200,7 +200,7 @@ async fn read_error_log(client: &AemClient) -> Result<Vec<String>, AemError> {
 
 /// Reads the author. `Err` only when AEM itself cannot be read (unreachable, credentials
 /// refused, not an AEM); every other failed read is kept in the evidence.
-pub async fn read(client: &AemClient, opts: &ReadOptions) -> Result<Evidence, AemError> {
+pub async fn read(client: &Reader, opts: &ReadOptions) -> Result<Evidence, AemError> {
     // Round one: nothing here depends on another answer.
     let (readiness, user, providers, customizers, clouds, agents, macs, system, health, error_log) = tokio::join!(
         client.readiness(),
@@ -320,7 +320,7 @@ pub async fn read(client: &AemClient, opts: &ReadOptions) -> Result<Evidence, Ae
 
 /// Each of the tenant's agents: its queue with the depth, and its log as entries.
 async fn read_agents(
-    client: &AemClient,
+    client: &Reader,
     tenant_agents: &[AgentInfo],
     offset: Option<FixedOffset>,
 ) -> Vec<AgentEvidence> {
@@ -353,7 +353,7 @@ async fn read_agents(
 /// The MAC users the tenant's agents publish as (from their `transportUser`), each with its
 /// keystore; found by id wherever it is when it is not under `/home/users/mac`.
 async fn read_macs(
-    client: &AemClient,
+    client: &Reader,
     tenant_agents: &[AgentInfo],
     known: &[UserRef],
 ) -> Vec<Option<MacEvidence>> {

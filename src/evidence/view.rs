@@ -76,7 +76,7 @@ pub struct Integration {
 impl Integration {
     /// Reads the author (the one reader, no Test Connection) and returns its view.
     pub async fn read(
-        client: &crate::aem::AemClient,
+        client: &crate::aem::Reader,
         tenant: Option<&str>,
     ) -> Result<Integration, AemError> {
         let opts = super::ReadOptions {

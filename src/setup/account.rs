@@ -359,6 +359,51 @@ fn differences(existing: &ImsConfig, spec: &AccountSpec) -> Vec<Difference> {
     out
 }
 
+/// `account create` where a Brand Portal configuration exists: the same one again is a re-run
+/// that changes nothing; the same client id with other values says what differs; anything else
+/// is Adobe's "only one".
+fn rerun(
+    existing: &ImsConfig,
+    brand_portal_configs: usize,
+    spec: &AccountSpec,
+    auth_type: AuthType,
+    other_integrations: Vec<String>,
+) -> Result<AccountOutcome, SetupError> {
+    if existing.client_id == spec.api_key.trim()
+        && existing.auth_type == auth_type
+        && brand_portal_configs == 1
+    {
+        let differ = differences(existing, spec);
+        if !differ.is_empty() {
+            return Err(SetupError::Refused(format!(
+                "{} exists with this client id but other values — {}; nothing was changed: `brandlink account update {}` writes the given ones",
+                existing.pid,
+                differ
+                    .iter()
+                    .map(|d| d.said())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                differ
+                    .iter()
+                    .map(|d| d.flag.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )));
+        }
+        return Ok(AccountOutcome {
+            pid: existing.pid.clone(),
+            changed: false,
+            auth_type,
+            preflight: Verdict::skipped("none", "nothing to store: it exists already"),
+            other_integrations,
+        });
+    }
+    Err(SetupError::Refused(format!(
+        "a Brand Portal IMS configuration already exists ({}, client {}); Adobe allows only one for Brand Portal: change it with `brandlink account update`, or migrate it with `brandlink account migrate`",
+        existing.pid, existing.client_id
+    )))
+}
+
 /// Creates the Brand Portal IMS configuration (provider + customizer holding the secret),
 /// once IMS has accepted the values. Refuses a second Brand Portal configuration (Adobe allows
 /// one); other integrations' configurations do not count and are left alone.
@@ -373,7 +418,7 @@ pub async fn create_account(
     stop: &Stop,
 ) -> Result<AccountOutcome, SetupError> {
     let payload = validate_account(spec)?;
-    let configs = read_ims_configs(client, None).await?;
+    let configs = read_ims_configs(&client.reader(), None).await?;
     let auth_type = match spec.kind {
         AccountKind::Jwt { .. } => AuthType::Jwt,
         AccountKind::Oauth { .. } => AuthType::OauthServerToServer,
@@ -385,39 +430,7 @@ pub async fn create_account(
         .collect();
     let bp: Vec<&ImsConfig> = configs.iter().filter(|c| c.is_brand_portal()).collect();
     if let Some(existing) = bp.first() {
-        if existing.client_id == spec.api_key.trim()
-            && existing.auth_type == auth_type
-            && bp.len() == 1
-        {
-            let differ = differences(existing, spec);
-            if !differ.is_empty() {
-                return Err(SetupError::Refused(format!(
-                    "{} exists with this client id but other values — {}; nothing was changed: `brandlink account update {}` writes the given ones",
-                    existing.pid,
-                    differ
-                        .iter()
-                        .map(|d| d.said())
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                    differ
-                        .iter()
-                        .map(|d| d.flag.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                )));
-            }
-            return Ok(AccountOutcome {
-                pid: existing.pid.clone(),
-                changed: false,
-                auth_type,
-                preflight: Verdict::skipped("none", "nothing to store: it exists already"),
-                other_integrations,
-            });
-        }
-        return Err(SetupError::Refused(format!(
-            "a Brand Portal IMS configuration already exists ({}, client {}); Adobe allows only one for Brand Portal: change it with `brandlink account update`, or migrate it with `brandlink account migrate`",
-            existing.pid, existing.client_id
-        )));
+        return rerun(existing, bp.len(), spec, auth_type, other_integrations);
     }
     // Only now (a re-run and a second configuration are answered above): an OAuth
     // configuration this author's IMS bundle cannot save is refused before IMS is asked.

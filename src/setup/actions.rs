@@ -213,7 +213,7 @@ fn same_tenant(a: &str, b: &str) -> bool {
 /// The IMS configuration the cloud configuration names: `ims`, or the one Brand Portal
 /// configuration (never another integration's without being named).
 async fn cloud_ims_config(client: &AemClient, ims: Option<&str>) -> Result<String, SetupError> {
-    let configs = super::snapshot::read_ims_configs(client, ims).await?;
+    let configs = super::snapshot::read_ims_configs(&client.reader(), ims).await?;
     let bp: Vec<_> = configs.iter().filter(|c| c.is_brand_portal()).collect();
     match (ims, bp.as_slice()) {
         (Some(id), [_, ..]) => Ok(id.to_string()),

@@ -56,7 +56,7 @@ pub async fn check_account(
     secret: impl FnOnce() -> Result<Option<SecretString>, SetupError>,
     tenant: Option<&str>,
 ) -> Result<HealthReport, SetupError> {
-    let (configs, clouds) = read_ims_and_clouds(client, chosen).await?;
+    let (configs, clouds) = read_ims_and_clouds(&client.reader(), chosen).await?;
     let tenant = tenant
         .map(str::to_string)
         .or_else(|| crate::aem::cloud::current(&clouds).map(|c| c.tenant_url.clone()));

@@ -40,7 +40,7 @@ impl BpConfig {
 /// Finds the one Brand Portal IMS configuration (`chosen` names it where the author does not
 /// tell), with its provider and the customizer paired by `customizer.type`.
 pub async fn find_bp(client: &AemClient, chosen: Option<&str>) -> Result<BpConfig, SetupError> {
-    let (configs, clouds) = read_ims_and_clouds(client, chosen).await?;
+    let (configs, clouds) = read_ims_and_clouds(&client.reader(), chosen).await?;
     let bp: Vec<&ImsConfig> = configs.iter().filter(|c| c.is_brand_portal()).collect();
     let info = match bp.as_slice() {
         [] => {

@@ -6,6 +6,7 @@ pub mod actions;
 pub mod bundle;
 pub mod checks;
 pub mod console;
+pub mod defaults;
 pub mod error;
 pub mod fleet;
 pub mod fleet_migrate;

@@ -6,10 +6,11 @@ use super::action::Action;
 use super::effect::{Cancelled, Effect, Msg};
 use super::keymap::{Key, Keymap, Scope};
 use super::modal::{Modal, ModalOut};
+use super::ops::{self, Refresh};
 use super::state::{HeaderInfo, Shared};
 use super::tabs::{Clicks, Component, Hint, Out, Tab, Tabs};
 use crate::setup::StepStatus;
-use crossterm::event::{KeyEvent, MouseEvent};
+use crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 
 /// Where the last frame can be clicked.
@@ -170,36 +171,7 @@ impl App {
         self.tabs.get_mut(tab).on_paste(text, &self.shared);
     }
 
-    /// Mouse (when enabled): click a tab or a list row, scroll to move.
-    pub fn on_mouse(&mut self, ev: MouseEvent) -> Vec<Effect> {
-        use crossterm::event::{MouseButton, MouseEventKind};
-        match ev.kind {
-            MouseEventKind::ScrollDown => self.on_action(Action::Down),
-            MouseEventKind::ScrollUp => self.on_action(Action::Up),
-            MouseEventKind::Down(MouseButton::Left) if self.modal.is_none() => {
-                let hit = |r: &Rect| {
-                    (r.x..r.x + r.width).contains(&ev.column)
-                        && (r.y..r.y + r.height).contains(&ev.row)
-                };
-                if let Some((_, t)) = self.clicks.tabs.iter().find(|(r, _)| hit(r)) {
-                    let t = *t;
-                    self.goto(t);
-                } else if let Some((top, n)) = self.clicks.body.rows
-                    && ev.row >= top
-                    && usize::from(ev.row - top) < n
-                {
-                    let tab = self.tab;
-                    self.tabs
-                        .get_mut(tab)
-                        .on_click_row(usize::from(ev.row - top));
-                }
-                vec![]
-            }
-            _ => vec![],
-        }
-    }
-
-    fn goto(&mut self, tab: Tab) {
+    pub(super) fn goto(&mut self, tab: Tab) {
         let from = self.tab;
         self.tabs.get_mut(from).on_leave();
         self.tab = tab;
@@ -290,12 +262,26 @@ impl App {
         vec![]
     }
 
-    /// Applies a background result.
+    /// Applies a background result; an operation's answer ends it and reads again what it
+    /// changed, as its descriptor says (`ops.rs`).
     pub fn on_msg(&mut self, msg: Msg) -> Vec<Effect> {
-        if msg.ends_operation() {
+        let op = ops::after(&msg);
+        if op.is_some_and(|d| d.ends_busy) {
             self.shared.busy = None;
             self.shared.busy_note = None;
         }
+        let mut effects = self.answer(msg);
+        for r in op.map(|d| d.refresh).unwrap_or_default() {
+            if *r == Refresh::Load {
+                self.shared.loading = true;
+            }
+            effects.push(r.effect());
+        }
+        effects
+    }
+
+    /// What the screen does with a result: a read's, a plan's for its dialog, or an end.
+    fn answer(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Loaded(..)
             | Msg::Explained(..)
@@ -400,7 +386,8 @@ impl App {
         vec![]
     }
 
-    /// An operation ended (or was cancelled): say how, and read again what it changed.
+    /// An operation ended (or was cancelled): say how (what it changed is read again by its
+    /// descriptor).
     fn on_done(&mut self, msg: Msg) -> Vec<Effect> {
         let cx = &mut self.shared;
         match msg {
@@ -416,11 +403,10 @@ impl App {
                     )),
                     Err(e) => cx.error(e.message),
                 }
-                // The doctor again, to show the result.
+                // The doctor again (its descriptor reads it), to show the result.
                 if self.modal.is_none() {
                     self.modal = Some(Modal::Doctor(Box::default()));
                 }
-                return vec![Effect::Load, Effect::Doctor];
             }
             Msg::BundleWritten(r) => match r {
                 Ok(p) => cx.success(format!("support bundle written to {}", p.display())),
@@ -455,12 +441,12 @@ impl App {
                     h.read = Some(r);
                 }
             }
-            Msg::CertCreated(r) => return self.tabs.certificate.on_created(r, cx),
+            Msg::CertCreated(r) => self.tabs.certificate.on_created(r, cx),
             Msg::ConsoleFetched(r) => {
                 let outs = self.tabs.account.on_console(r, cx);
                 return self.apply(outs);
             }
-            Msg::AccountCreated(r) => return self.tabs.account.on_created(r, cx),
+            Msg::AccountCreated(r) => self.tabs.account.on_created(r, cx),
             Msg::Health(r) => {
                 let aem_checked = r
                     .as_ref()
@@ -472,29 +458,20 @@ impl App {
                     return vec![Effect::Load];
                 }
             }
-            Msg::CloudCreated(r) => return self.tabs.cloud.on_created(r, cx),
+            Msg::CloudCreated(r) => self.tabs.cloud.on_created(r, cx),
             Msg::QueueDone(agent, op, r) => {
-                let mut fx = self.tabs.replication.on_queue_done(&agent, op, r, cx);
-                // A doctor's fix: its report is read again once the change is in.
-                fx.extend(matches!(self.modal, Some(Modal::Doctor(_))).then_some(Effect::Doctor));
-                return fx;
+                self.tabs.replication.on_queue_done(&agent, op, r, cx);
+                // A fix of the doctor's: its checks again, now that the queue has answered.
+                if let Some(Modal::Doctor(d)) = &mut self.modal {
+                    d.read_again();
+                    return vec![Effect::Doctor];
+                }
             }
             Msg::AccountChanged(r, what) => {
                 self.tabs.account.on_changed(r, what, cx);
                 self.tabs.certificate.form.mark_clean();
-                cx.loading = true;
-                return vec![Effect::Load];
             }
-            Msg::Migrated(r) => {
-                self.tabs.account.on_migrated(r, cx);
-                cx.loading = true;
-                // Read again once the retried queues had a moment to drain.
-                return vec![
-                    Effect::Load,
-                    Effect::MonitorRefresh,
-                    Effect::LoadLater(std::time::Duration::from_secs(3)),
-                ];
-            }
+            Msg::Migrated(r) => self.tabs.account.on_migrated(r, cx),
             Msg::UpgradeDone(r) => {
                 if matches!(self.modal, Some(Modal::Upgrade(_))) {
                     self.modal = None;
@@ -509,8 +486,6 @@ impl App {
                     }
                     Err(e) => cx.error(e.message),
                 }
-                cx.loading = true;
-                return vec![Effect::Load];
             }
             _ => {}
         }

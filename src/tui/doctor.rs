@@ -59,7 +59,7 @@ impl DoctorPanel {
     }
 
     /// Clears the report for a new read, remembering the selected finding.
-    fn read_again(&mut self) {
+    pub fn read_again(&mut self) {
         self.keep = self.finding().map(|f| f.id);
         self.report = None;
     }
@@ -130,11 +130,12 @@ impl DoctorPanel {
                 vec![Effect::PlanUpgrade(Some(tenant))],
             ),
             Remedy::Resume(ids) => {
+                // The checks run again once a queue answered (`App::on_msg`), not beside the
+                // resume, which they could read before it is done.
                 cx.info(format!("resuming {}", ids.join(", ")));
                 let effects = ids
                     .into_iter()
                     .map(|id| Effect::Queue(id, QueueOp::Resume))
-                    .chain([Effect::Doctor])
                     .collect();
                 self.read_again();
                 (DialogOut::Keep, effects)

@@ -93,40 +93,6 @@ pub enum Msg {
     History(Result<crate::tui::historypane::HistoryRead, String>),
 }
 
-impl Msg {
-    /// Whether this answer ends the operation the header shows as busy. Every message says
-    /// (no catch-all), so a new operation cannot forget to end.
-    pub fn ends_operation(&self) -> bool {
-        match self {
-            Msg::CertCreated(_)
-            | Msg::ConsoleFetched(_)
-            | Msg::AccountCreated(_)
-            | Msg::Health(_)
-            | Msg::CloudCreated(_)
-            | Msg::QueueDone(..)
-            | Msg::UpgradeDone(_)
-            | Msg::Migrated(_)
-            | Msg::AccountChanged(..)
-            | Msg::ClosedConnection(_)
-            | Msg::UpdatePlanned(..) => true,
-            // Reads, plans shown in a dialog, tests, cancels (which end it themselves).
-            Msg::Loaded(..)
-            | Msg::Cancelled(_)
-            | Msg::Published(_)
-            | Msg::BundleWritten(_)
-            | Msg::Tested(..)
-            | Msg::Monitor(_)
-            | Msg::Log(..)
-            | Msg::UpgradePlanned(_)
-            | Msg::CredentialFetched(_)
-            | Msg::MigrationPlanned(_)
-            | Msg::Doctor(_)
-            | Msg::History(_)
-            | Msg::Explained(..) => false,
-        }
-    }
-}
-
 /// Work for the runtime.
 #[derive(Debug)]
 pub enum Effect {

@@ -28,6 +28,11 @@ pub enum Kind {
 pub trait FormItem: Copy + Eq + std::fmt::Debug {
     fn label(self) -> &'static str;
     fn kind(self) -> Kind;
+    /// The value a new form starts with (the setup layer's default, which the CLI's arguments
+    /// also use; empty where there is none).
+    fn initial(self) -> String {
+        String::new()
+    }
 }
 
 /// What Enter on an item asks of the tab.
@@ -48,6 +53,13 @@ pub struct Form<I: FormItem> {
 }
 
 impl<I: FormItem> Form<I> {
+    /// A form with these text items, each starting at its [`FormItem::initial`] value.
+    pub fn of(items: &[I]) -> Self {
+        let initial: Vec<(I, String)> = items.iter().map(|i| (*i, i.initial())).collect();
+        let pairs: Vec<(I, &str)> = initial.iter().map(|(i, v)| (*i, v.as_str())).collect();
+        Self::new(&pairs)
+    }
+
     /// A form with these text items and their initial values.
     pub fn new(initial: &[(I, &str)]) -> Self {
         let inputs = initial

@@ -19,6 +19,7 @@
 pub mod action;
 pub mod app;
 pub mod app_fleet;
+mod app_mouse;
 pub mod doctor;
 pub mod effect;
 pub mod fleet;
@@ -29,6 +30,7 @@ pub mod logpane;
 pub mod migrate;
 pub mod modal;
 pub mod nav;
+pub mod ops;
 pub mod reads;
 pub mod runtime;
 pub mod state;
@@ -256,11 +258,12 @@ fn on_messages(
     rx: Option<&mut UnboundedReceiver<Msg>>,
     in_fleet: bool,
 ) -> Vec<Effect> {
-    let mut ended = first.ends_operation();
+    let ends = |m: &Msg| ops::Operation::answered_by(m).is_some_and(|o| o.descriptor().ends_busy);
+    let mut ended = ends(&first);
     let mut fx = app.on_msg(first);
     if let Some(rx) = rx {
         while let Ok(more) = rx.try_recv() {
-            ended |= more.ends_operation();
+            ended |= ends(&more);
             fx.extend(app.on_msg(more));
         }
     }

@@ -7,6 +7,7 @@
 //! Replication tab shows them (a refresh while one polls is merged into its next poll).
 
 use super::effect::{Cancelled, Effect, Msg, UiError};
+use super::ops::{Operation, Runs};
 use super::reads::{Question, Reads};
 use crate::monitor::{PollConfig, Pollers};
 use crate::setup::Setup;
@@ -14,7 +15,9 @@ use crate::setup::Stop;
 use crate::setup::actions::KeySource;
 use crate::setup::service::{CertFile, CertRequest};
 use crate::setup::{SetupError, upgrade};
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::time::Duration;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
@@ -160,7 +163,8 @@ impl Runtime {
         self.reads.settled()
     }
 
-    /// Carries out one effect: the reads that only ask go to the coalescer.
+    /// Carries out one effect: the reads that only ask go to the coalescer, operations start
+    /// as their descriptor says.
     pub fn run(&mut self, effect: Effect) {
         match effect {
             Effect::RetryCredentials => self.setup.retry_credentials(),
@@ -180,198 +184,169 @@ impl Runtime {
             Effect::Doctor => self.reads.ask(Question::Doctor),
             Effect::FetchLogLater(agent, wait) => self.reads.ask_later(Question::Log(agent), wait),
             Effect::FetchLog(agent) => self.reads.ask(Question::Log(agent)),
-            other => self.run_task(other),
+            other => self.start(other),
         }
     }
 
-    /// Background work that is not the running operation: plans, queue actions, tests.
-    fn run_task(&mut self, effect: Effect) {
-        let setup = self.setup.clone();
+    /// Starts an operation as its descriptor says: beside the running operation, or as it
+    /// (replacing what a cancel reaches).
+    fn start(&mut self, effect: Effect) {
+        let Some(op) = Operation::asked_by(&effect) else {
+            return;
+        };
+        let runs = op.descriptor().runs;
+        let stop = Stop::new();
+        let setup = match runs {
+            Runs::StopsBetweenSteps => self.setup.clone().with_stop(stop.clone()),
+            _ => self.setup.clone(),
+        };
+        let work = self.work(effect, setup, &stop);
+        if work.is_empty() {
+            return;
+        }
         let tx = self.tx.clone();
-        match effect {
-            Effect::PublishSample(count) => {
-                if self.sandbox_url.is_none() {
-                    return;
-                }
-                tokio::spawn(async move {
-                    let r = ui(setup.sandbox_publish(count).await);
-                    let _ = tx.send(Msg::Published(r));
-                });
-            }
-            Effect::PlanUpgrade(tenant) => {
-                let root = self.backup_root.clone();
-                tokio::spawn(async move {
-                    let r = ui(setup.upgrade_preview(tenant.as_deref(), &root, false).await);
-                    let _ = tx.send(Msg::UpgradePlanned(r));
-                });
-            }
-            Effect::FetchCredential { client_id } => {
-                let Some(base) = self.sandbox_url.clone() else {
-                    return;
-                };
-                tokio::spawn(async move {
-                    let r = ui(setup.sandbox_credential(&base, &client_id).await);
-                    let _ = tx.send(Msg::CredentialFetched(r));
-                });
-            }
-            Effect::PlanMigration { req, secret } => {
-                tokio::spawn(async move {
-                    let r = ui(setup.migration_plan(&req, &secret).await);
-                    let _ = tx.send(Msg::MigrationPlanned(r));
-                });
-            }
-            Effect::PlanUpdate { req, secret } => {
-                tokio::spawn(async move {
-                    let r = ui(setup.update_plan(&req, secret.as_ref()).await);
-                    let _ = tx.send(Msg::UpdatePlanned(r, secret));
-                });
-            }
-            Effect::Queue(agent, op) => {
-                tokio::spawn(async move {
-                    let r = ui(setup.queue_op(&agent, op).await);
-                    let _ = tx.send(Msg::QueueDone(agent, op, r));
-                });
-            }
-            Effect::SupportBundle => {
-                tokio::spawn(async move {
-                    let opts = crate::setup::bundle::BundleOptions::default();
-                    let r = ui(setup.support_bundle(&opts).await.map(|b| b.path));
-                    let _ = tx.send(Msg::BundleWritten(r));
-                });
-            }
-            Effect::Test(ids) => {
-                for id in ids {
-                    let setup = setup.clone();
+        let interrupt = match runs {
+            Runs::Beside => {
+                for w in work {
                     let tx = tx.clone();
                     tokio::spawn(async move {
-                        let r = ui(setup.test_connection(&id).await);
-                        let _ = tx.send(Msg::Tested(id, r));
+                        let _ = tx.send(w.await);
                     });
                 }
+                return;
             }
-            other => self.run_operation(other),
-        }
+            Runs::StopsAnywhere => Interrupt::Anywhere,
+            Runs::StopsBetweenSteps => Interrupt::BetweenSteps(stop),
+            Runs::MustFinish => Interrupt::Never,
+        };
+        self.spawn_op(interrupt, async move {
+            for w in work {
+                let _ = tx.send(w.await);
+            }
+        });
     }
 
-    /// The one running operation (it can be cancelled as far as it allows).
-    fn run_operation(&mut self, effect: Effect) {
-        let setup = self.setup.clone();
-        let tx = self.tx.clone();
+    /// What each operation runs: its work, whose output is the answer that ends it (one per
+    /// agent for a Test Connection; none where the sandbox it needs is absent). `setup` holds
+    /// `stop` when a cancel stops the operation between steps.
+    fn work(&self, effect: Effect, setup: Setup, stop: &Stop) -> Vec<Work> {
+        let root = self.backup_root.clone();
+        let sandbox = self.sandbox_url.clone();
         match effect {
-            Effect::CloseConnection => {
-                let root = self.backup_root.clone();
-                let tenant = self.tenant.clone();
-                let stop = Stop::new();
-                let setup = setup.with_stop(stop.clone());
-                self.spawn_op(Interrupt::BetweenSteps(stop), async move {
-                    let r = async {
-                        let t = setup.resolve_tenant(tenant.as_deref()).await?;
-                        let plan = setup.close_connection_plan(&t).await?;
-                        setup.close_connection(&plan, &root).await
-                    }
-                    .await;
-                    let _ = tx.send(Msg::ClosedConnection(ui(r)));
-                });
-            }
-            Effect::RunUpgrade(preview) => {
-                let root = self.backup_root.clone();
-                let stop = Stop::new();
-                let flag = stop.clone();
-                self.spawn_op(Interrupt::BetweenSteps(stop), async move {
-                    let r =
-                        ui(setup.upgrade(&preview, &root, true, flag.flag()).await).map(Box::new);
-                    let _ = tx.send(Msg::UpgradeDone(r));
-                });
-            }
-            Effect::RunMigration { plan, secret } => {
-                let root = self.backup_root.clone();
-                let stop = Stop::new();
-                let setup = setup.with_stop(stop.clone());
-                self.spawn_op(Interrupt::BetweenSteps(stop), async move {
-                    let r = ui(setup.migrate(*plan, &secret, &root).await).map(Box::new);
-                    let _ = tx.send(Msg::Migrated(r));
-                });
-            }
-            Effect::RunUpdate { plan, secret } => {
-                let root = self.backup_root.clone();
-                let stop = Stop::new();
-                let setup = setup.with_stop(stop.clone());
-                self.spawn_op(Interrupt::BetweenSteps(stop), async move {
-                    let r = ui(setup.update_account(&plan, secret.as_ref(), &root).await);
-                    let _ = tx.send(Msg::AccountChanged(r, "updated"));
-                });
-            }
-            Effect::DeleteAccount => {
-                let root = self.backup_root.clone();
-                let stop = Stop::new();
-                let setup = setup.with_stop(stop.clone());
-                self.spawn_op(Interrupt::BetweenSteps(stop), async move {
-                    let r = match setup.delete_plan().await {
-                        Ok(plan) => setup.delete_account(&plan, false, &root).await,
-                        Err(e) => Err(e),
-                    };
-                    let _ = tx.send(Msg::AccountChanged(ui(r), "deleted"));
-                });
-            }
             Effect::CreateCertificate {
                 alias,
                 days,
                 keystore_password,
-            } => self.create_certificate(alias, days, keystore_password),
-            Effect::FetchConsole { cert_pem } => {
-                let Some(base) = self.sandbox_url.clone() else {
-                    return;
-                };
-                self.spawn_op(Interrupt::Anywhere, async move {
-                    let r = ui(setup.sandbox_console(&base, cert_pem.as_deref()).await);
-                    let _ = tx.send(Msg::ConsoleFetched(r));
-                });
-            }
+            } => one(create_certificate(
+                setup,
+                self.cert_dir.clone(),
+                alias,
+                days,
+                keystore_password,
+            )),
+            Effect::FetchConsole { cert_pem } => sandbox.map_or_else(Vec::new, |base| {
+                one(async move {
+                    Msg::ConsoleFetched(ui(setup.sandbox_console(&base, cert_pem.as_deref()).await))
+                })
+            }),
             Effect::CreateAccount { spec, key } => {
-                self.spawn_op(Interrupt::Never, async move {
-                    let r = ui(setup.create_account(&spec, true, key).await);
-                    let _ = tx.send(Msg::AccountCreated(r));
-                });
+                one(
+                    async move { Msg::AccountCreated(ui(setup.create_account(&spec, true, key).await)) },
+                )
             }
             Effect::CheckHealth {
                 key,
                 secret,
                 tenant,
-            } => {
-                self.spawn_op(Interrupt::Anywhere, async move {
-                    let source = match key {
-                        Some(k) => KeySource::InMemory(k),
-                        None => KeySource::AemSide,
-                    };
-                    let r = setup
-                        .check_account(source, move || Ok(secret), tenant.as_deref())
-                        .await;
-                    let _ = tx.send(Msg::Health(ui(r)));
-                });
-            }
+            } => one(check_health(setup, key, secret, tenant)),
             Effect::CreateCloud {
                 title,
                 service_url,
                 ims,
                 mode,
-            } => {
-                let stop = Stop::new();
-                let setup = setup.with_stop(stop.clone());
-                self.spawn_op(Interrupt::BetweenSteps(stop), async move {
-                    let r = setup
-                        .create_cloud(
-                            &title,
-                            &service_url,
-                            ims.as_deref(),
-                            Duration::from_secs(30),
-                            mode,
-                        )
-                        .await;
-                    let _ = tx.send(Msg::CloudCreated(ui(r)));
-                });
+            } => one(async move {
+                let wait = Duration::from_secs(crate::setup::defaults::AGENT_WAIT_SECS);
+                let r = setup
+                    .create_cloud(&title, &service_url, ims.as_deref(), wait, mode)
+                    .await;
+                Msg::CloudCreated(ui(r))
+            }),
+            Effect::CloseConnection => one(close_connection(setup, self.tenant.clone(), root)),
+            Effect::RunUpgrade(preview) => {
+                let stop = stop.clone();
+                one(async move {
+                    let r = setup.upgrade(&preview, &root, true, stop.flag()).await;
+                    Msg::UpgradeDone(ui(r).map(Box::new))
+                })
             }
-            // Carried out by `run` and `run_task`.
-            _ => {}
+            Effect::RunMigration { plan, secret } => one(async move {
+                Msg::Migrated(ui(setup.migrate(*plan, &secret, &root).await).map(Box::new))
+            }),
+            Effect::RunUpdate { plan, secret } => one(async move {
+                let r = setup.update_account(&plan, secret.as_ref(), &root).await;
+                Msg::AccountChanged(ui(r), "updated")
+            }),
+            Effect::DeleteAccount => one(async move {
+                let r = match setup.delete_plan().await {
+                    Ok(plan) => setup.delete_account(&plan, false, &root).await,
+                    Err(e) => Err(e),
+                };
+                Msg::AccountChanged(ui(r), "deleted")
+            }),
+            other => self.work_beside(other, setup, sandbox, root),
+        }
+    }
+
+    /// The work of the operations that run beside the running one: plans for dialogs, queue
+    /// actions, the sandbox's helpers, the support bundle, Test Connection.
+    fn work_beside(
+        &self,
+        effect: Effect,
+        setup: Setup,
+        sandbox: Option<String>,
+        root: PathBuf,
+    ) -> Vec<Work> {
+        match effect {
+            Effect::PlanUpdate { req, secret } => one(async move {
+                let r = ui(setup.update_plan(&req, secret.as_ref()).await);
+                Msg::UpdatePlanned(r, secret)
+            }),
+            Effect::Queue(agent, op) => one(async move {
+                let r = ui(setup.queue_op(&agent, op).await);
+                Msg::QueueDone(agent, op, r)
+            }),
+            Effect::PublishSample(count) if sandbox.is_some() => {
+                one(async move { Msg::Published(ui(setup.sandbox_publish(count).await)) })
+            }
+            Effect::PlanUpgrade(tenant) => one(async move {
+                let r = setup.upgrade_preview(tenant.as_deref(), &root, false).await;
+                Msg::UpgradePlanned(ui(r))
+            }),
+            Effect::FetchCredential { client_id } => sandbox.map_or_else(Vec::new, |base| {
+                one(async move {
+                    Msg::CredentialFetched(ui(setup.sandbox_credential(&base, &client_id).await))
+                })
+            }),
+            Effect::PlanMigration { req, secret } => {
+                one(
+                    async move { Msg::MigrationPlanned(ui(setup.migration_plan(&req, &secret).await)) },
+                )
+            }
+            Effect::SupportBundle => one(async move {
+                let opts = crate::setup::bundle::BundleOptions::default();
+                Msg::BundleWritten(ui(setup.support_bundle(&opts).await.map(|b| b.path)))
+            }),
+            Effect::Test(ids) => ids
+                .into_iter()
+                .map(|id| {
+                    let setup = setup.clone();
+                    Box::pin(async move {
+                        let r = ui(setup.test_connection(&id).await);
+                        Msg::Tested(id, r)
+                    }) as Work
+                })
+                .collect(),
+            _ => vec![],
         }
     }
 
@@ -392,35 +367,64 @@ impl Runtime {
             let _ = tx.send(Msg::History(r));
         });
     }
+}
 
-    /// Step 1: a key pair in the service user's keystore, its certificate written to disk.
-    fn create_certificate(
-        &mut self,
-        alias: String,
-        days: u32,
-        keystore_password: Option<secrecy::SecretString>,
-    ) {
-        let stop = Stop::new();
-        let setup = self.setup.clone().with_stop(stop.clone());
-        let tx = self.tx.clone();
-        let req = CertRequest {
-            alias,
-            days,
-            common_name: crate::ims::certificate::DEFAULT_COMMON_NAME.into(),
-            out: CertFile::FreeNameIn(self.cert_dir.clone()),
-            save_key: None,
-        };
-        self.spawn_op(Interrupt::BetweenSteps(stop), async move {
-            let r = setup
-                .create_certificate(req, move || {
-                    keystore_password.clone().ok_or_else(|| {
-                        SetupError::Invalid(vec![
-                            "a password for the new keystore is needed".into(),
-                        ])
-                    })
-                })
-                .await;
-            let _ = tx.send(Msg::CertCreated(ui(r).map(Box::new)));
-        });
+/// An operation's work: the answer it ends with.
+type Work = Pin<Box<dyn Future<Output = Msg> + Send>>;
+
+fn one(work: impl Future<Output = Msg> + Send + 'static) -> Vec<Work> {
+    vec![Box::pin(work)]
+}
+
+/// Step 1: a key pair in the service user's keystore, its certificate written to disk.
+async fn create_certificate(
+    setup: Setup,
+    cert_dir: PathBuf,
+    alias: String,
+    days: u32,
+    keystore_password: Option<secrecy::SecretString>,
+) -> Msg {
+    let req = CertRequest {
+        alias,
+        days,
+        common_name: crate::ims::certificate::DEFAULT_COMMON_NAME.into(),
+        out: CertFile::FreeNameIn(cert_dir),
+        save_key: None,
+    };
+    let r = setup
+        .create_certificate(req, move || {
+            keystore_password.clone().ok_or_else(|| {
+                SetupError::Invalid(vec!["a password for the new keystore is needed".into()])
+            })
+        })
+        .await;
+    Msg::CertCreated(ui(r).map(Box::new))
+}
+
+/// Check Health with the key pair made in this session (else AEM's own) and the secret typed.
+async fn check_health(
+    setup: Setup,
+    key: Option<secrecy::SecretSlice<u8>>,
+    secret: Option<secrecy::SecretString>,
+    tenant: Option<String>,
+) -> Msg {
+    let source = match key {
+        Some(k) => KeySource::InMemory(k),
+        None => KeySource::AemSide,
+    };
+    let r = setup
+        .check_account(source, move || Ok(secret), tenant.as_deref())
+        .await;
+    Msg::Health(ui(r))
+}
+
+/// The doctor's fix: Close Connection on the tenant's agents that lack it, backed up first.
+async fn close_connection(setup: Setup, tenant: Option<String>, root: PathBuf) -> Msg {
+    let r = async {
+        let t = setup.resolve_tenant(tenant.as_deref()).await?;
+        let plan = setup.close_connection_plan(&t).await?;
+        setup.close_connection(&plan, &root).await
     }
+    .await;
+    Msg::ClosedConnection(ui(r))
 }

@@ -343,8 +343,46 @@ mod tests {
 
     const TOKEN_LINE: &str = r#"com.adobe.granite.auth.oauth.AccessTokenProvider failed to get access token from authorization server status: 400 response: {"error":"invalid_client","error_description":"JWT credentials are no longer supported"}"#;
 
-    /// Every cause the rulebook can produce from AEM's record, and whether it may advise a
-    /// destructive command: only on positive evidence that nothing else explains.
+    fn leak<T>(v: Vec<T>) -> &'static [T] {
+        Box::leak(v.into_boxed_slice())
+    }
+
+    fn agent_log(lines: &[&str]) -> &'static [Entry] {
+        leak(entries(lines, LogSource::Agent, None))
+    }
+
+    /// The MAC user, holding a key the service user no longer has.
+    fn stale_macs() -> &'static [MacEvidence] {
+        leak(vec![MacEvidence {
+            user: UserRef {
+                id: "mac-x-replication".into(),
+                path: "/home/users/mac/x".into(),
+            },
+            keystore: Ok(store("old")),
+        }])
+    }
+
+    /// One agent `a` with `log`, the service user's current key `new`.
+    fn facts(
+        log: &'static [Entry],
+        error_log: Option<&'static [Entry]>,
+        macs: &'static [MacEvidence],
+    ) -> Facts<'static> {
+        let service: &'static KeystoreInfo = Box::leak(Box::new(store("new")));
+        Facts {
+            bp: None,
+            agents: vec![("a", log)],
+            test: vec![],
+            error_log,
+            macs,
+            service_keystore: Some(service),
+            last_check: None,
+            bundle: None,
+        }
+    }
+
+    /// Every cause the rulebook can produce from an agent's log line, and whether it may advise
+    /// a destructive command: only on positive evidence that nothing else explains.
     #[test]
     fn destructive_advice_needs_positive_evidence() {
         let lines: &[(&str, CauseKind)] = &[
@@ -396,99 +434,68 @@ mod tests {
                 c.command
             );
         }
+    }
 
-        // A bare 401 with a stale MAC key: the upgrade only when the token is fine.
-        let macs = vec![MacEvidence {
-            user: UserRef {
-                id: "mac-x-replication".into(),
-                path: "/home/users/mac/x".into(),
-            },
-            keystore: Ok(store("old")),
-        }];
-        let service = store("new");
-        let log_401 = entries(
-            &[
-                "* Bearer token from the access token provider",
-                "sent. Response: 401 Unauthorized",
-            ],
-            LogSource::Agent,
-            None,
-        );
-        let facts = |log: &'static [Entry],
-                     error_log: Option<&'static [Entry]>,
-                     macs: &'static [MacEvidence],
-                     ks: &'static KeystoreInfo| Facts {
-            bp: None,
-            agents: vec![("a", log)],
-            test: vec![],
-            error_log,
-            macs,
-            service_keystore: Some(ks),
-            last_check: None,
-            bundle: None,
-        };
-        let log_401: &'static [Entry] = Box::leak(log_401.into_boxed_slice());
-        let macs: &'static [MacEvidence] = Box::leak(macs.into_boxed_slice());
-        let service: &'static KeystoreInfo = Box::leak(Box::new(service));
-        let c = facts(log_401, None, macs, service)
-            .agent_cause("a")
-            .unwrap();
+    /// A bare 401 with a stale MAC key: the upgrade only when the token is fine; while
+    /// error.log says the token failed, the token explains it.
+    #[test]
+    fn a_stale_mac_key_explains_a_401_only_when_the_token_is_fine() {
+        let log_401 = agent_log(&[
+            "* Bearer token from the access token provider",
+            "sent. Response: 401 Unauthorized",
+        ]);
+        let c = facts(log_401, None, stale_macs()).agent_cause("a").unwrap();
         assert_eq!(c.kind, CauseKind::MacKeyStale);
         assert!(c.command.as_deref().is_some_and(destructive));
 
-        // The same 401 while error.log says the token failed: the token explains it.
-        let err: &'static [Entry] =
-            Box::leak(entries(&[TOKEN_LINE], LogSource::Error, None).into_boxed_slice());
-        let bare: &'static [Entry] = Box::leak(
-            entries(
-                &["sent. Response: 401 Unauthorized"],
-                LogSource::Agent,
-                None,
-            )
-            .into_boxed_slice(),
-        );
-        let c = facts(bare, Some(err), macs, service)
+        let err = leak(entries(&[TOKEN_LINE], LogSource::Error, None));
+        let bare = agent_log(&["sent. Response: 401 Unauthorized"]);
+        let c = facts(bare, Some(err), stale_macs())
             .agent_cause("a")
             .unwrap();
         assert_eq!(c.kind, CauseKind::JwtRetired);
         assert_eq!(c.command.as_deref(), Some("brandlink account migrate"));
+    }
 
-        // error.log's token failure in the second of a success that its log shows failing
-        // again: the failure is the newer record.
-        let stamped = |lines: &[&str]| -> &'static [Entry] {
-            Box::leak(entries(lines, LogSource::Agent, None).into_boxed_slice())
-        };
-        let again = stamped(&[
+    /// error.log's token failure in the second of a success that its log shows failing again:
+    /// the failure is the newer record; before a success of that second that nothing followed,
+    /// it is cleared.
+    #[test]
+    fn a_token_failure_in_the_second_of_a_success_is_ordered_by_what_followed() {
+        let again = agent_log(&[
             "01.12.2026 10:00:00 - Replication (TEST) of /content/dam successful.",
             "01.12.2026 10:00:00 - sent. Response: 401 Unauthorized",
         ]);
-        let err_same: &'static [Entry] = Box::leak(
-            entries(
-                &[format!("01.12.2026 10:00:00.500 *ERROR* [t] {TOKEN_LINE}")],
-                LogSource::Error,
-                None,
-            )
-            .into_boxed_slice(),
-        );
-        let c = facts(again, Some(err_same), macs, service)
+        let err_same = leak(entries(
+            &[format!("01.12.2026 10:00:00.500 *ERROR* [t] {TOKEN_LINE}")],
+            LogSource::Error,
+            None,
+        ));
+        let c = facts(again, Some(err_same), stale_macs())
             .agent_cause("a")
             .unwrap();
         assert_eq!(c.kind, CauseKind::JwtRetired);
-        // The same failure before a success of that second that nothing followed: cleared.
-        let ok = stamped(&["01.12.2026 10:00:00 - Replication (TEST) of /content/dam successful."]);
+        let ok =
+            agent_log(&["01.12.2026 10:00:00 - Replication (TEST) of /content/dam successful."]);
         assert_eq!(
-            facts(ok, Some(err_same), macs, service).token(),
+            facts(ok, Some(err_same), stale_macs()).token(),
             TokenState::Obtained
         );
+    }
 
-        // A bare 401 with nothing else known (error.log unreadable, no token line): inconclusive,
-        // and the next check is not destructive.
-        let c = facts(bare, None, macs, service).agent_cause("a").unwrap();
+    /// A bare 401 with nothing else known (error.log unreadable, no token line) is
+    /// inconclusive, and without a stale key it is never the upgrade.
+    #[test]
+    fn an_unexplained_401_advises_nothing_destructive() {
+        let bare = agent_log(&["sent. Response: 401 Unauthorized"]);
+        let c = facts(bare, None, stale_macs()).agent_cause("a").unwrap();
         assert_eq!(c.kind, CauseKind::TenantRefused);
         assert!(!c.command.as_deref().is_some_and(destructive), "{c:?}");
-        // No stale key: never the upgrade.
-        let fresh: &'static [MacEvidence] = Box::leak(Vec::new().into_boxed_slice());
-        let c = facts(log_401, Some(&[]), fresh, service)
+        let log_401 = agent_log(&[
+            "* Bearer token from the access token provider",
+            "sent. Response: 401 Unauthorized",
+        ]);
+        let c = facts(log_401, Some(&[]), leak(Vec::new()))
             .agent_cause("a")
             .unwrap();
         assert!(!c.command.as_deref().is_some_and(destructive), "{c:?}");

@@ -23,7 +23,7 @@ pub use diagnosis::{Facts, TokenState};
 pub use report::{Counts, Finding, Remedy, Report, Status};
 pub use steps::{StepId, StepReport, StepStatus};
 
-use crate::aem::{AemClient, AemError};
+use crate::aem::{AemError, Reader};
 pub use crate::evidence::ReadOptions;
 use crate::evidence::{Evidence, Integration};
 
@@ -70,7 +70,7 @@ pub fn judge(ev: &Evidence) -> Verdict {
 /// Reads the author and judges it; an author that cannot be read at all is one failing
 /// finding.
 pub async fn read_and_judge(
-    client: &AemClient,
+    client: &Reader,
     opts: &ReadOptions,
     last_check: impl FnOnce(&str) -> Option<crate::evidence::LastCheck>,
 ) -> Result<(Evidence, Verdict), AemError> {
@@ -82,7 +82,7 @@ pub async fn read_and_judge(
 
 /// Reads the author and judges it into the doctor's report (an author that cannot be read
 /// at all is one failing finding).
-pub async fn diagnose(client: &AemClient, opts: &ReadOptions) -> Report {
+pub async fn diagnose(client: &Reader, opts: &ReadOptions) -> Report {
     match crate::evidence::read(client, opts).await {
         Ok(ev) => judge(&ev).report,
         Err(e) => unreadable(client.base_url(), opts.tenant.clone(), &e),

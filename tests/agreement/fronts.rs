@@ -142,7 +142,7 @@ async fn scrape(e: &Env) -> Vec<(String, Option<String>, f64)> {
     let x = Exporter::start(
         vec![Instance {
             name: "author".into(),
-            client: client(e),
+            reader: client(e).reader(),
             tenant: None,
         }],
         "127.0.0.1:0".parse().expect("address"),

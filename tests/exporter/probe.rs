@@ -18,7 +18,7 @@ fn connection(base: &str, password: &str) -> Connection {
 fn instance(name: &str, client: AemClient) -> Instance {
     Instance {
         name: name.into(),
-        client,
+        reader: client.reader(),
         tenant: None,
     }
 }

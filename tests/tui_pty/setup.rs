@@ -37,8 +37,11 @@ fn first_time_setup_by_keystrokes_in_a_real_terminal() {
     // 3. Cloud service (the demo fills in the tenant URL).
     tmux.keys(&["Tab", "Down", "Down", "Down", "Enter"]);
     tmux.wait_for("AEM created 4 agents", 60);
-    // 4. Test Connection on all four.
-    tmux.keys(&["Tab", "T"]);
+    // 4. Test Connection on all four, once the integration read after the cloud step shows
+    // them.
+    tmux.keys(&["Tab"]);
+    tmux.wait_for("4 agents, 4 enabled", 30);
+    tmux.keys(&["T"]);
     let screen = tmux.wait_for("Test Connection succeeded", 30);
     assert_eq!(
         screen
@@ -95,7 +98,9 @@ fn oauth_first_time_setup_by_keys() {
     tmux.wait_for("IMS configuration created", 30);
     tmux.keys(&["Tab", "Down", "Down", "Down", "Enter"]);
     tmux.wait_for("AEM created 4 agents", 60);
-    tmux.keys(&["Tab", "T"]);
+    tmux.keys(&["Tab"]);
+    tmux.wait_for("4 agents, 4 enabled", 30);
+    tmux.keys(&["T"]);
     tmux.wait_for("Test Connection succeeded", 30);
     // Check Health without the secret here: AEM's own token decides.
     tmux.keys(&["2", "c"]);

@@ -342,3 +342,50 @@ fn the_header_names_lts_and_the_account_tab_warns_of_an_old_ims_bundle() {
     assert!(screen.contains("1.1.18"), "{screen}");
     assert!(screen.contains("ims-jwt-compatibility"), "{screen}");
 }
+
+/// The forms start where the CLI's options do: both read the setup layer's defaults.
+#[test]
+fn the_forms_start_from_the_cli_defaults() {
+    use brandlink::cli::args::{AccountCommand, CertCommand, Cli, CloudCommand, Command};
+    use clap::Parser;
+    let parse = |args: &[&str]| Cli::try_parse_from(args).unwrap().command.unwrap();
+    let a = app(false);
+    let Command::Cert(CertCommand::Create(cert)) = parse(&["brandlink", "cert", "create"]) else {
+        panic!("cert create");
+    };
+    let form = &a.tabs.certificate.form;
+    assert_eq!(form.value(CertField::Alias), cert.alias);
+    assert_eq!(form.value(CertField::Days), cert.days.to_string());
+    let Command::Account(AccountCommand::Create(account)) = parse(&[
+        "brandlink",
+        "account",
+        "create",
+        "--title",
+        "t",
+        "--api-key",
+        "k",
+        "--payload",
+        "p",
+    ]) else {
+        panic!("account create");
+    };
+    let form = &a.tabs.account.form;
+    assert_eq!(form.value(AccountField::AuthServer), account.auth_server);
+    assert_eq!(form.value(AccountField::KeyAlias), account.alias);
+    let Command::Cloud(CloudCommand::Create(cloud)) = parse(&[
+        "brandlink",
+        "cloud",
+        "create",
+        "--title",
+        "t",
+        "--service-url",
+        "u",
+    ]) else {
+        panic!("cloud create");
+    };
+    assert_eq!(cloud.wait, brandlink::setup::defaults::AGENT_WAIT_SECS);
+    assert_eq!(
+        a.tabs.cloud.form.value(CloudField::Title),
+        a.tabs.account.form.value(AccountField::Title)
+    );
+}

@@ -124,36 +124,7 @@ pub fn handle(w: &mut World, req: &Request) -> Response {
         .trim_start_matches("/system/console/configMgr")
         .trim_start_matches('/');
     if req.method == http::Method::GET || req.method == http::Method::HEAD {
-        if rest.is_empty() {
-            return overview(w);
-        }
-        let Some(key) = rest.strip_suffix(".json") else {
-            return match w.osgi.get(rest) {
-                Some(c) => http::html(
-                    200,
-                    format!(
-                        "<html><body><h1>{}</h1></body></html>",
-                        http::escape(&c.pid)
-                    ),
-                ),
-                None => http::error_page(404, &format!("No configuration {rest}")),
-            };
-        };
-        if key.starts_with('(') {
-            let mut out = Vec::new();
-            for c in w.osgi.values() {
-                match filter_matches(key, c) {
-                    Some(true) => out.push(config_json(c)),
-                    Some(false) => {}
-                    None => return http::error_page(400, &format!("Invalid filter {key}")),
-                }
-            }
-            return http::json(200, &Json::Array(out));
-        }
-        return match w.osgi.get(key) {
-            Some(c) => http::json(200, &Json::Array(vec![config_json(c)])),
-            None => http::error_page(404, &format!("No configuration {key}")),
-        };
+        return read(w, rest);
     }
     if req.method != http::Method::POST {
         return http::error_page(405, "Method not allowed");
@@ -174,25 +145,89 @@ pub fn handle(w: &mut World, req: &Request) -> Response {
     if !req.params.has("apply") {
         return http::error_page(400, "Missing apply parameter");
     }
-    let factory_param = req.params.get("factoryPid").filter(|f| !f.is_empty());
-    let (pid, factory) = if pid == TEMP_PID || (pid.is_empty() && factory_param.is_some()) {
-        let Some(f) = factory_param else {
-            return http::error_page(
-                400,
-                "factoryPid is required to create a factory configuration",
-            );
-        };
-        (format!("{f}.{}", uuid::Uuid::new_v4()), Some(f))
-    } else if let Some(existing) = w.osgi.get(&pid) {
-        (pid.clone(), existing.factory_pid.clone())
-    } else if pid.is_empty() {
-        return http::error_page(400, "No PID given");
-    } else {
-        (pid.clone(), factory_param)
+    let (pid, factory) = match target_of(w, req, pid) {
+        Ok(target) => target,
+        Err(refused) => return http::error_page(400, &refused),
     };
     let old = w.osgi.get(&pid).cloned();
     let mut props: IndexMap<String, OsgiValue> =
         old.as_ref().map(|o| o.props.clone()).unwrap_or_default();
+    if let Err(refused) = apply_properties(req, factory.as_deref(), &mut props) {
+        return http::error_page(400, &refused);
+    }
+    w.osgi.insert(
+        pid.clone(),
+        OsgiConfig {
+            pid: pid.clone(),
+            factory_pid: factory,
+            props,
+        },
+    );
+    w.bump();
+    http::redirect(302, &format!("/system/console/configMgr/{pid}"))
+}
+
+/// GET and HEAD: the overview, a configuration's page, or its JSON (by PID or LDAP filter).
+fn read(w: &World, rest: &str) -> Response {
+    if rest.is_empty() {
+        return overview(w);
+    }
+    let Some(key) = rest.strip_suffix(".json") else {
+        return match w.osgi.get(rest) {
+            Some(c) => http::html(
+                200,
+                format!(
+                    "<html><body><h1>{}</h1></body></html>",
+                    http::escape(&c.pid)
+                ),
+            ),
+            None => http::error_page(404, &format!("No configuration {rest}")),
+        };
+    };
+    if key.starts_with('(') {
+        let mut out = Vec::new();
+        for c in w.osgi.values() {
+            match filter_matches(key, c) {
+                Some(true) => out.push(config_json(c)),
+                Some(false) => {}
+                None => return http::error_page(400, &format!("Invalid filter {key}")),
+            }
+        }
+        return http::json(200, &Json::Array(out));
+    }
+    match w.osgi.get(key) {
+        Some(c) => http::json(200, &Json::Array(vec![config_json(c)])),
+        None => http::error_page(404, &format!("No configuration {key}")),
+    }
+}
+
+/// The PID an apply writes to and its factory: a new factory configuration (`[Temporary PID
+/// replaced by real PID upon save]` or no PID with a `factoryPid`), an existing one, or a new
+/// singleton. Refused (a 400 saying why) without a PID or factory.
+fn target_of(w: &World, req: &Request, pid: String) -> Result<(String, Option<String>), String> {
+    let factory_param = req.params.get("factoryPid").filter(|f| !f.is_empty());
+    if pid == TEMP_PID || (pid.is_empty() && factory_param.is_some()) {
+        let Some(f) = factory_param else {
+            return Err("factoryPid is required to create a factory configuration".into());
+        };
+        Ok((format!("{f}.{}", uuid::Uuid::new_v4()), Some(f)))
+    } else if let Some(existing) = w.osgi.get(&pid) {
+        Ok((pid.clone(), existing.factory_pid.clone()))
+    } else if pid.is_empty() {
+        Err("No PID given".into())
+    } else {
+        Ok((pid, factory_param))
+    }
+}
+
+/// The properties `propertylist` names, typed by the factory's metatype: an absent boolean is
+/// false, an absent other property is removed, a password sent back as Felix shows it
+/// (`unmodified`) is kept. Refused (a 400 saying why) when an integer is not one.
+fn apply_properties(
+    req: &Request,
+    factory: Option<&str>,
+    props: &mut IndexMap<String, OsgiValue>,
+) -> Result<(), String> {
     let list: Vec<String> = req
         .params
         .get("propertylist")
@@ -204,7 +239,7 @@ pub fn handle(w: &mut World, req: &Request) -> Response {
     for name in list {
         let values = req.params.all(&name);
         let (ty, multi) =
-            metatype(factory.as_deref(), &name).unwrap_or((felix_type::STRING, values.len() > 1));
+            metatype(factory, &name).unwrap_or((felix_type::STRING, values.len() > 1));
         if values.is_empty() {
             if ty == felix_type::BOOLEAN {
                 props.insert(
@@ -226,7 +261,7 @@ pub fn handle(w: &mut World, req: &Request) -> Response {
             continue;
         }
         if ty == felix_type::INTEGER && values.iter().any(|v| v.trim().parse::<i64>().is_err()) {
-            return http::error_page(400, &format!("{name} must be a whole number"));
+            return Err(format!("{name} must be a whole number"));
         }
         props.insert(
             name,
@@ -237,16 +272,7 @@ pub fn handle(w: &mut World, req: &Request) -> Response {
             },
         );
     }
-    w.osgi.insert(
-        pid.clone(),
-        OsgiConfig {
-            pid: pid.clone(),
-            factory_pid: factory,
-            props,
-        },
-    );
-    w.bump();
-    http::redirect(302, &format!("/system/console/configMgr/{pid}"))
+    Ok(())
 }
 
 fn overview(w: &World) -> Response {

@@ -1,7 +1,6 @@
 //! The delivery engine: queued assets move to the Brand Portal tenant with the token the agent
 //! obtains the way AEM does (keystore key → signed JWT → IMS, or OAuth, or the legacy gateway);
-//! the tenant checks it. Also "Publish to Brand Portal" (`/sandbox/publish`) and the tenant's
-//! own view (`/sandbox/tenant`).
+//! the tenant (`tenant.rs`) checks it. Also "Publish to Brand Portal" (`/sandbox/publish`).
 
 use super::http::{self, Request, Response};
 use super::ims;
@@ -9,11 +8,10 @@ use super::logs::{Action, AgentLine, Cause};
 use super::repo::join;
 use super::state::{
     AGENTS_ROOT, AgentConf, BP_SERVICE_USER, CUSTOMIZER_FACTORY, CachedToken, CloudConfig,
-    Delivery, QueueItem, World, norm_url, now_ms,
+    QueueItem, World, norm_url, now_ms,
 };
+use super::tenant;
 use serde_json::{Value as Json, json};
-
-const RECENT_DELIVERIES: usize = 200;
 
 /// A delivery attempt's transcript (without timestamps) and verdict.
 pub struct Transfer {
@@ -137,6 +135,37 @@ pub fn split_claim(line: &str) -> Option<(String, Json)> {
     Some((key, value))
 }
 
+/// One replication attempt under way: what it replicates, where to, and its transcript so far.
+struct Attempt {
+    act: Action,
+    uri: String,
+    lines: Vec<AgentLine>,
+}
+
+impl Attempt {
+    /// The attempt ends before any transfer failed (nothing was sent, or AEM gave up early).
+    fn stop(self) -> Transfer {
+        Transfer {
+            ok: false,
+            lines: self.lines,
+        }
+    }
+
+    /// The transfer failed for `cause`, and with it the replication.
+    fn fail(mut self, cause: Cause) -> Transfer {
+        self.lines.push(AgentLine::TransferFailed {
+            action: self.act.clone(),
+            cause,
+        });
+        self.lines
+            .push(AgentLine::ReplicationFailed { action: self.act });
+        Transfer {
+            ok: false,
+            lines: self.lines,
+        }
+    }
+}
+
 /// One replication attempt of `action` for `path` through `agent`. Error-level events also go
 /// to error.log, under `thread`.
 pub fn transfer(
@@ -148,37 +177,60 @@ pub fn transfer(
     thread: &str,
 ) -> Transfer {
     let now = now_ms();
-    let act = Action {
-        kind: action.to_string(),
-        path: path.to_string(),
-        user: user.to_string(),
-        time: now,
-    };
-    let uri = agent.transport_uri.clone();
-    let mut lines = vec![
-        AgentLine::NewClient {
-            agent: agent.title.clone(),
+    let attempt = Attempt {
+        act: Action {
+            kind: action.to_string(),
+            path: path.to_string(),
+            user: user.to_string(),
+            time: now,
         },
-        AgentLine::HttpVersion,
-    ];
-    let fail = |mut lines: Vec<AgentLine>, cause: Cause| {
-        lines.push(AgentLine::TransferFailed {
-            action: act.clone(),
-            cause,
-        });
-        lines.push(AgentLine::ReplicationFailed {
-            action: act.clone(),
-        });
-        Transfer { ok: false, lines }
+        uri: agent.transport_uri.clone(),
+        lines: vec![
+            AgentLine::NewClient {
+                agent: agent.title.clone(),
+            },
+            AgentLine::HttpVersion,
+        ],
     };
+    let (mut attempt, cfg) = match reach(w, agent, attempt, now, thread) {
+        Ok(reached) => reached,
+        Err(stopped) => return stopped,
+    };
+    let token = token_for(w, &cfg, &mut attempt.lines, now, thread);
+    request_lines(&mut attempt, action, path);
+    if w.faults.tenant_timeout {
+        let uri = attempt.uri.clone();
+        return attempt.fail(Cause::Timeout { uri });
+    }
+    let received = if tenant::mac_key_stale(w, &agent.id) {
+        // Adobe: a bare 401 when the MAC user lacks the current private key.
+        w.tenant.rejected_total += 1;
+        Err((401, "Unauthorized"))
+    } else {
+        tenant::receive(w, &token, action, path, &agent.id)
+    };
+    answered(attempt, received, now)
+}
+
+/// What stops an agent before it sends: a bundle replication needs that is not Active, a
+/// transport URI that is not the tenant's, no cloud configuration for it, a MAC user that does
+/// not exist. Otherwise the cloud configuration the agent sends with.
+fn reach(
+    w: &mut World,
+    agent: &AgentConf,
+    mut attempt: Attempt,
+    now: i64,
+    thread: &str,
+) -> Result<(Attempt, CloudConfig), Transfer> {
     // A bundle replication needs is not Active (an in-place upgrade left it Installed): the
     // agent fails before it sends anything.
     if super::felix::replication_blocked_by(w).is_some() {
-        lines.push(AgentLine::ReplicationFailed {
-            action: act.clone(),
+        attempt.lines.push(AgentLine::ReplicationFailed {
+            action: attempt.act.clone(),
         });
-        return Transfer { ok: false, lines };
+        return Err(attempt.stop());
     }
+    let uri = attempt.uri.clone();
     let host = url::Url::parse(&uri)
         .ok()
         .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
@@ -188,17 +240,17 @@ pub fn transfer(
         w.tenant.id.to_ascii_lowercase()
     );
     if host != tenant_host {
-        lines.push(AgentLine::Sending { uri: uri.clone() });
+        attempt.lines.push(AgentLine::Sending { uri: uri.clone() });
         let cause = if host.ends_with(".brand-portal.adobe.com") {
             Cause::UnknownHost { host }
         } else {
             Cause::Refused { uri }
         };
-        return fail(lines, cause);
+        return Err(attempt.fail(cause));
     }
     let Some(cfg) = find_cloud_config(w, &uri) else {
-        lines.push(AgentLine::NoCloudConfig { uri });
-        return Transfer { ok: false, lines };
+        attempt.lines.push(AgentLine::NoCloudConfig { uri });
+        return Err(attempt.stop());
     };
     // The agent serializes the content as its MAC user.
     let mac = w.repo.text(
@@ -208,14 +260,25 @@ pub fn transfer(
     if let Some(mac) = mac.filter(|m| !w.users.contains_key(m)) {
         let line = AgentLine::Impersonation {
             mac,
-            action: act.clone(),
+            action: attempt.act.clone(),
         };
         w.error_log_line(now, thread, &line);
-        lines.push(line);
-        return Transfer { ok: false, lines };
+        attempt.lines.push(line);
+        return Err(attempt.stop());
     }
-    // Without a token AEM still sends the request, and the tenant answers 401.
-    let token = match access_token(w, &cfg) {
+    Ok((attempt, cfg))
+}
+
+/// The bearer token the agent sends. Without one AEM still sends the request (the tenant
+/// answers 401): the failure is logged and the token is empty.
+fn token_for(
+    w: &mut World,
+    cfg: &CloudConfig,
+    lines: &mut Vec<AgentLine>,
+    now: i64,
+    thread: &str,
+) -> String {
+    match access_token(w, cfg) {
         Ok(t) => {
             lines.push(AgentLine::TokenObtained {
                 provider: cfg.path.clone(),
@@ -228,7 +291,12 @@ pub fn transfer(
             lines.push(AgentLine::NoToken);
             String::new()
         }
-    };
+    }
+}
+
+/// The request's headers and body as the agent logs them, up to sending it.
+fn request_lines(attempt: &mut Attempt, action: &str, path: &str) {
+    let lines = &mut attempt.lines;
     lines.push(AgentLine::Header {
         name: "Action",
         value: title_case(action),
@@ -245,74 +313,46 @@ pub fn transfer(
     if action.eq_ignore_ascii_case("test") {
         lines.push(AgentLine::EmptyBody);
     }
-    lines.push(AgentLine::Sending { uri: uri.clone() });
-    if w.faults.tenant_timeout {
-        return fail(lines, Cause::Timeout { uri });
-    }
-    let received = if mac_key_stale(w, &agent.id) {
-        // Adobe: a bare 401 when the MAC user lacks the current private key.
-        w.tenant.rejected_total += 1;
-        Err((401, "Unauthorized"))
-    } else {
-        tenant_receive(w, &token, action, path, &agent.id)
-    };
+    lines.push(AgentLine::Sending {
+        uri: attempt.uri.clone(),
+    });
+}
+
+/// The tenant's answer, as the agent logs it.
+fn answered(mut attempt: Attempt, received: Result<String, (u16, &str)>, now: i64) -> Transfer {
     match received {
         Ok(body) => {
-            lines.push(AgentLine::Answer {
+            attempt.lines.push(AgentLine::Answer {
                 status: 200,
                 reason: "OK".into(),
             });
-            lines.push(AgentLine::Separator);
-            lines.push(AgentLine::ReceiverSaid { body });
-            lines.push(AgentLine::MessageSent);
+            attempt.lines.push(AgentLine::Separator);
+            attempt.lines.push(AgentLine::ReceiverSaid { body });
+            attempt.lines.push(AgentLine::MessageSent);
             // What the transfer took, as a custom transport reports it (no real wire here).
             let millis = 40 + now.rem_euclid(160).unsigned_abs();
-            lines.push(AgentLine::Succeeded {
-                action: act.clone(),
+            attempt.lines.push(AgentLine::Succeeded {
+                action: attempt.act.clone(),
                 millis,
             });
-            Transfer { ok: true, lines }
+            Transfer {
+                ok: true,
+                lines: attempt.lines,
+            }
         }
         Err((status, reason)) => {
-            lines.push(AgentLine::Answer {
+            attempt.lines.push(AgentLine::Answer {
                 status,
                 reason: reason.into(),
             });
-            fail(
-                lines,
-                Cause::Status {
-                    uri,
-                    status,
-                    reason: reason.into(),
-                },
-            )
+            let uri = attempt.uri.clone();
+            attempt.fail(Cause::Status {
+                uri,
+                status,
+                reason: reason.into(),
+            })
         }
     }
-}
-
-/// Whether the MAC user the agent publishes as holds a key pair, none of whose certificates is
-/// the service user's current one (the tenant then refuses it).
-fn mac_key_stale(w: &World, agent: &str) -> bool {
-    let content = format!("{}/jcr:content", join(AGENTS_ROOT, agent));
-    let Some(user) = w.repo.text(&content, "transportUser") else {
-        return false;
-    };
-    let (Some(mac), Some(service)) = (w.keystores.get(&user), w.keystores.get(BP_SERVICE_USER))
-    else {
-        return false;
-    };
-    if mac.entries.is_empty() || service.entries.is_empty() {
-        return false;
-    }
-    let current: Vec<&Vec<u8>> = service
-        .entries
-        .values()
-        .filter_map(|e| e.chain.first())
-        .collect();
-    !mac.entries
-        .values()
-        .filter_map(|e| e.chain.first())
-        .any(|c| current.contains(&c))
 }
 
 fn title_case(s: &str) -> String {
@@ -322,40 +362,6 @@ fn title_case(s: &str) -> String {
         Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
         None => String::new(),
     }
-}
-
-/// The Brand Portal tenant's receiver: checks the bearer token and takes the content.
-pub fn tenant_receive(
-    w: &mut World,
-    token: &str,
-    action: &str,
-    path: &str,
-    agent: &str,
-) -> Result<String, (u16, &'static str)> {
-    if w.faults.tenant_outage {
-        return Err((503, "Service Unavailable"));
-    }
-    if w.faults.reject_tokens || ims::validate_access_token(w, token).is_err() {
-        w.tenant.rejected_total += 1;
-        return Err((401, "Unauthorized"));
-    }
-    if action.eq_ignore_ascii_case("test") {
-        return Ok("ReplicationAction TEST ok.".into());
-    }
-    w.tenant.delivered_total += 1;
-    if w.tenant.recent.len() >= RECENT_DELIVERIES {
-        w.tenant.recent.pop_front();
-    }
-    w.tenant.recent.push_back(Delivery {
-        path: path.to_string(),
-        agent: agent.to_string(),
-        action: action.to_string(),
-        at: now_ms(),
-    });
-    Ok(format!(
-        "ReplicationAction {} ok.",
-        action.to_ascii_uppercase()
-    ))
 }
 
 /// Moves queued items: each enabled, unpaused agent delivers at the configured rate; a
@@ -497,35 +503,4 @@ pub fn publish(w: &mut World, req: &Request) -> Response {
         200,
         &json!({"queued": count, "agents": per_agent, "undeliverable": undeliverable}),
     )
-}
-
-/// `GET /sandbox/tenant`: what arrived at the Brand Portal tenant.
-pub fn tenant_status(w: &World) -> Response {
-    http::json(
-        200,
-        &json!({
-            "tenant": w.tenant.id,
-            "url": w.tenant.url,
-            "orgId": w.ims.org_id,
-            "deliveredTotal": w.tenant.delivered_total,
-            "rejectedTotal": w.tenant.rejected_total,
-            "recent": w.tenant.recent.iter().rev().take(50).collect::<Vec<_>>(),
-        }),
-    )
-}
-
-/// `POST /sandbox/tenant/receive`: the tenant's receiver over HTTP (Bearer token, `Action`
-/// and `Path` headers), as the agents reach it.
-pub fn tenant_http(w: &mut World, req: &Request) -> Response {
-    let token = req
-        .header("authorization")
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .unwrap_or("")
-        .to_string();
-    let action = req.header("action").unwrap_or("Test").to_string();
-    let path = req.header("path").unwrap_or("/content/dam").to_string();
-    match tenant_receive(w, &token, &action, &path, "http") {
-        Ok(body) => http::text(200, body),
-        Err((status, reason)) => http::text(status, reason),
-    }
 }

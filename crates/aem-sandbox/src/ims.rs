@@ -182,6 +182,27 @@ pub fn exchange_jwt(
     jwt: &str,
 ) -> Result<Issued, ImsError> {
     rate_limited(w)?;
+    let client = jwt_client(w, client_id, client_secret, jwt)?;
+    let claims = decode_jwt(jwt)?;
+    check_claims(&claims, client_id)?;
+    check_signature(w, &client, jwt, &claims)?;
+    let metascopes = metascopes_of(&claims, &client)?;
+    let (token, _) = issue(w, &client, &metascopes.join(","));
+    let expires_in = 86_400_000 - w.rng.random_range(0..100);
+    Ok(Issued {
+        access_token: token,
+        expires_in,
+    })
+}
+
+/// The client of a JWT exchange: every parameter given, the secret right, the JWT grant
+/// allowed, and JWT credentials not yet at their end of life.
+fn jwt_client(
+    w: &World,
+    client_id: &str,
+    client_secret: &str,
+    jwt: &str,
+) -> Result<ImsClient, ImsError> {
     for (name, v) in [
         ("client_id", client_id),
         ("client_secret", client_secret),
@@ -210,6 +231,11 @@ pub fn exchange_jwt(
             "JWT credentials have reached end of life; migrate to OAuth Server-to-Server",
         ));
     }
+    Ok(client)
+}
+
+/// The JWT's claims, once it has three parts, a JSON header and body, and the header says RS256.
+fn decode_jwt(jwt: &str) -> Result<Json, ImsError> {
     let malformed = || {
         ImsError::new(
             400,
@@ -230,6 +256,12 @@ pub fn exchange_jwt(
             "Signature algorithm in the JWT header must be RS256",
         ));
     }
+    Ok(claims)
+}
+
+/// The claims IMS checks before the signature: `aud`, `exp`, `jti`, and the forms of `iss`
+/// and `sub`.
+fn check_claims(claims: &Json, client_id: &str) -> Result<(), ImsError> {
     // aud: <ims host>/c/<client id>
     let aud = claims.get("aud").and_then(Json::as_str).unwrap_or("");
     match aud.split_once("/c/") {
@@ -276,23 +308,35 @@ pub fn exchange_jwt(
             "jti claim must be an integer",
         ));
     }
-    let iss = claims.get("iss").and_then(Json::as_str).unwrap_or("");
-    let sub = claims.get("sub").and_then(Json::as_str).unwrap_or("");
-    if !is_id(iss, "@AdobeOrg") {
+    if !is_id(claim_str(claims, "iss"), "@AdobeOrg") {
         return Err(ImsError::new(
             400,
             "bad_request",
             "iss claim is not an IMS organization id",
         ));
     }
-    if !is_id(sub, "@techacct.adobe.com") {
+    if !is_id(claim_str(claims, "sub"), "@techacct.adobe.com") {
         return Err(ImsError::new(
             400,
             "bad_request",
             "sub claim is not a technical account id",
         ));
     }
-    // Signature against every certificate bound to the client.
+    Ok(())
+}
+
+fn claim_str<'a>(claims: &'a Json, name: &str) -> &'a str {
+    claims.get(name).and_then(Json::as_str).unwrap_or("")
+}
+
+/// The signature against every certificate bound to the client and not yet expired, and the
+/// issuer and subject the client's.
+fn check_signature(
+    w: &World,
+    client: &ImsClient,
+    jwt: &str,
+    claims: &Json,
+) -> Result<(), ImsError> {
     let mut v = Validation::new(Algorithm::RS256);
     v.validate_exp = false;
     v.validate_aud = false;
@@ -313,16 +357,24 @@ pub fn exchange_jwt(
                 )
                 .is_ok()
             });
-    if !signature_ok || iss != client.org_id || sub != client.technical_account_id {
+    if !signature_ok
+        || claim_str(claims, "iss") != client.org_id
+        || claim_str(claims, "sub") != client.technical_account_id
+    {
         return Err(ImsError::new(
             400,
             "invalid_token",
             "Could not match JWT signature to any of the bindings",
         ));
     }
-    // Metascopes.
+    Ok(())
+}
+
+/// The metascopes the JWT asks for: each one IMS knows, on IMS's host, `true`, and all of
+/// them bound to the client.
+fn metascopes_of(claims: &Json, client: &ImsClient) -> Result<Vec<String>, ImsError> {
     let mut metascopes = Vec::new();
-    if let Json::Object(map) = &claims {
+    if let Json::Object(map) = claims {
         for (k, val) in map {
             if let Some((host, name)) = k.split_once("/s/") {
                 if host != IMS_HOST || !KNOWN_METASCOPES.contains(&name) || val != &Json::Bool(true)
@@ -351,12 +403,7 @@ pub fn exchange_jwt(
             "The metascopes in the JWT are not a subset of the metascopes in the binding.",
         ));
     }
-    let (token, _) = issue(w, &client, &metascopes.join(","));
-    let expires_in = 86_400_000 - w.rng.random_range(0..100);
-    Ok(Issued {
-        access_token: token,
-        expires_in,
-    })
+    Ok(metascopes)
 }
 
 /// `POST /ims/token/v3` with `grant_type=client_credentials` → access token (seconds).

@@ -44,6 +44,7 @@ pub mod server;
 pub mod sling;
 pub mod slinglog;
 pub mod state;
+pub mod tenant;
 pub mod x509;
 
 pub use faults::Faults;

@@ -159,92 +159,10 @@ pub fn apply(w: &mut World, m: Mishap) -> Result<String, String> {
                 created.len()
             )
         }
-        Mishap::SecondCloudConfig => {
-            let ims =
-                bp_provider_pid(w).ok_or("needs a configured author (--scenario configured)")?;
-            let path = join(CLOUD_ROOT, "brand-portal-emea");
-            let content = format!("{path}/jcr:content");
-            w.repo.ensure(&path, "cq:Page", "sling:Folder");
-            w.repo.ensure(&content, "cq:PageContent", "nt:unstructured");
-            for (k, v) in [
-                ("jcr:title", Prop::str("Brand Portal EMEA")),
-                ("tenantURL", Prop::str(SECOND_TENANT)),
-                ("imsConfig", Prop::str(&ims)),
-                (
-                    "sling:resourceType",
-                    Prop::str("dam/components/mediaportal/config"),
-                ),
-            ] {
-                w.repo.set(&content, k, v);
-            }
-            format!("a second cloud configuration {path} → {SECOND_TENANT}")
-        }
-        Mishap::AliasServiceUrl => {
-            let ids = need_agents(w)?;
-            let alias = format!("https://{}-assets.brand-portal.adobe.com", w.tenant.id);
-            let tenant = w.tenant.url.clone();
-            for c in w.cloud_configs().into_iter().filter(|c| !c.legacy) {
-                w.repo.set(
-                    &format!("{}/jcr:content", c.path),
-                    "tenantURL",
-                    Prop::str(&alias),
-                );
-            }
-            for id in &ids {
-                let content = format!("{}/jcr:content", join(AGENTS_ROOT, id));
-                let uri = w.repo.text(&content, "transportUri").unwrap_or_default();
-                let moved = format!("{alias}{}", &uri[tenant.len().min(uri.len())..]);
-                w.repo.set(&content, "transportUri", Prop::str(moved));
-            }
-            format!("the cloud configuration and its agents use the alias {alias}")
-        }
-        Mishap::ExpiredCertificate => {
-            let start = time::OffsetDateTime::now_utc() - time::Duration::days(400);
-            let cert = x509::issue("AEM Brand Portal IMS", start, 370)?;
-            let store = w
-                .keystores
-                .get_mut(BP_SERVICE_USER)
-                .ok_or("needs a configured JWT author (--scenario configured)")?;
-            store.entries.insert(
-                CONFIGURED_ALIAS.to_string(),
-                KeyEntry {
-                    pk_der: cert.key_der.clone(),
-                    chain: vec![cert.cert_der.clone()],
-                },
-            );
-            let info = x509::parse(&cert.cert_der)?;
-            // The Console still holds it, bound when it was current.
-            for client in w.ims.clients.values_mut().filter(|c| c.jwt) {
-                client.certificates = vec![super::state::BoundCertificate {
-                    der: cert.cert_der.clone(),
-                    fingerprint: info.sha1.clone(),
-                    public_key_pkcs1: info.public_key.clone(),
-                    not_after: info.not_after,
-                }];
-            }
-            "the JWT certificate expired 30 days ago".to_string()
-        }
-        Mishap::MacStaleKeystore => {
-            need_agents(w)?;
-            let mac = mac_user_id(&w.tenant.url);
-            let start = time::OffsetDateTime::now_utc() - time::Duration::days(200);
-            let old = x509::issue("AEM Brand Portal IMS", start, 365)?;
-            let password = w.hex(16);
-            w.keystores.insert(
-                mac.clone(),
-                Keystore {
-                    password,
-                    entries: IndexMap::from([(
-                        CONFIGURED_ALIAS.to_string(),
-                        KeyEntry {
-                            pk_der: old.key_der,
-                            chain: vec![old.cert_der],
-                        },
-                    )]),
-                },
-            );
-            format!("{mac} holds a key pair older than the service user's")
-        }
+        Mishap::SecondCloudConfig => second_cloud_config(w)?,
+        Mishap::AliasServiceUrl => alias_service_url(w)?,
+        Mishap::ExpiredCertificate => expired_certificate(w)?,
+        Mishap::MacStaleKeystore => mac_stale_keystore(w)?,
         Mishap::MissingMacUser => {
             need_agents(w)?;
             let mac = mac_user_id(&w.tenant.url);
@@ -253,25 +171,7 @@ pub fn apply(w: &mut World, m: Mishap) -> Result<String, String> {
             w.repo.delete(&user.path);
             format!("{mac} deleted")
         }
-        Mishap::WrongSecret => {
-            let pid =
-                bp_provider_pid(w).ok_or("needs a configured author (--scenario configured)")?;
-            let ctype = w
-                .osgi
-                .get(&pid)
-                .and_then(|p| p.get("token.request.customizer.type").map(str::to_string));
-            let wrong = format!("p8e-{}", w.hex(32));
-            let customizer = w
-                .osgi
-                .values_mut()
-                .filter(|c| c.factory_pid.as_deref() == Some(CUSTOMIZER_FACTORY))
-                .find(|c| ctype.is_none() || c.get("customizer.type") == ctype.as_deref())
-                .ok_or("the IMS configuration has no customizer")?;
-            if let Some(v) = customizer.props.get_mut("auth.ims.client.secret") {
-                v.values = vec![wrong];
-            }
-            "the stored client secret no longer matches the Console's".to_string()
-        }
+        Mishap::WrongSecret => wrong_secret(w)?,
         Mishap::PausedQueue => {
             let ids = need_agents(w)?;
             let id = ids.first().cloned().unwrap_or_default();
@@ -279,35 +179,7 @@ pub fn apply(w: &mut World, m: Mishap) -> Result<String, String> {
             w.agent_log(&id, now, &super::logs::AgentLine::QueuePaused);
             format!("queue of {id} paused")
         }
-        Mishap::StuckItems => {
-            let ids = need_agents(w)?;
-            let id = ids.first().cloned().unwrap_or_default();
-            // Half a minute past the 20, so that "20 minutes" holds whatever the clock.
-            let since = now - 20 * 60_000 - 30_000;
-            let retry = rt_retry(w, &id);
-            let rt = w.runtime(&id);
-            for i in (0..5).rev() {
-                rt.queue.push_front(super::state::QueueItem {
-                    id: format!("stuck/{i}"),
-                    path: format!("/content/dam/wknd/en/stuck/asset-{i}.jpg"),
-                    time: since + i64::from(i) * 1000,
-                    userid: "admin".into(),
-                    action: "Activate".into(),
-                    last_processed: now - 30_000,
-                    num_processed: if i == 0 { 7 } else { 0 },
-                });
-            }
-            rt.next_retry_ms = now + retry;
-            w.agent_log(
-                &id,
-                now - 30_000,
-                &super::logs::AgentLine::Answer {
-                    status: 503,
-                    reason: "Service Unavailable".into(),
-                },
-            );
-            format!("5 items queued on {id} for 20 minutes, the first tried 7 times")
-        }
+        Mishap::StuckItems => stuck_items(w, now)?,
         Mishap::BundleInstalled => set_bundle(w, CRYPTO_KEYSTORE, "Installed", None),
         Mishap::BundleResolved => set_bundle(w, "com.day.cq.cq-replication", "Resolved", None),
         Mishap::OldImsBundle => set_bundle(w, IMS_CORE, "Active", Some("1.1.18")),
@@ -326,6 +198,158 @@ pub fn apply(w: &mut World, m: Mishap) -> Result<String, String> {
     };
     w.bump();
     Ok(said)
+}
+
+/// A second cloud configuration, to a tenant of its own, with the same IMS configuration.
+fn second_cloud_config(w: &mut World) -> Result<String, String> {
+    let ims = bp_provider_pid(w).ok_or("needs a configured author (--scenario configured)")?;
+    let path = join(CLOUD_ROOT, "brand-portal-emea");
+    let content = format!("{path}/jcr:content");
+    w.repo.ensure(&path, "cq:Page", "sling:Folder");
+    w.repo.ensure(&content, "cq:PageContent", "nt:unstructured");
+    for (k, v) in [
+        ("jcr:title", Prop::str("Brand Portal EMEA")),
+        ("tenantURL", Prop::str(SECOND_TENANT)),
+        ("imsConfig", Prop::str(&ims)),
+        (
+            "sling:resourceType",
+            Prop::str("dam/components/mediaportal/config"),
+        ),
+    ] {
+        w.repo.set(&content, k, v);
+    }
+    Ok(format!(
+        "a second cloud configuration {path} → {SECOND_TENANT}"
+    ))
+}
+
+/// The cloud configuration and its agents point at the tenant's `-assets` alias.
+fn alias_service_url(w: &mut World) -> Result<String, String> {
+    let ids = need_agents(w)?;
+    let alias = format!("https://{}-assets.brand-portal.adobe.com", w.tenant.id);
+    let tenant = w.tenant.url.clone();
+    for c in w.cloud_configs().into_iter().filter(|c| !c.legacy) {
+        w.repo.set(
+            &format!("{}/jcr:content", c.path),
+            "tenantURL",
+            Prop::str(&alias),
+        );
+    }
+    for id in &ids {
+        let content = format!("{}/jcr:content", join(AGENTS_ROOT, id));
+        let uri = w.repo.text(&content, "transportUri").unwrap_or_default();
+        let moved = format!("{alias}{}", &uri[tenant.len().min(uri.len())..]);
+        w.repo.set(&content, "transportUri", Prop::str(moved));
+    }
+    Ok(format!(
+        "the cloud configuration and its agents use the alias {alias}"
+    ))
+}
+
+/// The service user's key pair is one whose certificate expired, still bound in the Console.
+fn expired_certificate(w: &mut World) -> Result<String, String> {
+    let start = time::OffsetDateTime::now_utc() - time::Duration::days(400);
+    let cert = x509::issue("AEM Brand Portal IMS", start, 370)?;
+    let store = w
+        .keystores
+        .get_mut(BP_SERVICE_USER)
+        .ok_or("needs a configured JWT author (--scenario configured)")?;
+    store.entries.insert(
+        CONFIGURED_ALIAS.to_string(),
+        KeyEntry {
+            pk_der: cert.key_der.clone(),
+            chain: vec![cert.cert_der.clone()],
+        },
+    );
+    let info = x509::parse(&cert.cert_der)?;
+    // The Console still holds it, bound when it was current.
+    for client in w.ims.clients.values_mut().filter(|c| c.jwt) {
+        client.certificates = vec![super::state::BoundCertificate {
+            der: cert.cert_der.clone(),
+            fingerprint: info.sha1.clone(),
+            public_key_pkcs1: info.public_key.clone(),
+            not_after: info.not_after,
+        }];
+    }
+    Ok("the JWT certificate expired 30 days ago".to_string())
+}
+
+/// The MAC user holds a key pair older than the service user's.
+fn mac_stale_keystore(w: &mut World) -> Result<String, String> {
+    need_agents(w)?;
+    let mac = mac_user_id(&w.tenant.url);
+    let start = time::OffsetDateTime::now_utc() - time::Duration::days(200);
+    let old = x509::issue("AEM Brand Portal IMS", start, 365)?;
+    let password = w.hex(16);
+    w.keystores.insert(
+        mac.clone(),
+        Keystore {
+            password,
+            entries: IndexMap::from([(
+                CONFIGURED_ALIAS.to_string(),
+                KeyEntry {
+                    pk_der: old.key_der,
+                    chain: vec![old.cert_der],
+                },
+            )]),
+        },
+    );
+    Ok(format!(
+        "{mac} holds a key pair older than the service user's"
+    ))
+}
+
+/// The stored client secret is not the Console's.
+fn wrong_secret(w: &mut World) -> Result<String, String> {
+    let pid = bp_provider_pid(w).ok_or("needs a configured author (--scenario configured)")?;
+    let ctype = w
+        .osgi
+        .get(&pid)
+        .and_then(|p| p.get("token.request.customizer.type").map(str::to_string));
+    let wrong = format!("p8e-{}", w.hex(32));
+    let customizer = w
+        .osgi
+        .values_mut()
+        .filter(|c| c.factory_pid.as_deref() == Some(CUSTOMIZER_FACTORY))
+        .find(|c| ctype.is_none() || c.get("customizer.type") == ctype.as_deref())
+        .ok_or("the IMS configuration has no customizer")?;
+    if let Some(v) = customizer.props.get_mut("auth.ims.client.secret") {
+        v.values = vec![wrong];
+    }
+    Ok("the stored client secret no longer matches the Console's".to_string())
+}
+
+/// Five items queued for twenty minutes on the first agent, the first tried seven times.
+fn stuck_items(w: &mut World, now: i64) -> Result<String, String> {
+    let ids = need_agents(w)?;
+    let id = ids.first().cloned().unwrap_or_default();
+    // Half a minute past the 20, so that "20 minutes" holds whatever the clock.
+    let since = now - 20 * 60_000 - 30_000;
+    let retry = rt_retry(w, &id);
+    let rt = w.runtime(&id);
+    for i in (0..5).rev() {
+        rt.queue.push_front(super::state::QueueItem {
+            id: format!("stuck/{i}"),
+            path: format!("/content/dam/wknd/en/stuck/asset-{i}.jpg"),
+            time: since + i64::from(i) * 1000,
+            userid: "admin".into(),
+            action: "Activate".into(),
+            last_processed: now - 30_000,
+            num_processed: if i == 0 { 7 } else { 0 },
+        });
+    }
+    rt.next_retry_ms = now + retry;
+    w.agent_log(
+        &id,
+        now - 30_000,
+        &super::logs::AgentLine::Answer {
+            status: 503,
+            reason: "Service Unavailable".into(),
+        },
+    );
+    Ok(format!(
+        "5 items queued on {id} for 20 minutes, the first tried 7 times"
+    ))
 }
 
 #[cfg(test)]

@@ -281,19 +281,7 @@ pub fn jmx(w: &mut World, req: &Request) -> Response {
         .trim_start_matches("/system/console/jmx")
         .trim_start_matches('/');
     if rest.is_empty() {
-        let mut rows = String::new();
-        for id in w.agent_ids() {
-            let n = format!("com.adobe.granite.replication:id=\"{id}\",type=agent");
-            rows.push_str(&format!(
-                "<tr><td><a href=\"/system/console/jmx/{0}\">{1}</a></td></tr>\n",
-                percent_encoding::utf8_percent_encode(&n, percent_encoding::NON_ALPHANUMERIC),
-                escape(&n)
-            ));
-        }
-        return http::html(
-            200,
-            format!("<html><body><h1>JMX</h1><table id=\"mbeans\">{rows}</table></body></html>"),
-        );
+        return mbean_list(w);
     }
     let (name, tail) = match rest.split_once('/') {
         Some((n, t)) => (n, Some(t)),
@@ -332,84 +320,107 @@ pub fn jmx(w: &mut World, req: &Request) -> Response {
                 "<html><body>Operation queueClear invoked</body></html>",
             )
         }
-        ("POST", Some(("a", "QueuePaused"))) => {
-            let v = req.params.get("value").unwrap_or_default();
-            let paused = match v.trim() {
-                "true" => true,
-                "false" => false,
-                _ => return http::error_page(400, "QueuePaused takes value=true or value=false"),
-            };
-            w.runtime(&id).paused = paused;
-            let line = if paused {
-                AgentLine::QueuePaused
-            } else {
-                AgentLine::QueueResumed
-            };
-            w.agent_log(&id, now, &line);
-            http::html(200, "<html><body>Attribute QueuePaused set</body></html>")
-        }
+        ("POST", Some(("a", "QueuePaused"))) => set_paused(w, req, &id, now),
         ("POST", Some((kind, op))) => http::error_page(404, &format!("No {kind} {op} on {name}")),
-        ("GET", None) => {
-            let rt = w.agents.get(&id).cloned().unwrap_or_default();
-            let rows = [
-                ("Id", "java.lang.String", "r", id.clone()),
-                (
-                    "Valid",
-                    "boolean",
-                    "r",
-                    (!conf.transport_uri.is_empty()).to_string(),
-                ),
-                ("Enabled", "boolean", "r", conf.enabled.to_string()),
-                ("QueueBlocked", "boolean", "r", rt.is_blocked().to_string()),
-                ("QueuePaused", "boolean", "rw", rt.paused.to_string()),
-                ("QueueNumEntries", "int", "r", rt.queue.len().to_string()),
-                ("QueueStatusTime", "java.util.Date", "r", fmt_time(now)),
-                (
-                    "QueueNextRetryTime",
-                    "java.util.Date",
-                    "r",
-                    fmt_time(rt.next_retry_ms),
-                ),
-                (
-                    "QueueProcessingSince",
-                    "java.util.Date",
-                    "r",
-                    fmt_time(rt.processing_since),
-                ),
-                (
-                    "QueueLastProcessTime",
-                    "java.util.Date",
-                    "r",
-                    fmt_time(rt.last_process_ms),
-                ),
-            ];
-            let mut table = String::new();
-            for (n, t, a, v) in rows {
-                // A writable attribute's value sits in a form that posts it back, as the
-                // console's editable rows do.
-                let value = if a == "rw" {
-                    format!(
-                        "<form method=\"post\" action=\"/system/console/jmx/{}/a/{n}\"><input type=\"text\" name=\"value\" value=\"{}\"/><input type=\"submit\" value=\"Save\"/></form>",
-                        escape(name),
-                        escape(&v)
-                    )
-                } else {
-                    escape(&v)
-                };
-                table.push_str(&format!(
-                    "<tr><td class=\"name\">{n}</td><td class=\"type\">{t}</td><td class=\"access\">{a}</td><td class=\"value\">{value}</td></tr>\n"
-                ));
-            }
-            http::html(
-                200,
-                format!(
-                    "<html><head><title>JMX | {n}</title></head><body><h1>{n}</h1><h2>Attributes</h2>\n\
-<table id=\"attributes\"><tr><th>Name</th><th>Type</th><th>Access</th><th>Value</th></tr>\n{table}</table>\n\
-<h2>Operations</h2><ul><li>queueForceRetry()</li><li>queueClear()</li></ul></body></html>",
-                    n = escape(name)
-                ),
-            )
-        }
+        ("GET", None) => mbean_page(w, &conf, &id, name, now),
         _ => http::error_page(405, "Method not allowed"),
     }
+}
+
+/// The JMX console's list of the agents' MBeans.
+fn mbean_list(w: &World) -> Response {
+    let mut rows = String::new();
+    for id in w.agent_ids() {
+        let n = format!("com.adobe.granite.replication:id=\"{id}\",type=agent");
+        rows.push_str(&format!(
+            "<tr><td><a href=\"/system/console/jmx/{0}\">{1}</a></td></tr>\n",
+            percent_encoding::utf8_percent_encode(&n, percent_encoding::NON_ALPHANUMERIC),
+            escape(&n)
+        ));
+    }
+    http::html(
+        200,
+        format!("<html><body><h1>JMX</h1><table id=\"mbeans\">{rows}</table></body></html>"),
+    )
+}
+
+/// `POST …/a/QueuePaused` with `value=true|false`: pauses or resumes the queue.
+fn set_paused(w: &mut World, req: &Request, id: &str, now: i64) -> Response {
+    let v = req.params.get("value").unwrap_or_default();
+    let paused = match v.trim() {
+        "true" => true,
+        "false" => false,
+        _ => return http::error_page(400, "QueuePaused takes value=true or value=false"),
+    };
+    w.runtime(id).paused = paused;
+    let line = if paused {
+        AgentLine::QueuePaused
+    } else {
+        AgentLine::QueueResumed
+    };
+    w.agent_log(id, now, &line);
+    http::html(200, "<html><body>Attribute QueuePaused set</body></html>")
+}
+
+/// One agent's MBean page: its attributes (QueuePaused editable) and operations.
+fn mbean_page(w: &World, conf: &AgentConf, id: &str, name: &str, now: i64) -> Response {
+    let rt = w.agents.get(id).cloned().unwrap_or_default();
+    let rows = [
+        ("Id", "java.lang.String", "r", id.to_string()),
+        (
+            "Valid",
+            "boolean",
+            "r",
+            (!conf.transport_uri.is_empty()).to_string(),
+        ),
+        ("Enabled", "boolean", "r", conf.enabled.to_string()),
+        ("QueueBlocked", "boolean", "r", rt.is_blocked().to_string()),
+        ("QueuePaused", "boolean", "rw", rt.paused.to_string()),
+        ("QueueNumEntries", "int", "r", rt.queue.len().to_string()),
+        ("QueueStatusTime", "java.util.Date", "r", fmt_time(now)),
+        (
+            "QueueNextRetryTime",
+            "java.util.Date",
+            "r",
+            fmt_time(rt.next_retry_ms),
+        ),
+        (
+            "QueueProcessingSince",
+            "java.util.Date",
+            "r",
+            fmt_time(rt.processing_since),
+        ),
+        (
+            "QueueLastProcessTime",
+            "java.util.Date",
+            "r",
+            fmt_time(rt.last_process_ms),
+        ),
+    ];
+    let mut table = String::new();
+    for (n, t, a, v) in rows {
+        // A writable attribute's value sits in a form that posts it back, as the
+        // console's editable rows do.
+        let value = if a == "rw" {
+            format!(
+                "<form method=\"post\" action=\"/system/console/jmx/{}/a/{n}\"><input type=\"text\" name=\"value\" value=\"{}\"/><input type=\"submit\" value=\"Save\"/></form>",
+                escape(name),
+                escape(&v)
+            )
+        } else {
+            escape(&v)
+        };
+        table.push_str(&format!(
+            "<tr><td class=\"name\">{n}</td><td class=\"type\">{t}</td><td class=\"access\">{a}</td><td class=\"value\">{value}</td></tr>\n"
+        ));
+    }
+    http::html(
+        200,
+        format!(
+            "<html><head><title>JMX | {n}</title></head><body><h1>{n}</h1><h2>Attributes</h2>\n\
+<table id=\"attributes\"><tr><th>Name</th><th>Type</th><th>Access</th><th>Value</th></tr>\n{table}</table>\n\
+<h2>Operations</h2><ul><li>queueForceRetry()</li><li>queueClear()</li></ul></body></html>",
+            n = escape(name)
+        ),
+    )
 }

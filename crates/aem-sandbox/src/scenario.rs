@@ -86,7 +86,16 @@ pub(crate) fn agent(
     }
 }
 
+/// What every author has before Brand Portal: its folders and a few assets, AEM's own
+/// replication agents, and its users.
 fn base_author(w: &mut World) -> Result<(), String> {
+    base_content(w);
+    default_agents(w);
+    default_users(w)
+}
+
+/// The repository's top folders, WKND's adventures and the agents' root page.
+fn base_content(w: &mut World) {
     for (p, t) in [
         ("/apps", "nt:folder"),
         ("/apps/system/config", "nt:folder"),
@@ -143,6 +152,11 @@ fn base_author(w: &mut World) -> Result<(), String> {
     );
     w.repo.set(AGENTS_ROOT, "jcr:created", Prop::date(now));
     w.repo.set(AGENTS_ROOT, "jcr:createdBy", Prop::str("admin"));
+}
+
+/// The agents a fresh 6.5 author has: publish, reverse, offloading, static, Target, Dynamic
+/// Media, and the publish side's dispatcher flush.
+fn default_agents(w: &mut World) {
     let publish = "http://localhost:4503/bin/receive?sling:authRequestLogin=1";
     let enc = format!("{{{}}}", w.hex(64));
     agent(
@@ -223,7 +237,10 @@ fn base_author(w: &mut World) -> Result<(), String> {
         "serializationType",
         Prop::str("flush"),
     );
+}
 
+/// admin, anonymous and the system users of AEM's IMS integrations.
+fn default_users(w: &mut World) -> Result<(), String> {
     let pw = w.cfg.admin_password.clone();
     let admin_folder = w.hex(2);
     create_user(w, "admin", &admin_folder, Some(&pw), false)?;
@@ -261,6 +278,35 @@ fn configured(w: &mut World) -> Result<(), String> {
         },
     );
     let project = console::create_project(w, cert.cert_pem.as_bytes(), "AEM Brand Portal")?;
+    let provider_pid = jwt_ims_configuration(w, &project);
+    let tenant_url = w.cfg.tenant_url();
+    let path = join(CLOUD_ROOT, "brand-portal");
+    let content = format!("{path}/jcr:content");
+    w.repo.ensure(&path, "cq:Page", "sling:Folder");
+    w.repo.ensure(&content, "cq:PageContent", "nt:unstructured");
+    for (k, v) in [
+        ("jcr:title", Prop::str("Brand Portal")),
+        ("tenantURL", Prop::str(&tenant_url)),
+        ("imsConfig", Prop::str(&provider_pid)),
+        (
+            "oauthScopes",
+            Prop::str("dam-read dam-write dam-sync cc-share"),
+        ),
+        (
+            "sling:resourceType",
+            Prop::str("dam/components/mediaportal/config"),
+        ),
+        ("cq:template", Prop::str("/libs/dam/templates/mediaportal")),
+    ] {
+        w.repo.set(&content, k, v);
+    }
+    ensure_agents(w, &tenant_url);
+    Ok(())
+}
+
+/// The IMS configuration of a JWT project: the access-token provider with the project's
+/// claims and client id, and its customizer with the client secret. Returns the provider's PID.
+fn jwt_ims_configuration(w: &mut World, project: &console::ConsoleProject) -> String {
     let claims: Vec<String> = match &project.jwt_payload {
         serde_json::Value::Object(m) => m
             .iter()
@@ -340,29 +386,7 @@ fn configured(w: &mut World) -> Result<(), String> {
             ]),
         },
     );
-    let tenant_url = w.cfg.tenant_url();
-    let path = join(CLOUD_ROOT, "brand-portal");
-    let content = format!("{path}/jcr:content");
-    w.repo.ensure(&path, "cq:Page", "sling:Folder");
-    w.repo.ensure(&content, "cq:PageContent", "nt:unstructured");
-    for (k, v) in [
-        ("jcr:title", Prop::str("Brand Portal")),
-        ("tenantURL", Prop::str(&tenant_url)),
-        ("imsConfig", Prop::str(&provider_pid)),
-        (
-            "oauthScopes",
-            Prop::str("dam-read dam-write dam-sync cc-share"),
-        ),
-        (
-            "sling:resourceType",
-            Prop::str("dam/components/mediaportal/config"),
-        ),
-        ("cq:template", Prop::str("/libs/dam/templates/mediaportal")),
-    ] {
-        w.repo.set(&content, k, v);
-    }
-    ensure_agents(w, &tenant_url);
-    Ok(())
+    provider_pid
 }
 
 /// A 6.3/6.4-era setup: Legacy OAuth Gateway app, `/etc/cloudservices/mediaportal`, four

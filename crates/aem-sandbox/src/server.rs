@@ -4,6 +4,7 @@ use super::http::{self, Request, Response};
 use super::state::{AGENTS_ROOT, World};
 use super::{
     brandportal, configmgr, console, delivery, felix, ims, replication, security, sling, slinglog,
+    tenant,
 };
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -238,40 +239,44 @@ fn control(world: &Shared, req: &Request) -> Response {
                 &json!({"total": 0, "requests": {}, "failedLogins": 0, "maxInFlight": w.max_in_flight}),
             )
         }
-        ("GET", "/sandbox/control/state") => {
-            let agents: Vec<_> = w
-                .agent_ids()
-                .into_iter()
-                .filter_map(|id| w.agent(&id))
-                .map(|a| {
-                    let rt = w.agents.get(&a.id).cloned().unwrap_or_default();
-                    json!({"id": a.id, "enabled": a.enabled, "transportUri": a.transport_uri,
-                           "pending": rt.queue.len(), "blocked": rt.is_blocked(), "paused": rt.paused,
-                           "delivered": rt.delivered})
-                })
-                .collect();
-            http::json(
-                200,
-                &json!({
-                    "scenario": w.cfg.scenario,
-                    "tenantUrl": w.tenant.url,
-                    "agents": agents,
-                    "cloudConfigs": w.cloud_configs().iter().map(|c| json!({"path": c.path, "tenantUrl": c.tenant_url, "imsConfig": c.ims_config, "legacy": c.legacy})).collect::<Vec<_>>(),
-                    "imsConfigs": w.factory_configs(super::state::PROVIDER_FACTORY).iter().map(|c| c.pid.clone()).collect::<Vec<_>>(),
-                    "users": w.users.keys().cloned().collect::<Vec<_>>(),
-                    "keystores": w.keystores.iter().map(|(u, k)| json!({"user": u, "aliases": k.entries.keys().cloned().collect::<Vec<_>>()})).collect::<Vec<_>>(),
-                    "tokensIssued": w.ims.tokens_issued,
-                    "deliveredTotal": w.tenant.delivered_total,
-                    // Work AEM has yet to do by itself (agents to create after a save).
-                    "pendingWork": w.pending.len(),
-                }),
-            )
-        }
+        ("GET", "/sandbox/control/state") => world_state(&w),
         _ => http::json(
             404,
             &json!({"error": "unknown control endpoint; try /sandbox/control/faults, /sandbox/control/mishaps, /sandbox/control/dialect, /sandbox/control/requests or /sandbox/control/state"}),
         ),
     }
+}
+
+/// `GET /sandbox/control/state`: the scenario, tenant, agents with their queues, configurations,
+/// users, keystores and counters, for tests and the demo.
+fn world_state(w: &World) -> Response {
+    let agents: Vec<_> = w
+        .agent_ids()
+        .into_iter()
+        .filter_map(|id| w.agent(&id))
+        .map(|a| {
+            let rt = w.agents.get(&a.id).cloned().unwrap_or_default();
+            json!({"id": a.id, "enabled": a.enabled, "transportUri": a.transport_uri,
+                   "pending": rt.queue.len(), "blocked": rt.is_blocked(), "paused": rt.paused,
+                   "delivered": rt.delivered})
+        })
+        .collect();
+    http::json(
+        200,
+        &json!({
+            "scenario": w.cfg.scenario,
+            "tenantUrl": w.tenant.url,
+            "agents": agents,
+            "cloudConfigs": w.cloud_configs().iter().map(|c| json!({"path": c.path, "tenantUrl": c.tenant_url, "imsConfig": c.ims_config, "legacy": c.legacy})).collect::<Vec<_>>(),
+            "imsConfigs": w.factory_configs(super::state::PROVIDER_FACTORY).iter().map(|c| c.pid.clone()).collect::<Vec<_>>(),
+            "users": w.users.keys().cloned().collect::<Vec<_>>(),
+            "keystores": w.keystores.iter().map(|(u, k)| json!({"user": u, "aliases": k.entries.keys().cloned().collect::<Vec<_>>()})).collect::<Vec<_>>(),
+            "tokensIssued": w.ims.tokens_issued,
+            "deliveredTotal": w.tenant.delivered_total,
+            // Work AEM has yet to do by itself (agents to create after a save).
+            "pendingWork": w.pending.len(),
+        }),
+    )
 }
 
 fn route(w: &mut World, req: &mut Request) -> Response {
@@ -284,10 +289,10 @@ fn route(w: &mut World, req: &mut Request) -> Response {
         return console::console(w, req);
     }
     if path == "/sandbox/tenant" {
-        return delivery::tenant_status(w);
+        return tenant::status(w);
     }
     if path == "/sandbox/tenant/receive" && method == http::Method::POST {
-        return delivery::tenant_http(w, req);
+        return tenant::http(w, req);
     }
     if w.faults.unavailable {
         return http::error_page(503, "AEM is starting or restarting; try again shortly");
@@ -313,38 +318,57 @@ fn route(w: &mut World, req: &mut Request) -> Response {
     if let Some(refused) = security::filter_mutation(w, req) {
         return refused;
     }
+    if let Some(answered) = endpoint(w, req, &path) {
+        return answered;
+    }
+    resource(w, req, &path, &user)
+}
+
+/// The author's endpoints at fixed paths (CSRF, Felix, health, query builder, the log tailer,
+/// authorizables, Brand Portal's configuration, publishing, configMgr, JMX, a user's keystore).
+fn endpoint(w: &mut World, req: &mut Request, path: &str) -> Option<Response> {
+    let method = req.method.clone();
     let is_get = method == http::Method::GET || method == http::Method::HEAD;
     let is_post = method == http::Method::POST;
-    match path.as_str() {
-        "/libs/granite/csrf/token.json" if is_get => return security::csrf_token(w),
-        "/system/console/bundles.json" if is_get => return felix::bundles(w),
+    match path {
+        "/libs/granite/csrf/token.json" if is_get => return Some(security::csrf_token(w)),
+        "/system/console/bundles.json" if is_get => return Some(felix::bundles(w)),
         "/system/console/status-productinfo.json" if is_get => {
-            return felix::product_info(w);
+            return Some(felix::product_info(w));
         }
-        "/system/health.json" if is_get => return felix::health(w, req),
-        "/bin/querybuilder.json" if is_get => return security::querybuilder(w, req),
-        slinglog::TAILER if is_get => return slinglog::tailer(w, req),
-        slinglog::SYSTEM_PROPERTIES if is_get => return slinglog::system_properties(w, req),
+        "/system/health.json" if is_get => return Some(felix::health(w, req)),
+        "/bin/querybuilder.json" if is_get => return Some(security::querybuilder(w, req)),
+        slinglog::TAILER if is_get => return Some(slinglog::tailer(w, req)),
+        slinglog::SYSTEM_PROPERTIES if is_get => return Some(slinglog::system_properties(w, req)),
         "/libs/granite/security/post/authorizables" if is_post => {
-            return security::authorizables(w, req);
+            return Some(security::authorizables(w, req));
         }
-        "/apps/brandportal/config" if is_post => return brandportal::create_config(w, req),
-        "/sandbox/publish" if is_post => return delivery::publish(w, req),
+        "/apps/brandportal/config" if is_post => return Some(brandportal::create_config(w, req)),
+        "/sandbox/publish" if is_post => return Some(delivery::publish(w, req)),
         _ => {}
     }
     if path.starts_with("/system/console/configMgr") {
-        return configmgr::handle(w, req);
+        return Some(configmgr::handle(w, req));
     }
     if path.starts_with("/system/console/jmx") {
-        return replication::jmx(w, req);
+        return Some(replication::jmx(w, req));
     }
     if is_get
         && let Some(user_path) = path.strip_suffix("/keystore/store.p12")
         && let Some(uid) = w.user_by_path(user_path).map(|u| u.id.clone())
     {
-        return security::keystore_p12(w, &uid);
+        return Some(security::keystore_p12(w, &uid));
     }
-    let r = sling::resolve(&w.repo, &path);
+    None
+}
+
+/// A resource Sling resolves: keystores, agent pages and queues, and plain Sling GET, POST
+/// and DELETE.
+fn resource(w: &mut World, req: &mut Request, path: &str, user: &str) -> Response {
+    let method = req.method.clone();
+    let is_get = method == http::Method::GET || method == http::Method::HEAD;
+    let is_post = method == http::Method::POST;
+    let r = sling::resolve(&w.repo, path);
     let sels: Vec<&str> = r.selectors.iter().map(String::as_str).collect();
     let ext = r.extension.as_deref();
     let agent_page = r.exists && super::repo::parent_of(&r.path) == Some(AGENTS_ROOT);
@@ -369,7 +393,7 @@ fn route(w: &mut World, req: &mut Request) -> Response {
             }
             ([], Some("html")) if agent_page => replication::agent_page(w, &agent_id),
             (["test"], Some("html")) if agent_page => {
-                replication::test_connection(w, &agent_id, &user)
+                replication::test_connection(w, &agent_id, user)
             }
             (["log"], Some("html")) if agent_page => replication::log_page(w, &agent_id),
             _ => sling::get(w, req, &r),
@@ -387,7 +411,7 @@ fn route(w: &mut World, req: &mut Request) -> Response {
             return replication::queue(w, req, &id);
         }
         if sels.as_slice() == ["test"] && ext == Some("html") && agent_page {
-            return replication::test_connection(w, &agent_id, &user);
+            return replication::test_connection(w, &agent_id, user);
         }
         if req.params.has("deleteAuthorizable") && r.exists {
             return security::delete_authorizable(w, req, &r.path);

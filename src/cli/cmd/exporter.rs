@@ -27,13 +27,13 @@ pub async fn run(a: ExporterArgs, global: &GlobalArgs) -> ExitCode {
             Ok(c) => c,
             Err(e) => return usage(&e.to_string()),
         };
-        let client = match ctx.shared_client(&shared, true) {
+        let reader = match ctx.shared_reader(&shared, true) {
             Ok(c) => c,
             Err(e) => return emit(false, Err(CliError::from(e))),
         };
         watched.push(Instance {
             name: name.unwrap_or_else(|| ctx.shown_url()),
-            client,
+            reader,
             tenant: ctx.tenant.clone(),
         });
     }
@@ -75,7 +75,7 @@ pub async fn run(a: ExporterArgs, global: &GlobalArgs) -> ExitCode {
 }
 
 /// Every profile of the config file (and every watched author) as a probe target. A watched
-/// author keeps its one client, so its credential gate is the same for both; a profile whose
+/// author keeps its one reader, so its credential gate is the same for both; a profile whose
 /// password is not in its variable stays a target that answers `brandlink_probe_success 0`.
 fn probe_targets(
     global: &GlobalArgs,
@@ -102,12 +102,12 @@ fn probe_targets(
         let instance = Context::resolve(&g)
             .map_err(|e| e.to_string())
             .and_then(|ctx| {
-                let client = ctx
-                    .shared_client(shared, false)
+                let reader = ctx
+                    .shared_reader(shared, false)
                     .map_err(|e| e.to_string())?;
                 Ok(Instance {
                     name: name.clone(),
-                    client,
+                    reader,
                     tenant: ctx.tenant.clone(),
                 })
             });

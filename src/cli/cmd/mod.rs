@@ -28,8 +28,8 @@ use super::output::{CliError, Report};
 pub async fn run(ctx: &Context, command: Command) -> Result<Report, CliError> {
     let result = dispatch(ctx, command).await;
     if let Err(CliError::Failed(_)) = &result
-        && let Ok(client) = ctx.client()
-        && let Some(e) = client.not_aem().await
+        && let Ok(reader) = ctx.reader()
+        && let Some(e) = reader.not_aem().await
     {
         return Err(e.into());
     }

@@ -11,7 +11,7 @@ mod probe;
 mod serve;
 mod watch;
 
-use crate::aem::AemClient;
+use crate::aem::Reader;
 pub use metrics::{AgentLabels, InstanceLabels, Metrics, Served};
 pub use probe::{
     DEFAULT_PROBE_TIMEOUT, MAX_PROBE_TIMEOUT, MAX_PROBES, MIN_PROBE_TIMEOUT, PROBE_MARGIN,
@@ -37,11 +37,11 @@ pub const AGENTS_AT_ONCE: usize = 1;
 /// [`crate::aem::HttpClients::keeping_idle`]): what a poll cycle uses, so polls reuse them.
 pub const IDLE_PER_AUTHOR: usize = 2;
 
-/// One author to watch.
+/// One author to watch, through a handle that can only read.
 #[derive(Clone, Debug)]
 pub struct Instance {
     pub name: String,
-    pub client: AemClient,
+    pub reader: Reader,
     /// The tenant URL; None = from the author's cloud configuration.
     pub tenant: Option<String>,
 }

@@ -157,7 +157,7 @@ impl Probes {
             .acquire()
             .await
             .map_err(|_| "the exporter is stopping".to_string())?;
-        inst.client.retry_credentials_after(CREDENTIAL_RETRY);
+        inst.reader.retry_credentials_after(CREDENTIAL_RETRY);
         let il = InstanceLabels {
             aem_instance: inst.name.clone(),
         };
@@ -165,7 +165,7 @@ impl Probes {
         let agents = discover(inst).await?;
         m.agents.get_or_create(&il).set(agents.len() as i64);
         let now = chrono::Utc::now().timestamp_millis();
-        let snaps = poll_cycle_bounded(&inst.client.reader(), &agents, super::AGENTS_AT_ONCE).await;
+        let snaps = poll_cycle_bounded(&inst.reader, &agents, super::AGENTS_AT_ONCE).await;
         let mut failed = None;
         let mut spells = self.spells_of(&inst.name);
         for s in snaps {

@@ -32,7 +32,7 @@ pub(super) async fn discover(inst: &Instance) -> Result<Vec<String>, String> {
     let tenant = match &inst.tenant {
         Some(t) => t.clone(),
         None => inst
-            .client
+            .reader
             .cloud_configs()
             .await
             .map_err(|e| e.to_string())?
@@ -42,7 +42,7 @@ pub(super) async fn discover(inst: &Instance) -> Result<Vec<String>, String> {
             .ok_or("no Brand Portal cloud configuration")?,
     };
     Ok(inst
-        .client
+        .reader
         .brand_portal_agents(&tenant)
         .await
         .map_err(|e| e.to_string())?
@@ -57,7 +57,7 @@ pub(super) async fn judge(inst: &Instance, m: &Metrics) -> Result<(), String> {
         tenant: inst.tenant.clone(),
         ..Default::default()
     };
-    let ev = crate::evidence::read(&inst.client, &opts)
+    let ev = crate::evidence::read(&inst.reader, &opts)
         .await
         .map_err(|e| e.to_string())?;
     m.record_judgements(&inst.name, &crate::verdict::gauges::of(&ev));
@@ -114,7 +114,7 @@ impl Watched {
         }
         let now = chrono::Utc::now().timestamp_millis();
         let snaps = poll_cycle_sparing(
-            &self.inst.client.reader(),
+            &self.inst.reader,
             &self.agents,
             super::AGENTS_AT_ONCE,
             &mut self.idle,
@@ -172,7 +172,7 @@ pub(super) async fn watch(
     loop {
         // Refused credentials are tried again at most once per CREDENTIAL_RETRY (one failed
         // login, not one per scrape), so an exporter outlives a directory outage.
-        w.inst.client.retry_credentials_after(CREDENTIAL_RETRY);
+        w.inst.reader.retry_credentials_after(CREDENTIAL_RETRY);
         // Boxed while they run, so a waiting task holds only its state, not the largest read's
         // future (hundreds of authors wait at any moment).
         let reached = Box::pin(w.cycle(&il, cycle)).await;

@@ -203,7 +203,7 @@ fn write_certificate(path: &Path, pem: &str) -> Result<(), SetupError> {
 
 /// `AEM-Adobe-IMS.crt` in `dir`, or the first free `AEM-Adobe-IMS-<alias>-<n>.crt`.
 fn free_name(dir: &Path, alias: &str) -> PathBuf {
-    let mut path = dir.join("AEM-Adobe-IMS.crt");
+    let mut path = dir.join(crate::setup::defaults::CERT_FILE);
     let mut n = 1;
     while path.exists() {
         path = dir.join(format!("AEM-Adobe-IMS-{alias}-{n}.crt"));

@@ -180,7 +180,7 @@ impl Setup {
             test,
             ims: self.ims_choice.clone(),
         };
-        let mut ev = crate::evidence::read(&self.client, &opts).await?;
+        let mut ev = crate::evidence::read(&self.client.reader(), &opts).await?;
         ev.last_check = checks::load(self.aem_url());
         Ok(ev)
     }
@@ -261,10 +261,12 @@ impl Setup {
 
     /// The Brand Portal IMS configuration as AEM holds it, if any.
     pub async fn ims_config(&self) -> Result<Option<ImsConfig>, SetupError> {
-        Ok(read_ims_configs(&self.client, self.ims_choice.as_deref())
-            .await?
-            .into_iter()
-            .find(|c| c.is_brand_portal()))
+        Ok(
+            read_ims_configs(&self.client.reader(), self.ims_choice.as_deref())
+                .await?
+                .into_iter()
+                .find(|c| c.is_brand_portal()),
+        )
     }
 
     /// Check Health, two verdicts: IMS accepts the credentials given here (asked through

@@ -6,6 +6,7 @@ use crate::setup::actions::{
     AccountKind, AccountOutcome, AccountSpec, HealthReport, validate_account,
 };
 use crate::setup::console::ConsoleCreds;
+use crate::setup::defaults;
 use crate::setup::snapshot::AuthType;
 use crate::tui::action::Action;
 use crate::tui::effect::{Effect, UiResult};
@@ -62,6 +63,14 @@ impl FormItem for AccountField {
             _ => Kind::Text,
         }
     }
+    fn initial(self) -> String {
+        match self {
+            AccountField::Title => defaults::TITLE.into(),
+            AccountField::AuthServer => defaults::AUTH_SERVER.into(),
+            AccountField::KeyAlias => defaults::KEY_ALIAS.into(),
+            _ => String::new(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -79,17 +88,9 @@ pub struct AccountTab {
 impl Default for AccountTab {
     fn default() -> Self {
         use AccountField::*;
-        let server = format!("{}/", crate::ims::payload::PROD_IMS);
         AccountTab {
-            form: Form::new(&[
-                (Title, "Brand Portal"),
-                (ApiKey, ""),
-                (Secret, ""),
-                (AuthServer, &server),
-                (Payload, ""),
-                (KeyAlias, "brandportal"),
-                (Scopes, ""),
-                (OrgId, ""),
+            form: Form::of(&[
+                Title, ApiKey, Secret, AuthServer, Payload, KeyAlias, Scopes, OrgId,
             ]),
             auth_type: crate::setup::snapshot::AuthType::Jwt,
             console: None,
@@ -301,7 +302,7 @@ impl AccountTab {
         }
     }
 
-    pub fn on_created(&mut self, r: UiResult<AccountOutcome>, cx: &mut Shared) -> Vec<Effect> {
+    pub fn on_created(&mut self, r: UiResult<AccountOutcome>, cx: &mut Shared) {
         match r {
             Ok(o) => {
                 self.form.mark_clean();
@@ -316,8 +317,6 @@ impl AccountTab {
             }
             Err(e) => cx.error(e.message),
         }
-        cx.loading = true;
-        vec![Effect::Load]
     }
 
     pub fn on_health(&mut self, r: UiResult<HealthReport>, cx: &mut Shared) {

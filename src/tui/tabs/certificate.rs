@@ -1,6 +1,8 @@
 //! Certificate: the keystore of `brandportal-imsconfig-service`, and "Create new certificate".
 
 use super::{Clicks, Component, Hint, Out, Tab};
+use crate::ims::certificate::MAX_DAYS;
+use crate::setup::defaults;
 use crate::setup::lifecycle::UpdateRequest;
 use crate::setup::service::CertDone;
 use crate::setup::snapshot::AuthType;
@@ -41,6 +43,13 @@ impl FormItem for CertField {
             _ => Kind::Text,
         }
     }
+    fn initial(self) -> String {
+        match self {
+            CertField::Alias => defaults::KEY_ALIAS.into(),
+            CertField::Days => defaults::CERT_DAYS.to_string(),
+            CertField::KeystorePassword | CertField::Create => String::new(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -53,10 +62,10 @@ pub struct CertificateTab {
 impl Default for CertificateTab {
     fn default() -> Self {
         CertificateTab {
-            form: Form::new(&[
-                (CertField::Alias, "brandportal"),
-                (CertField::Days, "365"),
-                (CertField::KeystorePassword, ""),
+            form: Form::of(&[
+                CertField::Alias,
+                CertField::Days,
+                CertField::KeystorePassword,
             ]),
             result: None,
         }
@@ -130,10 +139,11 @@ impl CertificateTab {
         }
         let alias = self.form.value(CertField::Alias).trim().to_string();
         let days = match self.form.value(CertField::Days).trim().parse::<u32>() {
-            Ok(d) if (1..=365).contains(&d) => d,
+            Ok(d) if (1..=MAX_DAYS).contains(&d) => d,
             _ => {
-                self.form.errors =
-                    vec!["validity must be a whole number of days from 1 to 365".into()];
+                self.form.errors = vec![format!(
+                    "validity must be a whole number of days from 1 to {MAX_DAYS}"
+                )];
                 return vec![];
             }
         };
@@ -159,8 +169,8 @@ impl CertificateTab {
     }
 
     /// The certificate was created (or the alias existed): keep the key for the Console step
-    /// and Check Health, and re-read AEM.
-    pub fn on_created(&mut self, r: UiResult<Box<CertDone>>, cx: &mut Shared) -> Vec<Effect> {
+    /// and Check Health.
+    pub fn on_created(&mut self, r: UiResult<Box<CertDone>>, cx: &mut Shared) {
         match r {
             Ok(done) => {
                 if let (Some(pem), Some(key)) = (&done.cert_pem, &done.private_key) {
@@ -185,8 +195,6 @@ impl CertificateTab {
             }
             Err(e) => cx.error(e.message),
         }
-        cx.loading = true;
-        vec![Effect::Load]
     }
 
     fn result_lines(&self, cx: &Shared, theme: &Theme) -> Vec<Line<'static>> {

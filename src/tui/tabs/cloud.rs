@@ -4,6 +4,7 @@
 use super::{Clicks, Component, Hint, Out, Tab};
 use crate::setup::Integration;
 use crate::setup::actions::{CloudMode, CloudOutcome};
+use crate::setup::defaults;
 use crate::setup::snapshot::ImsConfig;
 use crate::tui::action::Action;
 use crate::tui::effect::{Effect, UiResult};
@@ -42,6 +43,12 @@ impl FormItem for CloudField {
             _ => Kind::Text,
         }
     }
+    fn initial(self) -> String {
+        match self {
+            CloudField::Title => defaults::TITLE.into(),
+            _ => String::new(),
+        }
+    }
 }
 
 const ITEMS: [CloudField; 4] = [
@@ -61,10 +68,7 @@ pub struct CloudTab {
 impl Default for CloudTab {
     fn default() -> Self {
         CloudTab {
-            form: Form::new(&[
-                (CloudField::Title, "Brand Portal"),
-                (CloudField::ServiceUrl, ""),
-            ]),
+            form: Form::of(&[CloudField::Title, CloudField::ServiceUrl]),
             ims_choice: 0,
         }
     }
@@ -182,7 +186,7 @@ impl CloudTab {
         ]
     }
 
-    pub fn on_created(&mut self, r: UiResult<CloudOutcome>, cx: &mut Shared) -> Vec<Effect> {
+    pub fn on_created(&mut self, r: UiResult<CloudOutcome>, cx: &mut Shared) {
         match r {
             Ok(o) => {
                 self.form.mark_clean();
@@ -203,8 +207,6 @@ impl CloudTab {
             }
             Err(e) => cx.error(e.message),
         }
-        cx.loading = true;
-        vec![Effect::Load]
     }
 }
 

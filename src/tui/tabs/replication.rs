@@ -266,18 +266,11 @@ impl ReplicationTab {
         self.monitor.set_cause(agent, cause);
     }
 
-    pub fn on_queue_done(
-        &mut self,
-        agent: &str,
-        op: QueueOp,
-        r: UiResult<()>,
-        cx: &mut Shared,
-    ) -> Vec<Effect> {
+    pub fn on_queue_done(&mut self, agent: &str, op: QueueOp, r: UiResult<()>, cx: &mut Shared) {
         match r {
             Ok(()) => cx.success(format!("{agent}: {} done", op.label())),
             Err(e) => cx.error(format!("{agent}: {} failed: {e}", op.label())),
         }
-        vec![Effect::MonitorRefresh]
     }
 
     fn draw_tab(&self, f: &mut Frame, area: Rect, cx: &Shared, theme: &Theme) -> Clicks {
