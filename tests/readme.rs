@@ -149,3 +149,19 @@ fn the_checker_catches_what_does_not_exist() {
         2
     );
 }
+
+#[test]
+fn the_first_screen_holds_the_pitch_a_picture_install_and_the_quick_start() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let first: Vec<&str> = readme.lines().take(50).collect();
+    let has = |what: &str| first.iter().any(|l| l.contains(what));
+    assert!(first[0].starts_with("# brandlink"));
+    assert!(has("!["), "a picture in the first 50 lines");
+    assert!(has("## Install") && has("cargo install --locked"));
+    assert!(has("cargo run --release -- demo") && has("cargo test"));
+    assert!(
+        has("AEM_PASSWORD") && has("brandlink --url"),
+        "against a real author"
+    );
+    assert!(readme.contains("## Contents"), "a table of contents");
+}
