@@ -37,6 +37,7 @@ use fixtures::*;
 mod dialogs;
 mod keys;
 mod monitor;
+mod screens;
 mod tabs;
 
 fn app(sandbox: bool) -> App {

@@ -286,6 +286,11 @@ impl AccountTab {
             Ok(c) => {
                 self.console = Some(c);
                 self.fill_from_console();
+                // The values are in: the next key sends them.
+                let items = self.items(cx);
+                for submit in [AccountField::Create, AccountField::Save] {
+                    self.form.focus_on(&items, submit);
+                }
                 cx.success(match self.auth_type {
                     AuthType::Jwt => "Console credentials filled in: API key, client secret, payload",
                     AuthType::OauthServerToServer => {
@@ -507,10 +512,11 @@ impl Component for AccountTab {
     }
 
     fn hints(&self, cx: &Shared) -> Vec<Hint> {
-        let mut v = vec![
-            Hint::when(Action::FetchConsole, cx.header.sandbox),
-            Hint::when(Action::CheckHealth, existing(cx)),
-        ];
+        let mut v = vec![Hint::when(Action::CheckHealth, existing(cx))];
+        if cx.header.sandbox {
+            // Only the sandbox has a Console brandlink can reach.
+            v.insert(0, Hint::on(Action::FetchConsole));
+        }
         if jwt(cx) {
             // Offered only where there is something to migrate.
             v.insert(0, Hint::when(Action::Migrate, !cx.read_only));
