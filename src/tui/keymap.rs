@@ -238,6 +238,18 @@ impl Default for Keymap {
                 ),
                 b(Scope::Cloud, &[Key::ch('u')], Upgrade, true),
                 b(Scope::Certificate, &[Key::ch('a')], UseAlias, true),
+                // The text above a form, when it does not fit.
+                b(Scope::Certificate, &[Key::code(K::PageUp)], PageUp, false),
+                b(
+                    Scope::Certificate,
+                    &[Key::code(K::PageDown)],
+                    PageDown,
+                    false,
+                ),
+                b(Scope::Account, &[Key::code(K::PageUp)], PageUp, false),
+                b(Scope::Account, &[Key::code(K::PageDown)], PageDown, false),
+                b(Scope::Cloud, &[Key::code(K::PageUp)], PageUp, false),
+                b(Scope::Cloud, &[Key::code(K::PageDown)], PageDown, false),
                 b(Scope::Pane, &[Key::code(K::Up), Key::ch('k')], Up, true),
                 b(Scope::Pane, &[Key::code(K::Down), Key::ch('j')], Down, true),
                 b(Scope::Pane, &[Key::code(K::PageUp)], PageUp, true),

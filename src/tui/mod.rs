@@ -24,6 +24,7 @@ pub mod modal;
 pub mod nav;
 pub mod reads;
 pub mod runtime;
+pub mod scroll;
 pub mod state;
 pub mod tabs;
 pub mod terminal;

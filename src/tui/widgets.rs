@@ -165,14 +165,10 @@ pub fn kv<'a>(k: &'a str, v: String, theme: &Theme) -> Line<'a> {
     ])
 }
 
-/// Rows `lines` take when wrapped at `width` (word wrapping may take a little more; this is
-/// the floor that keeps what follows from covering them).
+/// Rows `lines` take when word-wrapped at `width`, as a paragraph draws them.
 pub fn wrapped_height(lines: &[Line<'_>], width: u16) -> u16 {
-    let w = usize::from(width.max(1));
-    lines
-        .iter()
-        .map(|l| l.width().max(1).div_ceil(w))
-        .sum::<usize>()
+    para(lines.to_vec())
+        .line_count(width.max(1))
         .try_into()
         .unwrap_or(u16::MAX)
 }

@@ -55,6 +55,170 @@ fn the_console_fills_the_form_and_the_next_key_sends_it() {
 }
 
 #[test]
+fn the_lived_in_account_tab_says_what_does_not_fit_and_scrolls_to_it() {
+    let mut a = loaded(lived_in(fresh()), true);
+    assert_eq!(a.tab, Tab::Account);
+    let screen = small(&a);
+    insta::assert_snapshot!("account_lived_in_80x24", screen);
+    assert!(screen.contains("more lines (PgDn)"), "{screen}");
+    assert!(screen.contains("[ Create ]"), "the form stays: {screen}");
+    // PgDn until the other integrations show, each of them.
+    let mut pages = 0;
+    while !small(&a).contains("  Adobe Stock (adobe-ims-stock) — OAuth Server-to-Server") {
+        pages += 1;
+        assert!(pages < 10, "never shown:\n{}", small(&a));
+        a.on_key(code(KeyCode::PageDown));
+    }
+    let screen = small(&a);
+    assert!(
+        screen.contains("  Smart Tags (adobe-ims-similaritysearch) — OAuth Server-to-Server"),
+        "{screen}"
+    );
+    assert!(screen.contains("more lines (PgUp)"), "{screen}");
+    insta::assert_snapshot!("account_lived_in_80x24_end", screen);
+    // And back up.
+    for _ in 0..pages {
+        a.on_key(code(KeyCode::PageUp));
+    }
+    assert_eq!(small(&a), small(&loaded(lived_in(fresh()), true)));
+    // A configured lived-in author: the same list, reachable the same way.
+    let mut b = loaded(lived_in(configured()), false);
+    b.on_action(Action::GotoAccount);
+    for _ in 0..10 {
+        small(&b);
+        b.on_key(code(KeyCode::PageDown));
+    }
+    let screen = small(&b);
+    assert!(
+        screen.contains("  Adobe Stock (adobe-ims-stock) — OAuth Server-to-Server"),
+        "{screen}"
+    );
+}
+
+/// The plan the sandbox's migration shows: long values that wrap at 80 columns.
+fn sandbox_plan() -> brandlink::setup::migrate::MigrationPlan {
+    use brandlink::setup::migrate::{MigrationPlan, PropertyChange};
+    let change = |name: &str, before: Option<&str>, after: &str| PropertyChange {
+        on: "provider",
+        name: name.into(),
+        before: before.map(|b| vec![b.to_string()]),
+        after: Some(vec![after.to_string()]),
+    };
+    MigrationPlan::for_display(
+        "com.adobe.granite.auth.oauth.accesstoken.provider.6f06da9c-5708-455a-b2f4-4f71a281e38e",
+        "Brand Portal",
+        vec![
+            change(
+                "auth.token.provider.authorization.grants",
+                None,
+                "client_credentials",
+            ),
+            change(
+                "auth.token.provider.orgId",
+                None,
+                "2C916597B92C2978F37DD00C@AdobeOrg",
+            ),
+            change(
+                "auth.token.provider.scope",
+                None,
+                "openid,AdobeID,read_organizations,additional_info.projectedProductContext,ent_brand_portal_sdk",
+            ),
+            change(
+                "auth.token.provider.default.claims",
+                Some(
+                    r#""iss" : "2C916597B92C2978F37DD00C@AdobeOrg" | "sub" : "D87ADD70C6FC875D1106194F@techacct.adobe.com" | "https://ims-na1.adobelogin.com/s/ent_brand_portal_sdk" : true | "aud" : "https://ims-na1.adobelogin.com/c/1c3db029ac0d887667ea3d572dca7811""#,
+                ),
+                r#""iss" : "2C916597B92C2978F37DD00C@AdobeOrg""#,
+            ),
+            change(
+                "auth.token.provider.keypair.alias",
+                Some("brandportal"),
+                "(removed)",
+            ),
+        ],
+    )
+}
+
+#[test]
+fn the_migration_dialog_keeps_its_instructions_on_screen() {
+    let mut i = configured();
+    i.ims_configs[0].auth_type = AuthType::Jwt;
+    i.ims_configs[0].pid =
+        "com.adobe.granite.auth.oauth.accesstoken.provider.6f06da9c-5708-455a-b2f4-4f71a281e38e"
+            .into();
+    i.ims_configs[0].keypair_alias = Some("brandportal".into());
+    let mut a = loaded(i, true);
+    a.on_action(Action::GotoAccount);
+    a.on_key(key('m'));
+    assert!(matches!(a.modal, Some(Modal::Migrate(_))));
+    let screen = small(&a);
+    insta::assert_snapshot!("migrate_values_80x24", screen);
+    assert!(
+        screen.contains("Sandbox: the Console's values are filled in."),
+        "{screen}"
+    );
+    assert!(screen.contains("nothing is"), "{screen}");
+    a.on_msg(Msg::MigrationPlanned(Ok(sandbox_plan())));
+    for c in "migr".chars() {
+        a.on_key(key(c));
+    }
+    let screen = small(&a);
+    insta::assert_snapshot!("migrate_confirm_80x24", screen);
+    assert!(
+        screen.contains("Type migrate and ⏎ to go ahead"),
+        "{screen}"
+    );
+    assert!(screen.contains("> migr"), "{screen}");
+    assert!(screen.contains("more lines (↓)"), "{screen}");
+    // ↓ shows the rest; the typed word stays.
+    for _ in 0..6 {
+        a.on_key(code(KeyCode::Down));
+    }
+    let screen = small(&a);
+    assert!(screen.contains("puts them back"), "{screen}");
+    assert!(screen.contains("> migr"), "{screen}");
+    for c in "ate".chars() {
+        a.on_key(key(c));
+    }
+    assert!(matches!(
+        a.on_key(code(KeyCode::Enter)).as_slice(),
+        [Effect::RunMigration { .. }]
+    ));
+}
+
+#[test]
+fn agents_that_do_not_fit_scroll_and_say_so() {
+    use brandlink::aem::queue::QueueState as S;
+    // Saved again and again, the configuration left sixteen agents; each blocks on its own.
+    let mut i = configured();
+    i.agents = (0..16)
+        .map(|n| agent(&format!("mp_replication_{n:02}aa"), true, true, 3))
+        .collect();
+    let mut a = loaded(i, false);
+    a.on_action(Action::GotoReplication);
+    let wanted = a.wanted_monitor();
+    a.tabs.replication.reset_monitor(&wanted);
+    let now = 1_798_761_600_000;
+    a.shared.clock = Some(now);
+    for id in &wanted {
+        a.on_msg(live(id, S::Blocked, 3, now));
+    }
+    let screen = small(&a);
+    insta::assert_snapshot!("replication_sixteen_agents_80x24", screen);
+    assert!(screen.contains("more (↑/↓ select)"), "{screen}");
+    assert!(screen.contains("A lists the alerts"), "{screen}");
+    assert!(screen.contains("…00aa"), "{screen}");
+    // Moving down shows the last one, and says what is above.
+    for _ in 0..15 {
+        a.on_action(Action::Down);
+        small(&a);
+    }
+    let screen = small(&a);
+    assert!(screen.contains("…15aa"), "{screen}");
+    assert!(screen.contains("↑ "), "{screen}");
+}
+
+#[test]
 fn the_sandbox_console_key_is_offered_only_in_the_sandbox() {
     let mut a = loaded(fresh(), false);
     a.on_action(Action::GotoAccount);

@@ -11,6 +11,7 @@ use crate::tui::action::Action;
 use crate::tui::effect::{Effect, UiResult};
 use crate::tui::form::{Activation, Form, FormItem, Kind};
 use crate::tui::keymap::Scope;
+use crate::tui::scroll::{Scroll, draw_context};
 use crate::tui::state::Shared;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{error_lines, form_areas, kv, para, step_lines};
@@ -74,6 +75,8 @@ pub struct AccountTab {
     pub health: Option<HealthReport>,
     /// The operator picked the authentication type (else it follows the author's version).
     pub auth_chosen: bool,
+    /// The text above the form, when it does not fit (PgUp / PgDn).
+    pub info: Scroll,
 }
 
 impl Default for AccountTab {
@@ -95,6 +98,7 @@ impl Default for AccountTab {
             console: None,
             health: None,
             auth_chosen: false,
+            info: Scroll::default(),
         }
     }
 }
@@ -373,6 +377,7 @@ impl Component for AccountTab {
     fn on_leave(&mut self) {
         self.form.stop_editing();
         self.form.errors.clear();
+        self.info.reset();
     }
 
     fn on_action(&mut self, action: Action, cx: &mut Shared) -> Vec<Out> {
@@ -382,6 +387,8 @@ impl Component for AccountTab {
             Action::CheckHealth => return self.check_health(cx),
             Action::Migrate => return self.migrate(cx),
             Action::DeleteAccount => return self.delete(cx),
+            Action::PageDown => self.info.by(1),
+            Action::PageUp => self.info.by(-1),
             _ => {}
         }
         match self.form.navigate(action, &items) {
@@ -502,7 +509,7 @@ impl Component for AccountTab {
         let mut out = error_lines(&self.form.errors, theme);
         out.extend(self.health_lines(theme));
         let [info, form, result] = form_areas(area, &lines, items.len() as u16 + 1, &out);
-        f.render_widget(para(lines), info);
+        draw_context(f, info, lines, &self.info, theme);
         let auth = self.auth_type;
         self.form.draw(f, form, &items, theme, &|_| {
             format!("‹ {auth} ›  (⏎ switches)")
