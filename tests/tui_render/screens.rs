@@ -187,6 +187,74 @@ fn the_migration_dialog_keeps_its_instructions_on_screen() {
 }
 
 #[test]
+fn the_legacy_replication_tab_shows_its_four_agents() {
+    use brandlink::aem::queue::QueueState as S;
+    let mut a = loaded(legacy(), true);
+    assert_eq!(a.tab, Tab::Cloud, "a legacy author opens on the upgrade");
+    // Every legacy agent shows on the Cloud Service tab too.
+    let screen = small(&a);
+    insta::assert_snapshot!("cloud_legacy_80x24", screen);
+    for tail in ["032c", "fca9", "98e7"] {
+        assert!(screen.contains(tail), "{tail}: {screen}");
+    }
+    // The old OAuth gateway is gone: every queue blocks, the step and the alerts say so above
+    // the table.
+    let mut blocked = legacy();
+    for (a, n) in blocked.agents.iter_mut().zip([7, 4, 9, 3]) {
+        *a = agent(&a.info.id, true, true, n);
+        a.last_outcome = None;
+    }
+    a.on_msg(Msg::Loaded(next_read(), Ok(Box::new(blocked))));
+    a.on_action(Action::GotoReplication);
+    let wanted = a.wanted_monitor();
+    a.tabs.replication.reset_monitor(&wanted);
+    let now = 1_798_761_600_000;
+    a.shared.clock = Some(now);
+    for (id, n) in [
+        ("mp_replication", 7),
+        ("mp_replication_032c", 4),
+        ("mp_replication_fca9", 9),
+        ("mp_replication_98e7", 3),
+    ] {
+        a.on_msg(live(id, S::Blocked, n, now));
+    }
+    // Each log names its own cause: one alert each, more than the summary has room for.
+    for (id, label) in [
+        (
+            "mp_replication",
+            "the legacy OAuth gateway refuses the client credentials",
+        ),
+        ("mp_replication_032c", "Brand Portal answers 5xx"),
+        (
+            "mp_replication_fca9",
+            "the tenant's receive servlet answers 404",
+        ),
+        (
+            "mp_replication_98e7",
+            "the connection to the tenant times out",
+        ),
+    ] {
+        a.on_msg(Msg::Explained(
+            id.into(),
+            Some(brandlink::monitor::BlockCause {
+                label: label.into(),
+                fix: "upgrade the integration (u on the Cloud Service tab)".into(),
+            }),
+        ));
+    }
+    let screen = small(&a);
+    insta::assert_snapshot!("replication_legacy_80x24", screen);
+    for tail in ["032c", "fca9", "98e7"] {
+        assert!(
+            screen
+                .lines()
+                .any(|l| l.contains(tail) && l.contains("BLOCKED")),
+            "the row of {tail} is on screen:\n{screen}"
+        );
+    }
+}
+
+#[test]
 fn agents_that_do_not_fit_scroll_and_say_so() {
     use brandlink::aem::queue::QueueState as S;
     // Saved again and again, the configuration left sixteen agents; each blocks on its own.
@@ -216,6 +284,45 @@ fn agents_that_do_not_fit_scroll_and_say_so() {
     let screen = small(&a);
     assert!(screen.contains("…15aa"), "{screen}");
     assert!(screen.contains("↑ "), "{screen}");
+}
+
+#[test]
+fn the_cloud_tab_shows_the_configuration_and_keeps_the_repoint() {
+    let mut a = loaded(configured(), false);
+    a.on_action(Action::GotoCloud);
+    let screen = small(&a);
+    insta::assert_snapshot!("cloud_configured_80x24", screen);
+    for part in [
+        "Brand Portal cloud configuration",
+        "https://wknd.brand-portal.adobe.com",
+        "IMS configuration   Brand Portal — OAuth Server-to-Server",
+        "mp_replication_c3",
+    ] {
+        assert!(screen.contains(part), "{part}: {screen}");
+    }
+    assert!(!screen.contains("[ Create ]"), "{screen}");
+    assert!(screen.contains("[ Change the Service URL (repoint)… ]"));
+    // ⏎ opens the form on the Service URL; another tenant asks for the typed word.
+    a.on_key(code(KeyCode::Enter));
+    let screen = small(&a);
+    assert!(screen.contains("[ Repoint… ]"), "{screen}");
+    a.on_key(code(KeyCode::Enter));
+    a.on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    for c in "https://acme.brand-portal.adobe.com".chars() {
+        a.on_key(key(c));
+    }
+    a.on_key(code(KeyCode::Enter));
+    a.on_key(code(KeyCode::Enter));
+    assert!(
+        matches!(&a.modal, Some(Modal::Confirm(_))),
+        "the repoint is confirmed first"
+    );
+    // No configuration yet: the create form, as before.
+    let mut i = fresh();
+    i.ims_configs = configured().ims_configs;
+    let mut b = loaded(i, false);
+    b.on_action(Action::GotoCloud);
+    assert!(small(&b).contains("[ Create ]"));
 }
 
 #[test]
