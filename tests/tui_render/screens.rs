@@ -326,6 +326,109 @@ fn the_cloud_tab_shows_the_configuration_and_keeps_the_repoint() {
 }
 
 #[test]
+fn the_test_column_and_the_step_name_the_same_test() {
+    let mut i = configured();
+    let read = i.read_at;
+    let failed = &mut i.agents[3];
+    failed.last_outcome = Some(brandlink::evidence::LastOutcome {
+        ok: false,
+        test: true,
+        time: Some("31.12.2026 23:55:00".into()),
+        at: Some(read - 300),
+    });
+    let mut a = loaded(i.clone(), false);
+    a.shared.clock = Some(read * 1000);
+    let screen = render(&a);
+    assert!(
+        screen
+            .contains("the last Test Connection of mp_replication_c3 failed (31.12.2026 23:55:00)"),
+        "{screen}"
+    );
+    let row = screen
+        .lines()
+        .find(|l| l.contains("mp_replication_c3") && l.contains("✓ yes"))
+        .unwrap_or_default();
+    assert!(row.contains("✗ 5m ago"), "the row says the same: {row}");
+    a.on_action(Action::Down);
+    a.on_action(Action::Down);
+    a.on_action(Action::Down);
+    let screen = render(&a);
+    assert!(
+        screen.contains("✗ last Test Connection failed (31.12.2026 23:55:00"),
+        "the detail names the time the step names: {screen}"
+    );
+    // A test run now shows until a read brings its line in the log; then the log's.
+    a.on_action(Action::TestSelected);
+    a.on_msg(Msg::Tested(
+        "mp_replication_c3".into(),
+        Ok(TestResult {
+            agent: "mp_replication_c3".into(),
+            success: true,
+            summary: "Replication test succeeded".into(),
+            explanation: vec![],
+            transcript: vec![],
+        }),
+    ));
+    let row = |s: String| {
+        s.lines()
+            .find(|l| l.contains("mp_replication_c3") && l.contains("✓ yes"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(row(render(&a)).contains("✓ now"), "{}", render(&a));
+    a.shared.clock = Some((read + 60) * 1000);
+    let mut next = i;
+    next.read_at = read + 60;
+    next.agents[3].last_outcome = Some(brandlink::evidence::LastOutcome {
+        ok: true,
+        test: true,
+        time: Some("01.01.2027 00:00:00".into()),
+        at: Some(read),
+    });
+    // As the sandbox names its agents: title and URL wrap at 80 columns.
+    next.agents[3].info.title = "Brand Portal Replication Agent 4 (wknd)".into();
+    next.agents[3].info.transport_uri =
+        format!("{TENANT}/content/dam/mac/wknd/_replication/receive");
+    a.on_msg(Msg::Loaded(next_read(), Ok(Box::new(next))));
+    let screen = render(&a);
+    assert!(row(screen.clone()).contains("✓ 1m ago"), "{screen}");
+    assert!(
+        screen.contains("(01.01.2027 00:00:00, the agent's log)"),
+        "{screen}"
+    );
+    assert!(screen.contains("Done: 4 agents"), "{screen}");
+    let screen = small(&a);
+    assert!(
+        screen.contains("✓ last Test Connection succeeded (01.01.2027 00:00:00, the agent's log)"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn truncated_agent_names_keep_the_tenant_and_the_index() {
+    let mut i = configured();
+    for (a, id) in i.agents.iter_mut().zip([
+        "mp_replication_acme-europe-production_1",
+        "mp_replication_acme-europe-production_2",
+        "mp_replication_acme-asia-production_1",
+        "mp_replication_acme-asia-production_2",
+    ]) {
+        a.info.id = id.into();
+    }
+    let mut a = loaded(i, false);
+    a.on_action(Action::GotoReplication);
+    let screen = small(&a);
+    for name in [
+        "…europe-produ…_1",
+        "…europe-produ…_2",
+        "…asia-product…_1",
+        "…asia-product…_2",
+    ] {
+        assert!(screen.contains(name), "{name}:\n{screen}");
+    }
+}
+
+#[test]
 fn the_sandbox_console_key_is_offered_only_in_the_sandbox() {
     let mut a = loaded(fresh(), false);
     a.on_action(Action::GotoAccount);
