@@ -11,6 +11,17 @@ fn small(a: &App) -> String {
         .to_string()
 }
 
+/// The hint bar (the last row), without the quotes TestBackend puts around rows.
+fn hint_bar(screen: &str) -> String {
+    screen
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim_matches('"')
+        .trim_end()
+        .to_string()
+}
+
 fn console() -> ConsoleCreds {
     ConsoleCreds {
         api_key: "0123456789abcdef0123456789abcdef".into(),
@@ -429,6 +440,69 @@ fn truncated_agent_names_keep_the_tenant_and_the_index() {
 }
 
 #[test]
+fn the_hint_bar_drops_whole_hints_lowest_first_and_keeps_help() {
+    // A fresh author's Account tab: check health cannot run yet, so it gives way before the
+    // general keys.
+    let a = loaded(fresh(), true);
+    let bar = hint_bar(&small(&a));
+    assert_eq!(
+        bar,
+        " f sandbox Console  tab next tab  ⏎ edit / run  r re-read AEM  ? help  q quit"
+    );
+    // Every screen: whole hints only, help always.
+    let mut screens = vec![];
+    for (i, sandbox) in [
+        (fresh(), true),
+        (lived_in(configured()), true),
+        (configured(), false),
+        (legacy(), true),
+    ] {
+        let mut a = loaded(i, sandbox);
+        for t in [
+            Action::GotoCertificate,
+            Action::GotoAccount,
+            Action::GotoCloud,
+            Action::GotoReplication,
+        ] {
+            a.on_action(t);
+            screens.push(hint_bar(&small(&a)));
+        }
+    }
+    let words = [
+        "f sandbox Console",
+        "c check health",
+        "m migrate JWT → OAuth…",
+        "a use the new key pair (rotation)…",
+        "u upgrade…",
+        "P publish",
+        "t test",
+        "T test all",
+        "L log",
+        "p pause/resume",
+        "R retry",
+        "C clear…",
+        "F freeze",
+        "tab next tab",
+        "⏎ edit / run",
+        "r re-read AEM",
+        "D doctor",
+        "? help",
+        "q quit",
+    ];
+    for bar in screens {
+        assert!(bar.ends_with("? help  q quit"), "«{bar}»");
+        let mut rest = bar.trim().to_string();
+        while !rest.is_empty() {
+            let w = words
+                .iter()
+                .find(|w| rest.starts_with(*w))
+                .unwrap_or_else(|| panic!("a cut hint in «{bar}» at «{rest}»"));
+            rest = rest[w.len()..].trim_start().to_string();
+        }
+    }
+}
+
+#[test]
 fn the_sandbox_console_key_is_offered_only_in_the_sandbox() {
     let mut a = loaded(fresh(), false);
     a.on_action(Action::GotoAccount);
@@ -440,4 +514,33 @@ fn the_sandbox_console_key_is_offered_only_in_the_sandbox() {
     assert!(!render(&b).contains("sandbox Console"));
     let c = loaded(fresh(), true);
     assert!(small(&c).contains("f sandbox Console"));
+}
+
+#[test]
+fn the_header_keeps_the_connection_state_at_80_columns() {
+    // The sandbox's URL, the version and IMS do not all fit: IMS goes, then the version.
+    let mut i = configured();
+    i.readiness.product = Some("Adobe Experience Manager (6.5.21.0)".into());
+    i.aem = brandlink::setup::snapshot::AemInfo::new(
+        i.readiness.product.as_deref(),
+        Some("11.0.24".into()),
+    );
+    let mut a = loaded(i, true);
+    a.shared.header.url = "http://127.0.0.1:37459".into();
+    let screen = small(&a);
+    let header = screen.lines().next().unwrap_or_default().trim_matches('"');
+    assert_eq!(
+        header.trim_end(),
+        " brandlink [SANDBOX] AEM http://127.0.0.1:37459 as admin ● connected",
+        "{screen}"
+    );
+    let wide = render_with(&a, 160, 30, &Theme::new(true))
+        .backend()
+        .to_string();
+    assert!(
+        wide.contains(
+            "[AEM 6.5 SP21, Java 11.0.24] ● connected  IMS https://ims-na1.adobelogin.com"
+        ),
+        "{wide}"
+    );
 }
