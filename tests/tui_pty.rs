@@ -30,8 +30,10 @@ impl Tmux {
     fn screen(&self) -> String {
         self.run(&["capture-pane", "-p", "-t", "demo"])
     }
+    /// The screen once it shows `needle`; a deadline, never a fixed sleep. On a busy machine
+    /// (two cores, builds beside) anything may take a while: never less than a minute.
     fn wait_for(&self, needle: &str, secs: u64) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
+        let deadline = Instant::now() + Duration::from_secs(secs.max(60));
         loop {
             let s = self.screen();
             if s.contains(needle) {
@@ -435,7 +437,7 @@ fn logs_never_reach_the_screen() {
     let before = reads(&log_text());
     tmux.keys(&["r"]);
     // The re-read has logged its requests (at trace level, every crate) by now.
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(60);
     while reads(&log_text()) <= before {
         assert!(Instant::now() < deadline, "r read nothing again");
         std::thread::sleep(Duration::from_millis(100));
@@ -570,13 +572,22 @@ fn the_doctor_opens_from_any_tab_and_applies_a_fix() {
         screen.contains("⏎ fix…"),
         "the hint bar says what ⏎ does: {screen}"
     );
-    // The paused queue: ⏎ resumes it.
-    for _ in 0..20 {
-        if tmux.screen().contains("resume it when") {
-            break;
-        }
+    // The paused queue: ⏎ resumes it. One j at a time, each waited for (the detail under the
+    // list changes), so a slow machine never skips past it.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut shown = tmux.screen();
+    while !shown.contains("resume it when") {
+        assert!(Instant::now() < deadline, "never selected:\n{shown}");
         tmux.keys(&["j"]);
-        std::thread::sleep(Duration::from_millis(100));
+        let moved = Instant::now() + Duration::from_secs(10);
+        loop {
+            let now = tmux.screen();
+            if now != shown || Instant::now() > moved {
+                shown = now;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
     tmux.keys(&["Enter"]);
     tmux.wait_for("✓ queues.paused", 30);

@@ -456,7 +456,13 @@ impl App {
             }
             Msg::CloudCreated(r) => return self.tabs.cloud.on_created(r, cx),
             Msg::QueueDone(agent, op, r) => {
-                return self.tabs.replication.on_queue_done(&agent, op, r, cx);
+                let mut effects = self.tabs.replication.on_queue_done(&agent, op, r, cx);
+                // A fix the doctor applied: its report again, now that the queue has answered.
+                if let Some(Modal::Doctor(d)) = &mut self.modal {
+                    d.read_again();
+                    effects.push(Effect::Doctor);
+                }
+                return effects;
             }
             Msg::AccountChanged(r, what) => {
                 self.tabs.account.on_changed(r, what, cx);

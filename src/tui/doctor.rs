@@ -59,7 +59,7 @@ impl DoctorPanel {
     }
 
     /// Clears the report for a new read, remembering the selected finding.
-    fn read_again(&mut self) {
+    pub fn read_again(&mut self) {
         self.keep = self.finding().map(|f| f.id);
         self.report = None;
     }
@@ -131,10 +131,10 @@ impl DoctorPanel {
             ),
             Remedy::Resume(ids) => {
                 cx.info(format!("resuming {}", ids.join(", ")));
+                // The doctor reads again once a queue answers (a read now could beat it).
                 let effects = ids
                     .into_iter()
                     .map(|id| Effect::Queue(id, QueueOp::Resume))
-                    .chain([Effect::Doctor])
                     .collect();
                 self.read_again();
                 (DialogOut::Keep, effects)
