@@ -133,6 +133,7 @@ impl DoctorPanel {
                 // The checks run again once a queue answered (`App::on_msg`), not beside the
                 // resume, which they could read before it is done.
                 cx.info(format!("resuming {}", ids.join(", ")));
+                // The doctor reads again once a queue answers (a read now could beat it).
                 let effects = ids
                     .into_iter()
                     .map(|id| Effect::Queue(id, QueueOp::Resume))

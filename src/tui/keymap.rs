@@ -193,117 +193,145 @@ pub struct Keymap {
 
 impl Default for Keymap {
     fn default() -> Self {
-        use Action::*;
-        use KeyCodeKey as K;
-        let b = |scope, keys: &[Key], action, hint| Binding {
-            scope,
-            keys: keys.to_vec(),
-            action,
-            hint,
-        };
-        Keymap {
-            bindings: vec![
-                b(Scope::Global, &[Key::ctrl('c')], ForceQuit, false),
-                b(Scope::Global, &[Key::ctrl('z')], Suspend, false),
-                b(Scope::Editing, &[Key::code(K::Enter)], Activate, true),
-                b(Scope::Editing, &[Key::code(K::Esc)], Back, true),
-                b(
-                    Scope::Editing,
-                    &[Key::code(K::Tab), Key::code(K::Down)],
-                    NextField,
-                    true,
-                ),
-                b(
-                    Scope::Editing,
-                    &[Key::code(K::BackTab), Key::code(K::Up)],
-                    PrevField,
-                    true,
-                ),
-                b(Scope::Account, &[Key::ch('f')], FetchConsole, true),
-                b(Scope::Account, &[Key::ch('c')], CheckHealth, true),
-                b(Scope::Account, &[Key::ch('m')], Migrate, true),
-                b(Scope::Account, &[Key::ch('x')], DeleteAccount, false),
-                b(Scope::Replication, &[Key::ch('t')], TestSelected, true),
-                b(Scope::Replication, &[Key::ch('T')], TestAll, true),
-                b(Scope::Replication, &[Key::ch('L')], ShowLog, true),
-                b(Scope::Replication, &[Key::ch('R')], ForceRetry, false),
-                b(Scope::Replication, &[Key::ch('p')], PauseResume, false),
-                b(Scope::Replication, &[Key::ch('C')], ClearQueue, false),
-                b(Scope::Replication, &[Key::ch('F')], Freeze, false),
-                b(Scope::Replication, &[Key::ch('P')], PublishSample, false),
-                b(Scope::Replication, &[Key::ch('A')], Alerts, false),
-                b(Scope::Replication, &[Key::code(K::PageUp)], PageUp, false),
-                b(
-                    Scope::Replication,
-                    &[Key::code(K::PageDown)],
-                    PageDown,
-                    false,
-                ),
-                b(Scope::Cloud, &[Key::ch('u')], Upgrade, true),
-                b(Scope::Certificate, &[Key::ch('a')], UseAlias, true),
-                b(Scope::Pane, &[Key::code(K::Up), Key::ch('k')], Up, true),
-                b(Scope::Pane, &[Key::code(K::Down), Key::ch('j')], Down, true),
-                b(Scope::Pane, &[Key::code(K::PageUp)], PageUp, true),
-                b(Scope::Pane, &[Key::code(K::PageDown)], PageDown, true),
-                b(Scope::Pane, &[Key::code(K::Home), Key::ch('g')], Top, false),
-                b(
-                    Scope::Pane,
-                    &[Key::code(K::End), Key::ch('G')],
-                    Bottom,
-                    false,
-                ),
-                b(Scope::Pane, &[Key::ch('/')], Search, true),
-                b(Scope::Pane, &[Key::ch('n')], NextMatch, false),
-                b(Scope::Pane, &[Key::ch('N')], PrevMatch, false),
-                b(Scope::Pane, &[Key::ch('w')], Wrap, false),
-                b(Scope::Pane, &[Key::ch('f')], Follow, true),
-                b(Scope::Pane, &[Key::code(K::Esc), Key::ch('q')], Back, true),
-                b(
-                    Scope::Normal,
-                    &[Key::code(K::Tab), Key::code(K::Right), Key::ch('l')],
-                    NextTab,
-                    true,
-                ),
-                b(
-                    Scope::Normal,
-                    &[Key::code(K::BackTab), Key::code(K::Left), Key::ch('h')],
-                    PrevTab,
-                    false,
-                ),
-                b(Scope::Normal, &[Key::code(K::Up), Key::ch('k')], Up, false),
-                b(
-                    Scope::Normal,
-                    &[Key::code(K::Down), Key::ch('j')],
-                    Down,
-                    false,
-                ),
-                b(Scope::Normal, &[Key::code(K::Enter)], Activate, true),
-                b(Scope::Normal, &[Key::code(K::Esc)], Back, false),
-                b(
-                    Scope::Normal,
-                    &[Key::ch('r'), Key::code(K::F(5))],
-                    Refresh,
-                    true,
-                ),
-                b(Scope::Normal, &[Key::ch('D')], Doctor, true),
-                b(Scope::Doctor, &[Key::ch('w')], SupportBundle, true),
-                b(Scope::Normal, &[Key::ch('H')], History, false),
-                b(Scope::Normal, &[Key::ch('1')], GotoCertificate, false),
-                b(Scope::Normal, &[Key::ch('2')], GotoAccount, false),
-                b(Scope::Normal, &[Key::ch('3')], GotoCloud, false),
-                b(Scope::Normal, &[Key::ch('4')], GotoReplication, false),
-                b(Scope::Normal, &[Key::ch('0')], Fleet, false),
-                b(Scope::Fleet, &[Key::ch('m')], Migrate, true),
-                b(
-                    Scope::Normal,
-                    &[Key::ch('?'), Key::code(K::F(1))],
-                    Help,
-                    true,
-                ),
-                b(Scope::Normal, &[Key::ch('q')], Quit, true),
-            ],
-        }
+        let mut bindings = tab_bindings();
+        bindings.extend(moving_around());
+        Keymap { bindings }
     }
+}
+
+fn b(scope: Scope, keys: &[Key], action: Action, hint: bool) -> Binding {
+    Binding {
+        scope,
+        keys: keys.to_vec(),
+        action,
+        hint,
+    }
+}
+
+/// The keys of the editing mode, the tabs, panes and overlays.
+fn tab_bindings() -> Vec<Binding> {
+    use Action::*;
+    use KeyCodeKey as K;
+    vec![
+        b(Scope::Global, &[Key::ctrl('c')], ForceQuit, false),
+        b(Scope::Global, &[Key::ctrl('z')], Suspend, false),
+        b(Scope::Editing, &[Key::code(K::Enter)], Activate, true),
+        b(Scope::Editing, &[Key::code(K::Esc)], Back, true),
+        b(
+            Scope::Editing,
+            &[Key::code(K::Tab), Key::code(K::Down)],
+            NextField,
+            true,
+        ),
+        b(
+            Scope::Editing,
+            &[Key::code(K::BackTab), Key::code(K::Up)],
+            PrevField,
+            true,
+        ),
+        b(Scope::Account, &[Key::ch('f')], FetchConsole, true),
+        b(Scope::Account, &[Key::ch('c')], CheckHealth, true),
+        b(Scope::Account, &[Key::ch('m')], Migrate, true),
+        b(Scope::Account, &[Key::ch('x')], DeleteAccount, false),
+        b(Scope::Replication, &[Key::ch('t')], TestSelected, true),
+        b(Scope::Replication, &[Key::ch('T')], TestAll, true),
+        b(Scope::Replication, &[Key::ch('L')], ShowLog, true),
+        b(Scope::Replication, &[Key::ch('R')], ForceRetry, false),
+        b(Scope::Replication, &[Key::ch('p')], PauseResume, false),
+        b(Scope::Replication, &[Key::ch('C')], ClearQueue, false),
+        b(Scope::Replication, &[Key::ch('F')], Freeze, false),
+        b(Scope::Replication, &[Key::ch('P')], PublishSample, false),
+        b(Scope::Replication, &[Key::ch('A')], Alerts, false),
+        b(Scope::Replication, &[Key::code(K::PageUp)], PageUp, false),
+        b(
+            Scope::Replication,
+            &[Key::code(K::PageDown)],
+            PageDown,
+            false,
+        ),
+        b(Scope::Cloud, &[Key::ch('u')], Upgrade, true),
+        b(Scope::Certificate, &[Key::ch('a')], UseAlias, true),
+        // The text above a form, when it does not fit.
+        b(Scope::Certificate, &[Key::code(K::PageUp)], PageUp, false),
+        b(
+            Scope::Certificate,
+            &[Key::code(K::PageDown)],
+            PageDown,
+            false,
+        ),
+        b(Scope::Account, &[Key::code(K::PageUp)], PageUp, false),
+        b(Scope::Account, &[Key::code(K::PageDown)], PageDown, false),
+        b(Scope::Cloud, &[Key::code(K::PageUp)], PageUp, false),
+        b(Scope::Cloud, &[Key::code(K::PageDown)], PageDown, false),
+        b(Scope::Pane, &[Key::code(K::Up), Key::ch('k')], Up, true),
+        b(Scope::Pane, &[Key::code(K::Down), Key::ch('j')], Down, true),
+        b(Scope::Pane, &[Key::code(K::PageUp)], PageUp, true),
+        b(Scope::Pane, &[Key::code(K::PageDown)], PageDown, true),
+        b(Scope::Pane, &[Key::code(K::Home), Key::ch('g')], Top, false),
+        b(
+            Scope::Pane,
+            &[Key::code(K::End), Key::ch('G')],
+            Bottom,
+            false,
+        ),
+        b(Scope::Pane, &[Key::ch('/')], Search, true),
+        b(Scope::Pane, &[Key::ch('n')], NextMatch, false),
+        b(Scope::Pane, &[Key::ch('N')], PrevMatch, false),
+        b(Scope::Pane, &[Key::ch('w')], Wrap, false),
+        b(Scope::Pane, &[Key::ch('f')], Follow, true),
+        b(Scope::Pane, &[Key::code(K::Esc), Key::ch('q')], Back, true),
+    ]
+}
+
+/// The keys that move between tabs and screens, everywhere but in a field being edited.
+fn moving_around() -> Vec<Binding> {
+    use Action::*;
+    use KeyCodeKey as K;
+    vec![
+        b(
+            Scope::Normal,
+            &[Key::code(K::Tab), Key::code(K::Right), Key::ch('l')],
+            NextTab,
+            true,
+        ),
+        b(
+            Scope::Normal,
+            &[Key::code(K::BackTab), Key::code(K::Left), Key::ch('h')],
+            PrevTab,
+            false,
+        ),
+        b(Scope::Normal, &[Key::code(K::Up), Key::ch('k')], Up, false),
+        b(
+            Scope::Normal,
+            &[Key::code(K::Down), Key::ch('j')],
+            Down,
+            false,
+        ),
+        b(Scope::Normal, &[Key::code(K::Enter)], Activate, true),
+        b(Scope::Normal, &[Key::code(K::Esc)], Back, false),
+        b(
+            Scope::Normal,
+            &[Key::ch('r'), Key::code(K::F(5))],
+            Refresh,
+            true,
+        ),
+        b(Scope::Normal, &[Key::ch('D')], Doctor, true),
+        b(Scope::Doctor, &[Key::ch('w')], SupportBundle, true),
+        b(Scope::Normal, &[Key::ch('H')], History, false),
+        b(Scope::Normal, &[Key::ch('1')], GotoCertificate, false),
+        b(Scope::Normal, &[Key::ch('2')], GotoAccount, false),
+        b(Scope::Normal, &[Key::ch('3')], GotoCloud, false),
+        b(Scope::Normal, &[Key::ch('4')], GotoReplication, false),
+        b(Scope::Normal, &[Key::ch('0')], Fleet, false),
+        b(Scope::Fleet, &[Key::ch('m')], Migrate, true),
+        b(
+            Scope::Normal,
+            &[Key::ch('?'), Key::code(K::F(1))],
+            Help,
+            true,
+        ),
+        b(Scope::Normal, &[Key::ch('q')], Quit, true),
+    ]
 }
 
 impl Keymap {

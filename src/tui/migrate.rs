@@ -6,9 +6,10 @@ use super::action::Action;
 use super::effect::{Effect, UiError};
 use super::form::{Form, FormItem, Kind};
 use super::nav::Hint;
+use super::scroll::{Scroll, draw_scrolled};
 use super::state::Shared;
 use super::theme::Theme;
-use super::widgets::{centered, error_lines, spinner};
+use super::widgets::{centered, error_lines, spinner, wrapped_height};
 use crate::setup::console::ConsoleCredential;
 use crate::setup::migrate::{MigrateRequest, MigrationPlan};
 use crossterm::event::KeyEvent;
@@ -68,6 +69,8 @@ pub struct MigrateDialog {
     pub stage: Stage,
     pub typed: String,
     pub error: Option<UiError>,
+    /// The changes, when they do not fit above the typed word (↑ / ↓).
+    pub scroll: Scroll,
 }
 
 impl MigrateDialog {
@@ -99,6 +102,7 @@ impl MigrateDialog {
             stage: Stage::Values,
             typed: String::new(),
             error: None,
+            scroll: Scroll::default(),
         }
     }
 
@@ -188,6 +192,9 @@ impl MigrateDialog {
             },
             Stage::Planning => {}
             Stage::Confirm(plan) => match action {
+                // ↓ / ↑ (and the page keys) move through the changes; the rest is typed.
+                Some(Action::NextField) => self.scroll.by(1),
+                Some(Action::PrevField) => self.scroll.by(-1),
                 Some(Action::Activate) if self.typed == "migrate" => {
                     if !cx.begin("migrating the IMS configuration to OAuth Server-to-Server") {
                         return (false, vec![]);
@@ -203,6 +210,8 @@ impl MigrateDialog {
                 }
                 Some(_) => {}
                 None => match ev.code {
+                    crossterm::event::KeyCode::PageDown => self.scroll.by(1),
+                    crossterm::event::KeyCode::PageUp => self.scroll.by(-1),
                     crossterm::event::KeyCode::Backspace => {
                         self.typed.pop();
                     }
@@ -247,7 +256,7 @@ impl MigrateDialog {
             ));
         }
         let [top, body] = Layout::vertical([
-            Constraint::Length(head.len() as u16 + 2),
+            Constraint::Length(wrapped_height(&head, inner.width) + 1),
             Constraint::Min(0),
         ])
         .areas(inner);
@@ -274,34 +283,47 @@ impl MigrateDialog {
                 ));
                 f.render_widget(Paragraph::new(out).wrap(Wrap { trim: false }), rest);
             }
-            Stage::Confirm(plan) => {
-                let mut lines = vec![Line::styled(
-                    "✓ IMS gives a token for these values. These properties change:",
-                    theme.ok,
-                )];
-                for c in &plan.changes {
-                    let show = |v: &Option<Vec<String>>| match v {
-                        None => "(none)".to_string(),
-                        Some(v) => v.join(" | "),
-                    };
-                    lines.push(Line::from(vec![
-                        Span::styled(format!("  {:<10} {:<42}", c.on, c.name), theme.dim),
-                        Span::raw(format!("{} → {}", show(&c.before), show(&c.after))),
-                    ]));
-                }
-                lines.push(Line::raw(""));
-                lines.push(Line::raw("The provider and its customizer are backed up first (no secrets); `brandlink restore` puts them back."));
-                lines.push(Line::raw(
-                    "Afterwards Test Connection runs on the tenant's agents, and blocked queues retry.",
-                ));
-                lines.push(Line::raw("Type migrate and ⏎ to go ahead (esc cancels):"));
-                lines.push(Line::from(vec![
-                    Span::raw("> "),
-                    Span::styled(self.typed.clone(), theme.editing),
-                ]));
-                f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
-            }
+            Stage::Confirm(plan) => self.draw_confirm(f, body, plan, theme),
         }
+    }
+
+    /// The changes (scrolled when they do not fit), and under them, always on screen, what to
+    /// type and the typed word.
+    fn draw_confirm(&self, f: &mut Frame, body: Rect, plan: &MigrationPlan, theme: &Theme) {
+        let mut lines = vec![Line::styled(
+            "✓ IMS gives a token for these values. These properties change:",
+            theme.ok,
+        )];
+        for c in &plan.changes {
+            let show = |v: &Option<Vec<String>>| match v {
+                None => "(none)".to_string(),
+                Some(v) => v.join(" | "),
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<10} {:<42}", c.on, c.name), theme.dim),
+                Span::raw(format!("{} → {}", show(&c.before), show(&c.after))),
+            ]));
+        }
+        lines.push(Line::raw(""));
+        lines.push(Line::raw("The provider and its customizer are backed up first (no secrets); `brandlink restore` puts them back."));
+        lines.push(Line::raw(
+            "Afterwards Test Connection runs on the tenant's agents, and blocked queues retry.",
+        ));
+        let prompt = vec![
+            Line::raw("Type migrate and ⏎ to go ahead (esc cancels):"),
+            Line::from(vec![
+                Span::raw("> "),
+                Span::styled(self.typed.clone(), theme.editing),
+            ]),
+        ];
+        let [changes, _, ask] = Layout::vertical([
+            Constraint::Min(0),
+            Constraint::Length(1),
+            Constraint::Length(wrapped_height(&prompt, body.width)),
+        ])
+        .areas(body);
+        draw_scrolled(f, changes, lines, &self.scroll, ("↑", "↓"), theme);
+        f.render_widget(Paragraph::new(prompt).wrap(Wrap { trim: false }), ask);
     }
 }
 

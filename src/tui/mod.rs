@@ -33,6 +33,7 @@ pub mod nav;
 pub mod ops;
 pub mod reads;
 pub mod runtime;
+pub mod scroll;
 pub mod state;
 pub mod tabs;
 pub mod terminal;

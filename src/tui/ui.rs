@@ -162,22 +162,35 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         spans.push(Span::styled(format!("{p}: "), theme.title));
     }
     spans.push(Span::raw(format!("AEM {} as {} ", h.url, h.user)));
-    if let Some(s) = &cx.snapshot
-        && s.aem.version.is_some()
-    {
-        // `AEM 6.5 LTS SP3, Java 21.0.4`: the version as Adobe names it.
-        let java = s
-            .aem
-            .java
-            .as_deref()
-            .map(|j| format!(", Java {j}"))
-            .unwrap_or_default();
-        spans.push(Span::styled(format!("[{}{java}] ", s.aem.label), theme.dim));
+    // `AEM 6.5 LTS SP3, Java 21.0.4`: the version as Adobe names it.
+    let version = cx
+        .snapshot
+        .as_ref()
+        .filter(|s| s.aem.version.is_some())
+        .map(|s| {
+            let java = s
+                .aem
+                .java
+                .as_deref()
+                .map(|j| format!(", Java {j}"))
+                .unwrap_or_default();
+            Span::styled(format!("[{}{java}] ", s.aem.label), theme.dim)
+        });
+    let ims = Span::styled(format!("  IMS {}", h.ims_url), theme.dim);
+    let conn = Span::styled(conn, style);
+    // On a narrow terminal the IMS host gives way first, then the version: the connection's
+    // state always shows, and nothing is cut in the middle of a word. The spinner's room is
+    // kept, so nothing comes and goes with it.
+    const SPINNER: usize = 3;
+    let room = usize::from(area.width).saturating_sub(SPINNER);
+    let width = |v: &[Span]| v.iter().map(Span::width).sum::<usize>();
+    if let Some(v) = version.filter(|v| width(&spans) + v.width() + conn.width() <= room) {
+        spans.push(v);
     }
-    spans.extend([
-        Span::styled(conn, style),
-        Span::styled(format!("  IMS {}", h.ims_url), theme.dim),
-    ]);
+    spans.push(conn);
+    if width(&spans) + ims.width() <= room {
+        spans.push(ims);
+    }
     if cx.loading && cx.snapshot.is_some() {
         spans.push(Span::styled(format!("  {}", spinner(cx.tick)), theme.dim));
     }
@@ -259,40 +272,75 @@ fn notice_line(app: &App, theme: &Theme) -> Line<'static> {
 
 fn draw_hints(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let scopes = app.scopes();
-    let label = |h: &super::tabs::Hint| {
-        let key = app.keymap.key_label(h.action, &scopes).unwrap_or_default();
-        (key, h.label.unwrap_or(h.action.hint()))
+    let hints = app.hints();
+    // `App::hints` puts the dialog's or the tab's own first, the general keys after them.
+    let own = if app.modal.is_some() {
+        hints.len()
+    } else if app.editing() {
+        0
+    } else {
+        app.tabs.get(app.tab).hints(&app.shared).len()
     };
-    let width = |hs: &[super::tabs::Hint]| -> usize {
-        hs.iter()
-            .map(|h| {
-                let (k, d) = label(h);
-                k.chars().count() + d.chars().count() + 3
-            })
-            .sum()
+    let spans: Vec<(u8, [Span<'static>; 2])> = hints
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let key = app.keymap.key_label(h.action, &scopes).unwrap_or_default();
+            let describe = h.label.unwrap_or(h.action.hint());
+            let (ks, ds) = if h.enabled {
+                (theme.key, theme.dim)
+            } else {
+                (theme.dim, theme.dim)
+            };
+            let rank = match h.action {
+                Action::Help => HELP,
+                Action::Quit => 3,
+                _ if !h.enabled => 0,
+                _ if i < own => 2,
+                _ => 1,
+            };
+            (
+                rank,
+                [
+                    Span::styled(format!(" {key}"), ks),
+                    Span::styled(format!(" {describe} "), ds),
+                ],
+            )
+        })
+        .collect();
+    let line = fit_hints(spans, usize::from(area.width));
+    f.render_widget(Paragraph::new(line), area);
+}
+
+/// `? help` gives way to nothing: the help overlay lists every key.
+const HELP: u8 = u8::MAX;
+
+/// The hints that fit in `width` columns, whole: when they do not all fit, the lowest rank
+/// gives way first (dimmed ones, then the general keys, then the tab's own, then quit), the
+/// last of a rank before the first; `? help` stays.
+fn fit_hints(mut hints: Vec<(u8, [Span<'static>; 2])>, width: usize) -> Line<'static> {
+    let total = |hs: &[(u8, [Span<'static>; 2])]| -> usize {
+        hs.iter().flat_map(|(_, s)| s.iter()).map(Span::width).sum()
     };
-    // When they do not all fit, the last ones give way, but never `? help` or `q quit`: the
-    // help overlay lists every key.
-    let mut hints = app.hints();
-    while width(&hints) > usize::from(area.width) {
-        let Some(i) = hints
-            .iter()
-            .rposition(|h| !matches!(h.action, Action::Help | Action::Quit))
-        else {
+    while total(&hints) > width {
+        let Some(lowest) = hints.iter().map(|(r, _)| *r).filter(|r| *r != HELP).min() else {
+            break;
+        };
+        let Some(i) = hints.iter().rposition(|(r, _)| *r == lowest) else {
             break;
         };
         hints.remove(i);
     }
+    // Whatever is left is drawn whole or not at all.
+    let mut used = 0;
     let mut spans = Vec::new();
-    for h in &hints {
-        let (key, describe) = label(h);
-        let (ks, ds) = if h.enabled {
-            (theme.key, theme.dim)
-        } else {
-            (theme.dim, theme.dim)
-        };
-        spans.push(Span::styled(format!(" {key}"), ks));
-        spans.push(Span::styled(format!(" {describe} "), ds));
+    for (_, pair) in hints {
+        let w: usize = pair.iter().map(Span::width).sum();
+        if used + w > width {
+            break;
+        }
+        used += w;
+        spans.extend(pair);
     }
-    f.render_widget(Paragraph::new(Line::from(spans)), area);
+    Line::from(spans)
 }

@@ -165,14 +165,10 @@ pub fn kv<'a>(k: &'a str, v: String, theme: &Theme) -> Line<'a> {
     ])
 }
 
-/// Rows `lines` take when wrapped at `width` (word wrapping may take a little more; this is
-/// the floor that keeps what follows from covering them).
+/// Rows `lines` take when word-wrapped at `width`, as a paragraph draws them.
 pub fn wrapped_height(lines: &[Line<'_>], width: u16) -> u16 {
-    let w = usize::from(width.max(1));
-    lines
-        .iter()
-        .map(|l| l.width().max(1).div_ceil(w))
-        .sum::<usize>()
+    para(lines.to_vec())
+        .line_count(width.max(1))
         .try_into()
         .unwrap_or(u16::MAX)
 }
@@ -284,41 +280,87 @@ pub fn error_lines<'a>(errors: &'a [String], theme: &Theme) -> Vec<Line<'a>> {
         .collect()
 }
 
-/// Agent ids as short as `width` needs while each stays distinct: the prefix they share gives
-/// way to `…` (`mp_replication_1b89` → `…1b89`), the one that is only the prefix keeps its
-/// start.
+/// Agent ids as short as `width` needs while each stays distinct. The whole segments they all
+/// start with give way to `…` (`mp_replication_1b89` → `…1b89`); a rest still too long keeps
+/// its start (a tenant, say) and its last segment (the index) and loses its middle
+/// (`…europe-produ…_1`); the id that is only the shared prefix keeps its start.
 pub fn distinct_names(ids: &[&str], width: usize) -> Vec<String> {
     if ids.iter().all(|i| i.chars().count() <= width) {
         return ids.iter().map(|i| i.to_string()).collect();
     }
-    let first: Vec<char> = ids.first().map(|i| i.chars().collect()).unwrap_or_default();
-    let common = ids.iter().fold(first.len(), |n, id| {
+    let sep = |c: &char| *c == '_' || *c == '-';
+    let ids: Vec<Vec<char>> = ids.iter().map(|i| i.chars().collect()).collect();
+    let first = ids.first().cloned().unwrap_or_default();
+    let mut common = ids.iter().fold(first.len(), |n, id| {
         first
             .iter()
-            .zip(id.chars())
+            .zip(id)
             .take(n)
-            .take_while(|(a, b)| *a == b)
+            .take_while(|(a, b)| a == b)
             .count()
     });
-    ids.iter()
+    // Whole segments only: `mp_replication_wknd` and `mp_replication_wkndstage` share
+    // `mp_replication_`, not `mp_replication_wknd`.
+    while common > 0
+        && !sep(&first[common - 1])
+        && !ids.iter().all(|id| id.get(common).is_none_or(sep))
+    {
+        common -= 1;
+    }
+    let lead = if common > 0 { "…" } else { "" };
+    let room = width.saturating_sub(lead.chars().count());
+    let rests: Vec<&[char]> = ids
+        .iter()
         .map(|id| {
-            let chars: Vec<char> = id.chars().collect();
-            let rest: String = chars[common.min(chars.len())..].iter().collect();
-            let rest = rest.trim_start_matches(['_', '-']);
-            if rest.is_empty() {
-                // The bare prefix (the first agent AEM creates): its start, cut.
-                if chars.len() <= width {
-                    id.to_string()
-                } else {
-                    chars[..width.saturating_sub(1)].iter().collect::<String>() + "…"
-                }
-            } else {
-                let tail: Vec<char> = rest.chars().collect();
-                let keep = width.saturating_sub(1).min(tail.len());
-                format!("…{}", tail[tail.len() - keep..].iter().collect::<String>())
-            }
+            let rest = &id[common.min(id.len())..];
+            &rest[rest.iter().take_while(|c| sep(c)).count()..]
         })
-        .collect()
+        .collect();
+    let names = |tail: Option<usize>| -> Vec<String> {
+        ids.iter()
+            .zip(&rests)
+            .map(|(id, rest)| {
+                if rest.is_empty() {
+                    // The bare prefix (the first agent AEM creates): its start, cut.
+                    return cut_end(id, width);
+                }
+                if rest.len() <= room {
+                    return format!("{lead}{}", rest.iter().collect::<String>());
+                }
+                // The last segment (the index), unless told otherwise.
+                let last = rest.iter().rev().position(sep).map_or(0, |p| p + 1);
+                let tail = match tail {
+                    None => last.min(room / 2),
+                    Some(t) => t.min(room.saturating_sub(2)),
+                };
+                let head = room.saturating_sub(1 + tail);
+                format!(
+                    "{lead}{}…{}",
+                    rest[..head].iter().collect::<String>(),
+                    rest[rest.len() - tail..].iter().collect::<String>()
+                )
+            })
+            .collect()
+    };
+    let distinct =
+        |v: &[String]| v.iter().collect::<std::collections::HashSet<_>>().len() == v.len();
+    let preferred = names(None);
+    if distinct(&preferred) {
+        return preferred;
+    }
+    (1..room)
+        .map(|t| names(Some(t)))
+        .find(|v| distinct(v))
+        .unwrap_or(preferred)
+}
+
+/// The start of `id` in `width` columns, `…` where it was cut.
+fn cut_end(id: &[char], width: usize) -> String {
+    if id.len() <= width {
+        id.iter().collect()
+    } else {
+        id[..width.saturating_sub(1)].iter().collect::<String>() + "…"
+    }
 }
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -419,6 +461,35 @@ mod tests {
             distinct_names(&ids, 8),
             vec!["mp_repl…", "…1b89", "…02aa", "…d243"]
         );
+        let n = distinct_names(&ids, 6);
+        let unique: std::collections::HashSet<_> = n.iter().collect();
+        assert_eq!(unique.len(), 4, "{n:?}");
+        assert!(n.iter().all(|s| s.chars().count() <= 6), "{n:?}");
+    }
+
+    #[test]
+    fn narrow_names_keep_the_tenant_and_the_index() {
+        // Two tenants' agents: the index alone (`…_1`) would not tell them apart.
+        let ids = [
+            "mp_replication_acme-europe-production_1",
+            "mp_replication_acme-europe-production_2",
+            "mp_replication_acme-asia-production_1",
+            "mp_replication_acme-asia-production_2",
+        ];
+        let n = distinct_names(&ids, 16);
+        assert_eq!(
+            n,
+            vec![
+                "…europe-produ…_1",
+                "…europe-produ…_2",
+                "…asia-product…_1",
+                "…asia-product…_2"
+            ]
+        );
+        // A shared start that ends inside a segment is not cut there.
+        let n = distinct_names(&["mp_replication_wknd_1", "mp_replication_wkndstage_1"], 12);
+        assert_eq!(n, vec!["…wknd_1", "…wkndstage_1"]);
+        // Still distinct when the last segments are the same and the room is small.
         let n = distinct_names(&ids, 6);
         let unique: std::collections::HashSet<_> = n.iter().collect();
         assert_eq!(unique.len(), 4, "{n:?}");

@@ -159,3 +159,63 @@ pub fn configured() -> Integration {
     ];
     i
 }
+
+/// Another Adobe integration's IMS configuration (OAuth Server-to-Server), as a lived-in
+/// author has them.
+pub fn other_ims(name: &str, title: &str, n: u8) -> ImsConfig {
+    ImsConfig {
+        pid: format!("com.adobe.granite.auth.oauth.accesstoken.provider.{n}0{n}0-{name}"),
+        title: title.into(),
+        name: Some(name.into()),
+        auth_type: AuthType::OauthServerToServer,
+        client_id: format!("{n}{n}{n}{n}abcdef{n}{n}{n}{n}abcdef"),
+        endpoint: None,
+        keypair_alias: None,
+        claims: vec![],
+        scopes: vec![
+            "openid".into(),
+            "AdobeID".into(),
+            "read_organizations".into(),
+        ],
+        org_id: Some("ABC@AdobeOrg".into()),
+        has_secret: true,
+        brand_portal: None,
+    }
+}
+
+/// `demo --lived-in`: Smart Tags and Adobe Stock were set up before Brand Portal.
+pub fn lived_in(mut i: Integration) -> Integration {
+    i.ims_configs.extend([
+        other_ims("adobe-ims-similaritysearch", "Smart Tags", 1),
+        other_ims("adobe-ims-stock", "Adobe Stock", 2),
+    ]);
+    i
+}
+
+/// `demo --scenario legacy`: a 6.3/6.4-era configuration under /etc/cloudservices and its four
+/// agents, never tested.
+pub fn legacy() -> Integration {
+    let mut i = fresh();
+    i.cloud_configs = vec![CloudConfig {
+        path: "/etc/cloudservices/mediaportal/brand-portal-wknd".into(),
+        title: "Brand Portal (wknd)".into(),
+        tenant_url: TENANT.into(),
+        ims_config: None,
+        legacy: true,
+    }];
+    i.tenant_url = Some(TENANT.into());
+    i.agents = [
+        "mp_replication",
+        "mp_replication_032c",
+        "mp_replication_fca9",
+        "mp_replication_98e7",
+    ]
+    .into_iter()
+    .map(|id| {
+        let mut a = agent(id, true, false, 0);
+        a.last_outcome = None;
+        a
+    })
+    .collect();
+    i
+}

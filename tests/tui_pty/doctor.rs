@@ -25,13 +25,22 @@ fn the_doctor_opens_from_any_tab_and_applies_a_fix() {
         screen.contains("⏎ fix…"),
         "the hint bar says what ⏎ does: {screen}"
     );
-    // The paused queue: ⏎ resumes it.
-    for _ in 0..20 {
-        if tmux.screen().contains("resume it when") {
-            break;
-        }
+    // The paused queue: ⏎ resumes it. One j at a time, each waited for (the detail under the
+    // list changes), so a slow machine never skips past it.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut shown = tmux.screen();
+    while !shown.contains("resume it when") {
+        assert!(Instant::now() < deadline, "never selected:\n{shown}");
         tmux.keys(&["j"]);
-        std::thread::sleep(Duration::from_millis(100));
+        let moved = Instant::now() + Duration::from_secs(10);
+        loop {
+            let now = tmux.screen();
+            if now != shown || Instant::now() > moved {
+                shown = now;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
     tmux.keys(&["Enter"]);
     tmux.wait_for("✓ queues.paused", 30);

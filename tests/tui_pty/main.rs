@@ -50,8 +50,10 @@ impl Tmux {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+    /// The screen once it shows `needle`; a deadline, never a fixed sleep. On a busy machine
+    /// (two cores, builds beside) anything may take a while: never less than a minute.
     fn wait_for(&self, needle: &str, secs: u64) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
+        let deadline = Instant::now() + Duration::from_secs(secs.max(60));
         loop {
             let s = self.screen();
             if s.contains(needle) {

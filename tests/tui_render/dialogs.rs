@@ -339,6 +339,36 @@ fn the_doctor_overlay() {
 }
 
 #[test]
+fn the_doctor_reads_again_once_its_fix_is_done() {
+    use brandlink::verdict::{Finding, Remedy, Report};
+    let mut a = loaded(configured(), false);
+    a.on_action(Action::Doctor);
+    let findings = vec![
+        Finding::warn("queues.paused", "paused: mp_replication")
+            .remedy(Remedy::Resume(vec!["mp_replication".into()])),
+    ];
+    a.on_msg(Msg::Doctor(Box::new(Report::from_findings(
+        "u", None, 0, true, findings,
+    ))));
+    // ⏎ resumes; a doctor read now could come back before the queue did.
+    let effects = a.on_action(Action::Activate);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Queue(id, QueueOp::Resume)] if id == "mp_replication"),
+        "{effects:?}"
+    );
+    let effects = a.on_msg(Msg::QueueDone(
+        "mp_replication".into(),
+        QueueOp::Resume,
+        Ok(()),
+    ));
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Doctor)),
+        "{effects:?}"
+    );
+    assert!(render(&a).contains("checking the integration"));
+}
+
+#[test]
 fn a_paste_reaches_the_open_dialog_and_never_the_tab_behind() {
     let mut i = configured();
     i.ims_configs[0].auth_type = AuthType::Jwt;

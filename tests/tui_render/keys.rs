@@ -323,19 +323,14 @@ fn changes_that_need_a_typed_word() {
     // Another tenant's Service URL on the Cloud tab: what a repoint does, then the word.
     let mut a = loaded(configured(), false);
     a.on_action(Action::GotoCloud);
+    // The configuration shows; ⏎ on its one button opens the form.
+    assert!(a.on_key(code(KeyCode::Enter)).is_empty());
     a.tabs.cloud.form.set(
         CloudField::ServiceUrl,
         "https://other.brand-portal.adobe.com",
     );
-    a.tabs.cloud.form.focus_on(
-        &[
-            CloudField::Title,
-            CloudField::Ims,
-            CloudField::ServiceUrl,
-            CloudField::Create,
-        ],
-        CloudField::Create,
-    );
+    let items = a.tabs.cloud.items(&a.shared);
+    a.tabs.cloud.form.focus_on(&items, CloudField::Repoint);
     assert!(a.on_key(code(KeyCode::Enter)).is_empty());
     assert!(matches!(a.modal, Some(Modal::Confirm(_))));
     let screen = render(&a);

@@ -38,6 +38,7 @@ mod dialogs;
 mod fleet;
 mod keys;
 mod monitor;
+mod screens;
 mod tabs;
 
 fn app(sandbox: bool) -> App {

@@ -12,6 +12,7 @@ use crate::tui::action::Action;
 use crate::tui::effect::{Effect, UiResult};
 use crate::tui::form::{Activation, Form, FormItem, Kind};
 use crate::tui::keymap::Scope;
+use crate::tui::scroll::{Scroll, draw_context};
 use crate::tui::state::Shared;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{error_lines, form_areas, kv, para, step_lines};
@@ -83,6 +84,8 @@ pub struct AccountTab {
     pub health: Option<HealthReport>,
     /// The operator picked the authentication type (else it follows the author's version).
     pub auth_chosen: bool,
+    /// The text above the form, when it does not fit (PgUp / PgDn).
+    pub info: Scroll,
 }
 
 impl Default for AccountTab {
@@ -96,6 +99,7 @@ impl Default for AccountTab {
             console: None,
             health: None,
             auth_chosen: false,
+            info: Scroll::default(),
         }
     }
 }
@@ -287,6 +291,11 @@ impl AccountTab {
             Ok(c) => {
                 self.console = Some(c);
                 self.fill_from_console();
+                // The values are in: the next key sends them.
+                let items = self.items(cx);
+                for submit in [AccountField::Create, AccountField::Save] {
+                    self.form.focus_on(&items, submit);
+                }
                 cx.success(match self.auth_type {
                     AuthType::Jwt => "Console credentials filled in: API key, client secret, payload",
                     AuthType::OauthServerToServer => {
@@ -367,6 +376,7 @@ impl Component for AccountTab {
     fn on_leave(&mut self) {
         self.form.stop_editing();
         self.form.errors.clear();
+        self.info.reset();
     }
 
     fn on_action(&mut self, action: Action, cx: &mut Shared) -> Vec<Out> {
@@ -376,6 +386,8 @@ impl Component for AccountTab {
             Action::CheckHealth => return self.check_health(cx),
             Action::Migrate => return self.migrate(cx),
             Action::DeleteAccount => return self.delete(cx),
+            Action::PageDown => self.info.by(1),
+            Action::PageUp => self.info.by(-1),
             _ => {}
         }
         match self.form.navigate(action, &items) {
@@ -496,7 +508,7 @@ impl Component for AccountTab {
         let mut out = error_lines(&self.form.errors, theme);
         out.extend(self.health_lines(theme));
         let [info, form, result] = form_areas(area, &lines, items.len() as u16 + 1, &out);
-        f.render_widget(para(lines), info);
+        draw_context(f, info, lines, &self.info, theme);
         let auth = self.auth_type;
         self.form.draw(f, form, &items, theme, &|_| {
             format!("‹ {auth} ›  (⏎ switches)")
@@ -506,10 +518,11 @@ impl Component for AccountTab {
     }
 
     fn hints(&self, cx: &Shared) -> Vec<Hint> {
-        let mut v = vec![
-            Hint::when(Action::FetchConsole, cx.header.sandbox),
-            Hint::when(Action::CheckHealth, existing(cx)),
-        ];
+        let mut v = vec![Hint::when(Action::CheckHealth, existing(cx))];
+        if cx.header.sandbox {
+            // Only the sandbox has a Console brandlink can reach.
+            v.insert(0, Hint::on(Action::FetchConsole));
+        }
         if jwt(cx) {
             // Offered only where there is something to migrate.
             v.insert(0, Hint::when(Action::Migrate, !cx.read_only));

@@ -11,6 +11,7 @@ use crate::tui::action::Action;
 use crate::tui::effect::{Effect, UiResult};
 use crate::tui::form::{Activation, Form, FormItem, Kind};
 use crate::tui::keymap::Scope;
+use crate::tui::scroll::{Scroll, draw_context};
 use crate::tui::state::{Generated, Shared};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{error_lines, form_areas, kv, para, step_lines};
@@ -57,6 +58,8 @@ pub struct CertificateTab {
     pub form: Form<CertField>,
     /// What the last "Create new certificate" did.
     pub result: Option<Box<CertDone>>,
+    /// The text above the form, when it does not fit (PgUp / PgDn).
+    pub info: Scroll,
 }
 
 impl Default for CertificateTab {
@@ -68,6 +71,7 @@ impl Default for CertificateTab {
                 CertField::KeystorePassword,
             ]),
             result: None,
+            info: Scroll::default(),
         }
     }
 }
@@ -291,11 +295,15 @@ impl Component for CertificateTab {
     fn on_leave(&mut self) {
         self.form.stop_editing();
         self.form.errors.clear();
+        self.info.reset();
     }
 
     fn on_action(&mut self, action: Action, cx: &mut Shared) -> Vec<Out> {
-        if action == Action::UseAlias {
-            return self.use_alias(cx);
+        match action {
+            Action::UseAlias => return self.use_alias(cx),
+            Action::PageDown => self.info.by(1),
+            Action::PageUp => self.info.by(-1),
+            _ => {}
         }
         let items = self.items(cx);
         match self.form.navigate(action, &items) {
@@ -369,7 +377,7 @@ impl Component for CertificateTab {
         let mut out = error_lines(&self.form.errors, theme);
         out.extend(self.result_lines(cx, theme));
         let [info, form, result] = form_areas(area, &lines, 5, &out);
-        f.render_widget(para(lines), info);
+        draw_context(f, info, lines, &self.info, theme);
         f.render_widget(
             para(vec![Line::styled(
                 "Create new certificate (RSA-2048, SHA-256)",

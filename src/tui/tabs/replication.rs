@@ -11,13 +11,15 @@ use crate::tui::action::Action;
 use crate::tui::effect::{Effect, UiError, UiResult};
 use crate::tui::keymap::Scope;
 use crate::tui::modal::{ClearConfirm, LogPane, Modal};
+use crate::tui::scroll::{Scroll, draw_scrolled};
 use crate::tui::state::Shared;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{distinct_names, para, wrapped_height};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Row, Table, TableState};
+use ratatui::widgets::{Paragraph, Row, Table, TableState};
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 
 /// Queue items moved by PgUp / PgDn.
@@ -55,6 +57,8 @@ pub struct ReplicationTab {
     pub item_scroll: usize,
     /// Seconds between polls, for display.
     pub poll_secs: f64,
+    /// The first agent row the last frame showed (a click is on the rows shown).
+    first_row: Cell<usize>,
 }
 
 impl Default for ReplicationTab {
@@ -69,6 +73,7 @@ impl Default for ReplicationTab {
             explaining: HashSet::new(),
             item_scroll: 0,
             poll_secs: 2.0,
+            first_row: Cell::new(0),
         }
     }
 }
@@ -279,14 +284,25 @@ impl ReplicationTab {
         };
         let now = self.frozen.unwrap_or_else(|| cx.now_ms());
         let lines = self.summary_lines(s, now, cx, theme);
-        let top = wrapped_height(&lines, area.width) + 1;
+        // The agents keep their rows (a header, one each, a blank); the summary gives way down
+        // to its first line and says how much it hides; the agents then scroll.
+        let n = s.agents.len();
+        let wanted = wrapped_height(&lines, area.width) + 1;
+        let floor = wanted.min(3).min(area.height);
+        let table_h = (n.max(1) as u16 + 2).min(area.height - floor);
+        let top = wanted.min(area.height - table_h);
         let [info, table_area, detail] = Layout::vertical([
             Constraint::Length(top),
-            Constraint::Length(s.agents.len() as u16 + 2),
+            Constraint::Length(table_h),
             Constraint::Min(0),
         ])
         .areas(area);
-        f.render_widget(para(lines), info);
+        let info = Rect {
+            height: info.height.saturating_sub(1),
+            ..info
+        };
+        let keys = ("", "A lists the alerts, D runs the doctor");
+        draw_scrolled(f, info, lines, &Scroll::default(), keys, theme);
         if s.agents.is_empty() {
             f.render_widget(
                 para(vec![Line::styled(
@@ -297,13 +313,31 @@ impl ReplicationTab {
             );
             return Clicks::default();
         }
+        let rows = self.draw_table(f, table_area, s, now, cx, theme);
+        self.draw_detail(f, detail, cx, theme);
+        Clicks {
+            rows: Some((table_area.y + 1, rows)),
+        }
+    }
+
+    /// The agents' table; when not every row fits, the last row says how many are hidden.
+    /// Returns how many rows show.
+    fn draw_table(
+        &self,
+        f: &mut Frame,
+        area: Rect,
+        s: &Integration,
+        now: i64,
+        cx: &Shared,
+        theme: &Theme,
+    ) -> usize {
         // On a narrow terminal the history column goes first, then the agents' common prefix:
         // the part that tells the four apart always shows.
         // The history needs its 17 columns plus room for 14 characters of names.
-        let show_history = table_area.width >= 70 + 8 + 2 + 14;
+        let show_history = area.width >= 70 + 8 + 2 + 14;
         let fixed: u16 = 6 + 9 + 8 + 6 + 5 + 10 + 9 + if show_history { 17 } else { 0 };
         let columns: u16 = if show_history { 9 } else { 8 };
-        let name_w = table_area
+        let name_w = area
             .width
             .saturating_sub(fixed + (columns - 1) + 2)
             .clamp(6, 22);
@@ -334,12 +368,34 @@ impl ReplicationTab {
             .header(Row::new(header).style(theme.title))
             .row_highlight_style(theme.selected)
             .highlight_symbol("› ");
+        let n = s.agents.len();
+        let cut = usize::from(area.height.saturating_sub(1)) < n;
+        let table_area = Rect {
+            height: area.height - u16::from(cut),
+            ..area
+        };
         let mut state = TableState::default().with_selected(Some(self.agent_sel));
         f.render_stateful_widget(table, table_area, &mut state);
-        self.draw_detail(f, detail, cx, theme);
-        Clicks {
-            rows: Some((table_area.y + 1, s.agents.len())),
+        let shown = usize::from(table_area.height.saturating_sub(1)).min(n);
+        let first = state.offset().min(n - shown);
+        self.first_row.set(first);
+        if cut {
+            let below = n - first - shown;
+            let text = match (first, below) {
+                (0, b) => format!("↓ {b} more (↑/↓ select)"),
+                (a, 0) => format!("↑ {a} more (↑/↓ select)"),
+                (a, b) => format!("↑ {a} more · ↓ {b} more (↑/↓ select)"),
+            };
+            f.render_widget(
+                Paragraph::new(Line::styled(text, theme.key)),
+                Rect {
+                    y: area.y + table_area.height,
+                    height: 1,
+                    ..area
+                },
+            );
         }
+        shown
     }
 }
 
@@ -420,7 +476,7 @@ impl Component for ReplicationTab {
     }
 
     fn on_click_row(&mut self, index: usize) {
-        self.agent_sel = index;
+        self.agent_sel = index + self.first_row.get();
         self.item_scroll = 0;
     }
 

@@ -1,9 +1,10 @@
 //! The Replication tab's lower part: the selected agent's test result, error and queue items.
 
 use super::replication::{ReplicationTab, TestState};
+use super::replication_rows::LastTest;
 use crate::tui::state::Shared;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{para, span};
+use crate::tui::widgets::{para, span, wrapped_height};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
@@ -40,17 +41,29 @@ impl ReplicationTab {
                 ));
             }
         }
-        match self.tests.get(&a.info.id) {
-            Some(TestState::Done(t, _)) if !t.success => {
+        match self.last_test(a) {
+            LastTest::Session(TestState::Done(t, _)) if !t.success => {
                 out.push(Line::styled(format!("✗ {}", t.summary), theme.error));
                 for l in t.explanation.iter().take(4) {
                     out.push(Line::styled(format!("  {l}"), theme.dim));
                 }
             }
-            Some(TestState::Done(t, _)) => {
+            LastTest::Session(TestState::Done(t, _)) => {
                 out.push(Line::styled(format!("✓ {}", t.summary), theme.ok))
             }
-            Some(TestState::Failed(e, _)) => out.push(Line::styled(e.message.clone(), theme.error)),
+            LastTest::Session(TestState::Failed(e, _)) => {
+                out.push(Line::styled(e.message.clone(), theme.error))
+            }
+            // The same time the step line names.
+            LastTest::Log(o) => out.push(Line::styled(
+                format!(
+                    "{} last Test Connection {} ({}, the agent's log)",
+                    if o.ok { "✓" } else { "✗" },
+                    if o.ok { "succeeded" } else { "failed" },
+                    o.time.as_deref().unwrap_or("time not in the log")
+                ),
+                if o.ok { theme.ok } else { theme.error },
+            )),
             _ => {}
         }
         let items = self
@@ -59,7 +72,8 @@ impl ReplicationTab {
             .get(&a.info.id)
             .and_then(|h| h.latest.as_ref())
             .map(|v| v.items.clone());
-        let header_h = out.len() as u16;
+        // Rows, not lines: the agent's title and URL wrap on a narrow terminal.
+        let header_h = wrapped_height(&out, area.width);
         f.render_widget(
             para(out),
             Rect {

@@ -3,6 +3,7 @@
 use super::Tab;
 use super::replication::{ReplicationTab, TestState, age};
 use crate::setup::QueueState;
+use crate::setup::snapshot::{AgentState, LastOutcome};
 use crate::tui::state::Shared;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{ago, sparkline, spinner, step_lines};
@@ -80,7 +81,7 @@ impl ReplicationTab {
     /// age of the figures, last test.
     pub(super) fn agent_row(
         &self,
-        a: &crate::setup::snapshot::AgentState,
+        a: &AgentState,
         name: String,
         show_history: bool,
         now: i64,
@@ -116,17 +117,23 @@ impl ReplicationTab {
             (Some(n), None) => n.to_string(),
             (None, _) => "–".into(),
         };
-        let test = match self.tests.get(&a.info.id) {
-            None => Span::styled("–", theme.dim),
-            Some(TestState::Running) => {
-                Span::styled(format!("{} testing", spinner(cx.tick)), theme.key)
+        let mark = |ok: bool, when: String| {
+            if ok {
+                Span::styled(format!("✓ {when}"), theme.ok)
+            } else {
+                Span::styled(format!("✗ {when}"), theme.error)
             }
-            Some(TestState::Done(t, at)) if t.success => {
-                Span::styled(format!("✓ {}", ago(now, *at)), theme.ok)
-            }
-            Some(TestState::Done(_, at) | TestState::Failed(_, at)) => {
-                Span::styled(format!("✗ {}", ago(now, *at)), theme.error)
-            }
+        };
+        let test = match self.last_test(a) {
+            LastTest::None => Span::styled("–", theme.dim),
+            LastTest::Running => Span::styled(format!("{} testing", spinner(cx.tick)), theme.key),
+            LastTest::Session(TestState::Done(t, at)) => mark(t.success, ago(now, *at)),
+            LastTest::Session(TestState::Failed(_, at)) => mark(false, ago(now, *at)),
+            LastTest::Session(TestState::Running) => Span::raw(""),
+            LastTest::Log(o) => mark(
+                o.ok,
+                o.at.map_or_else(|| "in log".into(), |at| ago(now, at * 1000)),
+            ),
         };
         let mut cells = vec![
             Cell::from(name),
@@ -163,5 +170,38 @@ impl ReplicationTab {
             Cell::from(test),
         ]);
         Row::new(cells)
+    }
+}
+
+/// How far before a result's arrival its line in the agent log may be dated (the test's own
+/// time, AEM's clock to the second).
+const LOGGED_BEFORE_MS: i64 = 5_000;
+
+/// An agent's last Test Connection, from one source for the Test column, the detail below the
+/// table and the step above it.
+pub(super) enum LastTest<'a> {
+    None,
+    Running,
+    /// Run in this session, not yet in the log the screen shows.
+    Session(&'a TestState),
+    /// The author's log, as the step's verdict read it.
+    Log(&'a LastOutcome),
+}
+
+impl ReplicationTab {
+    /// This session's result until a read brings the log that records it (or a later test);
+    /// then the log's, which the step line judges, with its time.
+    pub(super) fn last_test<'a>(&'a self, a: &'a AgentState) -> LastTest<'a> {
+        let logged = a.last_outcome.as_ref().filter(|o| o.test);
+        match self.tests.get(&a.info.id) {
+            Some(TestState::Running) => LastTest::Running,
+            Some(t @ (TestState::Done(_, at) | TestState::Failed(_, at))) => match logged {
+                Some(o) if o.at.is_some_and(|l| l * 1000 >= at - LOGGED_BEFORE_MS) => {
+                    LastTest::Log(o)
+                }
+                _ => LastTest::Session(t),
+            },
+            None => logged.map_or(LastTest::None, LastTest::Log),
+        }
     }
 }
