@@ -165,3 +165,46 @@ fn the_first_screen_holds_the_pitch_a_picture_install_and_the_quick_start() {
     );
     assert!(readme.contains("## Contents"), "a table of contents");
 }
+
+/// Every source file's text, for looking up what the README quotes.
+fn source_text() -> String {
+    fn walk(dir: &std::path::Path, out: &mut String) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push_str(&std::fs::read_to_string(&p).unwrap());
+            }
+        }
+    }
+    let mut out = String::new();
+    walk(std::path::Path::new("src"), &mut out);
+    out
+}
+
+#[test]
+fn the_labels_the_readme_quotes_from_the_screens_exist() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let from = readme.find("## The terminal UI").unwrap();
+    let to = from + 5 + readme[from + 5..].find("\n## ").unwrap();
+    let section = &readme[from..to];
+    let src = source_text();
+    let mut quoted = Vec::new();
+    for (i, part) in section.split('"').enumerate() {
+        // Odd parts are between quotes; a config value such as "ctrl-r" is not a label.
+        if i % 2 == 1
+            && part.len() < 60
+            && !part.contains('\n')
+            && part.contains(char::is_uppercase)
+        {
+            quoted.push(part);
+        }
+    }
+    assert!(quoted.len() >= 3, "{quoted:?}");
+    let missing: Vec<_> = quoted.iter().filter(|q| !src.contains(*q)).collect();
+    assert!(
+        missing.is_empty(),
+        "the README quotes labels the screens do not have: {missing:?}"
+    );
+}
