@@ -544,3 +544,19 @@ fn the_header_keeps_the_connection_state_at_80_columns() {
         "{wide}"
     );
 }
+
+#[test]
+fn upgrade_is_offered_only_where_there_is_something_to_replace() {
+    let upgrade = |a: &App| {
+        a.hints()
+            .into_iter()
+            .find(|h| h.action == Action::Upgrade)
+            .map(|h| h.enabled)
+    };
+    let mut a = loaded(fresh(), false);
+    a.on_action(Action::GotoCloud);
+    assert_eq!(upgrade(&a), Some(false), "dimmed: no cloud configuration");
+    let mut b = loaded(configured(), false);
+    b.on_action(Action::GotoCloud);
+    assert_eq!(upgrade(&b), Some(true));
+}

@@ -376,7 +376,13 @@ impl Component for CloudTab {
     }
 
     fn hints(&self, cx: &Shared) -> Vec<Hint> {
-        vec![Hint::when(Action::Upgrade, !cx.read_only)]
+        // Something to replace: dimmed (still there, for a journal to resume) while the author
+        // holds no cloud configuration.
+        let configured = cx
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| !s.cloud_configs.is_empty());
+        vec![Hint::when(Action::Upgrade, !cx.read_only && configured)]
     }
 }
 
