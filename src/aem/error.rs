@@ -8,7 +8,9 @@ pub enum AemError {
     /// A write was asked of a client made read-only (`--read-only`); nothing was sent.
     #[error("--read-only is set: {method} {path} would change AEM, so it was not sent")]
     ReadOnly { method: String, path: String },
-    #[error("cannot reach AEM at {url}: {detail}. Is the author running, and is its URL right (--url, or the profile's url)?")]
+    #[error(
+        "cannot reach AEM at {url}: {detail}. Is the author running, and is its URL right (--url, or the profile's url)?"
+    )]
     Unreachable { url: String, detail: String },
     #[error(
         "AEM at {url} did not answer {what} within {secs} s; it may be overloaded (raise --timeout) or unreachable"
